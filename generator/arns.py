@@ -1,0 +1,80 @@
+"""ARNs of everything the policies name, built in one place.
+
+Formats follow the Service Authorization Reference (see ../shared/DESIGN.md):
+model-package-group/${Name}, model-package/${GroupName}/${Version},
+key/${KeyId}, alias/${Alias}; S3 ARNs carry no region or account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.config import Config
+
+
+@dataclass(frozen=True)
+class Arns:
+    partition: str
+    region: str
+    registry_id: str
+    bucket: str
+    alias: str
+    key_arn: str | None
+
+    @classmethod
+    def of(cls, config: Config) -> "Arns":
+        return cls(
+            partition=config.partition,
+            region=config.region,
+            registry_id=config.registry_account.id,
+            bucket=config.registry.artifact_bucket,
+            alias=config.registry.kms_key_alias,
+            key_arn=config.registry.kms_key_arn,
+        )
+
+    # S3 -----------------------------------------------------------------
+    @property
+    def bucket_arn(self) -> str:
+        return f"arn:{self.partition}:s3:::{self.bucket}"
+
+    @property
+    def bucket_objects(self) -> str:
+        return f"{self.bucket_arn}/*"
+
+    def group_prefix(self, group: str) -> str:
+        """Key prefix of a group's artifacts: s3://<bucket>/<group>/."""
+        return f"{group}/"
+
+    def group_objects(self, group: str) -> str:
+        return f"{self.bucket_arn}/{self.group_prefix(group)}*"
+
+    # KMS ----------------------------------------------------------------
+    @property
+    def alias_arn(self) -> str:
+        return f"arn:{self.partition}:kms:{self.region}:{self.registry_id}:{self.alias}"
+
+    @property
+    def any_registry_key(self) -> str:
+        """Every key in the registry account; narrowed by kms:ResourceAliases."""
+        return f"arn:{self.partition}:kms:{self.region}:{self.registry_id}:key/*"
+
+    def via_service(self, service: str) -> str:
+        # kms:ViaService names the service endpoint that called KMS on the
+        # principal's behalf, e.g. s3.us-east-1.amazonaws.com.
+        return f"{service}.{self.region}.amazonaws.com"
+
+    # SageMaker ----------------------------------------------------------
+    def group_arn(self, group: str) -> str:
+        return f"arn:{self.partition}:sagemaker:{self.region}:{self.registry_id}:model-package-group/{group}"
+
+    def package_arns(self, group: str) -> str:
+        """Every version in a group (ListModelPackages takes this type too)."""
+        return f"arn:{self.partition}:sagemaker:{self.region}:{self.registry_id}:model-package/{group}/*"
+
+    # IAM ----------------------------------------------------------------
+    def account_root(self, account_id: str) -> str:
+        return f"arn:{self.partition}:iam::{account_id}:root"
+
+    def role_arn(self, account_id: str, role: str) -> str:
+        """Role ARN; a role entry may carry a path (path/Name) and *."""
+        return f"arn:{self.partition}:iam::{account_id}:role/{role}"

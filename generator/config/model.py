@@ -1,0 +1,277 @@
+"""The accounts.yaml model: strict pydantic types plus cross-reference checks.
+
+Field-level rules (types, patterns, unknown keys) live on the pydantic
+models so that ``python -m generator schema`` can publish them; rules that
+relate one part of the file to another live in :func:`check_references`.
+Both report through :class:`generator.errors.ConfigError`, naming the key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from generator.errors import ConfigError
+from generator.names import camel
+
+Partition = Literal["aws", "aws-cn", "aws-us-gov"]
+AccountKind = Literal["registry", "development", "deployment", "workload", "governance"]
+
+# Which account kind each party list of a model group accepts.
+PARTY_KINDS: dict[str, str] = {
+    "developers": "development",
+    "deployers": "deployment",
+    "consumers": "workload",
+    "approvers": "governance",
+}
+PARTIES: tuple[str, ...] = ("developers", "deployers", "consumers", "approvers")
+
+_ROLE_SEGMENT = r"[A-Za-z0-9_+=,.@*-]+"
+_ROLE_RE = re.compile(rf"^(?:{_ROLE_SEGMENT}/)*{_ROLE_SEGMENT}$")
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ALIAS_RE = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
+_KEY_ARN_RE = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):kms:(?P<region>[a-z0-9-]+):"
+    r"(?P<account>\d{12}):key/(?P<key>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+)
+
+
+def _role(value: str) -> str:
+    """An IAM role name, optionally behind a path, optionally with ``*``."""
+    if not _ROLE_RE.match(value):
+        raise ValueError(
+            "must be an IAM role name (letters, digits and _+=,.@-), optionally "
+            "behind a path like service-role/Name, with * as a wildcard"
+        )
+    name = value.rsplit("/", 1)[-1]
+    if not name.strip("*"):
+        raise ValueError("a role name made only of * would match every role in the account")
+    if len(name) > 64:
+        raise ValueError("IAM role names are at most 64 characters")
+    if len(value) > 512:
+        raise ValueError("IAM role paths are at most 512 characters")
+    return value
+
+
+def _bucket(value: str) -> str:
+    if (
+        not _BUCKET_RE.match(value)
+        or ".." in value
+        or value.startswith("xn--")
+        or value.endswith("-s3alias")
+    ):
+        raise ValueError("must be a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return value
+    raise ValueError("an S3 bucket name may not look like an IP address")
+
+
+def _alias(value: str) -> str:
+    if not _ALIAS_RE.match(value):
+        raise ValueError("must look like alias/name (letters, digits, '/', '_', '-')")
+    if value.startswith("alias/aws/"):
+        raise ValueError("alias/aws/ is reserved for AWS managed keys")
+    return value
+
+
+StrictStr = Annotated[str, Field(strict=True)]
+AccountId = Annotated[
+    str,
+    Field(strict=True, description="12-digit AWS account id, quoted so YAML keeps it a string"),
+    AfterValidator(lambda v: v if re.fullmatch(r"\d{12}", v) else _fail("must be exactly 12 digits")),
+]
+AccountName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$"),
+]
+GroupName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"),
+]
+RoleName = Annotated[str, Field(strict=True), AfterValidator(_role)]
+BucketName = Annotated[str, Field(strict=True), AfterValidator(_bucket)]
+KeyAlias = Annotated[str, Field(strict=True), AfterValidator(_alias)]
+
+
+def _fail(message: str):
+    raise ValueError(message)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Registry(_Strict):
+    account: StrictStr = Field(description="Name (key under accounts) of the registry account.")
+    artifact_bucket: BucketName = Field(description="S3 bucket that holds model artifacts.")
+    kms_key_alias: KeyAlias = Field(description="Alias of the customer-managed KMS key for artifacts.")
+    kms_key_arn: StrictStr | None = Field(
+        default=None,
+        description=(
+            "ARN of the KMS key once it exists. Optional: without it identity policies "
+            "scope the key by alias (kms:ResourceAliases)."
+        ),
+    )
+
+
+class Account(_Strict):
+    id: AccountId
+    kind: AccountKind = Field(description="What the account does around the registry.")
+    stage: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")] | None = Field(
+        default=None, description="Workload stage (test, uat, prod, ...). Workload accounts only."
+    )
+    roles: list[RoleName] = Field(
+        default_factory=list,
+        description=(
+            "IAM role names (optionally path/name, optionally with *) that receive grants. "
+            "Grants go to these roles, never to the whole account."
+        ),
+    )
+    description: StrictStr | None = None
+
+
+class ModelGroup(_Strict):
+    description: Annotated[str, StringConstraints(max_length=1024)] = Field(
+        default="", description="Model package group description."
+    )
+    developers: list[StrictStr] = Field(
+        default_factory=list, description="Development accounts that train and register versions."
+    )
+    consumers: list[StrictStr] = Field(
+        default_factory=list, description="Workload accounts that deploy approved versions."
+    )
+    deployers: list[StrictStr] | None = Field(
+        default=None, description="Deployment accounts; default: every deployment account."
+    )
+    approvers: list[StrictStr] | None = Field(
+        default=None, description="Governance accounts; default: every governance account."
+    )
+    tags: dict[StrictStr, StrictStr] = Field(
+        default_factory=dict, description="Tags for the model package group."
+    )
+
+
+class Config(_Strict):
+    partition: Partition = "aws"
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")]
+    organization_id: Annotated[str, StringConstraints(pattern=r"^o-[a-z0-9]{10,32}$")] | None = Field(
+        default=None,
+        description="When set, every cross-account Allow also requires aws:PrincipalOrgID.",
+    )
+    registry: Registry
+    accounts: dict[AccountName, Account]
+    model_groups: dict[GroupName, ModelGroup]
+
+    # --- resolved views (no validation here; see check_references) ---------
+    @property
+    def registry_account(self) -> Account:
+        return self.accounts[self.registry.account]
+
+    def accounts_of_kind(self, kind: str) -> list[str]:
+        return sorted(name for name, acct in self.accounts.items() if acct.kind == kind)
+
+    def party_accounts(self, group: str, party: str) -> list[str]:
+        """Account names of ``party`` for ``group``, defaults applied, sorted."""
+        listed = getattr(self.model_groups[group], party)
+        if listed is None:
+            return self.accounts_of_kind(PARTY_KINDS[party])
+        return sorted(listed)
+
+
+def check_references(config: Config) -> None:
+    """Rules that relate parts of the file; raise ConfigError naming the key."""
+    registries = config.accounts_of_kind("registry")
+    if config.registry.account not in config.accounts:
+        raise ConfigError("registry.account", f"'{config.registry.account}' is not declared under accounts")
+    if registries != [config.registry.account]:
+        names = ", ".join(registries) or "none"
+        raise ConfigError(
+            "accounts",
+            f"exactly one account must have kind registry and be named by registry.account (found: {names})",
+        )
+    _check_partition_region(config)
+
+    seen_ids: dict[str, str] = {}
+    for name, account in config.accounts.items():
+        if account.id in seen_ids:
+            raise ConfigError(f"accounts.{name}.id", f"{account.id} is also the id of '{seen_ids[account.id]}'")
+        seen_ids[account.id] = name
+        if account.stage is not None and account.kind != "workload":
+            raise ConfigError(f"accounts.{name}.stage", "only workload accounts have a stage")
+        if account.kind == "registry" and account.roles:
+            raise ConfigError(
+                f"accounts.{name}.roles",
+                "the registry account's own roles are governed by its own IAM; list roles only on accounts that call into the registry",
+            )
+        duplicates = sorted({r for r in account.roles if account.roles.count(r) > 1})
+        if duplicates:
+            raise ConfigError(f"accounts.{name}.roles", f"role '{duplicates[0]}' is listed twice")
+
+    if config.registry.kms_key_arn is not None:
+        _check_key_arn(config)
+
+    ids: dict[str, str] = {}
+    for group_name in config.model_groups:
+        other = ids.setdefault(camel(group_name), group_name)
+        if other != group_name:
+            raise ConfigError(
+                f"model_groups.{group_name}",
+                f"'{group_name}' and '{other}' give the same statement id prefix {camel(group_name)}; rename one",
+            )
+
+    for group_name, group in config.model_groups.items():
+        for party in PARTIES:
+            listed = getattr(group, party)
+            key = f"model_groups.{group_name}.{party}"
+            if listed is None:
+                continue
+            for index, account_name in enumerate(listed):
+                _check_party_member(config, key, index, account_name, party, listed)
+        for party in PARTIES:
+            for account_name in config.party_accounts(group_name, party):
+                if not config.accounts[account_name].roles:
+                    raise ConfigError(
+                        f"accounts.{account_name}.roles",
+                        f"'{account_name}' is one of the {party} of model group '{group_name}' but lists no roles to grant to",
+                    )
+
+
+def _check_party_member(config: Config, key: str, index: int, name: str, party: str, listed: list[str]) -> None:
+    wanted = PARTY_KINDS[party]
+    if name not in config.accounts:
+        raise ConfigError(f"{key}[{index}]", f"'{name}' is not declared under accounts")
+    if listed.index(name) != index:
+        raise ConfigError(f"{key}[{index}]", f"'{name}' is listed twice")
+    account = config.accounts[name]
+    if account.kind != wanted:
+        stage = f", stage {account.stage}" if account.stage else ""
+        raise ConfigError(
+            f"{key}[{index}]",
+            f"'{name}' is a {account.kind} account{stage}; {party} must be {wanted} accounts",
+        )
+
+
+def _check_partition_region(config: Config) -> None:
+    region = config.region
+    expected = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    if "-iso" in region:
+        raise ConfigError("region", "isolated (ISO) regions are not supported")
+    if expected != config.partition:
+        raise ConfigError("partition", f"region {region} is in partition {expected}, not {config.partition}")
+
+
+def _check_key_arn(config: Config) -> None:
+    arn = config.registry.kms_key_arn or ""
+    match = _KEY_ARN_RE.match(arn)
+    key = "registry.kms_key_arn"
+    if not match:
+        raise ConfigError(key, "must be a KMS key ARN like arn:aws:kms:REGION:ACCOUNT:key/KEY-ID")
+    if match["partition"] != config.partition or match["region"] != config.region:
+        raise ConfigError(key, f"must be in partition {config.partition} and region {config.region}")
+    if match["account"] != config.registry_account.id:
+        raise ConfigError(key, f"must belong to the registry account {config.registry_account.id}")

@@ -1,0 +1,216 @@
+"""A small, documented IAM policy evaluator for the rendered policies.
+
+Used by the who-can-do-what tests (and the governance report) to prove what
+the rendered documents allow. It implements the parts of the AWS evaluation
+logic our policies use, following
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+
+- An explicit Deny in any applicable policy wins.
+- Cross-account: the identity policy AND the resource policy must allow.
+- Same account: either allows (a resource policy naming the account root
+  delegates to IAM, so then the identity policy must allow).
+- Conditions: every operator in a block must hold (AND), every key in an
+  operator (AND), any value of a key (OR). Keys are case-insensitive.
+  A missing key makes positive operators false, negated operators
+  (StringNotEquals, StringNotLike, ArnNotEquals, ArnNotLike) true,
+  ...IfExists operators true, ForAnyValue false and ForAllValues true.
+  Null tests presence.
+
+Not modelled (not used by our policies): NotPrincipal, NotResource,
+numeric/date/IP operators, permission boundaries, SCPs, session policies.
+An unknown operator raises, so a policy that uses one cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+NEGATED = {"StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike", "StringNotEqualsIgnoreCase"}
+
+
+@dataclass(frozen=True)
+class Request:
+    principal_arn: str  # the role ARN (aws:PrincipalArn)
+    action: str
+    resource: str
+    context: dict = field(default_factory=dict)  # condition key -> str | list[str]
+
+    @property
+    def principal_account(self) -> str:
+        return self.principal_arn.split(":")[4]
+
+
+@dataclass
+class Decision:
+    allowed: bool
+    reason: str
+    identity_allows: list[str] = field(default_factory=list)
+    resource_allows: list[str] = field(default_factory=list)
+    denies: list[str] = field(default_factory=list)
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _glob(pattern: str, value: str, case_sensitive: bool = True) -> bool:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.fullmatch(regex, value, flags | re.DOTALL) is not None
+
+
+def _substitute(text: str, context: dict) -> str:
+    """Policy variables such as ${aws:PrincipalAccount}."""
+
+    def repl(match: re.Match) -> str:
+        values = _lookup(context, match.group(1))
+        return values[0] if len(values) == 1 else match.group(0)
+
+    return re.sub(r"\$\{([^}]+)\}", repl, text)
+
+
+def _lookup(context: dict, key: str) -> list[str]:
+    lowered = key.lower()
+    for name, value in context.items():
+        if name.lower() == lowered:
+            return [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(value)]
+    return []
+
+
+def _match_value(base: str, policy_value: str, actual: str) -> bool:
+    if base in ("StringEquals", "StringNotEquals"):
+        return policy_value == actual
+    if base in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
+        return policy_value.lower() == actual.lower()
+    if base in ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"):
+        return _glob(policy_value, actual)
+    if base == "Bool":
+        return policy_value.lower() == actual.lower()
+    raise ValueError(f"condition operator {base} is not supported by the evaluator")
+
+
+def condition_holds(operator: str, key: str, policy_values, context: dict) -> bool:
+    set_op = None
+    if ":" in operator:
+        set_op, operator = operator.split(":", 1)
+    if_exists = operator.endswith("IfExists")
+    base = operator[: -len("IfExists")] if if_exists else operator
+    values = [_substitute(str(v).lower() if isinstance(v, bool) else str(v), context) for v in _as_list(policy_values)]
+    actual = _lookup(context, key)
+
+    if base == "Null":
+        wants_absent = values[0].lower() == "true"
+        return (not actual) == wants_absent
+    if not actual:
+        if set_op == "ForAllValues":
+            return True
+        if set_op == "ForAnyValue":
+            return False
+        return if_exists or base in NEGATED
+    negated = base in NEGATED
+    if set_op == "ForAllValues":
+        hits = [any(_match_value(base, v, a) for v in values) for a in actual]
+        return all((not h) if negated else h for h in hits)
+    # ForAnyValue, or a single-valued key: any context value against any policy value.
+    matched = any(_match_value(base, v, a) for v in values for a in actual)
+    return not matched if negated else matched
+
+
+def _conditions_hold(block: dict, context: dict) -> bool:
+    return all(
+        condition_holds(operator, key, values, context)
+        for operator, keys in (block or {}).items()
+        for key, values in keys.items()
+    )
+
+
+def _principal_matches(principal, request: Request) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    for value in _as_list(principal.get("AWS")):
+        if value == "*":
+            return True
+        if re.fullmatch(r"\d{12}", value) or value.endswith(":root"):
+            account = value if value.isdigit() else value.split(":")[4]
+            if account == request.principal_account:
+                return True
+        elif value == request.principal_arn:
+            return True
+    return False
+
+
+def statement_applies(stmt: dict, request: Request, resource_policy: bool) -> bool:
+    if resource_policy and not _principal_matches(stmt.get("Principal"), request):
+        return False
+    actions = _as_list(stmt.get("Action"))
+    if not any(_glob(a, request.action, case_sensitive=False) for a in actions):
+        return False
+    resources = [_substitute(r, request.context) for r in _as_list(stmt.get("Resource"))]
+    if not any(_glob(r, request.resource) for r in resources):
+        return False
+    return _conditions_hold(stmt.get("Condition"), request.context)
+
+
+def _sid(stmt: dict, label: str) -> str:
+    return f"{label}:{stmt.get('Sid', '?')}"
+
+
+def decide(
+    request: Request,
+    identity_policies: list[dict],
+    resource_policy: dict | None,
+    resource_account: str,
+    labels: tuple[str, str] = ("identity", "resource"),
+) -> Decision:
+    context = dict(request.context)
+    context.setdefault("aws:PrincipalArn", request.principal_arn)
+    context.setdefault("aws:PrincipalAccount", request.principal_account)
+    request = Request(request.principal_arn, request.action, request.resource, context)
+    decision = Decision(False, "")
+    for label, policies, is_resource in (
+        (labels[0], identity_policies, False),
+        (labels[1], [resource_policy] if resource_policy else [], True),
+    ):
+        for policy in policies:
+            for stmt in _as_list(policy.get("Statement")):
+                if not statement_applies(stmt, request, is_resource):
+                    continue
+                if stmt.get("Effect") == "Deny":
+                    decision.denies.append(_sid(stmt, label))
+                elif is_resource:
+                    decision.resource_allows.append(_sid(stmt, label))
+                else:
+                    decision.identity_allows.append(_sid(stmt, label))
+    if decision.denies:
+        decision.reason = "explicit deny: " + ", ".join(decision.denies)
+        return decision
+    cross_account = request.principal_account != resource_account
+    if cross_account:
+        decision.allowed = bool(decision.identity_allows and decision.resource_allows)
+        if not decision.identity_allows:
+            decision.reason = "no identity-policy statement allows it"
+        elif not decision.resource_allows:
+            decision.reason = "no resource-policy statement allows it (cross-account needs both)"
+    else:
+        delegated = resource_policy is not None and decision.resource_allows and not any(
+            _principal_names_role(stmt, request) for stmt in _as_list(resource_policy.get("Statement"))
+        )
+        decision.allowed = bool(decision.identity_allows) or (bool(decision.resource_allows) and not delegated)
+        if not decision.allowed:
+            decision.reason = "no statement allows it"
+    if decision.allowed:
+        decision.reason = "allowed by " + ", ".join(decision.identity_allows + decision.resource_allows)
+    return decision
+
+
+def _principal_names_role(stmt: dict, request: Request) -> bool:
+    principal = stmt.get("Principal")
+    return isinstance(principal, dict) and request.principal_arn in _as_list(principal.get("AWS"))
+
+
+__all__ = ["Request", "Decision", "decide", "condition_holds", "statement_applies"]

@@ -1,0 +1,49 @@
+"""AWS size limits by policy kind, checked when a policy is rendered.
+
+| kind                        | limit  | unit       | whitespace |
+|-----------------------------|--------|------------|------------|
+| s3_bucket_policy            | 20,480 | bytes      | counts     |
+| kms_key_policy              | 32,768 | bytes      | counts     |
+| model_package_group_policy  | 20,480 | characters | counts     |
+| iam_role_policy             |  6,144 | characters | not counted|
+
+Where whitespace counts we measure the pretty-printed file exactly as it is
+written (the most a deploy tool could send). Identity policies are attached
+as customer managed policies (6,144 characters each, whitespace excluded),
+which leaves a role's own 10,240-character inline budget to its owner.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limit:
+    size: int
+    unit: str
+    whitespace_counts: bool
+    name: str
+
+
+LIMITS: dict[str, Limit] = {
+    "s3_bucket_policy": Limit(20_480, "bytes", True, "S3 bucket policy"),
+    "kms_key_policy": Limit(32_768, "bytes", True, "KMS key policy"),
+    "model_package_group_policy": Limit(20_480, "characters", True, "SageMaker model package group policy"),
+    "iam_role_policy": Limit(6_144, "characters", False, "IAM managed policy"),
+}
+
+
+def measure(kind: str, text: str) -> int:
+    limit = LIMITS[kind]
+    if not limit.whitespace_counts:
+        return len(json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False))
+    return len(text.encode("utf-8")) if limit.unit == "bytes" else len(text)
+
+
+def check(kind: str, text: str) -> tuple[int, Limit] | None:
+    """(size, limit) when over the limit, else None."""
+    size = measure(kind, text)
+    limit = LIMITS[kind]
+    return (size, limit) if size > limit.size else None

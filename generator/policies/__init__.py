@@ -1,0 +1,1 @@
+"""One builder per policy kind; each returns a policy document (a dict)."""

@@ -1,0 +1,81 @@
+"""The only stage that touches the output directory.
+
+Writes each file only when its content changed (so git and Terraform see
+no churn), atomically (temp file + rename), and removes generated files the
+new render no longer contains. Files it does not own are never touched.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Generated paths, relative to the output directory. Anything else in the
+# directory (a user's notes, terraform state) is left alone.
+OWNED = ("manifest.json", "*/policies/*.json")
+
+
+@dataclass
+class WriteResult:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def owned(relative: str, patterns: tuple[str, ...] = OWNED) -> bool:
+    return any(fnmatch.fnmatchcase(relative, pattern) for pattern in patterns)
+
+
+def existing_files(out: Path, patterns: tuple[str, ...] = OWNED) -> set[str]:
+    if not out.is_dir():
+        return set()
+    found = set()
+    for path in out.rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(out).as_posix()
+            if owned(relative, patterns):
+                found.add(relative)
+    return found
+
+
+def diff(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) -> WriteResult:
+    """What :func:`write` would do, without doing it."""
+    result = WriteResult()
+    for relative, text in sorted(files.items()):
+        target = out / relative
+        try:
+            same = target.read_bytes() == text.encode("utf-8")
+        except FileNotFoundError:
+            same = False
+        (result.unchanged if same else result.written).append(relative)
+    result.removed = sorted(existing_files(out, patterns) - set(files))
+    return result
+
+
+def write(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) -> WriteResult:
+    plan = diff(out, files, patterns)
+    for relative in plan.written:
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(files[relative].encode("utf-8"))
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    for relative in plan.removed:
+        (out / relative).unlink()
+        _prune_empty(out, (out / relative).parent)
+    return plan
+
+
+def _prune_empty(out: Path, directory: Path) -> None:
+    while directory != out and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent

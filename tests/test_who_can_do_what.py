@@ -1,0 +1,146 @@
+"""Who can do what, evaluated on the rendered example policies.
+
+Each row is one request made by one role; the evaluator combines the
+role's identity policy with the registry resource policy, as AWS does for a
+cross-account call. These pin the product's promises: prod cannot write,
+scientists cannot approve, an unlisted role gets nothing, one group's
+parties cannot touch another group.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+REG = "111111111111"
+B = "arn:aws:s3:::acme-ml-model-artifacts"
+KEY = f"arn:aws:kms:us-east-1:{REG}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+SM = f"arn:aws:sagemaker:us-east-1:{REG}"
+CREDIT_V1 = f"{SM}:model-package/credit-risk/1"
+CHURN_V1 = f"{SM}:model-package/churn-predictor/1"
+CREDIT_GROUP = f"{SM}:model-package-group/credit-risk"
+CHURN_GROUP = f"{SM}:model-package-group/churn-predictor"
+
+DS = "arn:aws:iam::222222222222:role/SageMakerExecutionRole"
+DEPLOY = "arn:aws:iam::333333333333:role/ModelDeployPipelineRole"
+TEST = "arn:aws:iam::444444444444:role/SageMakerExecutionRole"
+PROD = "arn:aws:iam::555555555555:role/SageMakerExecutionRole"
+GOV = "arn:aws:iam::666666666666:role/ModelApproverRole"
+
+S3_VIA = "s3.us-east-1.amazonaws.com"
+SM_VIA = "sagemaker.us-east-1.amazonaws.com"
+PENDING, APPROVED, REJECTED = "PendingManualApproval", "Approved", "Rejected"
+STATUS = "sagemaker__ModelApprovalStatus"
+
+CASES = [
+    # --- developers: write their group's artifacts, register as pending, never approve
+    ("ds puts credit-risk artifact", DS, "s3:PutObject", f"{B}/credit-risk/model.tar.gz", {}, True),
+    ("ds reads churn artifact", DS, "s3:GetObject", f"{B}/churn-predictor/model.tar.gz", {}, True),
+    ("ds cannot write outside group prefixes", DS, "s3:PutObject", f"{B}/other/model.tar.gz", {}, False),
+    ("ds cannot write at bucket root", DS, "s3:PutObject", f"{B}/model.tar.gz", {}, False),
+    ("ds cannot delete artifacts", DS, "s3:DeleteObject", f"{B}/credit-risk/model.tar.gz", {}, False),
+    ("ds lists its prefix", DS, "s3:ListBucket", B, {"s3__prefix": "credit-risk/"}, True),
+    ("ds cannot list the whole bucket", DS, "s3:ListBucket", B, {"s3__prefix": ""}, False),
+    ("ds cannot list without prefix", DS, "s3:ListBucket", B, {}, False),
+    ("ds cannot list another prefix", DS, "s3:ListBucket", B, {"s3__prefix": "other/"}, False),
+    ("ds cannot change the bucket policy", DS, "s3:PutBucketPolicy", B, {}, False),
+    ("ds registers pending", DS, "sagemaker:CreateModelPackage", CREDIT_V1, {STATUS: PENDING}, True),
+    ("ds cannot register approved", DS, "sagemaker:CreateModelPackage", CREDIT_V1, {STATUS: APPROVED}, False),
+    ("ds cannot register rejected", DS, "sagemaker:CreateModelPackage", CREDIT_V1, {STATUS: REJECTED}, False),
+    ("ds must pass the status explicitly", DS, "sagemaker:CreateModelPackage", CREDIT_V1, {}, False),
+    ("ds updates metadata", DS, "sagemaker:UpdateModelPackage", CREDIT_V1, {}, True),
+    ("ds cannot approve", DS, "sagemaker:UpdateModelPackage", CREDIT_V1, {STATUS: APPROVED}, False),
+    ("ds cannot reject", DS, "sagemaker:UpdateModelPackage", CREDIT_V1, {STATUS: REJECTED}, False),
+    ("ds describes versions", DS, "sagemaker:DescribeModelPackage", CHURN_V1, {}, True),
+    ("ds lists versions", DS, "sagemaker:ListModelPackages", f"{SM}:model-package/credit-risk/*", {}, True),
+    ("ds describes group", DS, "sagemaker:DescribeModelPackageGroup", CREDIT_GROUP, {}, True),
+    ("ds cannot delete versions", DS, "sagemaker:DeleteModelPackage", CREDIT_V1, {}, False),
+    ("ds cannot change group policy", DS, "sagemaker:PutModelPackageGroupPolicy", CREDIT_GROUP, {}, False),
+    ("ds generates data key via s3", DS, "kms:GenerateDataKey", KEY, {"kms__ViaService": S3_VIA}, True),
+    ("ds cannot use key directly", DS, "kms:GenerateDataKey", KEY, {}, False),
+    ("ds cannot administer key", DS, "kms:PutKeyPolicy", KEY, {"kms__ViaService": S3_VIA}, False),
+    ("ds cannot schedule key deletion", DS, "kms:ScheduleKeyDeletion", KEY, {}, False),
+    # --- deployers: read and describe, never write
+    ("deployer reads artifact", DEPLOY, "s3:GetObject", f"{B}/credit-risk/model.tar.gz", {}, True),
+    ("deployer cannot write artifact", DEPLOY, "s3:PutObject", f"{B}/credit-risk/model.tar.gz", {}, False),
+    ("deployer describes group", DEPLOY, "sagemaker:DescribeModelPackageGroup", CHURN_GROUP, {}, True),
+    ("deployer lists versions", DEPLOY, "sagemaker:ListModelPackages", f"{SM}:model-package/churn-predictor/*", {}, True),
+    ("deployer cannot update", DEPLOY, "sagemaker:UpdateModelPackage", CREDIT_V1, {STATUS: APPROVED}, False),
+    ("deployer cannot register", DEPLOY, "sagemaker:CreateModelPackage", CREDIT_V1, {STATUS: PENDING}, False),
+    ("deployer decrypts via s3", DEPLOY, "kms:Decrypt", KEY, {"kms__ViaService": S3_VIA}, True),
+    ("deployer cannot encrypt", DEPLOY, "kms:GenerateDataKey", KEY, {"kms__ViaService": S3_VIA}, False),
+    # --- consumers: read their groups only
+    ("prod reads credit-risk", PROD, "s3:GetObject", f"{B}/credit-risk/model.tar.gz", {}, True),
+    ("prod cannot write", PROD, "s3:PutObject", f"{B}/credit-risk/model.tar.gz", {}, False),
+    ("prod cannot read churn (not a consumer)", PROD, "s3:GetObject", f"{B}/churn-predictor/model.tar.gz", {}, False),
+    ("prod describes credit-risk version", PROD, "sagemaker:DescribeModelPackage", CREDIT_V1, {}, True),
+    ("prod cannot describe churn version", PROD, "sagemaker:DescribeModelPackage", CHURN_V1, {}, False),
+    ("prod cannot update versions", PROD, "sagemaker:UpdateModelPackage", CREDIT_V1, {}, False),
+    ("prod cannot approve", PROD, "sagemaker:UpdateModelPackage", CREDIT_V1, {STATUS: APPROVED}, False),
+    ("test reads churn", TEST, "s3:GetObject", f"{B}/churn-predictor/model.tar.gz", {}, True),
+    ("prod decrypts via s3", PROD, "kms:Decrypt", KEY, {"kms__ViaService": S3_VIA}, True),
+    ("prod cannot generate data keys", PROD, "kms:GenerateDataKey", KEY, {"kms__ViaService": S3_VIA}, False),
+    ("prod grants for an endpoint", PROD, "kms:CreateGrant", KEY,
+     {"kms__ViaService": SM_VIA, "kms__GrantIsForAWSResource": "true"}, True),
+    ("prod cannot grant for itself", PROD, "kms:CreateGrant", KEY,
+     {"kms__ViaService": SM_VIA, "kms__GrantIsForAWSResource": "false"}, False),
+    ("prod cannot grant outside sagemaker", PROD, "kms:CreateGrant", KEY, {"kms__GrantIsForAWSResource": "true"}, False),
+    # --- approvers: approve, but touch no artifacts or keys
+    ("governance approves", GOV, "sagemaker:UpdateModelPackage", CREDIT_V1, {STATUS: APPROVED}, True),
+    ("governance rejects", GOV, "sagemaker:UpdateModelPackage", CHURN_V1, {STATUS: REJECTED}, True),
+    ("governance lists versions", GOV, "sagemaker:ListModelPackages", f"{SM}:model-package/credit-risk/*", {}, True),
+    ("governance cannot register", GOV, "sagemaker:CreateModelPackage", CREDIT_V1, {STATUS: APPROVED}, False),
+    ("governance cannot read artifacts", GOV, "s3:GetObject", f"{B}/credit-risk/model.tar.gz", {}, False),
+    ("governance cannot decrypt", GOV, "kms:Decrypt", KEY, {"kms__ViaService": S3_VIA}, False),
+    # --- guardrails
+    ("no TLS, no access", DS, "s3:GetObject", f"{B}/credit-risk/model.tar.gz", {"aws__SecureTransport": "false"}, False),
+    ("SSE-S3 header refused", DS, "s3:PutObject", f"{B}/credit-risk/m.tar.gz",
+     {"s3__x-amz-server-side-encryption": "AES256"}, False),
+    ("SSE-KMS header accepted", DS, "s3:PutObject", f"{B}/credit-risk/m.tar.gz",
+     {"s3__x-amz-server-side-encryption": "aws:kms"}, True),
+]
+
+
+@pytest.mark.parametrize("who,action,resource,context,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_who_can_do_what(world, who, action, resource, context, expected):
+    decision = world.decide(who, action, resource, **context)
+    assert decision.allowed is expected, decision.reason
+
+
+ALLOWED = [c for c in CASES if c[-1]]
+
+
+@pytest.mark.parametrize("who,action,resource,context,expected", [c[1:] for c in ALLOWED], ids=[c[0] for c in ALLOWED])
+def test_every_allowed_call_needs_both_halves(world, who, action, resource, context, expected):
+    """Both halves are rendered: drop either one and the call is denied."""
+    decision = world.decide(who, action, resource, **context)
+    assert decision.identity_allows and decision.resource_allows
+    assert not world.decide(who, action, resource, identity=[], **context).allowed
+
+
+@pytest.mark.parametrize("who,action,resource,context,expected", [c[1:] for c in ALLOWED], ids=[c[0] for c in ALLOWED])
+def test_outside_the_organization_nothing_is_allowed(world, who, action, resource, context, expected):
+    assert not world.decide(who, action, resource, org="o-zzzzzzzzzz", **context).allowed
+    assert not world.decide(who, action, resource, org=None, **context).allowed
+
+
+@pytest.mark.parametrize("who,action,resource,context,expected", [c[1:] for c in ALLOWED], ids=[c[0] for c in ALLOWED])
+def test_unlisted_roles_get_nothing_even_with_a_copied_identity_policy(world, who, action, resource, context, expected):
+    """Another role in the same account, or the same role name in an account
+    not in the config, is refused by the registry side even if an admin
+    attached the very same identity policy to it."""
+    copied = world.identity_policies(who)
+    account = who.split(":")[4]
+    for other in (f"arn:aws:iam::{account}:role/SomeOtherRole", who.replace(account, "777777777777")):
+        assert not world.decide(other, action, resource, identity=copied, **context).allowed
+
+
+def test_identity_policy_is_pinned_to_the_registry_bucket_owner(world):
+    """A bucket of the same name in another account is not writable."""
+    decision = world.decide(DS, "s3:PutObject", f"{B}/credit-risk/x", aws__ResourceAccount="999999999999")
+    assert not decision.identity_allows
+
+
+def test_key_grants_need_the_alias(world):
+    """Without the key id, the identity half names any registry key behind the artifact alias only."""
+    other_key = world.decide(DS, "kms:GenerateDataKey", KEY, kms__ViaService=S3_VIA, kms__ResourceAliases=["alias/other"])
+    assert not other_key.identity_allows
