@@ -1,0 +1,94 @@
+"""The evaluator follows AWS's documented evaluation logic.
+
+The who-can-do-what tests are only as good as this oracle, so its rules are
+pinned here against the AWS IAM User Guide:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.evaluate import Request, condition_holds, decide
+
+ROLE = "arn:aws:iam::222222222222:role/R"
+
+
+@pytest.mark.parametrize(
+    "operator,key,values,context,expected",
+    [
+        ("StringEquals", "k", ["a"], {"k": "a"}, True),
+        ("StringEquals", "k", ["a", "b"], {"k": "b"}, True),  # values are OR-ed
+        ("StringEquals", "k", ["a"], {}, False),  # missing key: positive operator false
+        ("StringNotEquals", "k", ["a"], {}, True),  # missing key: negated operator true
+        ("StringNotEquals", "k", ["a"], {"k": "a"}, False),
+        ("StringEqualsIfExists", "k", ["a"], {}, True),
+        ("StringEqualsIfExists", "k", ["a"], {"k": "b"}, False),
+        ("StringLike", "s3:prefix", ["g/*"], {"s3:prefix": "g/"}, True),
+        ("StringLike", "s3:prefix", ["g/*"], {"s3:prefix": "h/"}, False),
+        ("StringEquals", "K", ["a"], {"k": "a"}, True),  # keys are case-insensitive
+        ("StringEquals", "k", ["a"], {"k": "A"}, False),  # values are not
+        ("ArnLike", "aws:PrincipalArn", ["arn:aws:iam::1:role/A_*"], {"aws:PrincipalArn": "arn:aws:iam::1:role/A_x"}, True),
+        ("ArnLike", "aws:PrincipalArn", ["arn:aws:iam::1:role/A"], {"aws:PrincipalArn": "arn:aws:iam::1:role/AB"}, False),
+        ("Bool", "aws:SecureTransport", ["false"], {"aws:SecureTransport": "true"}, False),
+        ("Bool", "aws:SecureTransport", ["false"], {}, False),
+        ("Null", "h", ["false"], {"h": "x"}, True),  # Null false: key present
+        ("Null", "h", ["false"], {}, False),
+        ("Null", "h", ["true"], {}, True),
+        ("ForAnyValue:StringEquals", "kms:ResourceAliases", ["alias/a"], {"kms:ResourceAliases": ["alias/b", "alias/a"]}, True),
+        ("ForAnyValue:StringEquals", "kms:ResourceAliases", ["alias/a"], {"kms:ResourceAliases": ["alias/b"]}, False),
+        ("ForAnyValue:StringEquals", "kms:ResourceAliases", ["alias/a"], {}, False),
+        ("ForAllValues:StringEquals", "t", ["a"], {}, True),
+        ("ForAllValues:StringEquals", "t", ["a"], {"t": ["a", "b"]}, False),
+    ],
+)
+def test_condition_operators(operator, key, values, context, expected):
+    assert condition_holds(operator, key, values, context) is expected
+
+
+def test_unknown_operator_is_an_error_not_a_pass():
+    with pytest.raises(ValueError):
+        condition_holds("NumericLessThan", "k", ["1"], {"k": "0"})
+
+
+def _doc(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+ALLOW_ID = {"Sid": "A", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]}
+ALLOW_RES = {**ALLOW_ID, "Principal": {"AWS": ["arn:aws:iam::222222222222:root"]}}
+REQ = Request(ROLE, "s3:GetObject", "arn:aws:s3:::b/k")
+
+
+def test_cross_account_needs_both_halves():
+    assert decide(REQ, [_doc(ALLOW_ID)], _doc(ALLOW_RES), "111111111111").allowed
+    assert not decide(REQ, [], _doc(ALLOW_RES), "111111111111").allowed
+    assert not decide(REQ, [_doc(ALLOW_ID)], None, "111111111111").allowed
+
+
+def test_explicit_deny_wins_from_either_side():
+    deny = {**ALLOW_RES, "Sid": "D", "Effect": "Deny", "Principal": "*"}
+    assert not decide(REQ, [_doc(ALLOW_ID)], _doc(ALLOW_RES, deny), "111111111111").allowed
+    assert not decide(REQ, [_doc(ALLOW_ID, {**ALLOW_ID, "Sid": "D", "Effect": "Deny"})], _doc(ALLOW_RES), "111111111111").allowed
+
+
+def test_resource_policy_principal_must_match():
+    other = {**ALLOW_RES, "Principal": {"AWS": ["arn:aws:iam::333333333333:root"]}}
+    assert not decide(REQ, [_doc(ALLOW_ID)], _doc(other), "111111111111").allowed
+
+
+def test_actions_match_case_insensitively_and_resources_by_glob():
+    req = Request(ROLE, "S3:getobject", "arn:aws:s3:::b/deep/key")
+    assert decide(req, [_doc(ALLOW_ID)], _doc(ALLOW_RES), "111111111111").allowed
+    req = Request(ROLE, "s3:GetObject", "arn:aws:s3:::bb/key")
+    assert not decide(req, [_doc(ALLOW_ID)], _doc(ALLOW_RES), "111111111111").allowed
+
+
+def test_same_account_root_principal_delegates_to_iam():
+    key_policy = _doc({"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::222222222222:root"]},
+                       "Action": ["kms:Decrypt"], "Resource": "*"})
+    req = Request(ROLE, "kms:Decrypt", "arn:aws:kms:us-east-1:222222222222:key/k")
+    assert not decide(req, [], key_policy, "222222222222").allowed
+    iam = _doc({"Sid": "I", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": ["*"]})
+    assert decide(req, [iam], key_policy, "222222222222").allowed
