@@ -56,7 +56,7 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _glob(pattern: str, value: str, case_sensitive: bool = True) -> bool:
+def glob_match(pattern: str, value: str, case_sensitive: bool = True) -> bool:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     flags = 0 if case_sensitive else re.IGNORECASE
     return re.fullmatch(regex, value, flags | re.DOTALL) is not None
@@ -86,7 +86,7 @@ def _match_value(base: str, policy_value: str, actual: str) -> bool:
     if base in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
         return policy_value.lower() == actual.lower()
     if base in ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"):
-        return _glob(policy_value, actual)
+        return glob_match(policy_value, actual)
     if base == "Bool":
         return policy_value.lower() == actual.lower()
     raise ValueError(f"condition operator {base} is not supported by the evaluator")
@@ -148,10 +148,10 @@ def statement_applies(stmt: dict, request: Request, resource_policy: bool) -> bo
     if resource_policy and not _principal_matches(stmt.get("Principal"), request):
         return False
     actions = _as_list(stmt.get("Action"))
-    if not any(_glob(a, request.action, case_sensitive=False) for a in actions):
+    if not any(glob_match(a, request.action, case_sensitive=False) for a in actions):
         return False
     resources = [_substitute(r, request.context) for r in _as_list(stmt.get("Resource"))]
-    if not any(_glob(r, request.resource) for r in resources):
+    if not any(glob_match(r, request.resource) for r in resources):
         return False
     return _conditions_hold(stmt.get("Condition"), request.context)
 
@@ -213,4 +213,4 @@ def _principal_names_role(stmt: dict, request: Request) -> bool:
     return isinstance(principal, dict) and request.principal_arn in _as_list(principal.get("AWS"))
 
 
-__all__ = ["Request", "Decision", "decide", "condition_holds", "statement_applies"]
+__all__ = ["Request", "Decision", "decide", "condition_holds", "statement_applies", "glob_match"]

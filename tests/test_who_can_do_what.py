@@ -144,3 +144,25 @@ def test_key_grants_need_the_alias(world):
     """Without the key id, the identity half names any registry key behind the artifact alias only."""
     other_key = world.decide(DS, "kms:GenerateDataKey", KEY, kms__ViaService=S3_VIA, kms__ResourceAliases=["alias/other"])
     assert not other_key.identity_allows
+
+
+def test_registry_account_keeps_key_administration(world):
+    """Never orphan the key: the registry account's own IAM can still change
+    the key policy, cancel deletion and rotate (key policy names its root)."""
+    admin = "arn:aws:iam::111111111111:role/KeyAdmin"
+    iam_allows = [{"Version": "2012-10-17", "Statement": [
+        {"Sid": "Admin", "Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"]}]}]
+    for action in ("kms:PutKeyPolicy", "kms:CancelKeyDeletion", "kms:EnableKeyRotation", "kms:DescribeKey"):
+        assert world.can(admin, action, KEY, identity=iam_allows, org=None), action
+    # ...but only through its IAM: the key policy alone grants the registry's roles nothing.
+    assert not world.can(admin, "kms:PutKeyPolicy", KEY, identity=[], org=None)
+
+
+def test_committed_example_loads_from_disk():
+    from generator.policyset import PolicySet
+
+    from .conftest import ROOT
+
+    policies = PolicySet.from_dir(ROOT / "terraform" / "accounts")
+    assert policies.decide(PROD, "s3:GetObject", f"{B}/credit-risk/m.tar.gz", org="o-a1b2c3d4e5").allowed
+    assert not policies.decide(PROD, "s3:PutObject", f"{B}/credit-risk/m.tar.gz", org="o-a1b2c3d4e5").allowed

@@ -1,0 +1,94 @@
+"""The rendered policies of one config, queried the way AWS would evaluate them.
+
+``PolicySet.decide(role_arn, action, resource, context)`` finds the identity
+policies attached to the role (from the manifest; wildcard role entries
+match by pattern) and the registry resource policy that governs
+``resource``, then evaluates both halves with :mod:`generator.evaluate`.
+Tests, the governance report and ``explain`` share this one resolver.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generator.evaluate import Decision, Request, decide, glob_match
+
+
+class PolicySet:
+    def __init__(self, files: dict[str, str]):
+        self.files = files
+        self.manifest: list[dict] = json.loads(files["manifest.json"])["policies"]
+        self.docs: dict[str, dict] = {e["path"]: json.loads(files[e["path"]]) for e in self.manifest}
+        by_kind: dict[str, list[dict]] = {}
+        for entry in self.manifest:
+            by_kind.setdefault(entry["kind"], []).append(entry)
+        self.bucket = by_kind["s3_bucket_policy"][0]
+        self.key = by_kind["kms_key_policy"][0]
+        self.groups = {e["target"]: e for e in by_kind.get("model_package_group_policy", [])}
+        self.roles = by_kind.get("iam_role_policy", [])
+        self.registry_id = self.bucket["account_id"]
+        self.bucket_arn = self.bucket["target"]
+        self.partition = self.key["target"].split(":")[1]
+        self.region = self.key["target"].split(":")[3]
+        self.alias = self.key["target"].split(":", 5)[5]
+
+    @classmethod
+    def from_dir(cls, out: Path) -> "PolicySet":
+        manifest = json.loads((out / "manifest.json").read_text())
+        files = {"manifest.json": (out / "manifest.json").read_text()}
+        for entry in manifest["policies"]:
+            files[entry["path"]] = (out / entry["path"]).read_text()
+        return cls(files)
+
+    def identity_entries(self, role_arn: str) -> list[dict]:
+        return [e for e in self.roles if glob_match(e["target"], role_arn)]
+
+    def identity_policies(self, role_arn: str) -> list[dict]:
+        return [self.docs[e["path"]] for e in self.identity_entries(role_arn)]
+
+    def resource_entry(self, resource: str) -> dict | None:
+        """The manifest entry of the registry policy that governs ``resource``."""
+        if resource == self.bucket_arn or resource.startswith(self.bucket_arn + "/"):
+            return self.bucket
+        if f":kms:{self.region}:{self.registry_id}:" in resource:
+            return self.key
+        if f":sagemaker:{self.region}:{self.registry_id}:model-package" in resource:
+            prefix, _, rest = resource.partition(":model-package")
+            group = rest.lstrip("-group").lstrip("/").split("/")[0]
+            return self.groups.get(f"{prefix}:model-package-group/{group}")
+        return None
+
+    def resource_policy(self, resource: str) -> dict | None:
+        entry = self.resource_entry(resource)
+        return self.docs[entry["path"]] if entry else None
+
+    def normal_context(self, role_arn: str, resource: str, org: str | None) -> dict:
+        """A TLS request from inside the organization, with the keys AWS sets."""
+        context: dict = {"aws:SecureTransport": "true", "aws:PrincipalArn": role_arn}
+        if org:
+            context["aws:PrincipalOrgID"] = org
+        if resource.startswith(self.bucket_arn):
+            context["aws:ResourceAccount"] = self.registry_id
+        if ":kms:" in resource:
+            context["kms:ResourceAliases"] = [self.alias]
+        return context
+
+    def decide(
+        self,
+        role_arn: str,
+        action: str,
+        resource: str,
+        context: dict | None = None,
+        *,
+        identity: list[dict] | None = None,
+        org: str | None = None,
+    ) -> Decision:
+        """Evaluate one request; ``context`` overrides the normal context
+        (a value of None removes a key); ``identity`` replaces the role's
+        identity policies (to test a copied or missing policy)."""
+        full = self.normal_context(role_arn, resource, org)
+        full.update(context or {})
+        full = {k: v for k, v in full.items() if v is not None}
+        policies = self.identity_policies(role_arn) if identity is None else identity
+        return decide(Request(role_arn, action, resource, full), policies, self.resource_policy(resource), self.registry_id)
