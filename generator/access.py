@@ -12,7 +12,7 @@ do") is the user-facing copy of this table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from generator.arns import Arns
@@ -57,6 +57,7 @@ class Grant:
     conditions: Conditions = ()
     effect: Literal["Allow", "Deny"] = "Allow"
     why: str = field(default="", compare=False)
+    group: str = field(default="", compare=False)  # the model group it is for ("" for the key)
 
     def __post_init__(self):
         object.__setattr__(self, "actions", tuple(sorted(set(self.actions))))
@@ -65,7 +66,11 @@ class Grant:
 
 def group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
     """S3 and SageMaker grants of ``party`` on model group ``group``."""
-    objects = (arns.group_objects(group),)
+    return [replace(grant, group=group) for grant in _group_grants(arns, group, party)]
+
+
+def _group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
+    objects = (arns.artifact_objects(group),)
     group_arn = (arns.group_arn(group),)
     versions = (arns.package_arns(group),)
     describe_group = Grant(
@@ -85,7 +90,7 @@ def group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
                 why="upload training output and read it back, under the group's prefix only",
             ),
             Grant(
-                "ArtifactsList", "s3", ("s3:ListBucket",), (arns.bucket_arn,),
+                "ArtifactsList", "s3", ("s3:ListBucket",), (arns.artifact_listing(group),),
                 conditions({"StringLike": {"s3:prefix": [f"{arns.group_prefix(group)}*"]}}),
                 why="list the group's prefix only (s3:prefix narrows ListBucket)",
             ),
@@ -177,15 +182,29 @@ def key_grants(arns: Arns, party: str) -> list[Grant]:
 
 @dataclass(frozen=True)
 class Party:
-    """Who holds a party's grants: accounts and the role ARNs in them."""
+    """Who holds a party's grants: accounts and the role entries in each."""
 
-    accounts: tuple[str, ...]  # account ids, sorted
-    role_arns: tuple[str, ...]  # role ARNs (patterns allowed), sorted
+    partition: str
+    members: tuple[tuple[str, tuple[str, ...]], ...]  # (account id, role entries), sorted by id
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        return tuple(account for account, _ in self.members)
+
+    @property
+    def role_arns(self) -> tuple[str, ...]:
+        return tuple(
+            sorted(f"arn:{self.partition}:iam::{account}:role/{role}" for account, roles in self.members for role in roles)
+        )
+
+    def role_sets(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """[(role entries, account ids that have exactly those roles)], sorted."""
+        by_roles: dict[tuple[str, ...], list[str]] = {}
+        for account, roles in self.members:
+            by_roles.setdefault(roles, []).append(account)
+        return sorted((roles, tuple(accounts)) for roles, accounts in by_roles.items())
 
 
-def party_members(config: Config, arns: Arns, account_names: list[str]) -> Party:
-    ids = sorted({config.accounts[n].id for n in account_names})
-    roles = sorted(
-        {arns.role_arn(config.accounts[n].id, role) for n in account_names for role in config.accounts[n].roles}
-    )
-    return Party(tuple(ids), tuple(roles))
+def party_members(config: Config, arns: Arns, account_names) -> Party:
+    members = {config.accounts[n].id: tuple(sorted(config.accounts[n].roles)) for n in account_names}
+    return Party(arns.partition, tuple(sorted(members.items())))

@@ -7,9 +7,13 @@ key/${KeyId}, alias/${Alias}; S3 ARNs carry no region or account.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 from generator.config import Config
+
+ANY = "*"  # the group name that stands for every group (coarse identity policies)
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class Arns:
     bucket: str
     alias: str
     key_arn: str | None
+    s3_layout: str = "bucket_policy"
 
     @classmethod
     def of(cls, config: Config) -> "Arns":
@@ -30,6 +35,7 @@ class Arns:
             bucket=config.registry.artifact_bucket,
             alias=config.registry.kms_key_alias,
             key_arn=config.registry.kms_key_arn,
+            s3_layout=config.registry.s3_layout,
         )
 
     # S3 -----------------------------------------------------------------
@@ -47,6 +53,39 @@ class Arns:
 
     def group_objects(self, group: str) -> str:
         return f"{self.bucket_arn}/{self.group_prefix(group)}*"
+
+    # Access points (s3_layout: access_points) -----------------------------
+    @staticmethod
+    def access_point_name(group: str) -> str:
+        """A group's access point: 3-50 lowercase letters, digits, '-'.
+
+        A lowercase group name of at most 50 characters is used as is;
+        any other is shortened and made unique with a hash of the name.
+        """
+        if group == ANY:
+            return ANY
+        if len(group) <= 50 and group == group.lower() and len(group) >= 3:
+            return group
+        digest = hashlib.sha256(group.encode()).hexdigest()[:8]
+        stem = re.sub(r"-+$", "", group.lower()[:41])
+        return f"{stem}-{digest}"
+
+    def access_point_arn(self, group: str) -> str:
+        name = self.access_point_name(group)
+        return f"arn:{self.partition}:s3:{self.region}:{self.registry_id}:accesspoint/{name}"
+
+    # What a grant on a group's artifacts names, in either layout ---------
+    def artifact_objects(self, group: str) -> str:
+        """Objects under the group's prefix (through its access point)."""
+        if self.s3_layout == "access_points":
+            return f"{self.access_point_arn(group)}/object/{self.group_prefix(group)}*"
+        return self.group_objects(group)
+
+    def artifact_listing(self, group: str) -> str:
+        """What ListBucket names: the bucket or the group's access point."""
+        if self.s3_layout == "access_points":
+            return self.access_point_arn(group)
+        return self.bucket_arn
 
     # KMS ----------------------------------------------------------------
     @property

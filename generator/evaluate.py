@@ -167,25 +167,16 @@ def decide(
     resource_account: str,
     labels: tuple[str, str] = ("identity", "resource"),
 ) -> Decision:
-    context = dict(request.context)
-    context.setdefault("aws:PrincipalArn", request.principal_arn)
-    context.setdefault("aws:PrincipalAccount", request.principal_account)
-    request = Request(request.principal_arn, request.action, request.resource, context)
+    request = with_defaults(request)
     decision = Decision(False, "")
-    for label, policies, is_resource in (
-        (labels[0], identity_policies, False),
-        (labels[1], [resource_policy] if resource_policy else [], True),
-    ):
-        for policy in policies:
-            for stmt in _as_list(policy.get("Statement")):
-                if not statement_applies(stmt, request, is_resource):
-                    continue
-                if stmt.get("Effect") == "Deny":
-                    decision.denies.append(_sid(stmt, label))
-                elif is_resource:
-                    decision.resource_allows.append(_sid(stmt, label))
-                else:
-                    decision.identity_allows.append(_sid(stmt, label))
+    for policy in identity_policies:
+        allows, denies = matching_statements(request, policy, False, labels[0])
+        decision.identity_allows += allows
+        decision.denies += denies
+    if resource_policy:
+        allows, denies = matching_statements(request, resource_policy, True, labels[1])
+        decision.resource_allows += allows
+        decision.denies += denies
     if decision.denies:
         decision.reason = "explicit deny: " + ", ".join(decision.denies)
         return decision
@@ -208,9 +199,26 @@ def decide(
     return decision
 
 
+def with_defaults(request: Request) -> Request:
+    """The request with the keys AWS always sets for a role principal."""
+    context = dict(request.context)
+    context.setdefault("aws:PrincipalArn", request.principal_arn)
+    context.setdefault("aws:PrincipalAccount", request.principal_account)
+    return Request(request.principal_arn, request.action, request.resource, context)
+
+
+def matching_statements(request: Request, policy: dict, resource_policy: bool, label: str) -> tuple[list[str], list[str]]:
+    """(allowing, denying) statement labels of one policy for a request."""
+    allows, denies = [], []
+    for stmt in _as_list(policy.get("Statement")):
+        if statement_applies(stmt, request, resource_policy):
+            (denies if stmt.get("Effect") == "Deny" else allows).append(_sid(stmt, label))
+    return allows, denies
+
+
 def _principal_names_role(stmt: dict, request: Request) -> bool:
     principal = stmt.get("Principal")
     return isinstance(principal, dict) and request.principal_arn in _as_list(principal.get("AWS"))
 
 
-__all__ = ["Request", "Decision", "decide", "condition_holds", "statement_applies", "glob_match"]
+__all__ = ["Request", "Decision", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]

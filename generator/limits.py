@@ -3,6 +3,7 @@
 | kind                        | limit  | unit       | whitespace |
 |-----------------------------|--------|------------|------------|
 | s3_bucket_policy            | 20,480 | bytes      | counts     |
+| s3_access_point_policy      | 20,480 | bytes      | counts     |
 | kms_key_policy              | 32,768 | bytes      | counts     |
 | model_package_group_policy  | 20,480 | characters | counts     |
 | iam_role_policy             |  6,144 | characters | not counted|
@@ -29,6 +30,7 @@ class Limit:
 
 LIMITS: dict[str, Limit] = {
     "s3_bucket_policy": Limit(20_480, "bytes", True, "S3 bucket policy"),
+    "s3_access_point_policy": Limit(20_480, "bytes", True, "S3 access point policy"),
     "kms_key_policy": Limit(32_768, "bytes", True, "KMS key policy"),
     "model_package_group_policy": Limit(20_480, "characters", True, "SageMaker model package group policy"),
     "iam_role_policy": Limit(6_144, "characters", False, "IAM managed policy"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator.evaluate import Decision, Request, decide, glob_match
+from generator.evaluate import Decision, Request, decide, glob_match, matching_statements, with_defaults
 
 
 class PolicySet:
@@ -26,6 +26,7 @@ class PolicySet:
         self.bucket = by_kind["s3_bucket_policy"][0]
         self.key = by_kind["kms_key_policy"][0]
         self.groups = {e["target"]: e for e in by_kind.get("model_package_group_policy", [])}
+        self.access_points = {e["target"]: e for e in by_kind.get("s3_access_point_policy", [])}
         self.roles = by_kind.get("iam_role_policy", [])
         self.registry_id = self.bucket["account_id"]
         self.bucket_arn = self.bucket["target"]
@@ -47,8 +48,23 @@ class PolicySet:
     def identity_policies(self, role_arn: str) -> list[dict]:
         return [self.docs[e["path"]] for e in self.identity_entries(role_arn)]
 
+    def access_point_of(self, resource: str) -> tuple[str, str] | None:
+        """(access point ARN, underlying bucket ARN) for a request made
+        through one of the registry's access points, else None."""
+        marker = f":s3:{self.region}:{self.registry_id}:accesspoint/"
+        if marker not in resource:
+            return None
+        head, _, rest = resource.partition(marker)
+        name, _, tail = rest.partition("/")
+        key = tail[len("object/"):] if tail.startswith("object/") else None
+        underlying = self.bucket_arn if key is None else f"{self.bucket_arn}/{key}"
+        return f"{head}{marker}{name}", underlying
+
     def resource_entry(self, resource: str) -> dict | None:
         """The manifest entry of the registry policy that governs ``resource``."""
+        point = self.access_point_of(resource)
+        if point:
+            return self.access_points.get(point[0])
         if resource == self.bucket_arn or resource.startswith(self.bucket_arn + "/"):
             return self.bucket
         if f":kms:{self.region}:{self.registry_id}:" in resource:
@@ -68,7 +84,7 @@ class PolicySet:
         context: dict = {"aws:SecureTransport": "true", "aws:PrincipalArn": role_arn}
         if org:
             context["aws:PrincipalOrgID"] = org
-        if resource.startswith(self.bucket_arn):
+        if resource.startswith(self.bucket_arn) or self.access_point_of(resource):
             context["aws:ResourceAccount"] = self.registry_id
         if ":kms:" in resource:
             context["kms:ResourceAliases"] = [self.alias]
@@ -91,4 +107,29 @@ class PolicySet:
         full.update(context or {})
         full = {k: v for k, v in full.items() if v is not None}
         policies = self.identity_policies(role_arn) if identity is None else identity
-        return decide(Request(role_arn, action, resource, full), policies, self.resource_policy(resource), self.registry_id)
+        request = Request(role_arn, action, resource, full)
+        point = self.access_point_of(resource)
+        if not point:
+            return decide(request, policies, self.resource_policy(resource), self.registry_id)
+        return self._through_access_point(request, policies, *point)
+
+    def _through_access_point(self, request: Request, policies: list[dict], point_arn: str, underlying: str) -> Decision:
+        """A request through an access point must be allowed by the caller's
+        identity policy and the access point policy, and also by the bucket
+        policy for the underlying bucket or object (which sees the
+        s3:DataAccessPoint* keys); a Deny in any of them wins."""
+        decision = decide(request, policies, self.resource_policy(request.resource), self.registry_id,
+                          labels=("identity", "access-point"))
+        context = dict(request.context)
+        context.update({"s3:DataAccessPointAccount": self.registry_id, "s3:DataAccessPointArn": point_arn})
+        bucket_request = with_defaults(Request(request.principal_arn, request.action, underlying, context))
+        allows, denies = matching_statements(bucket_request, self.docs[self.bucket["path"]], True, "bucket")
+        decision.denies += denies
+        if denies:
+            decision.allowed, decision.reason = False, "explicit deny: " + ", ".join(decision.denies)
+        elif decision.allowed and not allows:
+            decision.allowed, decision.reason = False, "the bucket policy does not allow it through the access point"
+        elif decision.allowed:
+            decision.resource_allows += allows
+            decision.reason += ", " + ", ".join(allows)
+        return decision

@@ -14,7 +14,7 @@ from generator import limits
 from generator.arns import Arns
 from generator.config import Config
 from generator.errors import ConfigError, PolicyTooLarge
-from generator.policies import iam_role, kms_key, model_package_group, s3_bucket
+from generator.policies import iam_role, kms_key, model_package_group, s3_access_point, s3_bucket
 
 MANIFEST = "manifest.json"
 
@@ -54,18 +54,32 @@ def role_slug(role: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+=,@-]", "_", role.replace("/", ".").replace("*", "STAR"))
 
 
+def _fitted(kind: str, build) -> dict:
+    """The explicit form of a registry policy, or the compact form when the
+    explicit one is over the kind's size limit (same grants; see
+    policies.common.principal_blocks)."""
+    doc = build(False)
+    if limits.check(kind, to_json(doc)) is None:
+        return doc
+    return build(True)
+
+
 def build_policies(config: Config) -> list[RenderedPolicy]:
     arns = Arns.of(config)
     registry = config.registry.account
     reg_id = arns.registry_id
     policies = [
         RenderedPolicy(registry, reg_id, "s3_bucket_policy", arns.bucket_arn,
-                       f"{registry}/policies/s3-bucket-policy.json", s3_bucket.build(config, arns)),
+                       f"{registry}/policies/s3-bucket-policy.json",
+                       _fitted("s3_bucket_policy", lambda c: s3_bucket.build(config, arns, c))),
         RenderedPolicy(registry, reg_id, "kms_key_policy", arns.alias_arn,
-                       f"{registry}/policies/kms-key-policy.json", kms_key.build(config, arns)),
+                       f"{registry}/policies/kms-key-policy.json",
+                       _fitted("kms_key_policy", lambda c: kms_key.build(config, arns, c))),
     ]
+    access_points = config.registry.s3_layout == "access_points"
+    seen_points: dict[str, str] = {}
     for group in sorted(config.model_groups):
-        doc = model_package_group.build(config, arns, group)
+        doc = _fitted("model_package_group_policy", lambda c: model_package_group.build(config, arns, group, c))
         if not doc["Statement"]:
             raise ConfigError(
                 f"model_groups.{group}",
@@ -75,8 +89,20 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
             RenderedPolicy(registry, reg_id, "model_package_group_policy", arns.group_arn(group),
                            f"{registry}/policies/model-package-group-{group}.json", doc, {"model_group": group})
         )
+        if access_points:
+            name = arns.access_point_name(group)
+            if name in seen_points:
+                raise ConfigError(f"model_groups.{group}", f"access point name {name} is also used by '{seen_points[name]}'")
+            seen_points[name] = group
+            doc = _fitted("s3_access_point_policy", lambda c: s3_access_point.build(config, arns, group, c))
+            if doc["Statement"]:
+                policies.append(
+                    RenderedPolicy(registry, reg_id, "s3_access_point_policy", arns.access_point_arn(group),
+                                   f"{registry}/policies/s3-access-point-{group}.json", doc,
+                                   {"model_group": group, "access_point": name})
+                )
     seen: dict[str, str] = {}
-    for (account, role), doc in iam_role.build(config, arns).items():
+    for (account, role), (doc, scope) in iam_role.build(config, arns).items():
         account_id = config.accounts[account].id
         path = f"{account}/policies/iam-role-{role_slug(role)}.json"
         if path in seen:
@@ -84,7 +110,7 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
         seen[path] = role
         policies.append(
             RenderedPolicy(account, account_id, "iam_role_policy", arns.role_arn(account_id, role), path, doc,
-                           {"role": role})
+                           {"role": role, "scope": scope})
         )
     return sorted(policies, key=lambda p: (p.account, p.path))
 
@@ -96,8 +122,14 @@ def check_sizes(policies: list[RenderedPolicy]) -> None:
             size, limit = over
             raise PolicyTooLarge(
                 f"{policy.path}: {limit.name} is {size:,} {limit.unit}, over the AWS limit of "
-                f"{limit.size:,}; split the grants (fewer groups or roles per policy) or shorten role lists"
+                f"{limit.size:,}{_advice(policy.kind)}"
             )
+
+
+def _advice(kind: str) -> str:
+    if kind == "s3_bucket_policy":
+        return "; set registry.s3_layout: access_points (one access point per model group, see README 'Scaling')"
+    return "; split the config (fewer accounts or role sets per group) or shorten role lists"
 
 
 def render(config: Config) -> dict[str, str]:

@@ -9,7 +9,14 @@ parties cannot touch another group.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+
+from generator import limits, render
+from generator.config import config_from_text
+
+from .conftest import EXAMPLE, World
 
 REG = "111111111111"
 B = "arn:aws:s3:::acme-ml-model-artifacts"
@@ -100,9 +107,66 @@ CASES = [
 ]
 
 
+AP = f"arn:aws:s3:us-east-1:{REG}:accesspoint"
+
+
+def through_access_points(resource: str, context: dict) -> str:
+    """The same request made through a group's access point (s3_layout:
+    access_points). A key outside any group goes through credit-risk's
+    access point; listing goes through the access point of the prefix."""
+    if resource == B:
+        prefix = context.get("s3__prefix") or ""
+        group = prefix.split("/")[0] if prefix.split("/")[0] in ("credit-risk", "churn-predictor") else "credit-risk"
+        return f"{AP}/{group}"
+    if resource.startswith(B + "/"):
+        key = resource[len(B) + 1:]
+        group = key.split("/")[0] if key.split("/")[0] in ("credit-risk", "churn-predictor") else "credit-risk"
+        return f"{AP}/{group}/object/{key}"
+    return resource
+
+
+def _layout_text(layout: str) -> str:
+    text = EXAMPLE.read_text()
+    if "access_points" in layout:
+        text = text.replace("  kms_key_alias: alias/ml-model-artifacts\n",
+                            "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n")
+    return text
+
+
+LAYOUTS = ["bucket_policy", "bucket_policy+compact", "access_points", "access_points+compact"]
+
+
+@pytest.fixture(scope="module", params=LAYOUTS)
+def layout(request, world):
+    """The example in every layout the generator can choose. "+compact"
+    shrinks every size limit so that registry policies take their compact
+    principal form and identity policies their registry-wide form: the
+    forms used for large organizations must grant exactly the same."""
+    name = request.param
+    if name == "bucket_policy":
+        return name, world, lambda resource, context: resource
+    patched = {}
+    if name.endswith("+compact"):
+        for kind, limit in limits.LIMITS.items():
+            patched[kind] = limit
+            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+    try:
+        files = render.build_policies(config_from_text(_layout_text(name)))
+        files = {p.path: p.text for p in files} | {
+            "manifest.json": render.to_json({"policies": [p.manifest_entry() for p in files]})}
+    finally:
+        limits.LIMITS.update(patched)
+    if name.endswith("+compact"):
+        body = "".join(files.values())
+        assert '"aws:PrincipalAccount"' in body and "registry-wide" in files["manifest.json"]
+    translate = through_access_points if name.startswith("access_points") else (lambda resource, context: resource)
+    return name, World(files), translate
+
+
 @pytest.mark.parametrize("who,action,resource,context,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_who_can_do_what(world, who, action, resource, context, expected):
-    decision = world.decide(who, action, resource, **context)
+def test_who_can_do_what(layout, who, action, resource, context, expected):
+    _, world, translate = layout
+    decision = world.decide(who, action, translate(resource, context), **context)
     assert decision.allowed is expected, decision.reason
 
 
@@ -110,28 +174,48 @@ ALLOWED = [c for c in CASES if c[-1]]
 
 
 @pytest.mark.parametrize("who,action,resource,context,expected", [c[1:] for c in ALLOWED], ids=[c[0] for c in ALLOWED])
-def test_every_allowed_call_needs_both_halves(world, who, action, resource, context, expected):
+def test_every_allowed_call_needs_both_halves(layout, who, action, resource, context, expected):
     """Both halves are rendered: drop either one and the call is denied."""
+    _, world, translate = layout
+    resource = translate(resource, context)
     decision = world.decide(who, action, resource, **context)
     assert decision.identity_allows and decision.resource_allows
     assert not world.decide(who, action, resource, identity=[], **context).allowed
 
 
 @pytest.mark.parametrize("who,action,resource,context,expected", [c[1:] for c in ALLOWED], ids=[c[0] for c in ALLOWED])
-def test_outside_the_organization_nothing_is_allowed(world, who, action, resource, context, expected):
+def test_outside_the_organization_nothing_is_allowed(layout, who, action, resource, context, expected):
+    _, world, translate = layout
+    resource = translate(resource, context)
     assert not world.decide(who, action, resource, org="o-zzzzzzzzzz", **context).allowed
     assert not world.decide(who, action, resource, org=None, **context).allowed
 
 
 @pytest.mark.parametrize("who,action,resource,context,expected", [c[1:] for c in ALLOWED], ids=[c[0] for c in ALLOWED])
-def test_unlisted_roles_get_nothing_even_with_a_copied_identity_policy(world, who, action, resource, context, expected):
+def test_unlisted_roles_get_nothing_even_with_a_copied_identity_policy(layout, who, action, resource, context, expected):
     """Another role in the same account, or the same role name in an account
     not in the config, is refused by the registry side even if an admin
     attached the very same identity policy to it."""
+    _, world, translate = layout
+    resource = translate(resource, context)
     copied = world.identity_policies(who)
     account = who.split(":")[4]
     for other in (f"arn:aws:iam::{account}:role/SomeOtherRole", who.replace(account, "777777777777")):
         assert not world.decide(other, action, resource, identity=copied, **context).allowed
+
+
+@pytest.mark.parametrize("who", [DS, DEPLOY, PROD])
+def test_with_access_points_the_bucket_itself_is_closed(layout, who):
+    """In the access-point layout nobody outside the registry reaches the
+    bucket directly: the bucket policy only delegates to access points."""
+    name, world, _ = layout
+    if not name.startswith("access_points"):
+        pytest.skip("bucket-policy layout")
+    for action in ("s3:GetObject", "s3:PutObject"):
+        assert not world.can(who, action, f"{B}/credit-risk/model.tar.gz", identity=[ALLOW_ALL])
+
+
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Sid": "All", "Effect": "Allow", "Action": ["*"], "Resource": ["*"]}]}
 
 
 def test_identity_policy_is_pinned_to_the_registry_bucket_owner(world):

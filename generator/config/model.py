@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -117,6 +118,14 @@ class Registry(_Strict):
             "scope the key by alias (kms:ResourceAliases)."
         ),
     )
+    s3_layout: Literal["bucket_policy", "access_points"] = Field(
+        default="bucket_policy",
+        description=(
+            "bucket_policy: per-group grants in the bucket policy (20 KB: tens of groups). "
+            "access_points: one S3 access point per model group holds its grants and the bucket "
+            "policy delegates to them (thousands of groups)."
+        ),
+    )
 
 
 class Account(_Strict):
@@ -177,10 +186,37 @@ class Config(_Strict):
 
     def party_accounts(self, group: str, party: str) -> list[str]:
         """Account names of ``party`` for ``group``, defaults applied, sorted."""
-        listed = getattr(self.model_groups[group], party)
-        if listed is None:
-            return self.accounts_of_kind(PARTY_KINDS[party])
-        return sorted(listed)
+        return self._parties[(group, party)]
+
+    def accounts_in_party(self, party: str) -> list[str]:
+        """Accounts that are ``party`` of at least one group, sorted."""
+        return sorted(name for name, pairs in self._memberships.items() if any(p == party for _, p in pairs))
+
+    def groups_of(self, account: str) -> list[tuple[str, str]]:
+        """(group, party) pairs the account takes part in, sorted by group."""
+        return self._memberships.get(account, [])
+
+    # Indexes, computed once: large configs ask these questions per account
+    # and per group, and a scan each time is quadratic.
+    @cached_property
+    def _parties(self) -> dict[tuple[str, str], list[str]]:
+        by_kind: dict[str, list[str]] = {}
+        for name in sorted(self.accounts):
+            by_kind.setdefault(self.accounts[name].kind, []).append(name)
+        out = {}
+        for group, spec in self.model_groups.items():
+            for party in PARTIES:
+                listed = getattr(spec, party)
+                out[(group, party)] = list(by_kind.get(PARTY_KINDS[party], [])) if listed is None else sorted(listed)
+        return out
+
+    @cached_property
+    def _memberships(self) -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = {}
+        for (group, party), names in sorted(self._parties.items()):
+            for name in names:
+                out.setdefault(name, []).append((group, party))
+        return out
 
 
 def check_references(config: Config) -> None:

@@ -9,10 +9,9 @@ VERSION = "2012-10-17"
 
 
 def document(statements: list[dict]) -> dict:
-    sids = [s["Sid"] for s in statements]
-    duplicates = sorted({sid for sid in sids if sids.count(sid) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate statement id {duplicates[0]}")
+    sids = {s["Sid"] for s in statements}
+    if len(sids) != len(statements):
+        raise ValueError("duplicate statement id")
     return {"Version": VERSION, "Statement": statements}
 
 
@@ -46,30 +45,64 @@ def statement(
     return out
 
 
-def cross_account_statement(
+def principal_blocks(party: Party, compact: bool) -> list[tuple[str, dict | str, dict]]:
+    """[(sid suffix, Principal, conditions)] naming exactly the party's roles.
+
+    Explicit (the default): the Principal names the party's accounts and an
+    aws:PrincipalArn condition narrows it to the listed roles. S3 and KMS
+    reject a policy naming a role that does not exist yet, and a re-created
+    role silently drops out of a role-ARN principal (DESIGN.md, "Principals
+    that may not exist yet"); this form has neither problem.
+
+    Compact (only when the explicit form does not fit the policy's size
+    limit): one block per set of accounts that list the same roles, with
+    Principal "*" narrowed by aws:PrincipalAccount to those accounts and by
+    aws:PrincipalArn to those role names. Every account in a block has
+    exactly those roles, so the block grants exactly what the explicit form
+    grants, in about a third of the bytes.
+    """
+    if not compact:
+        principal = {"AWS": [f"arn:{party.partition}:iam::{account}:root" for account in party.accounts]}
+        return [("", principal, {"ArnLike": {"aws:PrincipalArn": list(party.role_arns)}})]
+    blocks = []
+    sets = party.role_sets()
+    for index, (roles, accounts) in enumerate(sets, 1):
+        suffix = f"RoleSet{index}" if len(sets) > 1 else ""
+        blocks.append(
+            (
+                suffix,
+                {"AWS": "*"},
+                {
+                    "ArnLike": {"aws:PrincipalArn": [f"arn:{party.partition}:iam::*:role/{role}" for role in roles]},
+                    "StringEquals": {"aws:PrincipalAccount": list(accounts)},
+                },
+            )
+        )
+    return blocks
+
+
+def cross_account_statements(
     sid: str,
     grant: Grant,
     party: Party,
-    partition: str,
     organization_id: str | None,
     resources: list[str] | tuple[str, ...] | str | None = None,
-) -> dict:
-    """The registry-side half of a grant.
-
-    The Principal names the party's accounts and an aws:PrincipalArn
-    condition narrows it to the listed roles: S3 and KMS reject a policy
-    naming a role that does not exist yet, and a re-created role would
-    silently drop out of a role-ARN principal (DESIGN.md, "Principals that
-    may not exist yet"). Allows also carry the organization guard.
-    """
-    extra = [{"ArnLike": {"aws:PrincipalArn": list(party.role_arns)}}]
-    if organization_id and grant.effect == "Allow":
-        extra.append({"StringEquals": {"aws:PrincipalOrgID": [organization_id]}})
-    return statement(
-        sid,
-        grant.effect,
-        grant.actions,
-        grant.resources if resources is None else resources,
-        merge_conditions(condition_dict(grant.conditions), *extra),
-        principal={"AWS": [f"arn:{partition}:iam::{account}:root" for account in party.accounts]},
-    )
+    compact: bool = False,
+) -> list[dict]:
+    """The registry-side half of a grant; Allows also carry the organization guard."""
+    out = []
+    for suffix, principal, narrowing in principal_blocks(party, compact):
+        extra = [narrowing]
+        if organization_id and grant.effect == "Allow":
+            extra.append({"StringEquals": {"aws:PrincipalOrgID": [organization_id]}})
+        out.append(
+            statement(
+                sid + suffix,
+                grant.effect,
+                grant.actions,
+                grant.resources if resources is None else resources,
+                merge_conditions(condition_dict(grant.conditions), *extra),
+                principal=principal,
+            )
+        )
+    return out

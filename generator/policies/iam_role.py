@@ -5,13 +5,24 @@ registry-side policies (see generator/access.py), merged across the model
 groups the role's account works on. A role's account kind decides its
 party, so a role is only ever a developer, a deployer, a consumer or an
 approver: separation of duties follows from the config's account kinds.
+
+When the per-group document does not fit a managed policy (6,144
+characters), the role gets the registry-wide form instead: the same
+actions and conditions on every group's ARNs (``model-package/*/*``,
+``<bucket>/*/*``). The registry-side half, which the registry owner
+controls, stays per group, so what the role can actually do is unchanged:
+a cross-account call needs both halves.
 """
 
 from __future__ import annotations
 
+import json
+
+from generator import limits
 from generator.access import Grant, condition_dict, group_grants, key_grants
-from generator.arns import Arns
+from generator.arns import ANY, Arns
 from generator.config import PARTIES, PARTY_KINDS, Config
+from generator.names import camel
 from generator.policies.common import document, merge_conditions, statement
 
 
@@ -19,16 +30,14 @@ def party_of(kind: str) -> str | None:
     return next((party for party in PARTIES if PARTY_KINDS[party] == kind), None)
 
 
-def account_grants(config: Config, arns: Arns, account: str) -> list[Grant]:
+def account_grants(config: Config, arns: Arns, account: str, registry_wide: bool = False) -> list[Grant]:
     """Every grant the account's roles hold, in a stable order."""
     party = party_of(config.accounts[account].kind)
-    if party is None:
-        return []
-    groups = [g for g in sorted(config.model_groups) if account in config.party_accounts(g, party)]
-    if not groups:
+    groups = [group for group, p in config.groups_of(account) if p == party]
+    if party is None or not groups:
         return []
     grants: list[Grant] = []
-    for group in groups:
+    for group in [ANY] if registry_wide else groups:
         grants.extend(group_grants(arns, group, party))
     grants.extend(key_grants(arns, party))
     return grants
@@ -40,7 +49,9 @@ def _merge(grants: list[Grant]) -> list[tuple[str, Grant]]:
     Grants whose conditions are equal merge by taking the union of their
     resources. Grants on the same resource whose conditions differ only in
     values (s3:prefix for ListBucket) merge by taking the union of values;
-    both are the exact union of the separate grants.
+    both are the exact union of the separate grants. Otherwise (listing
+    through each group's own access point) each group keeps its own
+    statement, named after the group.
     """
     by_name: dict[str, list[Grant]] = {}
     for grant in grants:
@@ -51,27 +62,26 @@ def _merge(grants: list[Grant]) -> list[tuple[str, Grant]]:
         if all(g.conditions == first.conditions for g in same):
             conds = first.conditions
         elif all(g.resources == first.resources for g in same):
+            shape = {(op, key) for op, keys in first.conditions for key, _ in keys}
+            if any({(op, key) for op, keys in g.conditions for key, _ in keys} != shape for g in same):
+                raise ValueError(f"cannot merge grants {name}: condition keys differ")
             union: dict[str, dict[str, set[str]]] = {}
             for g in same:
                 for op, keys in g.conditions:
                     for key, values in keys:
                         union.setdefault(op, {}).setdefault(key, set()).update(values)
-            shape = {(op, key) for op, keys in first.conditions for key, _ in keys}
-            if any({(op, key) for op, keys in g.conditions for key, _ in keys} != shape for g in same):
-                raise ValueError(f"cannot merge grants {name}: condition keys differ")
             conds = tuple(
                 sorted((op, tuple(sorted((k, tuple(sorted(v))) for k, v in keys.items()))) for op, keys in union.items())
             )
         else:
-            raise ValueError(f"cannot merge grants {name}: both resources and conditions differ")
+            merged.extend((f"{name}{camel(g.group)}", g) for g in same)
+            continue
         resources = tuple(r for g in same for r in g.resources)
-        merged.append(
-            (name, Grant(name, first.service, first.actions, resources, conds, first.effect, first.why))
-        )
+        merged.append((name, Grant(name, first.service, first.actions, resources, conds, first.effect, first.why)))
     return merged
 
 
-def identity_conditions(config: Config, arns: Arns, grant: Grant) -> dict:
+def identity_conditions(arns: Arns, grant: Grant) -> dict:
     extra: list[dict] = []
     if grant.effect == "Allow" and grant.service == "s3":
         # Bucket names are global: pin the bucket to the registry account so
@@ -84,17 +94,30 @@ def identity_conditions(config: Config, arns: Arns, grant: Grant) -> dict:
     return merge_conditions(condition_dict(grant.conditions), *extra)
 
 
-def build(config: Config, arns: Arns) -> dict[tuple[str, str], dict]:
-    """{(account name, role entry): policy document} for every granted role."""
-    out: dict[tuple[str, str], dict] = {}
+def _document(arns: Arns, grants: list[Grant]) -> dict:
+    return document(
+        [
+            statement(name, grant.effect, grant.actions, grant.resources, identity_conditions(arns, grant))
+            for name, grant in _merge(grants)
+        ]
+    )
+
+
+def _fits(doc: dict) -> bool:
+    return limits.check("iam_role_policy", json.dumps(doc)) is None
+
+
+def build(config: Config, arns: Arns) -> dict[tuple[str, str], tuple[dict, str]]:
+    """{(account name, role entry): (policy document, scope)}; scope is
+    "model-groups" or "registry-wide"."""
+    out: dict[tuple[str, str], tuple[dict, str]] = {}
     for account in sorted(config.accounts):
         grants = account_grants(config, arns, account)
         if not grants:
             continue
-        statements = [
-            statement(name, grant.effect, grant.actions, grant.resources, identity_conditions(config, arns, grant))
-            for name, grant in _merge(grants)
-        ]
+        doc, scope = _document(arns, grants), "model-groups"
+        if not _fits(doc):
+            doc, scope = _document(arns, account_grants(config, arns, account, registry_wide=True)), "registry-wide"
         for role in config.accounts[account].roles:
-            out[(account, role)] = document(statements)
+            out[(account, role)] = (doc, scope)
     return out

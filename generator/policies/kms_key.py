@@ -12,7 +12,7 @@ from __future__ import annotations
 from generator.access import PARTY_TITLES, key_grants, party_members
 from generator.arns import Arns
 from generator.config import PARTIES, Config
-from generator.policies.common import cross_account_statement, document, statement
+from generator.policies.common import cross_account_statements, document, statement
 
 # The key is a single-Region symmetric key with AWS_KMS origin, so the
 # registry account needs no asymmetric, HMAC, imported-material or
@@ -57,7 +57,7 @@ REGISTRY_USE_ACTIONS = (
 )
 
 
-def build(config: Config, arns: Arns) -> dict:
+def build(config: Config, arns: Arns, compact: bool = False) -> dict:
     registry_root = {"AWS": [arns.account_root(arns.registry_id)]}
     statements = [
         # In a key policy "*" is the key itself.
@@ -65,13 +65,13 @@ def build(config: Config, arns: Arns) -> dict:
         statement("RegistryAccountUsesKey", "Allow", REGISTRY_USE_ACTIONS, "*", principal=registry_root),
     ]
     for party in PARTIES:
-        names = sorted({n for group in config.model_groups for n in config.party_accounts(group, party)})
+        names = config.accounts_in_party(party)
         if not names:
             continue
         members = party_members(config, arns, names)
         for grant in key_grants(arns, party):
             sid = f"{PARTY_TITLES[party]}{grant.name}"
-            statements.append(
-                cross_account_statement(sid, grant, members, config.partition, config.organization_id, resources="*")
+            statements.extend(
+                cross_account_statements(sid, grant, members, config.organization_id, resources="*", compact=compact)
             )
     return document(statements)

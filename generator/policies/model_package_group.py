@@ -11,10 +11,10 @@ from __future__ import annotations
 from generator.access import PARTY_TITLES, group_grants, party_members
 from generator.arns import Arns
 from generator.config import PARTIES, Config
-from generator.policies.common import cross_account_statement, document
+from generator.policies.common import cross_account_statements, document
 
 
-def build(config: Config, arns: Arns, group: str) -> dict:
+def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict:
     statements = []
     for party in PARTIES:
         names = config.party_accounts(group, party)
@@ -25,5 +25,5 @@ def build(config: Config, arns: Arns, group: str) -> dict:
             if grant.service != "sagemaker":
                 continue
             sid = f"{PARTY_TITLES[party]}{grant.name}"
-            statements.append(cross_account_statement(sid, grant, members, config.partition, config.organization_id))
+            statements.extend(cross_account_statements(sid, grant, members, config.organization_id, compact=compact))
     return document(statements)

@@ -1,16 +1,22 @@
 """The artifact bucket's policy (registry account).
 
-Guardrails first (deny non-TLS, deny a non-KMS encryption header), then for
-each model group and each party the registry-side half of its S3 grants,
-scoped to the group's prefix.
+Guardrails first (deny non-TLS, deny a non-KMS encryption header). Then,
+with ``s3_layout: bucket_policy``, for each model group and each party the
+registry-side half of its S3 grants, scoped to the group's prefix; with
+``s3_layout: access_points``, one statement that delegates object access to
+the registry account's access points, whose policies hold the per-group
+grants (see s3_access_point.py).
 """
 
 from __future__ import annotations
 
 from generator.access import PARTY_TITLES, group_grants, party_members
 from generator.arns import Arns
-from generator.config import PARTIES, Config
-from generator.policies.common import camel, cross_account_statement, document, statement
+from generator.config import Config
+from generator.policies.common import camel, cross_account_statements, document, statement
+
+# What the access points may be used for; the access point policies decide who.
+DELEGATED_ACTIONS = ("s3:GetObject", "s3:ListBucket", "s3:PutObject")
 
 
 def guardrails(arns: Arns) -> list[dict]:
@@ -51,19 +57,40 @@ def guardrails(arns: Arns) -> list[dict]:
     return out
 
 
-def build(config: Config, arns: Arns) -> dict:
+def delegation(config: Config, arns: Arns) -> dict:
+    """https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
+    ("Delegating access control to access points"): requests through an
+    access point owned by the registry account are decided by that access
+    point's policy; nothing else is allowed by this statement."""
+    condition = {"StringEquals": {"s3:DataAccessPointAccount": [arns.registry_id]}}
+    if config.organization_id:
+        condition["StringEquals"]["aws:PrincipalOrgID"] = [config.organization_id]
+    return statement(
+        "DelegateToRegistryAccessPoints", "Allow", DELEGATED_ACTIONS, [arns.bucket_arn, arns.bucket_objects],
+        {op: dict(sorted(keys.items())) for op, keys in condition.items()}, principal={"AWS": "*"},
+    )
+
+
+def build(config: Config, arns: Arns, compact: bool = False) -> dict:
     statements = guardrails(arns)
+    if arns.s3_layout == "access_points":
+        statements.append(delegation(config, arns))
+        return document(statements)
     for group in sorted(config.model_groups):
-        for party in PARTIES:
-            names = config.party_accounts(group, party)
-            if not names:
-                continue
-            members = party_members(config, arns, names)
-            for grant in group_grants(arns, group, party):
-                if grant.service != "s3":
-                    continue
-                sid = f"{camel(group)}{PARTY_TITLES[party]}{grant.name}"
-                statements.append(
-                    cross_account_statement(sid, grant, members, config.partition, config.organization_id)
-                )
+        statements.extend(group_statements(config, arns, group, compact, sid_prefix=camel(group)))
     return document(statements)
+
+
+def group_statements(config: Config, arns: Arns, group: str, compact: bool, sid_prefix: str = "") -> list[dict]:
+    """The registry-side S3 statements of one group's parties."""
+    out = []
+    for (g, party) in [(group, p) for p in ("developers", "deployers", "consumers", "approvers")]:
+        names = config.party_accounts(g, party)
+        if not names:
+            continue
+        members = party_members(config, arns, names)
+        for grant in group_grants(arns, g, party):
+            if grant.service == "s3":
+                sid = f"{sid_prefix}{PARTY_TITLES[party]}{grant.name}"
+                out.extend(cross_account_statements(sid, grant, members, config.organization_id, compact=compact))
+    return out

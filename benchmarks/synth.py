@@ -1,0 +1,94 @@
+"""Synthetic but realistic accounts.yaml files for the scale benchmark.
+
+Shape of a large organization (deterministic for a given size):
+- one registry account;
+- ~1% deployment accounts (at least 1) and ~2% governance accounts (at least 1),
+  used as the defaults for every group (deployers/approvers omitted);
+- ~30% development accounts; each group has 1-3 developers;
+- the rest workload accounts in test/prod pairs; each group has 1-3 pairs as consumers;
+- SageMakerExecutionRole everywhere, plus an SSO data-scientist role in
+  development accounts; 1 in 10 groups carries tags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from pathlib import Path
+
+
+def account_id(n: int) -> str:
+    return f"{100000000000 + n * 7919:012d}"
+
+
+def build(accounts: int, groups: int, seed: int = 7) -> str:
+    rng = random.Random(seed * 1_000_003 + accounts * 31 + groups)
+    n_deploy = max(1, accounts // 100)
+    n_gov = max(1, accounts // 50)
+    n_dev = max(1, (accounts - 1 - n_deploy - n_gov) * 3 // 10)
+    n_work = max(2, accounts - 1 - n_deploy - n_gov - n_dev)
+    n_work -= n_work % 2
+    lines = [
+        "partition: aws",
+        "region: us-east-1",
+        "organization_id: o-a1b2c3d4e5",
+        "registry:",
+        "  account: registry",
+        "  artifact_bucket: acme-ml-model-artifacts",
+        "  kms_key_alias: alias/ml-model-artifacts",
+        "  s3_layout: access_points",
+        "accounts:",
+        f'  registry: {{id: "{account_id(0)}", kind: registry}}',
+    ]
+    n = 1
+    deploy = []
+    for i in range(n_deploy):
+        name = f"deploy-{i:03d}"
+        deploy.append(name)
+        lines.append(f'  {name}: {{id: "{account_id(n)}", kind: deployment, roles: [ModelDeployPipelineRole]}}')
+        n += 1
+    for i in range(n_gov):
+        lines.append(f'  gov-{i:03d}: {{id: "{account_id(n)}", kind: governance, roles: [ModelApproverRole]}}')
+        n += 1
+    devs = []
+    for i in range(n_dev):
+        name = f"ds-{i:03d}"
+        devs.append(name)
+        lines.append(
+            f'  {name}: {{id: "{account_id(n)}", kind: development, roles: [SageMakerExecutionRole, '
+            f'"aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataScientist_*"]}}'
+        )
+        n += 1
+    pairs = []
+    for i in range(n_work // 2):
+        pair = []
+        for stage in ("test", "prod"):
+            name = f"wl-{i:03d}-{stage}"
+            pair.append(name)
+            lines.append(f'  {name}: {{id: "{account_id(n)}", kind: workload, stage: {stage}, roles: [SageMakerExecutionRole]}}')
+            n += 1
+        pairs.append(pair)
+    lines.append("model_groups:")
+    for g in range(groups):
+        lines.append(f"  model-{g:05d}:")
+        lines.append(f"    description: Synthetic model {g}")
+        developers = sorted(rng.sample(devs, min(len(devs), rng.randint(1, 3))))
+        consumers = sorted(a for pair in rng.sample(pairs, min(len(pairs), rng.randint(1, 3))) for a in pair)
+        lines.append(f"    developers: [{', '.join(developers)}]")
+        lines.append(f"    consumers: [{', '.join(consumers)}]")
+        if g % 10 == 0:
+            lines.append(f"    tags: {{team: team-{g % 37}, cost-center: cc-{g % 11}}}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("accounts", type=int)
+    parser.add_argument("groups", type=int)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    args.out.write_text(build(args.accounts, args.groups))
+
+
+if __name__ == "__main__":
+    main()
