@@ -13,6 +13,7 @@ do") is the user-facing copy of this table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal
 
 from generator.arns import Arns
@@ -64,9 +65,17 @@ class Grant:
         object.__setattr__(self, "resources", tuple(sorted(set(self.resources))))
 
 
+@lru_cache(maxsize=65536)
+def _cached_group_grants(arns: Arns, group: str, party: str) -> tuple[Grant, ...]:
+    return tuple(replace(grant, group=group) for grant in _group_grants(arns, group, party))
+
+
 def group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
-    """S3 and SageMaker grants of ``party`` on model group ``group``."""
-    return [replace(grant, group=group) for grant in _group_grants(arns, group, party)]
+    """S3 and SageMaker grants of ``party`` on model group ``group``.
+
+    Grants are immutable, so each (group, party) is built once and shared by
+    the registry-side builders and every member account's identity policy."""
+    return list(_cached_group_grants(arns, group, party))
 
 
 def _group_grants(arns: Arns, group: str, party: str) -> list[Grant]:

@@ -37,15 +37,16 @@ LIMITS: dict[str, Limit] = {
 }
 
 
-def measure(kind: str, text: str) -> int:
+def measure(kind: str, text: str, document: dict | None = None) -> int:
     limit = LIMITS[kind]
     if not limit.whitespace_counts:
-        return len(json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False))
+        doc = json.loads(text) if document is None else document
+        return len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
     return len(text.encode("utf-8")) if limit.unit == "bytes" else len(text)
 
 
-def check(kind: str, text: str) -> tuple[int, Limit] | None:
+def check(kind: str, text: str, document: dict | None = None) -> tuple[int, Limit] | None:
     """(size, limit) when over the limit, else None."""
-    size = measure(kind, text)
+    size = measure(kind, text, document)
     limit = LIMITS[kind]
     return (size, limit) if size > limit.size else None

@@ -28,10 +28,11 @@ class RenderedPolicy:
     path: str  # relative to the output directory
     document: dict
     extra: dict = field(default_factory=dict)  # model_group / role, for consumers of the manifest
+    text: str = field(default="", compare=False)  # the file content; serialized once
 
-    @property
-    def text(self) -> str:
-        return to_json(self.document)
+    def __post_init__(self):
+        if not self.text:
+            object.__setattr__(self, "text", to_json(self.document))
 
     def manifest_entry(self) -> dict:
         entry = {
@@ -54,14 +55,17 @@ def role_slug(role: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+=,@-]", "_", role.replace("/", ".").replace("*", "STAR"))
 
 
-def _fitted(kind: str, build) -> dict:
+def _fitted(kind: str, build, extra: dict | None = None) -> tuple:
     """The explicit form of a registry policy, or the compact form when the
     explicit one is over the kind's size limit (same grants; see
-    policies.common.principal_blocks)."""
+    policies.common.principal_blocks). Returns (document, text), or
+    (document, extra, text) when ``extra`` is given."""
     doc = build(False)
-    if limits.check(kind, to_json(doc)) is None:
-        return doc
-    return build(True)
+    text = to_json(doc)
+    if limits.check(kind, text, doc) is not None:
+        doc = build(True)
+        text = to_json(doc)
+    return (doc, text) if extra is None else (doc, extra, text)
 
 
 def build_policies(config: Config) -> list[RenderedPolicy]:
@@ -71,15 +75,15 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
     policies = [
         RenderedPolicy(registry, reg_id, "s3_bucket_policy", arns.bucket_arn,
                        f"{registry}/policies/s3-bucket-policy.json",
-                       _fitted("s3_bucket_policy", lambda c: s3_bucket.build(config, arns, c))),
+                       *_fitted("s3_bucket_policy", lambda c: s3_bucket.build(config, arns, c), {})),
         RenderedPolicy(registry, reg_id, "kms_key_policy", arns.alias_arn,
                        f"{registry}/policies/kms-key-policy.json",
-                       _fitted("kms_key_policy", lambda c: kms_key.build(config, arns, c))),
+                       *_fitted("kms_key_policy", lambda c: kms_key.build(config, arns, c), {})),
     ]
     access_points = config.registry.s3_layout == "access_points"
     seen_points: dict[str, str] = {}
     for group in sorted(config.model_groups):
-        doc = _fitted("model_package_group_policy", lambda c: model_package_group.build(config, arns, group, c))
+        doc, text = _fitted("model_package_group_policy", lambda c: model_package_group.build(config, arns, group, c))
         if not doc["Statement"]:
             raise ConfigError(
                 f"model_groups.{group}",
@@ -87,19 +91,19 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
             )
         policies.append(
             RenderedPolicy(registry, reg_id, "model_package_group_policy", arns.group_arn(group),
-                           f"{registry}/policies/model-package-group-{group}.json", doc, {"model_group": group})
+                           f"{registry}/policies/model-package-group-{group}.json", doc, {"model_group": group}, text)
         )
         if access_points:
             name = arns.access_point_name(group)
             if name in seen_points:
                 raise ConfigError(f"model_groups.{group}", f"access point name {name} is also used by '{seen_points[name]}'")
             seen_points[name] = group
-            doc = _fitted("s3_access_point_policy", lambda c: s3_access_point.build(config, arns, group, c))
+            doc, text = _fitted("s3_access_point_policy", lambda c: s3_access_point.build(config, arns, group, c))
             if doc["Statement"]:
                 policies.append(
                     RenderedPolicy(registry, reg_id, "s3_access_point_policy", arns.access_point_arn(group),
                                    f"{registry}/policies/s3-access-point-{group}.json", doc,
-                                   {"model_group": group, "access_point": name})
+                                   {"model_group": group, "access_point": name}, text)
                 )
     seen: dict[str, str] = {}
     for (account, role), (doc, scope) in iam_role.build(config, arns).items():
@@ -117,7 +121,7 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
 
 def check_sizes(policies: list[RenderedPolicy]) -> None:
     for policy in policies:
-        over = limits.check(policy.kind, policy.text)
+        over = limits.check(policy.kind, policy.text, policy.document)
         if over:
             size, limit = over
             raise PolicyTooLarge(
