@@ -21,6 +21,7 @@ def unknown_condition_key(policy: PolicyFile, ctx):
     belongs to the key type), plus the global aws: keys."""
     for stmt in policy.statements():
         sid = stmt.get("Sid")
+        # NotAction: which actions a key must apply to is unknowable; "*" expands to nothing.
         actions = [a for pattern in as_list(stmt.get("Action")) for a in iam_data.expand(pattern)]
         for block in (stmt.get("Condition") or {}).values():
             for key in block:
@@ -30,9 +31,8 @@ def unknown_condition_key(policy: PolicyFile, ctx):
                     yield Hit(f"statement {sid}: {key} is not a condition key of {key.partition(':')[0]}", sid)
                     continue
                 missing = [a for a in actions if not iam_data.key_applies(key, a)]
-                if "NotAction" in stmt or not actions:
-                    continue
-                if len(missing) == len(actions):
-                    yield Hit(f"statement {sid}: condition key {key} applies to none of its actions ({', '.join(missing[:5])})", sid)
+                listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+                if missing and len(missing) == len(actions):
+                    yield Hit(f"statement {sid}: condition key {key} applies to none of its actions ({listed})", sid)
                 elif missing:
-                    yield Hit(f"statement {sid}: condition key {key} does not apply to {', '.join(missing[:5])}", sid)
+                    yield Hit(f"statement {sid}: condition key {key} does not apply to {listed}", sid)
