@@ -21,6 +21,12 @@ def _render(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     files = render.render(config)
+    if args.check:
+        from generator import render_check
+
+        ok, report = render_check.check(args.out, files)
+        (sys.stdout if ok else sys.stderr).write(report)
+        return 0 if ok else 1
     result = writer.write(args.out, files)
     print(
         f"rendered {len(files)} files into {args.out}: {len(result.written)} written, "
@@ -36,7 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="render every policy and the manifest")
     render.add_argument("--config", type=Path, default=Path("accounts.yaml"), help="accounts.yaml to read")
     render.add_argument("--out", type=Path, default=Path("terraform/accounts"), help="output directory")
+    render.add_argument(
+        "--check", action="store_true",
+        help="write nothing; exit 1 with a diff summary if the output directory is stale",
+    )
     render.set_defaults(func=_render)
+
+    from generator.lint.command import add_parser as add_lint_parser
+
+    add_lint_parser(sub)
     return parser
 
 

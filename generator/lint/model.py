@@ -1,0 +1,196 @@
+"""What a lint rule is, what it reports, and what it reads.
+
+A rule is a small function registered with :func:`rule`: its id, severity,
+one-line summary and how-to-fix live in the decorator, its reason in the
+docstring, so that one place describes it (docs/lint.md lists them all and
+a test keeps that list complete). ``scope="policy"`` rules get one rendered
+policy at a time; ``scope="set"`` rules get every policy at once (the
+who-can-do-what invariants need both halves of a grant).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Literal
+
+from generator.config import Config
+
+Severity = Literal["error", "warning"]
+Scope = Literal["policy", "set"]
+Category = Literal["validity", "security"]
+
+RESOURCE_POLICY_KINDS = ("s3_bucket_policy", "kms_key_policy", "model_package_group_policy")
+IDENTITY_POLICY_KINDS = ("iam_role_policy",)
+KINDS = RESOURCE_POLICY_KINDS + IDENTITY_POLICY_KINDS
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule's raw finding; the runner adds the rule, severity and line."""
+
+    message: str
+    sid: str | None = None
+    path: str | None = None  # set-scope rules name the policy they blame
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str  # as printed: the output directory joined with the manifest path
+    rule_id: str
+    severity: Severity
+    message: str
+    line: int = 1
+
+    def text(self) -> str:
+        return f"{self.path}: {self.rule_id}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    fix: str
+    scope: Scope
+    category: Category
+    check: Callable[..., Iterable[Hit]]
+
+    @property
+    def why(self) -> str:
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: Severity, summary: str, *, fix: str, category: Category, scope: Scope = "policy"):
+    """Register a rule; the decorated function's docstring says why it exists."""
+
+    def register(check: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
+        if rule_id in RULES:
+            raise ValueError(f"rule {rule_id} registered twice")
+        if not check.__doc__:
+            raise ValueError(f"rule {rule_id} needs a docstring saying why it exists")
+        RULES[rule_id] = Rule(rule_id, severity, summary, fix, scope, category, check)
+        return check
+
+    return register
+
+
+def as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+@dataclass
+class PolicyFile:
+    """One policy listed in manifest.json, as it is on disk."""
+
+    path: str  # relative to the output directory (the manifest's path)
+    display: str  # what findings print
+    kind: str
+    account_id: str
+    target: str
+    entry: dict
+    text: str | None  # None when the file is missing
+    document: object = None  # parsed JSON; None when unreadable
+    well_formed: bool = False  # set by the runner after the structure rule
+
+    @property
+    def is_resource_policy(self) -> bool:
+        return self.kind in RESOURCE_POLICY_KINDS
+
+    def statements(self) -> list[dict]:
+        if not isinstance(self.document, dict):
+            return []
+        return [s for s in as_list(self.document.get("Statement")) if isinstance(s, dict)]
+
+    def line_of(self, sid: str | None) -> int:
+        """1-based line of the statement's Sid, so SARIF points at it."""
+        if not sid or not self.text:
+            return 1
+        needle = f'"Sid": {json.dumps(sid)}'
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            if needle in line:
+                return number
+        return 1
+
+
+@dataclass
+class LintContext:
+    config: Config
+    policies: list[PolicyFile] = field(default_factory=list)
+    out: Path = Path(".")
+
+    @property
+    def registry_id(self) -> str:
+        return self.config.registry_account.id
+
+    def well_formed(self, *kinds: str) -> Iterator[PolicyFile]:
+        for policy in self.policies:
+            if policy.well_formed and (not kinds or policy.kind in kinds):
+                yield policy
+
+    def policy(self, path: str) -> PolicyFile | None:
+        return next((p for p in self.policies if p.path == path), None)
+
+
+# --- statement helpers shared by rules ------------------------------------
+
+# Operators that narrow a request to the listed values. ...IfExists and
+# ForAllValues: pass when the key is absent, and negated operators pass for
+# everything not listed, so none of them narrows who may call.
+NARROWING_OPERATORS = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"}
+
+
+def narrowing_values(stmt: dict, key: str) -> list[str] | None:
+    """Values a statement's condition pins ``key`` to, or None if it does not.
+
+    Only a positive operator (see NARROWING_OPERATORS) narrows; a value of
+    bare ``*`` narrows nothing.
+    """
+    found: list[str] | None = None
+    for operator, block in (stmt.get("Condition") or {}).items():
+        if operator not in NARROWING_OPERATORS or not isinstance(block, dict):
+            continue
+        for name, values in block.items():
+            if name.lower() == key.lower():
+                values = [str(v) for v in as_list(values)]
+                if values and "*" not in values:
+                    found = (found or []) + values
+    return found
+
+
+def principal_values(stmt: dict) -> list[str]:
+    """Every principal a statement names ("*" for Principal: "*")."""
+    principal = stmt.get("Principal")
+    if principal == "*":
+        return ["*"]
+    if isinstance(principal, dict):
+        return [str(v) for values in principal.values() for v in as_list(values)]
+    return []
+
+
+def account_of_principal(value: str) -> str | None:
+    """Account id of an AWS principal (12 digits or an IAM ARN), else None."""
+    if value.isdigit() and len(value) == 12:
+        return value
+    parts = value.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and parts[2] in ("iam", "sts"):
+        return parts[4] or None
+    return None
+
+
+def is_account_root(value: str) -> bool:
+    return (value.isdigit() and len(value) == 12) or (value.startswith("arn:") and value.endswith(":root"))
+
+
+def cross_account(stmt: dict, own_account: str) -> bool:
+    """Whether a resource-policy statement's AWS principals reach beyond its account."""
+    principal = stmt.get("Principal")
+    values = ["*"] if principal == "*" else as_list(principal.get("AWS")) if isinstance(principal, dict) else []
+    return any(v == "*" or account_of_principal(v) != own_account for v in values)

@@ -1,0 +1,49 @@
+"""resource-mismatch: every resource fits a resource type its actions take."""
+
+from __future__ import annotations
+
+from generator.lint import iam_data
+from generator.lint.model import Hit, PolicyFile, as_list, rule
+
+
+def _fits(action: str, resource: str) -> bool:
+    return any(iam_data.arn_fits(template, resource) for _, template in iam_data.resource_types(action))
+
+
+@rule(
+    "resource-mismatch", "error",
+    "Every Resource ARN fits a resource type the statement's actions take",
+    category="validity",
+    fix="Use the ARN of the resource type the action takes (the message lists them), or \"*\" for an "
+        "action without resource-level permissions.",
+)
+def resource_mismatch(policy: PolicyFile, ctx):
+    """A statement whose ARN does not fit the action's resource type
+    never matches a request: the grant silently does nothing (for example
+    sagemaker:ListModelPackages on a model-package-group ARN instead of
+    model-package/<group>/*, or s3:GetObject on the bucket ARN instead of
+    its objects). An action that supports no resource-level permission
+    only ever matches Resource "*". "*" itself fits every action; the
+    wildcard-resource rule decides whether it is acceptable."""
+    for stmt in policy.statements():
+        sid = stmt.get("Sid")
+        resources = [r for r in as_list(stmt.get("Resource")) if r != "*"]
+        for action in as_list(stmt.get("Action")):
+            expanded = iam_data.expand(action)
+            if not expanded:
+                continue  # "*" or unknown-action's business
+            wildcard = any(c in action for c in "*?")
+            for resource in resources:
+                if wildcard:
+                    if not any(_fits(a, resource) for a in expanded):
+                        yield Hit(f"statement {sid}: none of the actions matching {action} take {resource}", sid)
+                    continue
+                types = iam_data.resource_types(action)
+                if not types:
+                    yield Hit(
+                        f"statement {sid}: {action} supports no resource-level permissions; "
+                        f'its Resource must be "*", not {resource}', sid,
+                    )
+                elif not _fits(action, resource):
+                    names = ", ".join(name for name, _ in types)
+                    yield Hit(f"statement {sid}: {action} does not take {resource} (it takes: {names})", sid)

