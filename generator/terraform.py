@@ -22,6 +22,7 @@ from typing import Iterable, Protocol
 import jinja2
 
 from generator.config import Config
+from generator.policies import iam_role
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -191,8 +192,12 @@ def _access_main(env: jinja2.Environment, config: Config, context: dict, policie
         for p in sorted(policies, key=lambda p: p.extra["role"])
         if p.kind == "iam_role_policy"
     ]
+    party = iam_role.party_of(account.kind)
+    groups = [g for g in sorted(config.model_groups) if party and context["account"] in config.party_accounts(g, party)]
     return env.get_template("access.main.tf.j2").render(
         context,
+        party=party,
+        groups=groups,
         kind=account.kind,
         stage=account.stage,
         registry_id=config.registry_account.id,

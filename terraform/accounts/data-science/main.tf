@@ -1,7 +1,8 @@
 # Rendered by `make render` from accounts.yaml: edit that file and re-render, not this one.
 #
 # Account data-science (222222222222): a development account that calls into
-# the model registry in account 111111111111.
+# the model registry in account 111111111111. Its roles are developers
+# of the model groups churn-predictor, credit-risk.
 #
 # What this root creates, and why: one customer managed policy per role
 # listed under accounts.data-science.roles in accounts.yaml, holding this

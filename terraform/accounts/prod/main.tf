@@ -1,7 +1,8 @@
 # Rendered by `make render` from accounts.yaml: edit that file and re-render, not this one.
 #
 # Account prod (555555555555): a workload account (stage prod) that calls into
-# the model registry in account 111111111111.
+# the model registry in account 111111111111. Its roles are consumers
+# of the model groups credit-risk.
 #
 # What this root creates, and why: one customer managed policy per role
 # listed under accounts.prod.roles in accounts.yaml, holding this
