@@ -21,7 +21,7 @@ from typing import Iterable, Protocol
 
 import jinja2
 
-from generator.config import Config
+from generator.config import PARTIES, Config
 from generator.policies import iam_role
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -33,11 +33,11 @@ TERRAFORM_VERSION = ">= 1.10"
 AWS_PROVIDER_VERSION = ">= 5.0, < 7.0"
 
 # Files of each root, relative to its account directory; the writer's OWNED
-# patterns must cover them (tests/test_terraform_render.py checks).
+# patterns must cover them (tests/test_terraform_roots.py checks).
 ROOT_FILES = ("versions.tf", "backend.tf", "providers.tf", "main.tf")
 
 POLICY_NAME_PREFIX = "ModelRegistry-"
-POLICY_PATH = "/model-registry/"
+POLICY_PATH = "/model-registry/"  # the registry-access module's policy_path default
 _SESSION_PREFIX = "model-registry-"
 
 
@@ -180,7 +180,18 @@ def _registry_main(env: jinja2.Environment, config: Config, context: dict, polic
     )
 
 
-def _access_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy]) -> str:
+def _groups_by_account(config: Config) -> dict[str, list[str]]:
+    """Model groups each account takes part in (one pass, not accounts x groups)."""
+    found: dict[str, list[str]] = {}
+    for group in sorted(config.model_groups):
+        for party in PARTIES:
+            for account in config.party_accounts(group, party):
+                found.setdefault(account, []).append(group)
+    return found
+
+
+def _access_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy],
+                 groups: list[str]) -> str:
     account = config.accounts[context["account"]]
     roles = [
         RoleItem(
@@ -192,11 +203,10 @@ def _access_main(env: jinja2.Environment, config: Config, context: dict, policie
         for p in sorted(policies, key=lambda p: p.extra["role"])
         if p.kind == "iam_role_policy"
     ]
-    party = iam_role.party_of(account.kind)
-    groups = [g for g in sorted(config.model_groups) if party and context["account"] in config.party_accounts(g, party)]
     return env.get_template("access.main.tf.j2").render(
         context,
-        party=party,
+        party=iam_role.party_of(account.kind),
+        policy_path=POLICY_PATH,
         groups=groups,
         kind=account.kind,
         stage=account.stage,
@@ -211,13 +221,14 @@ def render(config: Config, policies: Iterable[_Policy], source: str = "accounts.
     by_account: dict[str, list[_Policy]] = {}
     for policy in policies:
         by_account.setdefault(policy.account, []).append(policy)
+    groups = _groups_by_account(config)
     files: dict[str, str] = {}
     for account in sorted(by_account):
         context = _common(config, account, source)
         if account == config.registry.account:
             main = _registry_main(env, config, context, by_account[account])
         else:
-            main = _access_main(env, config, context, by_account[account])
+            main = _access_main(env, config, context, by_account[account], groups.get(account, []))
         for name in ROOT_FILES:
             text = main if name == "main.tf" else env.get_template(f"{name}.j2").render(context)
             files[f"{account}/{name}"] = text

@@ -188,6 +188,10 @@ def test_module_variables_reach_exactly_one_resource_attribute():
         assert sinks == [(rtype, attribute)], (module, reference, sinks)
 
 
+def test_policy_path_named_in_the_roots_is_the_module_default():
+    assert _variables("registry-access")["policy_path"]["default"] == terraform.POLICY_PATH
+
+
 def test_group_policy_resource_only_for_listed_groups():
     resources = parse(MODULES / "model-registry" / "main.tf")["resource"]
     (policy,) = [b["aws_sagemaker_model_package_group_policy"] for b in resources
@@ -360,3 +364,11 @@ def test_rerender_prunes_roots_of_accounts_that_lost_their_policies(tmp_path):
     result = writer.write(out, render(smaller))
     assert "uat/main.tf" in result.removed and "uat/providers.tf" in result.removed
     assert (out / "uat" / ".terraform.lock.hcl").is_file(), "files the writer does not own are never removed"
+
+
+def test_root_header_says_what_the_account_does(variant_tree):
+    text = (variant_tree.accounts / "science" / "main.tf").read_text()
+    assert "Its roles are developers\n# of the model groups churn, fraud." in text
+    assert "NOT attached: the entry is a wildcard" in text
+    registry = (variant_tree.accounts / "registry" / "main.tf").read_text()
+    assert "written by this root (terraform.group_policies = terraform)" in registry

@@ -18,8 +18,27 @@ from generator.errors import ConfigError
 _ROLE_NAME_RE = re.compile(r"^(?:[A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]{1,64}$")
 # AWS tag rules: keys 1-128 and values 0-256 characters of letters, digits,
 # spaces and _ . : / = + - @; keys starting with aws: are reserved.
-_TAG_RE = re.compile(r"^[\w\s.:/=+\-@]*$")
+_TAG_RE = re.compile(r"^[\w .:/=+\-@]*$")
 _KEY_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
+
+
+def _bucket(value: str) -> str:
+    # The same rule as registry.artifact_bucket; imported here because
+    # generator.config.model imports this module.
+    from generator.config.model import _bucket as bucket_rule
+
+    return bucket_rule(value)
+
+
+def _key_prefix(value: str) -> str:
+    if not _KEY_PREFIX_RE.match(value):
+        raise ValueError("must be path segments of letters, digits, _ . - joined by /")
+    return value
+
+
+BucketName = Annotated[str, Field(strict=True), AfterValidator(_bucket)]
+Region = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$")]
+KeyPrefix = Annotated[str, StringConstraints(strict=True, max_length=200), AfterValidator(_key_prefix)]
 
 
 def _assume_role(value: str) -> str:
@@ -46,28 +65,22 @@ class _Strict(BaseModel):
 
 
 class TerraformState(_Strict):
-    bucket: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = (
-        Field(
-            default=None,
-            description=(
-                "S3 bucket that holds Terraform state. Optional: without it the backend is rendered "
-                "without a bucket and `terraform init -backend-config=bucket=NAME` supplies it."
-            ),
-        )
+    bucket: BucketName | None = Field(
+        default=None,
+        description=(
+            "S3 bucket that holds Terraform state. Optional: without it the backend is rendered "
+            "without a bucket and `terraform init -backend-config=bucket=NAME` supplies it."
+        ),
     )
-    region: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$")] | None = (
-        Field(default=None, description="Region of the state bucket; default: the top-level region.")
-    )
-    key_prefix: Annotated[str, StringConstraints(strict=True, max_length=200), AfterValidator(
-        lambda v: v if _KEY_PREFIX_RE.match(v) else _fail("must be path segments of letters, digits, _ . - joined by /")
-    )] = Field(
+    region: Region | None = Field(default=None, description="Region of the state bucket; default: the top-level region.")
+    key_prefix: KeyPrefix = Field(
         default="model-registry",
         description="State object key is KEY_PREFIX/ACCOUNT/terraform.tfstate: one state per account.",
     )
 
 
 class AccessLogs(_Strict):
-    bucket: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] = Field(
+    bucket: BucketName = Field(
         description=(
             "Existing bucket that receives the artifact bucket's S3 server access logs. S3 requires it "
             "in the registry account and region; its policy must let logging.s3.amazonaws.com write."
@@ -107,10 +120,6 @@ class TerraformSettings(_Strict):
         default=30,
         description="Waiting period (7-30 days) before a scheduled deletion of the artifact key takes effect.",
     )
-
-
-def _fail(message: str):
-    raise ValueError(message)
 
 
 def check_terraform(config) -> None:
