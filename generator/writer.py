@@ -14,8 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Generated paths, relative to the output directory. Anything else in the
-# directory (a user's notes, terraform state) is left alone.
-OWNED = ("manifest.json", "*/policies/*.json")
+# directory (a user's notes, terraform state, .terraform/) is left alone.
+# A pattern matches only paths with as many segments as it has, so
+# "*/main.tf" owns an account root's main.tf, never one under .terraform/.
+OWNED = (
+    "manifest.json",
+    "*/policies/*.json",
+    "*/versions.tf",
+    "*/backend.tf",
+    "*/providers.tf",
+    "*/main.tf",
+)
 
 
 @dataclass
@@ -26,7 +35,8 @@ class WriteResult:
 
 
 def owned(relative: str, patterns: tuple[str, ...] = OWNED) -> bool:
-    return any(fnmatch.fnmatchcase(relative, pattern) for pattern in patterns)
+    depth = relative.count("/")
+    return any(depth == pattern.count("/") and fnmatch.fnmatchcase(relative, pattern) for pattern in patterns)
 
 
 def existing_files(out: Path, patterns: tuple[str, ...] = OWNED) -> set[str]:

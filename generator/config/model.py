@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from generator.config.terraform import TerraformSettings, check_terraform
 from generator.errors import ConfigError
 from generator.names import camel
 
@@ -175,6 +176,10 @@ class Config(_Strict):
     registry: Registry
     accounts: dict[AccountName, Account]
     model_groups: dict[GroupName, ModelGroup]
+    terraform: TerraformSettings = Field(
+        default_factory=TerraformSettings,
+        description="How the Terraform roots are rendered (backend, provider role, tags, group-policy writer).",
+    )
 
     # --- resolved views (no validation here; see check_references) ---------
     @property
@@ -275,6 +280,7 @@ def check_references(config: Config) -> None:
                         f"accounts.{account_name}.roles",
                         f"'{account_name}' is one of the {party} of model group '{group_name}' but lists no roles to grant to",
                     )
+    check_terraform(config)
 
 
 def _check_party_member(config: Config, key: str, index: int, name: str, party: str, listed: list[str]) -> None:

@@ -1,0 +1,235 @@
+"""Rendered policies -> one Terraform root per account, in memory.
+
+Each account that holds a rendered policy gets a root in
+``<account>/`` next to its ``policies/``: ``versions.tf``, ``backend.tf``,
+``providers.tf`` and ``main.tf``. The roots call the hand-written modules
+in ``terraform/modules/`` and read every policy document with ``file()``:
+Python owns the statements, Terraform owns the resources.
+
+Templates live in ``templates/`` (Jinja2, StrictUndefined, so a missing
+value is an error rather than an empty string). Everything the templates
+print from the config goes through :func:`hcl`, and every map is aligned
+here, so the output is ``terraform fmt``-clean as rendered.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Protocol
+
+import jinja2
+
+from generator.config import PARTIES, Config
+from generator.policies import iam_role
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+# The roots pin Terraform and the AWS provider; the modules only state a
+# minimum, as HashiCorp's module guidance recommends. 1.10 is the first
+# Terraform whose S3 backend locks with a lock file (use_lockfile).
+TERRAFORM_VERSION = ">= 1.10"
+AWS_PROVIDER_VERSION = ">= 5.0, < 7.0"
+
+# Files of each root, relative to its account directory; the writer's OWNED
+# patterns must cover them (tests/test_terraform_roots.py checks).
+ROOT_FILES = ("versions.tf", "backend.tf", "providers.tf", "main.tf")
+
+POLICY_NAME_PREFIX = "ModelRegistry-"
+POLICY_PATH = "/model-registry/"  # the registry-access module's policy_path default
+_SESSION_PREFIX = "model-registry-"
+
+
+class _Policy(Protocol):
+    """What this module reads of generator.render.RenderedPolicy."""
+
+    account: str
+    account_id: str
+    kind: str
+    path: str
+    extra: dict
+
+
+@dataclass(frozen=True)
+class RoleItem:
+    entry: str  # the role entry exactly as in accounts.yaml
+    policy_name: str
+    role_name: str | None  # None: wildcard entry, policy not attached
+    policy: str  # path relative to the root
+
+
+def hcl(value: object) -> str:
+    """An HCL literal for a string, number, bool or None.
+
+    Strings are JSON-quoted (HCL shares JSON's escapes) with template
+    sequences escaped, so ``${`` in a description stays text.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False).replace("${", "$${").replace("%{", "%%{")
+    raise TypeError(f"no HCL literal for {type(value).__name__}")
+
+
+def hcl_map(mapping: dict[str, str], indent: int) -> str:
+    """A map of strings as ``terraform fmt`` prints it: one key a line, ``=`` aligned.
+
+    ``indent`` is the indentation of the line the map starts on.
+    """
+    if not mapping:
+        return "{}"
+    keys = {key: hcl(key) for key in mapping}
+    width = max(len(k) for k in keys.values())
+    pad = " " * (indent + 2)
+    lines = [f"{pad}{keys[key].ljust(width)} = {hcl(mapping[key])}" for key in sorted(mapping)]
+    return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
+
+
+def policy_name(entry: str) -> str:
+    """Name of the customer managed policy of a role entry."""
+    from generator.render import role_slug
+
+    return POLICY_NAME_PREFIX + role_slug(entry)
+
+
+def attached_role(entry: str) -> str | None:
+    """Role name to attach to: the last path segment; None for wildcards."""
+    return None if "*" in entry else entry.rsplit("/", 1)[-1]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["hcl"] = hcl
+    env.filters["hcl_map"] = hcl_map
+    env.filters["ljust"] = lambda text, width: text.ljust(width)
+    return env
+
+
+def _relative(policy: _Policy) -> str:
+    """Policy path relative to its account's root directory."""
+    prefix = f"{policy.account}/"
+    if not policy.path.startswith(prefix):
+        raise ValueError(f"{policy.path} is not under {prefix}")
+    return policy.path[len(prefix):]
+
+
+def _common(config: Config, account: str, source: str) -> dict:
+    account_id = config.accounts[account].id
+    settings = config.terraform
+    assume_role = None
+    if settings.assume_role is not None:
+        assume_role = {
+            "arn": f"arn:{config.partition}:iam::{account_id}:role/{settings.assume_role}",
+            # Session names: 2-64 of [\w+=,.@-]; shows up in CloudTrail.
+            "session_name": (_SESSION_PREFIX + account)[:64],
+        }
+    state = settings.state
+    return {
+        "header": f"# Rendered by `make render` from {source}: edit that file and re-render, not this one.",
+        "source": source,
+        "account": account,
+        "account_id": account_id,
+        "region": config.region,
+        "assume_role": assume_role,
+        "tags": dict(settings.tags),
+        "state": {
+            "bucket": state.bucket,
+            "key": f"{state.key_prefix}/{account}/terraform.tfstate",
+            "region": state.region or config.region,
+        },
+        "terraform_version": TERRAFORM_VERSION,
+        "aws_provider_version": AWS_PROVIDER_VERSION,
+    }
+
+
+def _registry_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy]) -> str:
+    by_kind = {p.kind: p for p in policies if p.kind != "model_package_group_policy"}
+    group_files = {p.extra["model_group"]: _relative(p) for p in policies if p.kind == "model_package_group_policy"}
+    groups = [
+        {
+            "name": name,
+            "description": config.model_groups[name].description,
+            "tags": dict(config.model_groups[name].tags),
+            "policy": group_files[name],
+        }
+        for name in sorted(config.model_groups)
+    ]
+    return env.get_template("registry.main.tf.j2").render(
+        context,
+        bucket=config.registry.artifact_bucket,
+        alias=config.registry.kms_key_alias,
+        bucket_policy=_relative(by_kind["s3_bucket_policy"]),
+        key_policy=_relative(by_kind["kms_key_policy"]),
+        deletion_window=config.terraform.kms_key_deletion_window_days,
+        access_logs=config.terraform.access_logs,
+        groups=groups,
+        group_width=max((len(hcl(g["name"])) for g in groups), default=0),
+        group_policies=config.terraform.group_policies,
+    )
+
+
+def _groups_by_account(config: Config) -> dict[str, list[str]]:
+    """Model groups each account takes part in (one pass, not accounts x groups)."""
+    found: dict[str, list[str]] = {}
+    for group in sorted(config.model_groups):
+        for party in PARTIES:
+            for account in config.party_accounts(group, party):
+                found.setdefault(account, []).append(group)
+    return found
+
+
+def _access_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy],
+                 groups: list[str]) -> str:
+    account = config.accounts[context["account"]]
+    roles = [
+        RoleItem(
+            entry=p.extra["role"],
+            policy_name=policy_name(p.extra["role"]),
+            role_name=attached_role(p.extra["role"]),
+            policy=_relative(p),
+        )
+        for p in sorted(policies, key=lambda p: p.extra["role"])
+        if p.kind == "iam_role_policy"
+    ]
+    return env.get_template("access.main.tf.j2").render(
+        context,
+        party=iam_role.party_of(account.kind),
+        policy_path=POLICY_PATH,
+        groups=groups,
+        kind=account.kind,
+        stage=account.stage,
+        registry_id=config.registry_account.id,
+        roles=roles,
+    )
+
+
+def render(config: Config, policies: Iterable[_Policy], source: str = "accounts.yaml") -> dict[str, str]:
+    """{relative path: text} of every account root; accounts without policies get none."""
+    env = _environment()
+    by_account: dict[str, list[_Policy]] = {}
+    for policy in policies:
+        by_account.setdefault(policy.account, []).append(policy)
+    groups = _groups_by_account(config)
+    files: dict[str, str] = {}
+    for account in sorted(by_account):
+        context = _common(config, account, source)
+        if account == config.registry.account:
+            main = _registry_main(env, config, context, by_account[account])
+        else:
+            main = _access_main(env, config, context, by_account[account], groups.get(account, []))
+        for name in ROOT_FILES:
+            text = main if name == "main.tf" else env.get_template(f"{name}.j2").render(context)
+            files[f"{account}/{name}"] = text
+    return files

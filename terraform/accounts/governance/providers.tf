@@ -1,0 +1,21 @@
+# Rendered by `make render` from accounts.yaml: edit that file and re-render, not this one.
+#
+# Every resource of this root lands in account 666666666666 (governance):
+# allowed_account_ids makes Terraform refuse to run with credentials of any
+# other account.
+
+provider "aws" {
+  region              = "us-east-1"
+  allowed_account_ids = ["666666666666"]
+
+  assume_role {
+    role_arn     = "arn:aws:iam::666666666666:role/OrganizationAccountAccessRole"
+    session_name = "model-registry-governance"
+  }
+
+  default_tags {
+    tags = {
+      "ManagedBy" = "model-registry-policy-generator"
+    }
+  }
+}

@@ -1,0 +1,96 @@
+"""The terraform: section of accounts.yaml: defaults and bad input.
+
+Bad input must give one line naming the key (with its line) and exit 2,
+with nothing written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = (ROOT / "accounts.yaml").read_text()
+
+
+def test_defaults_without_a_terraform_section(example_config):
+    settings = example_config.terraform
+    assert settings.group_policies == "apply"
+    assert settings.assume_role == "OrganizationAccountAccessRole"
+    assert settings.state.bucket is None and settings.state.region is None
+    assert settings.state.key_prefix == "model-registry"
+    assert settings.kms_key_deletion_window_days == 30
+    assert settings.access_logs is None
+    assert dict(settings.tags) == {"ManagedBy": "model-registry-policy-generator"}
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "message"),
+    [
+        ("terraform: {group_policies: both}", "terraform.group_policies", "'apply' or 'terraform'"),
+        ("terraform: {assume_role: 'Org*'}", "terraform.assume_role", "no wildcards"),
+        ("terraform: {assume_role: 42}", "terraform.assume_role", "string"),
+        ("terraform: {state: {bucket: Bad_Bucket}}", "terraform.state.bucket", "valid S3 bucket name"),
+        ("terraform: {state: {bucket: 192.168.1.1}}", "terraform.state.bucket", "IP address"),
+        ("terraform: {access_logs: {bucket: a..b}}", "terraform.access_logs.bucket", "valid S3 bucket name"),
+        ("terraform: {state: {region: mars-1}}", "terraform.state.region", "does not match"),
+        ("terraform: {state: {region: cn-north-1}}", "terraform.state.region", "not in partition aws"),
+        ("terraform: {state: {key_prefix: /abs/}}", "terraform.state.key_prefix", "path segments"),
+        ("terraform: {state: {lock_table: x}}", "terraform.state.lock_table", "unknown key"),
+        ("terraform: {tags: {'aws:owner': x}}", "terraform.tags", "reserved"),
+        ("terraform: {tags: {Owner: 5}}", "terraform.tags.Owner", "string"),
+        ("terraform: {kms_key_deletion_window_days: 5}", "terraform.kms_key_deletion_window_days", "7"),
+        ("terraform: {kms_key_deletion_window_days: '30'}", "terraform.kms_key_deletion_window_days", "integer"),
+        ("terraform: {access_logs: {prefix: x/}}", "terraform.access_logs.bucket", "required"),
+        ("terraform: {access_logs: {bucket: acme-ml-model-artifacts}}", "terraform.access_logs.bucket", "itself"),
+        ("terraform: {roles: [x]}", "terraform.roles", "unknown key"),
+        ("terraform: [apply]", "terraform", "mapping"),
+    ],
+)
+def test_bad_terraform_keys_exit_2_naming_the_key(tmp_path, capsys, section, key, message):
+    config = tmp_path / "accounts.yaml"
+    config.write_text(BASE + "\n" + section + "\n")
+    out = tmp_path / "out"
+    assert main(["render", "--config", str(config), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(f"error: {config}:"), err
+    assert f": {key}: " in err, err
+    assert message in err, err
+    assert not out.exists(), "nothing may be written on bad input"
+
+
+def test_error_names_the_line_of_the_key(tmp_path, capsys):
+    config = tmp_path / "accounts.yaml"
+    config.write_text(BASE + "\nterraform:\n  group_policies: both\n")
+    main(["render", "--config", str(config), "--out", str(tmp_path / "out")])
+    line = len(BASE.splitlines()) + 3
+    assert f"accounts.yaml:{line}: terraform.group_policies:" in capsys.readouterr().err
+
+
+def test_policy_name_over_128_characters_names_the_role(tmp_path, capsys):
+    long_path = "/".join(["p" * 60] * 2) + "/Role"
+    config = tmp_path / "accounts.yaml"
+    config.write_text(BASE.replace("roles: [ModelApproverRole]", f"roles: [ModelApproverRole, '{long_path}']"))
+    assert main(["render", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
+    assert "accounts.governance.roles[1]: " in capsys.readouterr().err
+
+
+def test_good_section_loads(tmp_path):
+    config = tmp_path / "accounts.yaml"
+    config.write_text(BASE + """
+terraform:
+  state: {bucket: org-tf-state, key_prefix: a/b}
+  assume_role: platform/Deployer
+  tags: {Owner: ml platform, "cost:center": "4-2"}
+  group_policies: terraform
+  access_logs: {bucket: registry-logs}
+  kms_key_deletion_window_days: 7
+""")
+    settings = load_config(config).terraform
+    assert settings.group_policies == "terraform"
+    assert settings.access_logs.prefix == "s3-access-logs/"

@@ -1,0 +1,1 @@
+"""Developer checks run by the Makefile (fmt-check, checkov, validate)."""
