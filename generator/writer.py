@@ -17,9 +17,10 @@ from pathlib import Path
 # directory (a user's notes, terraform state, .terraform/) is left alone.
 # A pattern matches only paths with as many segments as it has, so
 # "*/main.tf" owns an account root's main.tf, never one under .terraform/.
+POLICY_FILES = "*/policies/*.json"
 OWNED = (
     "manifest.json",
-    "*/policies/*.json",
+    POLICY_FILES,
     "*/versions.tf",
     "*/backend.tf",
     "*/providers.tf",

@@ -39,7 +39,7 @@ def test_sso_wildcard_and_path_roles_are_matched_by_pattern_only():
         'roles: ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataScientist_*", "service-role/Trainer"]}\n  deployment',
     )
     world = world_from_text(text)
-    paths = sorted(p for p in world.files if p.startswith("data-science/"))
+    paths = sorted(p for p in world.files if p.startswith("data-science/policies/"))
     assert paths == [
         "data-science/policies/iam-role-aws-reserved.sso.amazonaws.com.AWSReservedSSO_DataScientist_STAR.json",
         "data-science/policies/iam-role-service-role.Trainer.json",

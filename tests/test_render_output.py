@@ -48,10 +48,14 @@ def test_writer_removes_what_the_config_no_longer_renders_and_keeps_foreign_file
     assert (out / "notes.txt").read_text() == "mine"
 
 
+def policy_files(files: dict[str, str]) -> dict[str, str]:
+    return {path: text for path, text in files.items() if writer.owned(path, (writer.POLICY_FILES,))}
+
+
 def test_manifest_lists_every_policy_once_with_its_target(example_files):
     manifest = json.loads(example_files["manifest.json"])["policies"]
     paths = [e["path"] for e in manifest]
-    assert sorted(paths) == sorted(p for p in example_files if p != "manifest.json")
+    assert sorted(paths) == sorted(policy_files(example_files))
     assert len(set(paths)) == len(paths)
     kinds = {(e["kind"], e["target"]) for e in manifest}
     assert ("s3_bucket_policy", "arn:aws:s3:::acme-ml-model-artifacts") in kinds
@@ -65,10 +69,8 @@ def test_manifest_lists_every_policy_once_with_its_target(example_files):
 
 
 def test_policies_are_complete_documents_without_placeholders(example_files):
-    for path, text in example_files.items():
+    for path, text in policy_files(example_files).items():
         doc = json.loads(text)
-        if path == "manifest.json":
-            continue
         assert doc["Version"] == "2012-10-17"
         assert doc["Statement"]
         assert "${" not in text and "{{" not in text, path
@@ -82,9 +84,7 @@ def test_policies_are_complete_documents_without_placeholders(example_files):
 def test_no_allow_names_a_whole_account_without_narrowing_it_to_roles(example_files):
     """Grants name roles: every cross-account Allow that names account
     principals also carries an aws:PrincipalArn condition."""
-    for path, text in example_files.items():
-        if path == "manifest.json":
-            continue
+    for path, text in policy_files(example_files).items():
         for stmt in json.loads(text)["Statement"]:
             principals = stmt.get("Principal", {})
             if stmt["Effect"] != "Allow" or not isinstance(principals, dict):
@@ -95,9 +95,7 @@ def test_no_allow_names_a_whole_account_without_narrowing_it_to_roles(example_fi
 
 
 def test_no_wildcard_actions_in_allows(example_files):
-    for path, text in example_files.items():
-        if path == "manifest.json":
-            continue
+    for path, text in policy_files(example_files).items():
         for stmt in json.loads(text)["Statement"]:
             if stmt["Effect"] == "Allow":
                 assert all("*" not in action for action in stmt["Action"]), (path, stmt["Sid"])

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from terraform_helpers import MODULES, TERRAFORM, parse, unescape, write_tree
-from test_terraform_roots import VARIANT
+from .terraform_helpers import MODULES, TERRAFORM, parse, unescape, write_tree
+from .test_terraform_roots import VARIANT
 
 from generator.config import config_from_text
 from generator.render import render

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from terraform_helpers import ACCOUNTS, FILE_CALL, MODULES, file_refs, parse, parse_dir, single, unescape, write_tree
+from .terraform_helpers import ACCOUNTS, FILE_CALL, MODULES, file_refs, parse, parse_dir, single, unescape, write_tree
 
 from generator import terraform, writer
 from generator.config import config_from_text, load_config

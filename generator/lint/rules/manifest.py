@@ -25,5 +25,6 @@ def manifest(ctx):
             yield Hit(f"unknown kind {policy.kind!r} (expected one of {', '.join(KINDS)})", path=policy.path)
         if listed.count(policy.path) > 1:
             yield Hit("listed more than once in manifest.json", path=policy.path)
-    for path in sorted(writer.existing_files(ctx.out) - set(listed) - {"manifest.json"}):
+    on_disk = writer.existing_files(ctx.out, (writer.POLICY_FILES,))
+    for path in sorted(on_disk - set(listed)):
         yield Hit("policy file is not listed in manifest.json: nothing checks or deploys it", path=path)
