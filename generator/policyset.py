@@ -74,6 +74,12 @@ class PolicySet:
             context["kms:ResourceAliases"] = [self.alias]
         return context
 
+    def request_context(self, role_arn: str, resource: str, context: dict | None, org: str | None) -> dict:
+        """The normal context with ``context`` laid over it (None removes a key)."""
+        full = self.normal_context(role_arn, resource, org)
+        full.update(context or {})
+        return {k: v for k, v in full.items() if v is not None}
+
     def decide(
         self,
         role_arn: str,
@@ -82,13 +88,25 @@ class PolicySet:
         context: dict | None = None,
         *,
         identity: list[dict] | None = None,
+        identity_sources: list[str] | None = None,
         org: str | None = None,
     ) -> Decision:
         """Evaluate one request; ``context`` overrides the normal context
         (a value of None removes a key); ``identity`` replaces the role's
-        identity policies (to test a copied or missing policy)."""
-        full = self.normal_context(role_arn, resource, org)
-        full.update(context or {})
-        full = {k: v for k, v in full.items() if v is not None}
-        policies = self.identity_policies(role_arn) if identity is None else identity
-        return decide(Request(role_arn, action, resource, full), policies, self.resource_policy(resource), self.registry_id)
+        identity policies (to test a copied or missing policy) and
+        ``identity_sources`` names them. ``Decision.matches`` names the file
+        of every statement that applied."""
+        full = self.request_context(role_arn, resource, context, org)
+        if identity is None:
+            entries = self.identity_entries(role_arn)
+            policies = [self.docs[e["path"]] for e in entries]
+            names = [e["path"] for e in entries]
+        else:
+            policies = identity
+            names = identity_sources or [f"supplied identity policy {i + 1}" for i in range(len(identity))]
+        entry = self.resource_entry(resource)
+        resource_policy = self.docs[entry["path"]] if entry else None
+        return decide(
+            Request(role_arn, action, resource, full), policies, resource_policy, self.registry_id,
+            sources=(names, entry["path"] if entry else None),
+        )
