@@ -10,6 +10,7 @@ STAMP  := $(VENV)/.installed
 
 CONFIG ?= accounts.yaml
 OUT    ?= terraform/accounts
+REPORT ?= docs/report
 
 .PHONY: render test clean
 
@@ -18,9 +19,10 @@ $(STAMP): requirements.txt
 	$(PIP) -r requirements.txt
 	touch $@
 
-## render: accounts.yaml -> terraform/accounts/ (policies, manifest)
+## render: accounts.yaml -> terraform/accounts/ (policies, manifest), docs/report/ (access matrix)
 render: $(STAMP)
 	$(BIN)/python -m generator render --config $(CONFIG) --out $(OUT)
+	$(BIN)/python -m generator report --config $(CONFIG) --policies $(OUT) --out $(REPORT)
 
 ## test: unit, semantic and golden tests
 test: $(STAMP)
