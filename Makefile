@@ -19,10 +19,11 @@ $(STAMP): requirements.txt
 	$(PIP) -r requirements.txt
 	touch $@
 
-## render: accounts.yaml -> terraform/accounts/ (policies, manifest), docs/report/ (access matrix)
+## render: accounts.yaml -> terraform/accounts/ (policies, manifest), docs/report/ (access matrix), schema/
 render: $(STAMP)
 	$(BIN)/python -m generator render --config $(CONFIG) --out $(OUT)
 	$(BIN)/python -m generator report --config $(CONFIG) --policies $(OUT) --out $(REPORT)
+	$(BIN)/python -m generator schema --out schema/accounts.schema.json
 
 ## test: unit, semantic and golden tests
 test: $(STAMP)

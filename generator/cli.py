@@ -3,7 +3,7 @@
 Bad input prints one line naming the key and exits 2, before anything is
 written. Later subcommands (lint, apply, report) plug in here.
 
-``report`` and ``explain``: see docs/report.md.
+``report``, ``explain`` and ``schema``: see docs/report.md.
 """
 
 from __future__ import annotations
@@ -84,6 +84,18 @@ def _explain(args: argparse.Namespace) -> int:
     return 0 if result.decision.allowed else EXIT_DIFFERENCES
 
 
+def _schema(args: argparse.Namespace) -> int:
+    from generator import schema, writer
+
+    text = schema.text()
+    if args.out is None:
+        print(text, end="")
+        return 0
+    result = writer.write(args.out.parent, {args.out.name: text}, patterns=(args.out.name,))
+    print(f"wrote {args.out} ({'changed' if result.written else 'unchanged'})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="accounts.yaml (for the organization of the normal context)")
     explain.set_defaults(func=_explain)
 
+    schema = sub.add_parser("schema", help="JSON Schema of accounts.yaml (for editors)")
+    schema.add_argument("--out", type=Path, default=None, help="file to write; default: print it")
+    schema.set_defaults(func=_schema)
     return parser
 
 
