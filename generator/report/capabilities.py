@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from generator.access import APPROVED, PENDING  # the SageMaker status values
 from generator.arns import Arns
 
 Scope = Literal["group", "key"]
@@ -40,9 +41,6 @@ Scope = Literal["group", "key"]
 SAMPLE_KEY_ID = "00000000-0000-0000-0000-000000000000"
 SAMPLE_VERSION = "1"
 SAMPLE_OBJECT = "model.tar.gz"
-
-PENDING = "PendingManualApproval"
-APPROVED = "Approved"
 
 # Resource placeholders of a Step, resolved per group by :func:`requests`.
 OBJECT, VERSION, KEY = "object", "version", "key"

@@ -79,7 +79,7 @@ class Cell:
         return "extra" if self.granted else "missing"
 
     def why(self) -> str:
-        """Evidence: the deciding statements, or why the first request failed."""
+        """Evidence: the statements that allowed each request, or, per way, the first request denied and why."""
         if self.granted:
             return "; ".join(f"{c.probe.action}: {allowed_by(c.decision)}" for c in self.checks)
         failing = [next(c for c in way if not c.decision.allowed) for way in self.ways]
