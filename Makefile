@@ -10,6 +10,7 @@ STAMP  := $(VENV)/.installed
 
 CONFIG ?= accounts.yaml
 OUT    ?= terraform/accounts
+REPORT ?= docs/report
 
 .PHONY: render test clean lint lint-sarif render-check fmt-check checkov validate
 
@@ -29,9 +30,11 @@ $(CKV_STAMP): requirements-checkov.txt
 	$(CKV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
-## render: accounts.yaml -> terraform/accounts/ (policies, manifest)
+## render: accounts.yaml -> terraform/accounts/ (policies, manifest), docs/report/ (access matrix), schema/
 render: $(STAMP)
 	$(BIN)/python -m generator render --config $(CONFIG) --out $(OUT)
+	$(BIN)/python -m generator report --config $(CONFIG) --policies $(OUT) --out $(REPORT)
+	$(BIN)/python -m generator schema --out schema/accounts.schema.json
 
 ## render-check: fail (with a diff) when $(OUT) is not what $(CONFIG) renders to
 render-check: $(STAMP)

@@ -2,6 +2,8 @@
 
 Bad input prints one line naming the key and exits 2, before anything is
 written. Later subcommands (lint, apply, report) plug in here.
+
+``report``, ``explain`` and ``schema``: see docs/report.md.
 """
 
 from __future__ import annotations
@@ -35,6 +37,71 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_DIFFERENCES = 1  # report: the policies differ from accounts.yaml; explain: denied
+
+
+class _Unreadable(Exception):
+    """The rendered policies cannot be read (exit 2)."""
+
+
+def _policyset(directory: Path):
+    from generator.policyset import PolicySet
+
+    try:
+        return PolicySet.from_dir(directory)
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, OSError) else f"{exc.strerror}: {exc.filename}"
+        raise _Unreadable(
+            f"cannot read the rendered policies in {directory} ({detail}); run `python -m generator render` first"
+        ) from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from generator import report, writer
+
+    config = load_config(args.config)
+    policies = _policyset(args.policies)
+    matrix, files = report.build(config, policies, str(args.config), str(args.policies))
+    result = writer.write(args.out, files, patterns=report.FILES)
+    print(f"wrote the access matrix to {args.out}: {len(result.written)} written, {len(result.unchanged)} unchanged")
+    if matrix.differences:
+        from generator.report.wording import difference, verdict
+
+        print(f"error: {verdict(matrix)}", file=sys.stderr)
+        for cell in matrix.differences:
+            print(f"  {difference(cell)}", file=sys.stderr)
+        return EXIT_DIFFERENCES
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from generator import explain
+
+    try:
+        context = explain.parse_context(args.context)
+        explain.check_request(args.principal, args.action, args.resource)
+    except explain.BadRequest as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    config = load_config(args.config)
+    policies = _policyset(args.policies)
+    result = explain.explain(policies, args.principal, args.action, args.resource, context, config.organization_id)
+    print(explain.format_explained(result, str(args.policies)), end="")
+    return 0 if result.decision.allowed else EXIT_DIFFERENCES
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from generator import schema, writer
+
+    text = schema.text()
+    if args.out is None:
+        print(text, end="")
+        return 0
+    result = writer.write(args.out.parent, {args.out.name: text}, patterns=(args.out.name,))
+    print(f"wrote {args.out} ({'changed' if result.written else 'unchanged'})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +118,33 @@ def build_parser() -> argparse.ArgumentParser:
     from generator.lint.command import add_parser as add_lint_parser
 
     add_lint_parser(sub)
+
+    report = sub.add_parser(
+        "report",
+        help="access matrix evaluated from the rendered policies; exit 1 when it differs from accounts.yaml",
+    )
+    report.add_argument("--config", type=Path, default=Path("accounts.yaml"), help="accounts.yaml to read")
+    report.add_argument("--policies", type=Path, default=Path("terraform/accounts"),
+                        help="directory of rendered policies (with manifest.json)")
+    report.add_argument("--out", type=Path, required=True,
+                        help="directory for access-matrix.md and access-matrix.html")
+    report.set_defaults(func=_report)
+
+    explain = sub.add_parser("explain", help="is one request allowed, and by which statements; exit 0 allow, 1 deny")
+    explain.add_argument("--principal", required=True, help="IAM role ARN making the request")
+    explain.add_argument("--action", required=True, help="action, e.g. s3:GetObject")
+    explain.add_argument("--resource", required=True, help="resource ARN")
+    explain.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
+                         help="condition key over the normal context (repeat a key for a list; KEY= removes it)")
+    explain.add_argument("--policies", type=Path, default=Path("terraform/accounts"),
+                         help="directory of rendered policies (with manifest.json)")
+    explain.add_argument("--config", type=Path, default=Path("accounts.yaml"),
+                         help="accounts.yaml (for the organization of the normal context)")
+    explain.set_defaults(func=_explain)
+
+    schema = sub.add_parser("schema", help="JSON Schema of accounts.yaml (for editors)")
+    schema.add_argument("--out", type=Path, default=None, help="file to write; default: print it")
+    schema.set_defaults(func=_schema)
     return parser
 
 
@@ -63,5 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.format(source)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except PolicyTooLarge as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except _Unreadable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -41,6 +41,16 @@ class Request:
         return self.principal_arn.split(":")[4]
 
 
+@dataclass(frozen=True)
+class Match:
+    """One statement that applied to the request, and where it came from."""
+
+    policy: str  # "identity" or "resource"
+    source: str  # the policy it came from (a file path when the caller names it)
+    sid: str
+    effect: str  # "Allow" or "Deny"
+
+
 @dataclass
 class Decision:
     allowed: bool
@@ -48,6 +58,11 @@ class Decision:
     identity_allows: list[str] = field(default_factory=list)
     resource_allows: list[str] = field(default_factory=list)
     denies: list[str] = field(default_factory=list)
+    # Every applying statement with its source, in evaluation order, and the
+    # policies that were consulted as (policy, source) pairs, so a caller can
+    # say "no statement applies" for a policy that was read but did not match.
+    matches: list[Match] = field(default_factory=list)
+    consulted: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _as_list(value) -> list:
@@ -166,17 +181,33 @@ def decide(
     resource_policy: dict | None,
     resource_account: str,
     labels: tuple[str, str] = ("identity", "resource"),
+    sources: tuple[list[str], str | None] | None = None,
 ) -> Decision:
+    """``sources`` optionally names each identity policy and the resource
+    policy (file paths); they are reported in ``Decision.matches``."""
+    identity_names = list(sources[0]) if sources else [f"{labels[0]} policy {i + 1}" for i in range(len(identity_policies))]
+    resource_name = (sources[1] if sources else None) or f"{labels[1]} policy"
+    if len(identity_names) != len(identity_policies):
+        raise ValueError("sources must name every identity policy")
     request = with_defaults(request)
     decision = Decision(False, "")
-    for policy in identity_policies:
-        allows, denies = matching_statements(request, policy, False, labels[0])
-        decision.identity_allows += allows
-        decision.denies += denies
-    if resource_policy:
-        allows, denies = matching_statements(request, resource_policy, True, labels[1])
-        decision.resource_allows += allows
-        decision.denies += denies
+    for label, policies, names, is_resource in (
+        (labels[0], identity_policies, identity_names, False),
+        (labels[1], [resource_policy] if resource_policy else [], [resource_name], True),
+    ):
+        half = "resource" if is_resource else "identity"
+        for policy, name in zip(policies, names):
+            decision.consulted.append((half, name))
+            for stmt in _as_list(policy.get("Statement")):
+                if not statement_applies(stmt, request, is_resource):
+                    continue
+                decision.matches.append(Match(half, name, str(stmt.get("Sid", "?")), stmt.get("Effect", "")))
+                if stmt.get("Effect") == "Deny":
+                    decision.denies.append(_sid(stmt, label))
+                elif is_resource:
+                    decision.resource_allows.append(_sid(stmt, label))
+                else:
+                    decision.identity_allows.append(_sid(stmt, label))
     if decision.denies:
         decision.reason = "explicit deny: " + ", ".join(decision.denies)
         return decision
@@ -221,4 +252,4 @@ def _principal_names_role(stmt: dict, request: Request) -> bool:
     return isinstance(principal, dict) and request.principal_arn in _as_list(principal.get("AWS"))
 
 
-__all__ = ["Request", "Decision", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]
+__all__ = ["Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]

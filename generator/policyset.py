@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator.evaluate import Decision, Request, decide, glob_match, matching_statements, with_defaults
+from generator.evaluate import Decision, Match, Request, decide, glob_match, matching_statements, statement_applies, with_defaults
 
 
 class PolicySet:
@@ -90,6 +90,12 @@ class PolicySet:
             context["kms:ResourceAliases"] = [self.alias]
         return context
 
+    def request_context(self, role_arn: str, resource: str, context: dict | None, org: str | None) -> dict:
+        """The normal context with ``context`` laid over it (None removes a key)."""
+        full = self.normal_context(role_arn, resource, org)
+        full.update(context or {})
+        return {k: v for k, v in full.items() if v is not None}
+
     def decide(
         self,
         role_arn: str,
@@ -98,32 +104,49 @@ class PolicySet:
         context: dict | None = None,
         *,
         identity: list[dict] | None = None,
+        identity_sources: list[str] | None = None,
         org: str | None = None,
     ) -> Decision:
         """Evaluate one request; ``context`` overrides the normal context
         (a value of None removes a key); ``identity`` replaces the role's
-        identity policies (to test a copied or missing policy)."""
-        full = self.normal_context(role_arn, resource, org)
-        full.update(context or {})
-        full = {k: v for k, v in full.items() if v is not None}
-        policies = self.identity_policies(role_arn) if identity is None else identity
+        identity policies (to test a copied or missing policy) and
+        ``identity_sources`` names them. ``Decision.matches`` names the file
+        of every statement that applied."""
+        full = self.request_context(role_arn, resource, context, org)
+        if identity is None:
+            entries = self.identity_entries(role_arn)
+            policies = [self.docs[e["path"]] for e in entries]
+            names = [e["path"] for e in entries]
+        else:
+            policies = identity
+            names = identity_sources or [f"supplied identity policy {i + 1}" for i in range(len(identity))]
+        entry = self.resource_entry(resource)
+        resource_policy = self.docs[entry["path"]] if entry else None
         request = Request(role_arn, action, resource, full)
         point = self.access_point_of(resource)
-        if not point:
-            return decide(request, policies, self.resource_policy(resource), self.registry_id)
-        return self._through_access_point(request, policies, *point)
+        decision = decide(
+            request, policies, resource_policy, self.registry_id,
+            labels=("identity", "access-point" if point else "resource"),
+            sources=(names, entry["path"] if entry else None),
+        )
+        if point:
+            self._through_access_point(decision, request, *point)
+        return decision
 
-    def _through_access_point(self, request: Request, policies: list[dict], point_arn: str, underlying: str) -> Decision:
+    def _through_access_point(self, decision: Decision, request: Request, point_arn: str, underlying: str) -> None:
         """A request through an access point must be allowed by the caller's
         identity policy and the access point policy, and also by the bucket
         policy for the underlying bucket or object (which sees the
         s3:DataAccessPoint* keys); a Deny in any of them wins."""
-        decision = decide(request, policies, self.resource_policy(request.resource), self.registry_id,
-                          labels=("identity", "access-point"))
         context = dict(request.context)
         context.update({"s3:DataAccessPointAccount": self.registry_id, "s3:DataAccessPointArn": point_arn})
         bucket_request = with_defaults(Request(request.principal_arn, request.action, underlying, context))
-        allows, denies = matching_statements(bucket_request, self.docs[self.bucket["path"]], True, "bucket")
+        bucket = self.docs[self.bucket["path"]]
+        decision.consulted.append(("resource", self.bucket["path"]))
+        for stmt in bucket.get("Statement", []):
+            if statement_applies(stmt, bucket_request, True):
+                decision.matches.append(Match("resource", self.bucket["path"], str(stmt.get("Sid", "?")), stmt.get("Effect", "")))
+        allows, denies = matching_statements(bucket_request, bucket, True, "bucket")
         decision.denies += denies
         if denies:
             decision.allowed, decision.reason = False, "explicit deny: " + ", ".join(decision.denies)
@@ -132,4 +155,3 @@ class PolicySet:
         elif decision.allowed:
             decision.resource_allows += allows
             decision.reason += ", " + ", ".join(allows)
-        return decision

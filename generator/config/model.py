@@ -41,6 +41,19 @@ _KEY_ARN_RE = re.compile(
 )
 
 
+# JSON Schema forms of the rules the AfterValidators below enforce, so that
+# `python -m generator schema` publishes them (editor validation). The
+# validators stay the source of truth and of the error messages.
+_ROLE_JSON = {"pattern": _ROLE_RE.pattern, "maxLength": 512, "not": {"pattern": r"(^|/)\*+$"}}
+_BUCKET_JSON = {
+    "pattern": _BUCKET_RE.pattern,
+    "not": {"anyOf": [{"pattern": p} for p in (r"\.\.", "^xn--", "-s3alias$", r"^\d+\.\d+\.\d+\.\d+$")]},
+}
+_ALIAS_JSON = {"pattern": _ALIAS_RE.pattern, "not": {"pattern": "^alias/aws/"}}
+_KEY_ARN_JSON = {"pattern": re.sub(r"\(\?P<\w+>", "(", _KEY_ARN_RE.pattern)}  # no named groups in ECMA regex
+_UNIQUE_JSON = {"uniqueItems": True}
+
+
 def _role(value: str) -> str:
     """An IAM role name, optionally behind a path, optionally with ``*``."""
     if not _ROLE_RE.match(value):
@@ -84,7 +97,8 @@ def _alias(value: str) -> str:
 StrictStr = Annotated[str, Field(strict=True)]
 AccountId = Annotated[
     str,
-    Field(strict=True, description="12-digit AWS account id, quoted so YAML keeps it a string"),
+    Field(strict=True, description="12-digit AWS account id, quoted so YAML keeps it a string",
+          json_schema_extra={"pattern": r"^\d{12}$"}),
     AfterValidator(lambda v: v if re.fullmatch(r"\d{12}", v) else _fail("must be exactly 12 digits")),
 ]
 AccountName = Annotated[
@@ -95,9 +109,9 @@ GroupName = Annotated[
     str,
     StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"),
 ]
-RoleName = Annotated[str, Field(strict=True), AfterValidator(_role)]
-BucketName = Annotated[str, Field(strict=True), AfterValidator(_bucket)]
-KeyAlias = Annotated[str, Field(strict=True), AfterValidator(_alias)]
+RoleName = Annotated[str, Field(strict=True, json_schema_extra=_ROLE_JSON), AfterValidator(_role)]
+BucketName = Annotated[str, Field(strict=True, json_schema_extra=_BUCKET_JSON), AfterValidator(_bucket)]
+KeyAlias = Annotated[str, Field(strict=True, json_schema_extra=_ALIAS_JSON), AfterValidator(_alias)]
 
 
 def _fail(message: str):
@@ -118,6 +132,7 @@ class Registry(_Strict):
             "ARN of the KMS key once it exists. Optional: without it identity policies "
             "scope the key by alias (kms:ResourceAliases)."
         ),
+        json_schema_extra=_KEY_ARN_JSON,
     )
     s3_layout: Literal["bucket_policy", "access_points"] = Field(
         default="bucket_policy",
@@ -141,6 +156,7 @@ class Account(_Strict):
             "IAM role names (optionally path/name, optionally with *) that receive grants. "
             "Grants go to these roles, never to the whole account."
         ),
+        json_schema_extra=_UNIQUE_JSON,
     )
     description: StrictStr | None = None
 
@@ -150,16 +166,20 @@ class ModelGroup(_Strict):
         default="", description="Model package group description."
     )
     developers: list[StrictStr] = Field(
-        default_factory=list, description="Development accounts that train and register versions."
+        default_factory=list, description="Development accounts that train and register versions.",
+        json_schema_extra=_UNIQUE_JSON,
     )
     consumers: list[StrictStr] = Field(
-        default_factory=list, description="Workload accounts that deploy approved versions."
+        default_factory=list, description="Workload accounts that deploy approved versions.",
+        json_schema_extra=_UNIQUE_JSON,
     )
     deployers: list[StrictStr] | None = Field(
-        default=None, description="Deployment accounts; default: every deployment account."
+        default=None, description="Deployment accounts; default: every deployment account.",
+        json_schema_extra=_UNIQUE_JSON,
     )
     approvers: list[StrictStr] | None = Field(
-        default=None, description="Governance accounts; default: every governance account."
+        default=None, description="Governance accounts; default: every governance account.",
+        json_schema_extra=_UNIQUE_JSON,
     )
     tags: dict[StrictStr, StrictStr] = Field(
         default_factory=dict, description="Tags for the model package group."

@@ -1,0 +1,106 @@
+"""``python -m generator explain``: one request, allowed or denied, and why.
+
+The request is evaluated by :meth:`generator.policyset.PolicySet.decide`,
+exactly as the access matrix evaluates its cells, and the statements that
+applied are listed per policy with the file they came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from generator.evaluate import Decision
+from generator.policyset import PolicySet
+
+_ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+$")
+_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
+_RESOURCE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$")
+_CONTEXT_KEY = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9_./:-]+$")
+
+
+class BadRequest(ValueError):
+    """Input explain cannot evaluate; the CLI prints it and exits 2."""
+
+
+@dataclass(frozen=True)
+class Explained:
+    principal: str
+    action: str
+    resource: str
+    context: dict  # the full context evaluated (normal context plus overrides)
+    cross_account: bool
+    decision: Decision
+
+
+def check_request(principal: str, action: str, resource: str) -> None:
+    if not _ROLE_ARN.match(principal):
+        raise BadRequest(f"--principal: '{principal}' is not an IAM role ARN like arn:aws:iam::123456789012:role/Name")
+    if not _ACTION.match(action):
+        raise BadRequest(f"--action: '{action}' is not an action like s3:GetObject")
+    if not _RESOURCE.match(resource):
+        raise BadRequest(f"--resource: '{resource}' is not an ARN like arn:aws:s3:::bucket/key")
+
+
+def parse_context(pairs: list[str]) -> dict:
+    """``key=value`` pairs; a repeated key makes a list, ``key=`` removes a
+    key from the normal context."""
+    context: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not _CONTEXT_KEY.match(key):
+            raise BadRequest(f"--context: '{pair}' is not key=value with a key like aws:SecureTransport")
+        if value == "":
+            context[key] = None
+        elif key in context and context[key] is not None:
+            previous = context[key]
+            context[key] = (previous if isinstance(previous, list) else [previous]) + [value]
+        else:
+            context[key] = value
+    return context
+
+
+def explain(policies: PolicySet, principal: str, action: str, resource: str, context: dict,
+            org: str | None) -> Explained:
+    check_request(principal, action, resource)
+    decision = policies.decide(principal, action, resource, context, org=org)
+    full = policies.request_context(principal, resource, context, org)
+    cross = principal.split(":")[4] != policies.registry_id
+    return Explained(principal, action, resource, full, cross, decision)
+
+
+def _value(value) -> str:
+    return ",".join(value) if isinstance(value, list) else str(value)
+
+
+def format_explained(result: Explained, policies_dir: str) -> str:
+    """Human-readable lines: verdict, reason, each policy and its statements."""
+    decision = result.decision
+    prefix = policies_dir.rstrip("/") + "/" if policies_dir else ""
+    lines = [
+        f"{'ALLOW' if decision.allowed else 'DENY'}: {result.action} on {result.resource}",
+        f"  principal: {result.principal}",
+        f"  why: {decision.reason}",
+    ]
+    if result.cross_account:
+        lines.append("  cross-account call: the identity policy AND the resource policy must allow; a Deny in either wins")
+    else:
+        lines.append("  same-account call: either policy may allow; a Deny in either wins")
+    for half in ("identity", "resource"):
+        consulted = [src for h, src in decision.consulted if h == half]
+        if not consulted:
+            what = ("no identity policy is attached to this role in the rendered policies" if half == "identity"
+                    else "no rendered resource policy governs this resource")
+            lines.append(f"  {half} policy: none ({what})")
+            continue
+        for source in consulted:
+            shown = source if source.startswith(("copy of", "supplied")) else prefix + source
+            matches = [m for m in decision.matches if m.policy == half and m.source == source]
+            if not matches:
+                lines.append(f"  {half} policy {shown}: no statement applies")
+                continue
+            lines.append(f"  {half} policy {shown}:")
+            lines += [f"    {m.effect} {m.sid}" for m in matches]
+    context = ", ".join(f"{k}={_value(v)}" for k, v in sorted(result.context.items()))
+    lines.append(f"  request context: {context}")
+    return "\n".join(lines) + "\n"

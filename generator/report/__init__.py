@@ -1,0 +1,25 @@
+"""The governance report: the access matrix evaluated from the rendered policies.
+
+``build(config, policies)`` evaluates every principal of the config against
+the rendered policies (:mod:`generator.report.matrix`, capabilities defined
+in :mod:`generator.report.capabilities`) and returns the files to write:
+``access-matrix.md`` and ``access-matrix.html``, deterministic bytes.
+"""
+
+from __future__ import annotations
+
+from generator.config import Config
+from generator.policyset import PolicySet
+from generator.report import html, markdown
+from generator.report.matrix import Matrix, evaluate
+
+FILES = ("access-matrix.md", "access-matrix.html")
+
+
+def build(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
+          policies_label: str = "terraform/accounts") -> tuple[Matrix, dict[str, str]]:
+    matrix = evaluate(config, policies, config_label, policies_label)
+    return matrix, {"access-matrix.md": markdown.render(matrix), "access-matrix.html": html.render(matrix)}
+
+
+__all__ = ["FILES", "Matrix", "build", "evaluate"]

@@ -1,0 +1,178 @@
+"""What each cell of the access matrix means: capabilities as concrete requests.
+
+This is the one place that says what "register", "write", "approve",
+"read", "decrypt" and "encrypt" are. A capability is a list of ways, each a
+list of requests; it is granted to a principal when EVERY request of SOME
+way is allowed by the rendered policies (both halves of a cross-account
+call, explicit denies winning). The legend of the report is printed from
+these definitions, so it cannot drift from them.
+
+Each capability is the smallest set of requests that is a power on its own,
+so that one extra grant shows up: ``write`` is PutObject alone (overwriting
+an approved version's artifact is tampering even without registering
+anything), and ``approve`` is any way to end up with an Approved version
+(approving an existing one, or registering one as Approved directly).
+
+Group capabilities are checked on one sample version and one sample object
+of the group (``model-package/<group>/1``, ``s3://<bucket>/<group>/model.tar.gz``).
+The artifact key is shared by every group, so what a principal may do with
+the key alone is a column of its own; per group, "decrypt" means reading
+the plaintext of that group's artifacts, which needs S3 GetObject on the
+group's prefix as well as kms:Decrypt (S3 decrypts an SSE-KMS object for
+the caller only when both are allowed).
+
+The expected side (what accounts.yaml asks for) is :data:`PARTY_CAPABILITIES`:
+the product's promise per party, not a copy of the policies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from generator.access import APPROVED, PENDING  # the SageMaker status values
+from generator.arns import Arns
+
+Scope = Literal["group", "key"]
+
+# The key id is unknown until the key exists; a sample id in the registry
+# account stands for it (identity policies then match it by alias, as AWS
+# does through kms:ResourceAliases).
+SAMPLE_KEY_ID = "00000000-0000-0000-0000-000000000000"
+SAMPLE_VERSION = "1"
+SAMPLE_OBJECT = "model.tar.gz"
+
+# Resource placeholders of a Step, resolved per group by :func:`requests`.
+OBJECT, VERSION, KEY = "object", "version", "key"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request of a capability; ``via`` is the service that calls KMS."""
+
+    action: str
+    resource: str  # OBJECT | VERSION | KEY
+    context: tuple[tuple[str, str], ...] = ()
+    via: str | None = None
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    scope: Scope
+    summary: str  # plain language, for the legend
+    ways: tuple[tuple[Step, ...], ...]  # granted when every Step of some way is allowed
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A Step made concrete for one group: what is evaluated."""
+
+    action: str
+    resource: str
+    context: tuple[tuple[str, str], ...]
+
+    def describe(self) -> str:
+        extra = "".join(f", {k}={v}" for k, v in self.context)
+        return f"{self.action} on {self.resource}{extra}"
+
+
+_STATUS = "sagemaker:ModelApprovalStatus"
+
+CAPABILITIES: tuple[Capability, ...] = (
+    Capability(
+        "register", "group",
+        "register a new version of the group as PendingManualApproval",
+        ((Step("sagemaker:CreateModelPackage", VERSION, ((_STATUS, PENDING),)),),),
+    ),
+    Capability(
+        "write", "group",
+        "upload or overwrite model artifacts under the group's prefix "
+        "(S3 also needs the key's encrypt, shown in the artifact key column)",
+        ((Step("s3:PutObject", OBJECT),),),
+    ),
+    Capability(
+        "approve", "group",
+        "make a version Approved, which lets it be deployed: approve an existing version, "
+        "or register a new one as Approved",
+        (
+            (Step("sagemaker:UpdateModelPackage", VERSION, ((_STATUS, APPROVED),)),),
+            (Step("sagemaker:CreateModelPackage", VERSION, ((_STATUS, APPROVED),)),),
+        ),
+    ),
+    Capability(
+        "read", "group",
+        "look up a version and download its artifact: what deploying a version needs",
+        ((Step("sagemaker:DescribeModelPackage", VERSION), Step("s3:GetObject", OBJECT)),),
+    ),
+    Capability(
+        "decrypt", "group",
+        "read the plaintext of the group's artifacts: download them and have S3 decrypt them with the artifact key",
+        ((Step("s3:GetObject", OBJECT), Step("kms:Decrypt", KEY, via="s3")),),
+    ),
+    Capability(
+        "encrypt", "key",
+        "have S3 encrypt new data with the artifact key (any group's prefix: the key is shared)",
+        ((Step("kms:GenerateDataKey", KEY, via="s3"),),),
+    ),
+    Capability(
+        "decrypt", "key",
+        "have S3 decrypt data with the artifact key (the bucket policy still decides which objects)",
+        ((Step("kms:Decrypt", KEY, via="s3"),),),
+    ),
+)
+
+# What accounts.yaml asks for: the capabilities each party of a model group
+# is promised (see the README, "What each party may do"). Developers read
+# their own group's versions and artifacts to evaluate them; approvers
+# approve without touching artifacts or the key.
+PARTY_CAPABILITIES: dict[str, dict[Scope, frozenset[str]]] = {
+    "developers": {"group": frozenset({"register", "write", "read", "decrypt"}), "key": frozenset({"encrypt", "decrypt"})},
+    "deployers": {"group": frozenset({"read", "decrypt"}), "key": frozenset({"decrypt"})},
+    "consumers": {"group": frozenset({"read", "decrypt"}), "key": frozenset({"decrypt"})},
+    "approvers": {"group": frozenset({"approve"}), "key": frozenset()},
+}
+
+
+def of_scope(scope: Scope) -> tuple[Capability, ...]:
+    return tuple(c for c in CAPABILITIES if c.scope == scope)
+
+
+def key_arn(arns: Arns) -> str:
+    return arns.key_arn or f"arn:{arns.partition}:kms:{arns.region}:{arns.registry_id}:key/{SAMPLE_KEY_ID}"
+
+
+def requests(arns: Arns, capability: Capability, group: str | None) -> list[list[Probe]]:
+    """The concrete requests of each way of ``capability`` (on ``group`` for group scope)."""
+    resources = {KEY: key_arn(arns)}
+    if group is not None:
+        prefix = f"{arns.bucket_arn}/{arns.group_prefix(group)}"
+        package = arns.package_arns(group).removesuffix("*")
+        resources[OBJECT] = f"{prefix}{SAMPLE_OBJECT}"
+        resources[VERSION] = f"{package}{SAMPLE_VERSION}"
+    out = []
+    for way in capability.ways:
+        probes = []
+        for step in way:
+            context = step.context
+            if step.via:
+                context = (("kms:ViaService", arns.via_service(step.via)),) + context
+            probes.append(Probe(step.action, resources[step.resource], context))
+        out.append(probes)
+    return out
+
+
+def legend_ways(capability: Capability) -> list[list[str]]:
+    """Each way's requests in words, with placeholders, for the legend."""
+    names = {OBJECT: "s3://BUCKET/GROUP/" + SAMPLE_OBJECT, VERSION: "model-package/GROUP/" + SAMPLE_VERSION,
+             KEY: "the artifact key"}
+    out = []
+    for way in capability.ways:
+        words = []
+        for step in way:
+            context = [f"kms:ViaService={step.via}.REGION.amazonaws.com"] if step.via else []
+            context += [f"{k}={v}" for k, v in step.context]
+            suffix = f" with {', '.join(context)}" if context else ""
+            words.append(f"{step.action} on {names[step.resource]}{suffix}")
+        out.append(words)
+    return out
