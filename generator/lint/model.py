@@ -22,7 +22,7 @@ Severity = Literal["error", "warning"]
 Scope = Literal["policy", "set"]
 Category = Literal["validity", "security"]
 
-RESOURCE_POLICY_KINDS = ("s3_bucket_policy", "kms_key_policy", "model_package_group_policy")
+RESOURCE_POLICY_KINDS = ("s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy")
 IDENTITY_POLICY_KINDS = ("iam_role_policy",)
 KINDS = RESOURCE_POLICY_KINDS + IDENTITY_POLICY_KINDS
 

@@ -33,7 +33,9 @@ class Prober:
     def __init__(self, ctx: LintContext):
         self.ctx = ctx
         self.arns = Arns.of(ctx.config)
-        self.resource_policies = list(ctx.well_formed("s3_bucket_policy", "kms_key_policy", "model_package_group_policy"))
+        self.resource_policies = list(
+            ctx.well_formed("s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy")
+        )
         self.identity_policies = list(ctx.well_formed("iam_role_policy"))
 
     # --- who --------------------------------------------------------------
@@ -61,7 +63,9 @@ class Prober:
 
     def _resource_policy(self, resource: str) -> PolicyFile | None:
         for policy in self.resource_policies:
-            if policy.kind == "s3_bucket_policy" and (resource == policy.target or resource.startswith(policy.target + "/")):
+            if policy.kind in ("s3_bucket_policy", "s3_access_point_policy") and (
+                resource == policy.target or resource.startswith(policy.target + "/")
+            ):
                 return policy
             if policy.kind == "kms_key_policy" and ":kms:" in resource:
                 return policy

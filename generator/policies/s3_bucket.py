@@ -16,7 +16,8 @@ from generator.config import Config
 from generator.policies.common import camel, cross_account_statements, document, statement
 
 # What the access points may be used for; the access point policies decide who.
-DELEGATED_ACTIONS = ("s3:GetObject", "s3:ListBucket", "s3:PutObject")
+OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject")
+LIST_ACTIONS = ("s3:ListBucket",)
 
 
 def guardrails(arns: Arns) -> list[dict]:
@@ -57,24 +58,27 @@ def guardrails(arns: Arns) -> list[dict]:
     return out
 
 
-def delegation(config: Config, arns: Arns) -> dict:
+def delegation(config: Config, arns: Arns) -> list[dict]:
     """https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
     ("Delegating access control to access points"): requests through an
     access point owned by the registry account are decided by that access
-    point's policy; nothing else is allowed by this statement."""
-    condition = {"StringEquals": {"s3:DataAccessPointAccount": [arns.registry_id]}}
+    point's policy; nothing else is allowed by these statements."""
+    condition = {"s3:DataAccessPointAccount": [arns.registry_id]}
     if config.organization_id:
-        condition["StringEquals"]["aws:PrincipalOrgID"] = [config.organization_id]
-    return statement(
-        "DelegateToRegistryAccessPoints", "Allow", DELEGATED_ACTIONS, [arns.bucket_arn, arns.bucket_objects],
-        {op: dict(sorted(keys.items())) for op, keys in condition.items()}, principal={"AWS": "*"},
-    )
+        condition["aws:PrincipalOrgID"] = [config.organization_id]
+    condition = {"StringEquals": dict(sorted(condition.items()))}
+    return [
+        statement("DelegateObjectsToRegistryAccessPoints", "Allow", OBJECT_ACTIONS, [arns.bucket_objects],
+                  condition, principal={"AWS": "*"}),
+        statement("DelegateListingToRegistryAccessPoints", "Allow", LIST_ACTIONS, [arns.bucket_arn],
+                  condition, principal={"AWS": "*"}),
+    ]
 
 
 def build(config: Config, arns: Arns, compact: bool = False) -> dict:
     statements = guardrails(arns)
     if arns.s3_layout == "access_points":
-        statements.append(delegation(config, arns))
+        statements.extend(delegation(config, arns))
         return document(statements)
     for group in sorted(config.model_groups):
         statements.extend(group_statements(config, arns, group, compact, sid_prefix=camel(group)))

@@ -26,15 +26,19 @@ def _writes(service: str, types: tuple[str, ...]) -> list[tuple[str, str]]:
 def write_probes(prober: Prober, group: str) -> list[tuple[str, str, str | None]]:
     """(action, resource, approval status) requests that write to a group."""
     arns = prober.arns
+    # The bucket object, and (s3_layout: access_points) the same object
+    # through the group's access point: neither may be writable.
+    objects = {f"{arns.bucket_arn}/{arns.group_prefix(group)}model.tar.gz",
+               arns.artifact_objects(group).replace("*", "model.tar.gz")}
     where = {
-        "object": f"{arns.bucket_arn}/{arns.group_prefix(group)}model.tar.gz",
-        "model-package": arns.package_arns(group).replace("/*", "/1"),
-        "model-package-group": arns.group_arn(group),
+        "object": sorted(objects),
+        "model-package": [arns.package_arns(group).replace("/*", "/1")],
+        "model-package-group": [arns.group_arn(group)],
     }
     probes = []
     for action, kind in _writes("s3", ("object",)) + _writes("sagemaker", ("model-package", "model-package-group")):
         statuses = STATUSES if iam_data.key_applies("sagemaker:ModelApprovalStatus", action) else (None,)
-        probes.extend((action, where[kind], status) for status in statuses)
+        probes.extend((action, resource, status) for resource in where[kind] for status in statuses)
     return probes
 
 

@@ -10,6 +10,7 @@ from generator.lint.model import Hit, PolicyFile, as_list, rule
 # Resource types each resource policy governs (Service Authorization Reference names).
 GOVERNED_TYPES = {
     "s3_bucket_policy": ("bucket", "object"),
+    "s3_access_point_policy": ("accesspoint", "accesspointobject"),
     "kms_key_policy": ("key",),
     "model_package_group_policy": ("model-package-group", "model-package"),
 }
@@ -19,6 +20,8 @@ def governed_resources(policy: PolicyFile) -> list[str]:
     """ARN patterns a resource policy may name; in a key policy "*" is the key."""
     if policy.kind == "s3_bucket_policy":
         return [policy.target, f"{policy.target}/*"]
+    if policy.kind == "s3_access_point_policy":
+        return [policy.target, f"{policy.target}/object/*"]
     if policy.kind == "kms_key_policy":
         return ["*"]
     packages = policy.target.replace(":model-package-group/", ":model-package/", 1)

@@ -1,0 +1,120 @@
+"""The layouts used for large organizations are as tight as the default one.
+
+- s3_layout: access_points (one access point per group) lints clean, and
+  lint still catches a write grant slipped into an access point policy;
+- the compact registry forms and registry-wide identity policies lint clean;
+- a synthetic organization (benchmarks/synth.py) keeps every promise of the
+  who-can-do-what table for sampled groups, and every policy fits its limit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+
+import pytest
+
+from benchmarks.synth import build as synth
+from generator import limits, render, writer
+from generator.config import config_from_text
+from generator.lint.runner import lint
+from generator.policyset import PolicySet
+
+from .conftest import EXAMPLE
+
+AP_TEXT = EXAMPLE.read_text().replace(
+    "  kms_key_alias: alias/ml-model-artifacts\n", "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n"
+)
+
+
+def render_to(tmp_path, text, tiny_limits=False):
+    config = config_from_text(text)
+    saved = dict(limits.LIMITS)
+    if tiny_limits:
+        for kind, limit in saved.items():
+            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+    try:
+        policies = render.build_policies(config)
+    finally:
+        limits.LIMITS.update(saved)
+    files = {p.path: p.text for p in policies}
+    files["manifest.json"] = render.to_json({"policies": [p.manifest_entry() for p in policies]})
+    writer.write(tmp_path, files)
+    return config, files
+
+
+def findings(report) -> list[str]:
+    return [f.text() for f in report.findings]
+
+
+@pytest.mark.parametrize("text,tiny", [(AP_TEXT, False), (EXAMPLE.read_text(), True), (AP_TEXT, True)],
+                         ids=["access-points", "compact", "access-points+compact"])
+def test_scale_forms_lint_clean(tmp_path, text, tiny):
+    config, files = render_to(tmp_path, text, tiny)
+    assert not findings(lint(config, tmp_path))
+    if tiny:
+        assert "registry-wide" in files["manifest.json"]
+
+
+def test_lint_catches_a_write_grant_in_an_access_point_policy(tmp_path):
+    config, files = render_to(tmp_path, AP_TEXT)
+    path = tmp_path / "shared-services/policies/s3-access-point-credit-risk.json"
+    doc = json.loads(path.read_text())
+    for stmt in doc["Statement"]:
+        if stmt["Sid"] == "ConsumersArtifactsRead":
+            stmt["Action"].append("s3:PutObject")
+    path.write_text(json.dumps(doc, indent=2))
+    found = findings(lint(config, tmp_path))
+    assert any("readers-never-write" in f and "ConsumersArtifactsRead" in f for f in found), found
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    text = synth(40, 300)
+    config = config_from_text(text)
+    policies = render.build_policies(config)
+    render.check_sizes(policies)
+    files = {p.path: p.text for p in policies}
+    files["manifest.json"] = render.to_json({"policies": [p.manifest_entry() for p in policies]})
+    return config, PolicySet(files)
+
+
+def test_synthetic_organization_keeps_every_promise(synthetic):
+    config, world = synthetic
+    org = config.organization_id
+    rng = random.Random(3)
+    from generator.arns import Arns
+
+    arns = Arns.of(config)
+    workloads = config.accounts_of_kind("workload")
+    for group in rng.sample(sorted(config.model_groups), 25):
+        obj = arns.artifact_objects(group).replace("*", "m.tar.gz")
+        version = arns.package_arns(group).replace("*", "1")
+
+        def role(account):
+            return arns.role_arn(config.accounts[account].id, "SageMakerExecutionRole")
+
+        for dev in config.party_accounts(group, "developers"):
+            assert world.decide(role(dev), "s3:PutObject", obj, org=org).allowed
+            assert world.decide(role(dev), "sagemaker:CreateModelPackage", version,
+                                {"sagemaker:ModelApprovalStatus": "PendingManualApproval"}, org=org).allowed
+            assert not world.decide(role(dev), "sagemaker:UpdateModelPackage", version,
+                                    {"sagemaker:ModelApprovalStatus": "Approved"}, org=org).allowed
+        consumers = config.party_accounts(group, "consumers")
+        for account in consumers:
+            assert world.decide(role(account), "s3:GetObject", obj, org=org).allowed
+            assert not world.decide(role(account), "s3:PutObject", obj, org=org).allowed
+        outsider = next(a for a in workloads if a not in consumers)
+        assert not world.decide(role(outsider), "s3:GetObject", obj, org=org).allowed
+        assert not world.decide(role(outsider), "sagemaker:DescribeModelPackage", version, org=org).allowed
+        approver = arns.role_arn(config.accounts[config.party_accounts(group, "approvers")[0]].id, "ModelApproverRole")
+        assert world.decide(approver, "sagemaker:UpdateModelPackage", version,
+                            {"sagemaker:ModelApprovalStatus": "Approved"}, org=org).allowed
+
+
+def test_synthetic_organization_fits_every_limit(synthetic):
+    _, world = synthetic
+    for entry in world.manifest:
+        text = world.files[entry["path"]]
+        assert limits.check(entry["kind"], text) is None, entry["path"]
