@@ -155,7 +155,12 @@ def _common(config: Config, account: str, source: str) -> dict:
 
 
 def _registry_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy]) -> str:
-    by_kind = {p.kind: p for p in policies if p.kind != "model_package_group_policy"}
+    by_kind = {p.kind: p for p in policies if p.kind not in ("model_package_group_policy", "s3_access_point_policy")}
+    points = [
+        {"name": p.extra["access_point"], "group": p.extra["model_group"], "policy": _relative(p)}
+        for p in sorted(policies, key=lambda p: p.extra.get("access_point", ""))
+        if p.kind == "s3_access_point_policy"
+    ]
     group_files = {p.extra["model_group"]: _relative(p) for p in policies if p.kind == "model_package_group_policy"}
     groups = [
         {
@@ -177,6 +182,8 @@ def _registry_main(env: jinja2.Environment, config: Config, context: dict, polic
         groups=groups,
         group_width=max((len(hcl(g["name"])) for g in groups), default=0),
         group_policies=config.terraform.group_policies,
+        access_points=points,
+        point_width=max((len(hcl(p["name"])) for p in points), default=0),
     )
 
 

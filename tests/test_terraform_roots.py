@@ -27,7 +27,7 @@ VARIANT = """
 partition: aws
 region: eu-west-1
 organization_id: o-a1b2c3d4e5
-registry: {account: registry, artifact_bucket: variant-artifacts, kms_key_alias: alias/variant}
+registry: {account: registry, artifact_bucket: variant-artifacts, kms_key_alias: alias/variant, s3_layout: access_points}
 accounts:
   registry: {id: "101010101010", kind: registry}
   science:
@@ -60,6 +60,7 @@ terraform:
 CONSUMERS = {
     "s3_bucket_policy": ("model_registry", "bucket_policy_json"),
     "kms_key_policy": ("model_registry", "kms_key_policy_json"),
+    "s3_access_point_policy": ("model_registry", "access_points.{access_point}.policy_json"),
     "model_package_group_policy": ("model_registry", "model_package_group_policies.{model_group}"),
     "iam_role_policy": ("registry_access", "role_policies.{role}.policy_json"),
 }
@@ -67,6 +68,7 @@ MODULE_SINKS = {
     ("model-registry", "var.bucket_policy_json"): ("aws_s3_bucket_policy", "policy"),
     ("model-registry", "var.kms_key_policy_json"): ("aws_kms_key", "policy"),
     ("model-registry", "each.value"): ("aws_sagemaker_model_package_group_policy", "resource_policy"),
+    ("model-registry", "each.value.policy_json"): ("aws_s3control_access_point_policy", "policy"),
     ("registry-access", "each.value.policy_json"): ("aws_iam_policy", "policy"),
 }
 

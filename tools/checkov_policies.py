@@ -27,6 +27,7 @@ RESOURCES = {
     "iam_role_policy": ("aws_iam_policy", "policy", {}),
     "model_package_group_policy": ("aws_sagemaker_model_package_group_policy", "resource_policy",
                                    {"model_package_group_name": "target_group"}),
+    "s3_access_point_policy": ("aws_s3control_access_point_policy", "policy", {"access_point_arn": "target_arn"}),
 }
 
 
@@ -54,6 +55,8 @@ def resources(out: Path) -> str:
                 value = entry["target"].split(":::", 1)[1]
             elif value == "target_group":
                 value = entry["model_group"]
+            elif value == "target_arn":
+                value = entry["target"]
             lines.append(f"  {key} = {_value(value)}")
         lines += [f"  {attribute} = <<-JSON", document, "  JSON", "}", ""]
         blocks.append("\n".join(lines))

@@ -143,3 +143,37 @@ resource "aws_sagemaker_model_package_group_policy" "this" {
   model_package_group_name = aws_sagemaker_model_package_group.this[each.key].model_package_group_name
   resource_policy          = each.value
 }
+
+################################################################################
+# S3 access points, one per model group (registry.s3_layout = access_points)
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
+# The bucket policy delegates object access to this account's access points;
+# each access point's policy holds one group's grants, so no policy grows
+# with the number of groups.
+################################################################################
+
+resource "aws_s3_access_point" "groups" {
+  for_each = var.access_points
+
+  bucket = aws_s3_bucket.artifacts.id
+  name   = each.key
+
+  public_access_block_configuration {
+    block_public_acls       = true
+    block_public_policy     = true
+    ignore_public_acls      = true
+    restrict_public_buckets = true
+  }
+
+  # The policy is written by aws_s3control_access_point_policy below.
+  lifecycle {
+    ignore_changes = [policy]
+  }
+}
+
+resource "aws_s3control_access_point_policy" "groups" {
+  for_each = var.access_points
+
+  access_point_arn = aws_s3_access_point.groups[each.key].arn
+  policy           = each.value.policy_json
+}

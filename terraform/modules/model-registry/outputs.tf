@@ -27,3 +27,13 @@ output "terraform_owned_group_policies" {
   description = "Names of the groups whose resource policy this module writes (empty when another tool owns them)."
   value       = sort(keys(aws_sagemaker_model_package_group_policy.this))
 }
+
+output "access_point_arns" {
+  description = "ARN of each model group's access point, by access point name (empty in the bucket_policy layout)."
+  value       = { for name, point in aws_s3_access_point.groups : name => point.arn }
+}
+
+output "access_point_aliases" {
+  description = "Bucket-style alias of each access point, by access point name: use s3://ALIAS/GROUP/... as the artifact location."
+  value       = { for name, point in aws_s3_access_point.groups : name => point.alias }
+}

@@ -84,3 +84,21 @@ variable "model_package_group_policies" {
     error_message = "Each model_package_group_policies value must be a JSON policy document with a Statement."
   }
 }
+
+variable "access_points" {
+  description = <<-EOT
+    S3 access points to create on the artifact bucket, by access point name,
+    each with its rendered policy (JSON). Empty (the default) with
+    registry.s3_layout = bucket_policy; one per model group with
+    access_points.
+  EOT
+  type = map(object({
+    policy_json = string
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, point in var.access_points : can(jsondecode(point.policy_json).Statement)])
+    error_message = "Each access_points policy_json must be a JSON policy document with a Statement."
+  }
+}
