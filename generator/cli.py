@@ -29,6 +29,12 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _apply(args: argparse.Namespace) -> int:
+    from generator.apply import cli as apply_cli
+
+    return apply_cli.main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -37,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--config", type=Path, default=Path("accounts.yaml"), help="accounts.yaml to read")
     render.add_argument("--out", type=Path, default=Path("terraform/accounts"), help="output directory")
     render.set_defaults(func=_render)
+
+    from generator.apply import cli as apply_cli
+
+    apply = sub.add_parser("apply", help="make every model package group policy match the render",
+                           description=apply_cli.DESCRIPTION)
+    apply_cli.add_arguments(apply)
+    apply.set_defaults(func=_apply)
     return parser
 
 
