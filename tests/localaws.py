@@ -22,8 +22,8 @@ in front of moto's own server application that fills exactly that gap:
 * It records every call (service, operation, account, region, group), so
   tests count writes at the server rather than inside our code.
 * It injects faults on any SageMaker operation: ThrottlingException N times,
-  AccessDeniedException for one group, a dropped TCP connection, a slow
-  response.
+  AccessDeniedException for one group, any other error answer, a dropped
+  TCP connection, a slow response.
 
 Everything else passes through to moto untouched.
 """
@@ -69,11 +69,13 @@ class Call:
 class Fault:
     """One injected fault; ``times=None`` means every matching call."""
 
-    kind: str  # throttle | deny | drop | delay
+    kind: str  # throttle | deny | error | drop | delay
     operation: str = "*"
     group: str | None = None
     times: int | None = None
     seconds: float = 0.0
+    code: str = ""  # kind "error": the error code and message to answer
+    message: str = ""
     started: threading.Event = field(default_factory=threading.Event)
     hits: int = 0
 
@@ -102,8 +104,8 @@ class PolicyCalls:
             self.policies.clear()
 
     def inject(self, kind: str, operation: str = "*", group: str | None = None, times: int | None = None,
-               seconds: float = 0.0) -> Fault:
-        fault = Fault(kind, operation, group, times, seconds)
+               seconds: float = 0.0, code: str = "", message: str = "") -> Fault:
+        fault = Fault(kind, operation, group, times, seconds, code, message)
         with self.lock:
             self.faults.append(fault)
         return fault
@@ -188,6 +190,8 @@ class PolicyCalls:
                 f"sagemaker:{operation} on resource: {arn} because no identity-based policy allows the "
                 f"sagemaker:{operation} action",
             )
+        if fault.kind == "error":
+            return _error(start_response, fault.code, fault.message.replace("{arn}", _group_arn(account, region, group or "")))
         if fault.kind == "drop":
             # A real network fault: close the TCP connection without an answer.
             # Writing the (empty) response then fails with a connection error,

@@ -55,7 +55,7 @@ class Access:
 
 def _boto_config(access: Access) -> BotoConfig:
     return BotoConfig(
-        retries={"mode": access.retry_mode, "max_attempts": access.max_attempts},
+        retries={"mode": access.retry_mode, "total_max_attempts": access.max_attempts},
         connect_timeout=10,
         read_timeout=60,
         user_agent_extra="model-registry-policy-apply",

@@ -378,7 +378,7 @@ class Runner:
         self._say(f"result: {total}{tail}")
 
 
-def run(options: Options, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(options: Options, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Apply (or dry-run, check, restore) and return the exit code.
 
     Raises ConfigError for a bad config and BadInput for bad options; the CLI
@@ -387,6 +387,6 @@ def run(options: Options, out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     config = load_config(options.config)
     _check_options(config, options)
     try:
-        return Runner(config, options, out, err).run()
+        return Runner(config, options, out or sys.stdout, err or sys.stderr).run()
     except backup.BadBackup as exc:
         raise BadInput(f"--restore: {exc}") from None
