@@ -3,10 +3,10 @@
 Offline and self-contained: starts moto's server with the policy-call
 extension (tests/localaws.py) on 127.0.0.1 at a random port, seeds it like a
 registry that drifted (credit-risk exists with an out-of-band policy,
-churn-predictor does not exist yet), runs the real CLI three times as
-subprocesses with throw-away credentials, prints what each printed and
-which write calls the server saw, then stops the server. Exits non-zero if
-any step's exit code is not the expected one.
+churn-predictor does not exist yet), runs the real CLI as subprocesses with
+throw-away credentials (dry run, apply, check, then a dry run of --restore),
+prints what each printed and which write calls the server saw, then stops
+the server. Exits non-zero if any step's exit code is not the expected one.
 """
 
 from __future__ import annotations
@@ -99,6 +99,11 @@ def step(aws: LocalAws, title: str, extra: list[str], expected: int) -> bool:
     return True
 
 
+def _backup_of(group: str) -> Path:
+    [path] = (WORK / "backups").glob(f"*-{group}.json")
+    return path.relative_to(ROOT)
+
+
 def main() -> int:
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
@@ -110,6 +115,8 @@ def main() -> int:
             step(aws, "1. dry run: what would change (nothing is written)", ["--dry-run"], 0)
             and step(aws, "2. apply", [], 0)
             and step(aws, "3. check: exit 0 when everything matches (a second apply writes nothing)", ["--check"], 0)
+            and step(aws, "4. what restoring credit-risk's backup would do (dry run)",
+                     ["--restore", str(_backup_of("credit-risk")), "--dry-run"], 0)
         )
     print("\nlocal AWS stopped; backups are in", WORK.relative_to(ROOT) / "backups")
     return 0 if ok else 1

@@ -191,7 +191,8 @@ class PolicyCalls:
                 f"sagemaker:{operation} action",
             )
         if fault.kind == "error":
-            return _error(start_response, fault.code, fault.message.replace("{arn}", _group_arn(account, region, group or "")))
+            message = fault.message.replace("{arn}", _group_arn(account, region, group or ""))
+            return _error(start_response, fault.code, message)
         if fault.kind == "drop":
             # A real network fault: close the TCP connection without an answer.
             # Writing the (empty) response then fails with a connection error,

@@ -460,6 +460,25 @@ def test_ctrl_c_during_a_change_finishes_that_group_and_skips_the_rest(aws, tmp_
     assert "interrupted (exit 130)" in out
 
 
+def test_second_ctrl_c_stops_at_once_and_says_the_group_is_old_or_new(aws, tmp_path):
+    slow = aws.api.inject("delay", "PutModelPackageGroupPolicy", group="churn-predictor", seconds=3)
+    proc = _spawn(aws, tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert slow.started.wait(30)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "skipped  churn-predictor" in out and "skipped  credit-risk" in out
+    assert "churn-predictor: skipped (stopped during its change: the policy is either the old or the new one" in out
+    assert "Traceback" not in err
+    deadline = time.monotonic() + 10  # the server finishes the put it had received
+    while len(writes(aws)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [(o, g) for o, g, _ in writes(aws)] == [("CreateModelPackageGroup", "churn-predictor"),
+                                                   ("PutModelPackageGroupPolicy", "churn-predictor")]
+
+
 def test_ctrl_c_while_reading_stops_with_nothing_changed(aws, tmp_path):
     slow = aws.api.inject("delay", "DescribeModelPackageGroup", group="churn-predictor", seconds=3)
     proc = _spawn(aws, tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -72,7 +72,8 @@ def test_equivalent_policies_are_the_same(other):
                      id="star-principal-forms-count-as-different"),
         pytest.param(variant(s1__Action="SageMaker:UpdateModelPackage"), "~ B (Deny SageMaker:UpdateModelPackage)",
                      id="case-counts-as-different"),
-        pytest.param(json.dumps({**BASE, "Statement": BASE["Statement"][:1]}), "- B (Deny sagemaker:UpdateModelPackage)",
+        pytest.param(json.dumps({**BASE, "Statement": BASE["Statement"][:1]}),
+                     "- B (Deny sagemaker:UpdateModelPackage)",
                      id="statement-removed"),
     ],
 )
@@ -176,7 +177,8 @@ def _config(apply_section: str):
 
 def test_apply_section_defaults():
     settings = load_config(EXAMPLE).apply
-    assert (settings.assume_role, settings.role_name, settings.role_arn) == (True, "OrganizationAccountAccessRole", None)
+    assert settings.assume_role is True
+    assert (settings.role_name, settings.role_arn) == ("OrganizationAccountAccessRole", None)
     custom = _config("apply: {role_arn: 'arn:aws:iam::111111111111:role/ops/PolicyApplier'}").apply
     assert custom.role_arn == "arn:aws:iam::111111111111:role/ops/PolicyApplier"
 

@@ -88,7 +88,9 @@ class Registry:
         except ClientError as exc:
             raise AwsError(self._sts_message(exc)) from None
         except BotoCoreError as exc:
-            raise AwsError(f"cannot reach STS at {_where(access)}: {exc}; check the network or --endpoint-url") from None
+            raise AwsError(
+                f"cannot reach STS at {_where(access)}: {exc}; check the network or --endpoint-url"
+            ) from None
         self.caller_arn = identity["Arn"]
         if identity["Account"] != access.registry_id:
             hint = (

@@ -123,13 +123,21 @@ def _check_options(config: Config, options: Options) -> None:
 
 
 class _Interrupts:
-    """SIGINT handling: defer Ctrl-C while one group's change is in flight."""
+    """SIGINT handling by phase.
+
+    * reading a group (describe, get, compare): stop at once; nothing was
+      being written;
+    * changing a group (backup, create, put): defer until the change is done;
+      a second Ctrl-C stops at once (the policy is then old or new, never half);
+    * anywhere else (between groups, printing): stop before the next group.
+    """
 
     def __init__(self, err: TextIO):
         self.err = err
         self.requested = False
-        self.current: str | None = None  # group whose change is in flight
-        self.stopped_during: str | None = None
+        self.phase = "idle"  # idle | reading | changing
+        self.group: str | None = None
+        self.stopped_during_change = False
         self._previous = None
 
     def __enter__(self) -> "_Interrupts":
@@ -142,23 +150,31 @@ class _Interrupts:
             signal.signal(signal.SIGINT, self._previous)
 
     def _handle(self, signum, frame) -> None:
-        if self.current is None or self.requested:
-            self.stopped_during = self.current
+        if self.phase == "reading" or (self.phase == "changing" and self.requested):
+            self.stopped_during_change = self.phase == "changing"
             raise KeyboardInterrupt
+        if self.phase == "changing":
+            print(
+                f"\ninterrupt: finishing the change to {self.group} (one SageMaker call), then stopping; "
+                "press Ctrl-C again to stop at once",
+                file=self.err, flush=True,
+            )
         self.requested = True
-        print(
-            f"\ninterrupt: finishing the change to {self.current} (one SageMaker call), then stopping; "
-            "press Ctrl-C again to stop at once",
-            file=self.err, flush=True,
-        )
 
     @contextmanager
-    def change(self, group: str):
-        self.current = group
+    def _phase(self, phase: str, group: str):
+        previous = (self.phase, self.group)
+        self.phase, self.group = phase, group
         try:
             yield
         finally:
-            self.current = None
+            self.phase, self.group = previous
+
+    def reading(self, group: str):
+        return self._phase("reading", group)
+
+    def change(self, group: str):
+        return self._phase("changing", group)
 
 
 class Runner:
@@ -209,13 +225,13 @@ class Runner:
                     continue
                 self._progress(index, len(work), name)
                 try:
-                    if restore is not None:
-                        outcome = self._restore_one(restore, interrupts)
-                    else:
-                        outcome = self._apply_one(item, interrupts)
+                    with interrupts.reading(name):
+                        if restore is not None:
+                            outcome = self._restore_one(restore, interrupts)
+                        else:
+                            outcome = self._apply_one(item, interrupts)
                 except KeyboardInterrupt:
-                    report.interrupted = True
-                    if interrupts.stopped_during == name:
+                    if interrupts.stopped_during_change:
                         detail = "stopped during its change: the policy is either the old or the new one; run --check"
                     else:
                         detail = "interrupted before any change to it"
@@ -278,7 +294,8 @@ class Runner:
                 return Outcome(name, "failed", f"refusing to restore {self.options.restore}: {exc}")
         try:
             if self.registry.describe_group(name) is None:
-                return Outcome(name, "failed", "the group does not exist; --restore only sets the policy of an existing group")
+                return Outcome(name, "failed",
+                               "the group does not exist; --restore only sets the policy of an existing group")
             current = self.registry.get_policy(name)
         except AwsError as exc:
             return Outcome(name, "failed", str(exc))
@@ -386,7 +403,11 @@ def run(options: Options, out: TextIO | None = None, err: TextIO | None = None) 
     """
     config = load_config(options.config)
     _check_options(config, options)
+    err = err or sys.stderr
     try:
-        return Runner(config, options, out or sys.stdout, err or sys.stderr).run()
+        return Runner(config, options, out or sys.stdout, err).run()
     except backup.BadBackup as exc:
         raise BadInput(f"--restore: {exc}") from None
+    except KeyboardInterrupt:  # before the first group: nothing was changed
+        print("interrupted before any change", file=err)
+        return EXIT_INTERRUPTED
