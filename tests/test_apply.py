@@ -223,8 +223,9 @@ def test_throttling_beyond_max_attempts_fails_only_that_group(aws, capsys, tmp_p
     assert code == 1
     assert err.strip().splitlines() == [
         "error: credit-risk: PutModelPackageGroupPolicy still throttled after 2 attempts; re-run later or raise "
-        f"--max-attempts (backup of the previous state: {_only_backup(tmp_path / 'b', 'credit-risk')})"
+        "--max-attempts (the group was created without a policy (no cross-account access) until a re-run puts it)"
     ]
+    assert [s for o, g, s in writes(aws) if (o, g) == ("PutModelPackageGroupPolicy", "credit-risk")] == [400, 400]
     assert "created  churn-predictor" in out and "failed   credit-risk" in out
 
 
@@ -236,6 +237,7 @@ def test_access_denied_on_one_group_while_the_others_succeed(aws, capsys, tmp_pa
     assert line.startswith("error: churn-predictor: access denied on PutModelPackageGroupPolicy for "
                            f"arn:aws:sts::{REGISTRY}:assumed-role/OrganizationAccountAccessRole/")
     assert "allow sagemaker:PutModelPackageGroupPolicy" in line
+    assert line.endswith("(the group was created without a policy (no cross-account access) until a re-run puts it)")
     assert stored(aws, "churn-predictor") is None
     assert stored(aws, "credit-risk") == rendered()["credit-risk"]
     summary = out[out.index("summary"):].splitlines()
@@ -267,12 +269,13 @@ def test_network_error_on_one_group_while_the_others_succeed(aws, capsys, tmp_pa
     ],
 )
 def test_validation_exceptions_are_one_line_naming_the_group(aws, capsys, tmp_path, message, expected):
+    seed(aws, "credit-risk", drifted(rendered()["credit-risk"]))
     aws.api.inject("error", "PutModelPackageGroupPolicy", group="credit-risk", code="ValidationException",
                    message=message)
     code, out, err = apply(aws, capsys, backups=tmp_path / "b")
     assert code == 1
     [line] = err.strip().splitlines()
-    assert line.startswith(expected + " (backup of the previous state: ")
+    assert line == f"{expected} (backup of the previous state: {_only_backup(tmp_path / 'b', 'credit-risk')})"
     assert stored(aws, "churn-predictor") == rendered()["churn-predictor"]
 
 

@@ -275,12 +275,18 @@ class Runner:
                 saved = self._backup(target.name, target.arn, current, exists, "apply")
             except OSError as exc:
                 return Outcome(target.name, "failed", f"cannot write the backup, so nothing was changed: {exc}")
+            created = False
             try:
                 if not exists:
                     self.registry.create_group(target.name, target.description, target.tags)
+                    created = True
                 self.registry.put_policy(target.name, target.text)
             except AwsError as exc:
-                return Outcome(target.name, "failed", f"{exc} (backup of the previous state: {saved})")
+                state = (
+                    "the group was created without a policy (no cross-account access) until a re-run puts it"
+                    if created else f"backup of the previous state: {saved}"
+                )
+                return Outcome(target.name, "failed", f"{exc} ({state})")
         outcome.detail = f"{outcome.detail}; backup {saved}" if outcome.detail else f"backup {saved}"
         return outcome
 
