@@ -247,7 +247,7 @@ class PolicyCalls:
             if "max" in meta and len(value) > meta["max"]:
                 return (f"1 validation error detected: Value at '{name[0].lower() + name[1:]}' failed to satisfy "
                         f"constraint: Member must have length less than or equal to {meta['max']}")
-            if "pattern" in meta and not re.fullmatch(meta["pattern"], value, re.DOTALL):
+            if "pattern" in meta and not _matches(meta["pattern"], value):
                 return (f"1 validation error detected: Value '{value}' at '{name[0].lower() + name[1:]}' failed to "
                         f"satisfy constraint: Member must satisfy regular expression pattern: {meta['pattern']}")
         return None
@@ -257,6 +257,13 @@ class PolicyCalls:
         with self.lock:
             stored = self.policies.get((account, region, group))
         return stored[1] if stored else None
+
+
+def _matches(pattern: str, value: str) -> bool:
+    try:
+        return re.fullmatch(pattern, value, re.DOTALL) is not None
+    except re.error:  # e.g. \p{L} (Java regex): Python's re cannot check it; let it pass
+        return True
 
 
 def _group_arn(account: str, region: str, name: str) -> str:
