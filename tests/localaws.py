@@ -23,7 +23,7 @@ in front of moto's own server application that fills exactly that gap:
   tests count writes at the server rather than inside our code.
 * It injects faults on any SageMaker operation: ThrottlingException N times,
   AccessDeniedException for one group, any other error answer, a dropped
-  TCP connection, a slow response.
+  TCP connection, a slow response; and AccessDenied on STS calls.
 
 Everything else passes through to moto untouched.
 """
@@ -76,13 +76,14 @@ class Fault:
     seconds: float = 0.0
     code: str = ""  # kind "error": the error code and message to answer
     message: str = ""
+    service: str = "sagemaker"
     started: threading.Event = field(default_factory=threading.Event)
     hits: int = 0
 
-    def matches(self, operation: str, group: str | None) -> bool:
+    def matches(self, service: str, operation: str, group: str | None) -> bool:
         if self.times is not None and self.hits >= self.times:
             return False
-        return self.operation in ("*", operation) and self.group in (None, group)
+        return self.service == service and self.operation in ("*", operation) and self.group in (None, group)
 
 
 class PolicyCalls:
@@ -104,8 +105,8 @@ class PolicyCalls:
             self.policies.clear()
 
     def inject(self, kind: str, operation: str = "*", group: str | None = None, times: int | None = None,
-               seconds: float = 0.0, code: str = "", message: str = "") -> Fault:
-        fault = Fault(kind, operation, group, times, seconds, code, message)
+               seconds: float = 0.0, code: str = "", message: str = "", service: str = "sagemaker") -> Fault:
+        fault = Fault(kind, operation, group, times, seconds, code, message, service)
         with self.lock:
             self.faults.append(fault)
         return fault
@@ -166,11 +167,9 @@ class PolicyCalls:
         return result
 
     def _fault(self, service: str, operation: str, group: str | None) -> Fault | None:
-        if service != "sagemaker":
-            return None
         with self.lock:
             for fault in self.faults:
-                if fault.matches(operation, group):
+                if fault.matches(service, operation, group):
                     fault.hits += 1
                     return fault
         return None
@@ -182,6 +181,9 @@ class PolicyCalls:
             return None  # then answer normally
         if fault.kind == "throttle":
             return _error(start_response, "ThrottlingException", "Rate exceeded")
+        if fault.kind == "deny" and fault.service == "sts":
+            return _sts_error(start_response, "AccessDenied",
+                              f"User: arn:aws:iam::{account}:user/test is not authorized to perform: sts:{operation}")
         if fault.kind == "deny":
             arn = _group_arn(account, region, group or "*")
             return _error(
@@ -281,6 +283,17 @@ def _error(start_response, code: str, message: str):
     data = json.dumps({"__type": code, "message": message}).encode()
     start_response("400 Bad Request", [("Content-Type", _JSON), ("Content-Length", str(len(data))),
                                        ("x-amzn-RequestId", str(uuid.uuid4()))])
+    return [data]
+
+
+def _sts_error(start_response, code: str, message: str):
+    """STS speaks the query protocol: errors are XML."""
+    data = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+        f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
+        "</ErrorResponse>"
+    ).encode()
+    start_response("403 Forbidden", [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
     return [data]
 
 

@@ -409,6 +409,17 @@ def test_no_assume_role_inside_the_registry_account(aws, capsys, tmp_path, monke
     assert stored(aws, "credit-risk") == rendered()["credit-risk"]
 
 
+def test_denied_assume_role_is_one_line_and_changes_nothing(aws, capsys):
+    aws.api.inject("deny", "AssumeRole", service="sts")
+    code, _, err = apply(aws, capsys)
+    assert code == 1
+    assert err == (f"error: cannot assume arn:aws:iam::{REGISTRY}:role/OrganizationAccountAccessRole: User: "
+                   f"arn:aws:iam::{BASE_ACCOUNT}:user/test is not authorized to perform: sts:AssumeRole; the role's "
+                   "trust policy must allow your principal to call sts:AssumeRole (or pass --role-name/--role-arn, "
+                   "or --no-assume-role inside the registry account)\n")
+    assert [c for c in aws.api.calls if c.service == "sagemaker"] == []
+
+
 def test_missing_credentials_are_one_line(aws, capsys, monkeypatch):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")

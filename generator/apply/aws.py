@@ -27,10 +27,10 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectionClosedError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
     ReadTimeoutError,
-    ConnectTimeoutError,
 )
 
 SESSION_NAME = "model-registry-policy-apply"
