@@ -396,6 +396,14 @@ def test_refuses_credentials_of_another_account(aws, capsys):
     assert [c for c in aws.api.calls if c.service == "sagemaker"] == []
 
 
+def test_config_can_turn_role_assumption_off(aws, capsys, tmp_path):
+    config = tmp_path / "accounts.yaml"
+    config.write_text(EXAMPLE.read_text() + "apply: {assume_role: false}\n")
+    code, _, err = apply(aws, capsys, config=config)
+    assert code == 1 and f"the credentials are for account {BASE_ACCOUNT}" in err
+    assert aws.api.operations("sts") == {"GetCallerIdentity": 1}  # no AssumeRole
+
+
 def test_no_assume_role_inside_the_registry_account(aws, capsys, tmp_path, monkeypatch):
     creds = boto3.client("sts", endpoint_url=aws.endpoint_url, region_name=REGION).assume_role(
         RoleArn=f"arn:aws:iam::{REGISTRY}:role/Pipeline", RoleSessionName="pipeline")["Credentials"]
@@ -446,6 +454,18 @@ def test_bad_options(aws, capsys, args, message):
     code, out, err = apply(aws, capsys, *args)
     assert code == 2
     assert err.startswith(message) and err.count("\n") == 1
+    assert aws.api.calls == []
+
+
+def test_bad_config_is_one_line_with_its_line_number(aws, capsys, tmp_path):
+    config = tmp_path / "accounts.yaml"
+    text = EXAMPLE.read_text() + "apply:\n  role_arn: arn:aws:iam::222222222222:role/X\n"
+    config.write_text(text)
+    code, _, err = apply(aws, capsys, config=config)
+    assert code == 2
+    line = text.count("\n")  # role_arn is the last line
+    assert err == (f"error: {config}:{line}: apply.role_arn: must be a role in the registry account 111111111111, "
+                   "not 222222222222\n")
     assert aws.api.calls == []
 
 

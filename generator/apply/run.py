@@ -6,12 +6,12 @@ rendered one (:mod:`generator.apply.plan`) and put the rendered text only
 when they differ. A failing group is reported in one line and the others go
 on; the summary lists which groups are done, unchanged, failed or skipped.
 
-Ctrl-C: outside a change, it stops at once (nothing half-done: no write was
-in flight). During a group's change (backup, create, put) it is deferred
-until that group's change has finished; a second Ctrl-C stops at once, and
-the group is then old or new, never half, because each change is one
-all-or-nothing SageMaker call. Either way the summary says what happened
-and the exit code is 130.
+Ctrl-C while a group is being read stops at once (no write was in flight);
+between groups it stops before the next one. During a group's change
+(backup, create, put) it is deferred until that change has finished; a
+second Ctrl-C stops at once, and the group is then old or new, never half,
+because each change is one all-or-nothing SageMaker call. Either way the
+summary says what happened and the exit code is 130.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 MODES = ("apply", "dry-run", "check")
 _ROLE_NAME = re.compile(r"^(?:[A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]{1,64}$")
 
-# What each outcome means, and whether it counts as a change / a failure.
-CHANGED = {"created", "updated", "restored"}
+# Outcomes that make --check fail, and failures (any mode).
 PENDING = {"would create", "would update", "would restore", "missing", "drift"}
 FAILED = {"failed"}
 
@@ -55,7 +54,7 @@ class Options:
     endpoint_url: str | None = None
     role_arn: str | None = None
     role_name: str | None = None
-    assume_role: bool | None = None  # None: as the config says
+    assume_role: bool | None = None  # False: --no-assume-role; None: as the config says
     backup_dir: Path = Path("apply-backups")
     restore: Path | None = None
     max_attempts: int = 6
@@ -102,7 +101,7 @@ def role_to_assume(config: Config, options: Options) -> str | None:
             raise BadInput(f"--role-name: '{options.role_name}' is not an IAM role name (optionally path/name)")
         return f"arn:{config.partition}:iam::{config.registry_account.id}:role/{options.role_name}"
     settings = config.apply
-    if not settings.assume_role and options.assume_role is not True:
+    if not settings.assume_role:
         return None
     if settings.role_arn:
         return settings.role_arn
