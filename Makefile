@@ -71,6 +71,17 @@ checkov: $(STAMP) $(CKV_STAMP)
 validate: $(STAMP)
 	$(BIN)/python -m tools.tf_validate terraform
 
+## apply: make every model package group policy match the render (docs/apply.md);
+##        pass flags with APPLY_ARGS, e.g. make apply APPLY_ARGS=--dry-run
+APPLY_ARGS ?=
+.PHONY: apply apply-demo
+apply: $(STAMP)
+	$(BIN)/python -m generator apply --config $(CONFIG) $(APPLY_ARGS)
+
+## apply-demo: dry-run, apply and check against a local moto server (offline)
+apply-demo: $(STAMP)
+	$(BIN)/python tests/apply_demo.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache
 	rm -rf $(CKV_VENV) build/checkov-policies

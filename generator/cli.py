@@ -102,6 +102,12 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _apply(args: argparse.Namespace) -> int:
+    from generator.apply import cli as apply_cli
+
+    return apply_cli.main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -145,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="JSON Schema of accounts.yaml (for editors)")
     schema.add_argument("--out", type=Path, default=None, help="file to write; default: print it")
     schema.set_defaults(func=_schema)
+
+    from generator.apply import cli as apply_cli
+
+    apply = sub.add_parser("apply", help="make every model package group policy match the render",
+                           description=apply_cli.DESCRIPTION)
+    apply_cli.add_arguments(apply)
+    apply.set_defaults(func=_apply)
     return parser
 
 

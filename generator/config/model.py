@@ -186,6 +186,32 @@ class ModelGroup(_Strict):
     )
 
 
+_ROLE_ARN_RE = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>\d{12}):role/(?P<role>[A-Za-z0-9_+=,.@/-]{1,512})$"
+)
+
+
+class ApplySettings(_Strict):
+    """How ``python -m generator apply`` reaches the registry account (docs/apply.md)."""
+
+    assume_role: bool = Field(
+        default=True,
+        strict=True,
+        description=(
+            "Assume a role in the registry account before calling SageMaker. Set false when the "
+            "credentials already belong to the registry account (the helper checks that they do)."
+        ),
+    )
+    role_name: RoleName = Field(
+        default="OrganizationAccountAccessRole",
+        description="Name (optionally path/name) of the role to assume in the registry account.",
+    )
+    role_arn: StrictStr | None = Field(
+        default=None,
+        description="Full ARN of the role to assume instead of role_name; must be in the registry account.",
+    )
+
+
 class Config(_Strict):
     partition: Partition = "aws"
     region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")]
@@ -199,6 +225,10 @@ class Config(_Strict):
     terraform: TerraformSettings = Field(
         default_factory=TerraformSettings,
         description="How the Terraform roots are rendered (backend, provider role, tags, group-policy writer).",
+    )
+    apply: ApplySettings = Field(
+        default_factory=ApplySettings,
+        description="Settings of the apply helper (role assumption into the registry account).",
     )
 
     # --- resolved views (no validation here; see check_references) ---------
@@ -275,6 +305,7 @@ def check_references(config: Config) -> None:
 
     if config.registry.kms_key_arn is not None:
         _check_key_arn(config)
+    _check_apply(config)
 
     ids: dict[str, str] = {}
     for group_name in config.model_groups:
@@ -337,3 +368,26 @@ def _check_key_arn(config: Config) -> None:
         raise ConfigError(key, f"must be in partition {config.partition} and region {config.region}")
     if match["account"] != config.registry_account.id:
         raise ConfigError(key, f"must belong to the registry account {config.registry_account.id}")
+
+
+def check_role_arn(config: Config, arn: str, key: str) -> None:
+    """The apply helper only ever assumes a role in the registry account."""
+    match = _ROLE_ARN_RE.match(arn)
+    if not match or "*" in arn:
+        raise ConfigError(key, "must be an IAM role ARN like arn:aws:iam::ACCOUNT:role/NAME")
+    if match["partition"] != config.partition:
+        raise ConfigError(key, f"must be in partition {config.partition}")
+    if match["account"] != config.registry_account.id:
+        raise ConfigError(
+            key, f"must be a role in the registry account {config.registry_account.id}, not {match['account']}"
+        )
+
+
+def _check_apply(config: Config) -> None:
+    settings = config.apply
+    if settings.role_arn is not None:
+        check_role_arn(config, settings.role_arn, "apply.role_arn")
+        if "role_name" in settings.model_fields_set:
+            raise ConfigError("apply.role_name", "set either apply.role_arn or apply.role_name, not both")
+    if "*" in settings.role_name:
+        raise ConfigError("apply.role_name", "must name one role (no *)")
