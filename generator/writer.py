@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,12 +54,15 @@ def existing_files(out: Path, patterns: tuple[str, ...] = OWNED) -> set[str]:
 def diff(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) -> WriteResult:
     """What :func:`write` would do, without doing it."""
     result = WriteResult()
+    fresh = not out.exists()
     for relative, text in sorted(files.items()):
-        target = out / relative
-        try:
-            same = target.read_bytes() == text.encode("utf-8")
-        except FileNotFoundError:
-            same = False
+        same = False
+        if not fresh:
+            try:
+                with open(os.path.join(out, relative), "rb") as handle:
+                    same = handle.read() == text.encode("utf-8")
+            except (FileNotFoundError, NotADirectoryError):
+                pass
         (result.unchanged if same else result.written).append(relative)
     result.removed = sorted(existing_files(out, patterns) - set(files))
     return result
@@ -68,14 +70,19 @@ def diff(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) ->
 
 def write(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) -> WriteResult:
     plan = diff(out, files, patterns)
+    made: set[str] = set()
     for relative in plan.written:
-        target = out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        target = os.path.join(out, relative)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        # Write beside the target and rename over it: a reader (or a crash)
+        # sees the old file or the new one, never half of one.
+        tmp = os.path.join(parent, f".{os.path.basename(target)}.{os.getpid()}.tmp")
         try:
-            with os.fdopen(fd, "wb") as handle:
+            with open(tmp, "wb") as handle:
                 handle.write(files[relative].encode("utf-8"))
-            os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

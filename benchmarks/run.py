@@ -1,0 +1,155 @@
+"""Scale benchmark: render synthetic organizations and compare with a floor.
+
+For each size (accounts x groups) it generates a config (benchmarks/synth.py),
+then measures, each in a fresh process:
+
+- render: `python -m generator render` wall time and peak memory (ru_maxrss
+  of that process), bytes written, and the largest policy of each kind
+  against its AWS limit;
+- floor: the same YAML loaded with PyYAML's C loader, plus the same
+  documents serialized with the standard json module (indent=2, as the
+  generator writes them) and written to disk;
+- re-render: a second render into the same directory (must write 0 files);
+- determinism: a render into a second directory must be byte-identical.
+
+Usage: python -m benchmarks.run [--sizes 20x100,100x1000,500x10000] [--markdown]
+This is a benchmark, not a test: numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.synth import build
+from generator import limits
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR = r"""
+import json, sys, time, yaml
+from pathlib import Path
+config, rendered, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+manifest = json.loads((rendered / "manifest.json").read_text())
+docs = [(e["path"], json.loads((rendered / e["path"]).read_text())) for e in manifest["policies"]]
+start = time.perf_counter()
+yaml.load(config.read_text(), Loader=yaml.CSafeLoader)
+loaded = time.perf_counter()
+for path, doc in docs:
+    target = out / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(doc, indent=2) + "\n")
+done = time.perf_counter()
+print(json.dumps({"load": loaded - start, "write": done - loaded}))
+"""
+
+
+def peak_of(argv: list[str]) -> tuple[float, float, str]:
+    """Wall seconds and peak RSS (MiB) of one process, via os.wait4."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{' '.join(argv)} failed (status {status})")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+def largest_by_kind(out: Path) -> dict[str, tuple[int, int, str]]:
+    manifest = json.loads((out / "manifest.json").read_text())["policies"]
+    largest: dict[str, tuple[int, int, str]] = {}
+    for entry in manifest:
+        size = limits.measure(entry["kind"], (out / entry["path"]).read_text())
+        if size > largest.get(entry["kind"], (-1,))[0]:
+            largest[entry["kind"]] = (size, limits.LIMITS[entry["kind"]].size, limits.LIMITS[entry["kind"]].unit)
+    return largest
+
+
+def same_tree(a: Path, b: Path) -> bool:
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    if files_a != files_b:
+        return False
+    return all(filecmp.cmp(a / f, b / f, shallow=False) for f in files_a)
+
+
+def measure(accounts: int, groups: int, work: Path) -> dict:
+    config = work / f"accounts-{accounts}x{groups}.yaml"
+    config.write_text(build(accounts, groups))
+    out, again, floor_out = work / "out", work / "again", work / "floor"
+    python = sys.executable
+    render = [python, "-m", "generator", "render", "--config", str(config), "--out"]
+    wall, peak, _ = peak_of([*render, str(out)])
+    floor_wall, floor_peak, floor_text = peak_of([python, "-c", FLOOR, str(config), str(out), str(floor_out)])
+    floor = json.loads(floor_text)
+    rerender_wall, _, rerender_text = peak_of([*render, str(out)])
+    peak_of([*render, str(again)])
+    written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    return {
+        "accounts": accounts,
+        "groups": groups,
+        "config_bytes": config.stat().st_size,
+        "render_s": wall,
+        "peak_mib": peak,
+        "files": files,
+        "bytes_written": written,
+        "floor_load_s": floor["load"],
+        "floor_write_s": floor["write"],
+        "floor_s": floor["load"] + floor["write"],
+        "ratio": wall / (floor["load"] + floor["write"]),
+        "rerender_s": rerender_wall,
+        "rerender_summary": rerender_text.strip(),
+        "identical": same_tree(out, again),
+        "largest": largest_by_kind(out),
+    }
+
+
+def markdown(results: list[dict]) -> str:
+    head = ("| accounts × groups | render | peak memory | files | bytes written | floor (C load + json write) "
+            "| render / floor | re-render | identical |\n|---|---|---|---|---|---|---|---|---|")
+    rows = [
+        f"| {r['accounts']} × {r['groups']:,} | {r['render_s']:.2f} s | {r['peak_mib']:.0f} MiB | {r['files']:,} "
+        f"| {r['bytes_written'] / 1e6:.1f} MB | {r['floor_s']:.2f} s ({r['floor_load_s']:.2f} + {r['floor_write_s']:.2f}) "
+        f"| {r['ratio']:.2f}× | {r['rerender_s']:.2f} s, {r['rerender_summary'].split(': ', 1)[-1]} "
+        f"| {'yes' if r['identical'] else 'NO'} |"
+        for r in results
+    ]
+    kinds = sorted({k for r in results for k in r["largest"]})
+    head2 = "| accounts × groups | " + " | ".join(kinds) + " |\n|---|" + "---|" * len(kinds)
+    rows2 = [
+        f"| {r['accounts']} × {r['groups']:,} | "
+        + " | ".join(
+            f"{r['largest'][k][0]:,} / {r['largest'][k][1]:,}" if k in r["largest"] else "–" for k in kinds
+        )
+        + " |"
+        for r in results
+    ]
+    return "\n".join([head, *rows, "", "Largest policy of each kind (size / AWS limit):", "", head2, *rows2])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="20x100,100x1000,500x10000")
+    parser.add_argument("--markdown", action="store_true", help="print the README table")
+    args = parser.parse_args()
+    results = []
+    for size in args.sizes.split(","):
+        accounts, groups = (int(n) for n in size.split("x"))
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            result = measure(accounts, groups, Path(tmp))
+        results.append(result)
+        print(json.dumps(result), file=sys.stderr)
+    if args.markdown:
+        print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
