@@ -48,8 +48,12 @@ def findings(report) -> list[str]:
     return [f.text() for f in report.findings]
 
 
-@pytest.mark.parametrize("text,tiny", [(AP_TEXT, False), (EXAMPLE.read_text(), True), (AP_TEXT, True)],
-                         ids=["access-points", "compact", "access-points+compact"])
+NO_ORG_AP_TEXT = AP_TEXT.replace("organization_id: o-a1b2c3d4e5\n", "")
+
+
+@pytest.mark.parametrize("text,tiny", [(AP_TEXT, False), (NO_ORG_AP_TEXT, False), (EXAMPLE.read_text(), True),
+                                       (AP_TEXT, True)],
+                         ids=["access-points", "access-points-no-org", "compact", "access-points+compact"])
 def test_scale_forms_lint_clean(tmp_path, text, tiny):
     config, files = render_to(tmp_path, text, tiny)
     assert not findings(lint(config, tmp_path))
@@ -67,6 +71,14 @@ def test_lint_catches_a_write_grant_in_an_access_point_policy(tmp_path):
     path.write_text(json.dumps(doc, indent=2))
     found = findings(lint(config, tmp_path))
     assert any("readers-never-write" in f and "ConsumersArtifactsRead" in f for f in found), found
+
+
+def test_delegation_to_another_accounts_access_points_is_a_wildcard_principal(tmp_path):
+    config, files = render_to(tmp_path, NO_ORG_AP_TEXT)
+    path = tmp_path / "shared-services/policies/s3-bucket-policy.json"
+    path.write_text(path.read_text().replace('"111111111111"', '"999999999999"'))
+    found = findings(lint(config, tmp_path))
+    assert any("wildcard-principal" in f and "DelegateObjectsToRegistryAccessPoints" in f for f in found), found
 
 
 @pytest.fixture(scope="module")

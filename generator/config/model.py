@@ -137,7 +137,7 @@ class Registry(_Strict):
     s3_layout: Literal["bucket_policy", "access_points"] = Field(
         default="bucket_policy",
         description=(
-            "bucket_policy: per-group grants in the bucket policy (20 KB: tens of groups). "
+            "bucket_policy: per-group grants in the bucket policy (its 20 KB hold about eight groups). "
             "access_points: one S3 access point per model group holds its grants and the bucket "
             "policy delegates to them (thousands of groups)."
         ),
