@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -51,16 +52,61 @@ print(json.dumps({"load": loaded - start, "write": done - loaded}))
 """
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (Linux /proc)."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return pids
+
+
+def _pss_mib(pids: list[int]) -> float:
+    """Proportional set size of the processes, summed: memory they really
+    use, with copy-on-write pages shared by forked workers counted once."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
 def peak_of(argv: list[str]) -> tuple[float, float, str]:
-    """Wall seconds and peak RSS (MiB) of one process, via os.wait4."""
+    """Wall seconds, peak memory (MiB) and stdout of one process.
+
+    Peak memory is the larger of the process tree's summed PSS, sampled
+    every 20 ms (the render forks workers for large configs), and the
+    largest single process's ru_maxrss from os.wait4."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _pss_mib(_tree(proc.pid)))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    sampler.join()
     wall = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"{' '.join(argv)} failed (status {status})")
-    return wall, usage.ru_maxrss / 1024, out
+    return wall, max(peak, usage.ru_maxrss / 1024), out
 
 
 def largest_by_kind(out: Path) -> dict[str, tuple[int, int, str]]:

@@ -14,6 +14,10 @@ class ConfigError(Exception):
         self.line = line
         super().__init__(self.format())
 
+    def __reduce__(self):
+        # Raised in a render worker process and re-raised in the parent.
+        return (ConfigError, (self.key, self.message, self.line))
+
     def format(self, source: str | None = None) -> str:
         where = source or ""
         if self.line is not None:

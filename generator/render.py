@@ -7,9 +7,12 @@ write (relative path -> text) and the writer decides what changes on disk.
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring as _escape  # the C escaper where available
+import multiprocessing
+import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from json.encoder import encode_basestring as _escape  # the C escaper where available
 
 from generator import limits, terraform
 from generator.arns import Arns
@@ -27,13 +30,20 @@ class RenderedPolicy:
     kind: str
     target: str
     path: str  # relative to the output directory
-    document: dict
-    extra: dict = field(default_factory=dict)  # model_group / role, for consumers of the manifest
-    text: str = field(default="", compare=False)  # the file content; serialized once
+    text: str  # the file content, serialized once
+    extra: dict = field(default_factory=dict)  # model_group / role / ..., for consumers of the manifest
 
-    def __post_init__(self):
-        if not self.text:
-            object.__setattr__(self, "text", to_json(self.document))
+    @cached_property
+    def document(self) -> dict:
+        return json.loads(self.text)
+
+    @classmethod
+    def of(cls, account: str, account_id: str, kind: str, target: str, path: str, document: dict,
+           extra: dict | None = None, text: str | None = None) -> "RenderedPolicy":
+        policy = cls(account, account_id, kind, target, path, text if text is not None else to_json(document),
+                     dict(extra or {}))
+        policy.__dict__["document"] = document  # already built: no need to parse the text back
+        return policy
 
     def manifest_entry(self) -> dict:
         entry = {
@@ -112,43 +122,87 @@ def _fitted(kind: str, build, extra: dict | None = None) -> tuple:
     return (doc, text) if extra is None else (doc, extra, text)
 
 
+# Below this many groups, starting worker processes costs more than it saves.
+PARALLEL_FROM_GROUPS = 2000
+_SHARED: tuple[Config, Arns] | None = None  # what forked workers inherit
+
+
+def _group_policies(config: Config, arns: Arns, group: str) -> list[RenderedPolicy]:
+    """The registry policies of one model group: its group policy and, with
+    s3_layout: access_points, its access point policy."""
+    registry, reg_id = config.registry.account, arns.registry_id
+    doc, text = _fitted("model_package_group_policy", lambda c: model_package_group.build(config, arns, group, c))
+    if not doc["Statement"]:
+        raise ConfigError(
+            f"model_groups.{group}",
+            "no account is granted anything on this group (list developers, consumers, deployers or approvers)",
+        )
+    out = [
+        RenderedPolicy.of(registry, reg_id, "model_package_group_policy", arns.group_arn(group),
+                          f"{registry}/policies/model-package-group-{group}.json", doc, {"model_group": group}, text)
+    ]
+    if config.registry.s3_layout == "access_points":
+        doc, text = _fitted("s3_access_point_policy", lambda c: s3_access_point.build(config, arns, group, c))
+        if doc["Statement"]:
+            out.append(
+                RenderedPolicy.of(registry, reg_id, "s3_access_point_policy", arns.access_point_arn(group),
+                                  f"{registry}/policies/s3-access-point-{group}.json", doc,
+                                  {"model_group": group, "access_point": arns.access_point_name(group)}, text)
+            )
+    return out
+
+
+def _render_chunk(groups: list[str]) -> list[tuple]:
+    """Worker: the policies of some groups, as plain tuples (cheap to send
+    back; the parent parses a document again only if someone asks for it)."""
+    config, arns = _SHARED
+    return [
+        (p.account, p.account_id, p.kind, p.target, p.path, p.text, p.extra)
+        for group in groups
+        for p in _group_policies(config, arns, group)
+    ]
+
+
+def _all_group_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
+    """Per-group policies are independent: for large configs they are built
+    in forked worker processes, one per core, in contiguous chunks. The
+    result is the same list, in the same order, as the serial loop."""
+    global _SHARED
+    groups = sorted(config.model_groups)
+    workers = min(os.cpu_count() or 1, 8)
+    if len(groups) < PARALLEL_FROM_GROUPS or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [p for group in groups for p in _group_policies(config, arns, group)]
+    size = -(-len(groups) // workers)
+    chunks = [groups[i:i + size] for i in range(0, len(groups), size)]
+    _SHARED = (config, arns)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+            results = pool.map(_render_chunk, chunks)
+    finally:
+        _SHARED = None
+    return [RenderedPolicy(*row) for rows in results for row in rows]
+
+
 def build_policies(config: Config) -> list[RenderedPolicy]:
     arns = Arns.of(config)
     registry = config.registry.account
     reg_id = arns.registry_id
     policies = [
-        RenderedPolicy(registry, reg_id, "s3_bucket_policy", arns.bucket_arn,
-                       f"{registry}/policies/s3-bucket-policy.json",
-                       *_fitted("s3_bucket_policy", lambda c: s3_bucket.build(config, arns, c), {})),
-        RenderedPolicy(registry, reg_id, "kms_key_policy", arns.alias_arn,
-                       f"{registry}/policies/kms-key-policy.json",
-                       *_fitted("kms_key_policy", lambda c: kms_key.build(config, arns, c), {})),
+        RenderedPolicy.of(registry, reg_id, "s3_bucket_policy", arns.bucket_arn,
+                          f"{registry}/policies/s3-bucket-policy.json",
+                          *_fitted("s3_bucket_policy", lambda c: s3_bucket.build(config, arns, c), {})),
+        RenderedPolicy.of(registry, reg_id, "kms_key_policy", arns.alias_arn,
+                          f"{registry}/policies/kms-key-policy.json",
+                          *_fitted("kms_key_policy", lambda c: kms_key.build(config, arns, c), {})),
     ]
-    access_points = config.registry.s3_layout == "access_points"
-    seen_points: dict[str, str] = {}
-    for group in sorted(config.model_groups):
-        doc, text = _fitted("model_package_group_policy", lambda c: model_package_group.build(config, arns, group, c))
-        if not doc["Statement"]:
-            raise ConfigError(
-                f"model_groups.{group}",
-                "no account is granted anything on this group (list developers, consumers, deployers or approvers)",
-            )
-        policies.append(
-            RenderedPolicy(registry, reg_id, "model_package_group_policy", arns.group_arn(group),
-                           f"{registry}/policies/model-package-group-{group}.json", doc, {"model_group": group}, text)
-        )
-        if access_points:
+    if config.registry.s3_layout == "access_points":
+        seen_points: dict[str, str] = {}
+        for group in sorted(config.model_groups):
             name = arns.access_point_name(group)
             if name in seen_points:
                 raise ConfigError(f"model_groups.{group}", f"access point name {name} is also used by '{seen_points[name]}'")
             seen_points[name] = group
-            doc, text = _fitted("s3_access_point_policy", lambda c: s3_access_point.build(config, arns, group, c))
-            if doc["Statement"]:
-                policies.append(
-                    RenderedPolicy(registry, reg_id, "s3_access_point_policy", arns.access_point_arn(group),
-                                   f"{registry}/policies/s3-access-point-{group}.json", doc,
-                                   {"model_group": group, "access_point": name}, text)
-                )
+    policies.extend(_all_group_policies(config, arns))
     seen: dict[str, str] = {}
     for (account, role), (doc, scope) in iam_role.build(config, arns).items():
         account_id = config.accounts[account].id
@@ -157,15 +211,17 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
             raise ConfigError(f"accounts.{account}.roles", f"roles '{seen[path]}' and '{role}' map to the same file {path}")
         seen[path] = role
         policies.append(
-            RenderedPolicy(account, account_id, "iam_role_policy", arns.role_arn(account_id, role), path, doc,
-                           {"role": role, "scope": scope})
+            RenderedPolicy.of(account, account_id, "iam_role_policy", arns.role_arn(account_id, role), path, doc,
+                              {"role": role, "scope": scope})
         )
     return sorted(policies, key=lambda p: (p.account, p.path))
 
 
 def check_sizes(policies: list[RenderedPolicy]) -> None:
     for policy in policies:
-        over = limits.check(policy.kind, policy.text, policy.document)
+        # Only the whitespace-free measure needs the parsed document.
+        needs_document = not limits.LIMITS[policy.kind].whitespace_counts
+        over = limits.check(policy.kind, policy.text, policy.document if needs_document else None)
         if over:
             size, limit = over
             raise PolicyTooLarge(

@@ -70,16 +70,14 @@ def diff(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) ->
 
 def write(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) -> WriteResult:
     plan = diff(out, files, patterns)
-    made: set[str] = set()
-    for relative in plan.written:
+    for parent in sorted({os.path.dirname(os.path.join(out, relative)) for relative in plan.written}):
+        os.makedirs(parent, exist_ok=True)
+
+    def put(relative: str) -> None:
         target = os.path.join(out, relative)
-        parent = os.path.dirname(target)
-        if parent not in made:
-            os.makedirs(parent, exist_ok=True)
-            made.add(parent)
         # Write beside the target and rename over it: a reader (or a crash)
         # sees the old file or the new one, never half of one.
-        tmp = os.path.join(parent, f".{os.path.basename(target)}.{os.getpid()}.tmp")
+        tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
         try:
             with open(tmp, "wb") as handle:
                 handle.write(files[relative].encode("utf-8"))
@@ -87,6 +85,9 @@ def write(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) -
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    for relative in plan.written:
+        put(relative)
     for relative in plan.removed:
         (out / relative).unlink()
         _prune_empty(out, (out / relative).parent)

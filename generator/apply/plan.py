@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from generator import limits
 from generator.config import Config
-from generator.render import build_policies, to_json
+from generator.render import build_policies
 
 KIND = "model_package_group_policy"
 LIMIT = limits.LIMITS[KIND]
@@ -65,7 +65,7 @@ def targets(config: Config, only: tuple[str, ...] = ()) -> list[Target]:
         if only and name not in only:
             continue
         group = config.model_groups[name]
-        wanted.append(Target(name, policy.target, policy.path, to_json(policy.document), group.description,
+        wanted.append(Target(name, policy.target, policy.path, policy.text, group.description,
                              tuple(sorted(group.tags.items()))))
     return sorted(wanted, key=lambda t: t.name)
 

@@ -105,17 +105,31 @@ def _fits(doc: dict) -> bool:
     return limits.check("iam_role_policy", "", doc) is None
 
 
+def _surely_too_big(config: Config, arns: Arns, account: str) -> bool:
+    """A cheap lower bound: every party's per-group form names each of its
+    groups' version ARNs at least once, so past the limit in those alone
+    the exact form cannot fit (and need not be built)."""
+    party = party_of(config.accounts[account].kind)
+    groups = [group for group, p in config.groups_of(account) if p == party]
+    floor = sum(len(arns.package_arns(group)) + 3 for group in groups)
+    return floor > limits.LIMITS["iam_role_policy"].size
+
+
 def build(config: Config, arns: Arns) -> dict[tuple[str, str], tuple[dict, str]]:
     """{(account name, role entry): (policy document, scope)}; scope is
     "model-groups" or "registry-wide"."""
     out: dict[tuple[str, str], tuple[dict, str]] = {}
     for account in sorted(config.accounts):
-        grants = account_grants(config, arns, account)
-        if not grants:
-            continue
-        doc, scope = _document(arns, grants), "model-groups"
-        if not _fits(doc):
-            doc, scope = _document(arns, account_grants(config, arns, account, registry_wide=True)), "registry-wide"
+        if _surely_too_big(config, arns, account):
+            grants = account_grants(config, arns, account, registry_wide=True)
+            doc, scope = _document(arns, grants), "registry-wide"
+        else:
+            grants = account_grants(config, arns, account)
+            if not grants:
+                continue
+            doc, scope = _document(arns, grants), "model-groups"
+            if not _fits(doc):
+                doc, scope = _document(arns, account_grants(config, arns, account, registry_wide=True)), "registry-wide"
         for role in config.accounts[account].roles:
             out[(account, role)] = (doc, scope)
     return out
