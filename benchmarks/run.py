@@ -84,7 +84,7 @@ def peak_of(argv: list[str]) -> tuple[float, float, str]:
     """Wall seconds, peak memory (MiB) and stdout of one process.
 
     Peak memory is the larger of the process tree's summed PSS, sampled
-    every 20 ms (the render forks workers for large configs), and the
+    every 250 ms (the render forks workers for large configs), and the
     largest single process's ru_maxrss from os.wait4."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -95,7 +95,7 @@ def peak_of(argv: list[str]) -> tuple[float, float, str]:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, _pss_mib(_tree(proc.pid)))
-            done.wait(0.02)
+            done.wait(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
