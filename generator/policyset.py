@@ -15,13 +15,16 @@ from pathlib import Path
 from generator.evaluate import Decision, Match, Request, decide, glob_match, matching_statements, statement_applies, with_defaults
 
 
-class PolicySet:
-    def __init__(self, files: dict[str, str]):
-        self.files = files
-        self.manifest: list[dict] = json.loads(files["manifest.json"])["policies"]
-        self.docs: dict[str, dict] = {e["path"]: json.loads(files[e["path"]]) for e in self.manifest}
+class PolicyIndex:
+    """Which manifest entry governs a request: resolution only, no documents.
+
+    Built from manifest entries (dicts with kind, target, path, account_id);
+    the lint prober uses it on its own parsed files.
+    """
+
+    def __init__(self, entries: list[dict]):
         by_kind: dict[str, list[dict]] = {}
-        for entry in self.manifest:
+        for entry in entries:
             by_kind.setdefault(entry["kind"], []).append(entry)
         self.bucket = by_kind["s3_bucket_policy"][0]
         self.key = by_kind["kms_key_policy"][0]
@@ -34,19 +37,8 @@ class PolicySet:
         self.region = self.key["target"].split(":")[3]
         self.alias = self.key["target"].split(":", 5)[5]
 
-    @classmethod
-    def from_dir(cls, out: Path) -> "PolicySet":
-        manifest = json.loads((out / "manifest.json").read_text())
-        files = {"manifest.json": (out / "manifest.json").read_text()}
-        for entry in manifest["policies"]:
-            files[entry["path"]] = (out / entry["path"]).read_text()
-        return cls(files)
-
     def identity_entries(self, role_arn: str) -> list[dict]:
         return [e for e in self.roles if glob_match(e["target"], role_arn)]
-
-    def identity_policies(self, role_arn: str) -> list[dict]:
-        return [self.docs[e["path"]] for e in self.identity_entries(role_arn)]
 
     def access_point_of(self, resource: str) -> tuple[str, str] | None:
         """(access point ARN, underlying bucket ARN) for a request made
@@ -69,11 +61,33 @@ class PolicySet:
             return self.bucket
         if f":kms:{self.region}:{self.registry_id}:" in resource:
             return self.key
-        if f":sagemaker:{self.region}:{self.registry_id}:model-package" in resource:
-            prefix, _, rest = resource.partition(":model-package")
-            group = rest.lstrip("-group").lstrip("/").split("/")[0]
-            return self.groups.get(f"{prefix}:model-package-group/{group}")
+        sagemaker = f":sagemaker:{self.region}:{self.registry_id}:"
+        if sagemaker in resource:
+            prefix, _, rest = resource.partition(sagemaker)
+            for kind in ("model-package-group/", "model-package/"):
+                if rest.startswith(kind):
+                    group = rest[len(kind):].split("/")[0]
+                    return self.groups.get(f"{prefix}{sagemaker}model-package-group/{group}")
         return None
+
+
+class PolicySet(PolicyIndex):
+    def __init__(self, files: dict[str, str]):
+        self.files = files
+        self.manifest: list[dict] = json.loads(files["manifest.json"])["policies"]
+        self.docs: dict[str, dict] = {e["path"]: json.loads(files[e["path"]]) for e in self.manifest}
+        super().__init__(self.manifest)
+
+    @classmethod
+    def from_dir(cls, out: Path) -> "PolicySet":
+        manifest = json.loads((out / "manifest.json").read_text())
+        files = {"manifest.json": (out / "manifest.json").read_text()}
+        for entry in manifest["policies"]:
+            files[entry["path"]] = (out / entry["path"]).read_text()
+        return cls(files)
+
+    def identity_policies(self, role_arn: str) -> list[dict]:
+        return [self.docs[e["path"]] for e in self.identity_entries(role_arn)]
 
     def resource_policy(self, resource: str) -> dict | None:
         entry = self.resource_entry(resource)

@@ -17,6 +17,7 @@ from generator.access import party_members
 from generator.arns import Arns
 from generator.evaluate import Request, decide
 from generator.lint.model import LintContext, PolicyFile
+from generator.policyset import PolicyIndex
 
 ALLOW_ALL_IDENTITY = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 ALLOW_ALL_RESOURCE = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
@@ -37,6 +38,11 @@ class Prober:
             ctx.well_formed("s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy")
         )
         self.identity_policies = list(ctx.well_formed("iam_role_policy"))
+        entries = [p.entry for p in self.resource_policies]
+        kinds = {e["kind"] for e in entries}
+        # Without a bucket and a key policy (a broken render) nothing is resolved;
+        # the manifest and structure rules report what is missing.
+        self.index = PolicyIndex(entries) if {"s3_bucket_policy", "kms_key_policy"} <= kinds else None
 
     # --- who --------------------------------------------------------------
     def roles(self, group: str, party: str) -> list[str]:
@@ -62,18 +68,12 @@ class Prober:
         return context
 
     def _resource_policy(self, resource: str) -> PolicyFile | None:
-        for policy in self.resource_policies:
-            if policy.kind in ("s3_bucket_policy", "s3_access_point_policy") and (
-                resource == policy.target or resource.startswith(policy.target + "/")
-            ):
-                return policy
-            if policy.kind == "kms_key_policy" and ":kms:" in resource:
-                return policy
-            if policy.kind == "model_package_group_policy":
-                packages = policy.target.replace(":model-package-group/", ":model-package/", 1) + "/"
-                if resource == policy.target or resource.startswith(packages):
-                    return policy
-        return None
+        """The registry policy governing ``resource``, resolved the way the
+        tests, the report and explain resolve it (generator/policyset.py)."""
+        if self.index is None:
+            return None
+        entry = self.index.resource_entry(resource)
+        return self.ctx.policy(entry["path"]) if entry else None
 
     def grantors(self, role_arn: str, action: str, resource: str, context: dict) -> list[Grantor]:
         """Statements that let the role do it, in either half judged alone.
