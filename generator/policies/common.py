@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from generator.access import Grant, Party, condition_dict
-from generator.names import camel  # noqa: F401  (re-exported for builders)
 
 VERSION = "2012-10-17"
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from generator.access import PARTY_TITLES, group_grants, party_members
 from generator.arns import Arns
 from generator.config import Config
-from generator.policies.common import camel, cross_account_statements, document, statement
+from generator.names import camel
+from generator.policies.common import cross_account_statements, document, statement
 
 # What the access points may be used for; the access point policies decide who.
 OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject")
