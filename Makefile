@@ -21,12 +21,12 @@ CKV_STAMP := $(CKV_VENV)/.installed
 CHECKOV   := $(CKV_VENV)/bin/checkov --framework terraform --skip-download --compact --quiet
 
 $(STAMP): requirements.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) -r requirements.txt
 	touch $@
 
 $(CKV_STAMP): requirements-checkov.txt
-	$(PYTHON) -m venv $(CKV_VENV)
+	test -x $(CKV_VENV)/bin/python || $(PYTHON) -m venv $(CKV_VENV)
 	$(CKV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 

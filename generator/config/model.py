@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from generator.config.stages import Stage, check_stages
 from generator.config.terraform import TerraformSettings, check_terraform
 from generator.errors import ConfigError
 from generator.names import camel
@@ -230,6 +231,13 @@ class Config(_Strict):
         default_factory=ApplySettings,
         description="Settings of the apply helper (role assumption into the registry account).",
     )
+    stages: list[Stage] | None = Field(
+        default=None,
+        description=(
+            "Ordered ModelLifeCycle stages a version moves through (generator/config/stages.py). "
+            "Workload accounts' stage names one of them, case-insensitively."
+        ),
+    )
 
     # --- resolved views (no validation here; see check_references) ---------
     @property
@@ -331,6 +339,7 @@ def check_references(config: Config) -> None:
                         f"accounts.{account_name}.roles",
                         f"'{account_name}' is one of the {party} of model group '{group_name}' but lists no roles to grant to",
                     )
+    check_stages(config)
     check_terraform(config)
 
 
