@@ -63,6 +63,9 @@ class Decision:
     # say "no statement applies" for a policy that was read but did not match.
     matches: list[Match] = field(default_factory=list)
     consulted: list[tuple[str, str]] = field(default_factory=list)
+    # The principal's identity policy is not rendered, so it is unknown and
+    # was assumed to allow (the registry side alone decided).
+    identity_unknown: bool = False
 
 
 def _as_list(value) -> list:

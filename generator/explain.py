@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from generator.arns import Arns
 from generator.evaluate import Decision
-from generator.policyset import PolicySet
+from generator.policyset import UNKNOWN_IDENTITY_SOURCE, PolicySet
 
 _ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+$")
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
@@ -31,6 +32,7 @@ class Explained:
     context: dict  # the full context evaluated (normal context plus overrides)
     cross_account: bool
     decision: Decision
+    hint: str = ""  # a note on how the resource is reached, when it helps
 
 
 def check_request(principal: str, action: str, resource: str) -> None:
@@ -66,7 +68,22 @@ def explain(policies: PolicySet, principal: str, action: str, resource: str, con
     decision = policies.decide(principal, action, resource, context, org=org)
     full = policies.request_context(principal, resource, context, org)
     cross = principal.split(":")[4] != policies.registry_id
-    return Explained(principal, action, resource, full, cross, decision)
+    return Explained(principal, action, resource, full, cross, decision, _layout_hint(policies, resource))
+
+
+def _layout_hint(policies: PolicySet, resource: str) -> str:
+    """With s3_layout: access_points the grants are on each group's access
+    point; asking about the bucket path is allowed but rarely the question."""
+    if not policies.access_points or not resource.startswith(policies.bucket_arn + "/"):
+        return ""
+    group = resource[len(policies.bucket_arn) + 1:].split("/")[0]
+    name = Arns.access_point_name(group)
+    point = next((t for t in policies.access_points if t.endswith(f":accesspoint/{name}")), None)
+    if point is None:
+        return ""
+    key = resource[len(policies.bucket_arn) + 1:]
+    return (f"s3_layout is access_points: the group's grants are on its access point; "
+            f"ask about {point}/object/{key} for a request through it")
 
 
 def _value(value) -> str:
@@ -89,9 +106,15 @@ def format_explained(result: Explained, policies_dir: str) -> str:
     for half in ("identity", "resource"):
         consulted = [src for h, src in decision.consulted if h == half]
         if not consulted:
-            what = ("no identity policy is attached to this role in the rendered policies" if half == "identity"
+            what = ("a role of the registry account: its own IAM, not rendered here, governs it; evaluated with "
+                    "no identity policy" if half == "identity"
                     else "no rendered resource policy governs this resource")
             lines.append(f"  {half} policy: none ({what})")
+            continue
+        if half == "identity" and consulted == [UNKNOWN_IDENTITY_SOURCE]:
+            lines.append("  identity policy: unknown (this role's identity policy is not rendered by this tool; "
+                         "as IAM Access Analyzer does, it is assumed to allow, so the registry's resource "
+                         "policies alone decide)")
             continue
         for source in consulted:
             shown = source if source.startswith(("copy of", "supplied")) else prefix + source
@@ -101,6 +124,8 @@ def format_explained(result: Explained, policies_dir: str) -> str:
                 continue
             lines.append(f"  {half} policy {shown}:")
             lines += [f"    {m.effect} {m.sid}" for m in matches]
+    if result.hint:
+        lines.append(f"  note: {result.hint}")
     context = ", ".join(f"{k}={_value(v)}" for k, v in sorted(result.context.items()))
     lines.append(f"  request context: {context}")
     return "\n".join(lines) + "\n"

@@ -5,6 +5,17 @@ policies attached to the role (from the manifest; wildcard role entries
 match by pattern) and the registry resource policy that governs
 ``resource``, then evaluates both halves with :mod:`generator.evaluate`.
 Tests, the governance report and ``explain`` share this one resolver.
+
+A principal outside the rendered set (a role in another account whose
+identity policy this tool does not render: an unlisted role, an account
+not in accounts.yaml) has an unknown identity policy. As IAM Access
+Analyzer does for external access, it is assumed to allow everything, so
+the registry's resource policies alone decide (IAM User Guide, "IAM Access
+Analyzer findings", https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-findings.html:
+a finding for each resource-based policy that grants access to a principal
+outside the zone of trust, judged from the resource policy). Roles of the registry account itself are governed by its own
+IAM, which is not rendered either: they are evaluated with no identity
+policy, i.e. what the resource policies alone grant them.
 """
 
 from __future__ import annotations
@@ -13,6 +24,15 @@ import json
 from pathlib import Path
 
 from generator.evaluate import Decision, Match, Request, decide, glob_match, matching_statements, statement_applies, with_defaults
+
+
+UNKNOWN_IDENTITY_SOURCE = "(not rendered: unknown, assumed to allow)"
+UNKNOWN_IDENTITY_SID = "UnknownIdentityPolicy"
+UNKNOWN_IDENTITY = {"Statement": [{"Sid": UNKNOWN_IDENTITY_SID, "Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def account_of(role_arn: str) -> str:
+    return role_arn.split(":")[4]
 
 
 class PolicyIndex:
@@ -39,6 +59,10 @@ class PolicyIndex:
 
     def identity_entries(self, role_arn: str) -> list[dict]:
         return [e for e in self.roles if glob_match(e["target"], role_arn)]
+
+    def identity_unknown(self, role_arn: str) -> bool:
+        """A role in another account whose identity policy is not rendered."""
+        return account_of(role_arn) != self.registry_id and not self.identity_entries(role_arn)
 
     def access_point_of(self, resource: str) -> tuple[str, str] | None:
         """(access point ARN, underlying bucket ARN) for a request made
@@ -125,12 +149,17 @@ class PolicySet(PolicyIndex):
         (a value of None removes a key); ``identity`` replaces the role's
         identity policies (to test a copied or missing policy) and
         ``identity_sources`` names them. ``Decision.matches`` names the file
-        of every statement that applied."""
+        of every statement that applied. Without ``identity``, a role
+        outside the rendered set has an unknown identity policy (see the
+        module docstring) and ``Decision.identity_unknown`` is set."""
         full = self.request_context(role_arn, resource, context, org)
+        unknown = False
         if identity is None:
             entries = self.identity_entries(role_arn)
             policies = [self.docs[e["path"]] for e in entries]
             names = [e["path"] for e in entries]
+            if not entries and account_of(role_arn) != self.registry_id:
+                unknown, policies, names = True, [UNKNOWN_IDENTITY], [UNKNOWN_IDENTITY_SOURCE]
         else:
             policies = identity
             names = identity_sources or [f"supplied identity policy {i + 1}" for i in range(len(identity))]
@@ -145,6 +174,9 @@ class PolicySet(PolicyIndex):
         )
         if point:
             self._through_access_point(decision, request, *point)
+        decision.identity_unknown = unknown
+        if unknown and decision.allowed:
+            decision.reason += " (the role's own identity policy is not rendered: the registry side alone decides)"
         return decision
 
     def _through_access_point(self, decision: Decision, request: Request, point_arn: str, underlying: str) -> None:

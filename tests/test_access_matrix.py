@@ -25,23 +25,24 @@ COMMITTED_REPORT = ROOT / "docs" / "report"
 GOOD = EXAMPLE.read_text()
 KEY = "artifact key"
 NONE: dict[str, set[str]] = {"churn-predictor": set(), "credit-risk": set(), KEY: set()}
-DEV = {"register", "write", "read", "decrypt"}
-READER = {"read", "decrypt"}
+DEV = {"register", "write", "read", "decrypt", "metadata"}
+READER = {"read", "decrypt", "metadata"}
 
 # (account, role as shown) -> column -> capabilities granted. Every row of the
 # example, including the sentinels that prove unlisted principals get nothing.
 EXPECTED = {
-    ("data-science", "SageMakerExecutionRole"): {"churn-predictor": DEV, "credit-risk": DEV, KEY: {"encrypt", "decrypt"}},
+    ("data-science", "SageMakerExecutionRole"): {"churn-predictor": DEV, "credit-risk": DEV, KEY: {"encrypt", "decrypt", "metadata"}},
     ("data-science", "any other role"): NONE,
-    ("deployment", "ModelDeployPipelineRole"): {"churn-predictor": READER, "credit-risk": READER, KEY: {"decrypt"}},
+    ("deployment", "ModelDeployPipelineRole"): {"churn-predictor": READER, "credit-risk": READER, KEY: {"decrypt", "metadata"}},
     ("deployment", "any other role"): NONE,
-    ("governance", "ModelApproverRole"): {"churn-predictor": {"approve"}, "credit-risk": {"approve"}, KEY: set()},
+    ("governance", "ModelApproverRole"): {"churn-predictor": {"approve", "metadata"}, "credit-risk": {"approve", "metadata"},
+                                            KEY: set()},
     ("governance", "any other role"): NONE,
     # prod consumes credit-risk only
-    ("prod", "SageMakerExecutionRole"): {"churn-predictor": set(), "credit-risk": READER, KEY: {"decrypt"}},
+    ("prod", "SageMakerExecutionRole"): {"churn-predictor": set(), "credit-risk": READER, KEY: {"decrypt", "metadata"}},
     ("prod", "any other role"): NONE,
     ("shared-services", "any other role"): NONE,
-    ("test", "SageMakerExecutionRole"): {"churn-predictor": READER, "credit-risk": READER, KEY: {"decrypt"}},
+    ("test", "SageMakerExecutionRole"): {"churn-predictor": READER, "credit-risk": READER, KEY: {"decrypt", "metadata"}},
     ("test", "any other role"): NONE,
     ("(not in accounts.yaml)", "SageMakerExecutionRole"): NONE,
 }
@@ -54,9 +55,19 @@ def granted(matrix) -> dict:
     }
 
 
+AP_TEXT = GOOD.replace("  kms_key_alias: alias/ml-model-artifacts\n",
+                       "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n")
+
+
 @pytest.fixture(scope="module")
 def example_matrix(example_config, example_files):
     return report.evaluate(example_config, PolicySet(example_files))
+
+
+@pytest.fixture(scope="module")
+def ap_matrix():
+    config = config_from_text(AP_TEXT)
+    return report.evaluate(config, PolicySet(render(config)))
 
 
 def test_example_matrix_matches_the_expected_cells(example_matrix):
@@ -64,17 +75,52 @@ def test_example_matrix_matches_the_expected_cells(example_matrix):
     assert example_matrix.differences == []
 
 
-def test_sentinels_are_evaluated_with_the_accounts_real_identity_policies(example_matrix):
-    """'any other role' is a real test of the registry side: it carries a
-    copy of the account's identity policy, so only the aws:PrincipalArn
-    condition of the resource policies keeps it out."""
+def test_access_point_layout_gives_the_same_matrix(ap_matrix):
+    """s3_layout: access_points: artifacts are evaluated through each group's
+    access point (access point policy + bucket delegation + identity), as S3
+    does; the matrix is the example's, with no false MISSING cells."""
+    assert ap_matrix.s3_layout == "access_points"
+    assert granted(ap_matrix) == EXPECTED
+    assert ap_matrix.differences == []
+    prod = next(p for p in ap_matrix.principals if p.label == "prod / SageMakerExecutionRole")
+    why = ap_matrix.cells[(prod, "credit-risk", "read")].why()
+    assert "s3-access-point-credit-risk.json ConsumersArtifactsRead" in why
+    assert "s3-bucket-policy.json DelegateObjectsToRegistryAccessPoints" in why
+
+
+def test_access_point_layout_also_asks_the_bucket_path(ap_matrix):
+    """Both S3 paths are asked: the group's access point, then the bucket."""
+    prod = next(p for p in ap_matrix.principals if p.label == "prod / SageMakerExecutionRole")
+    resources = [way[0].probe.resource for way in ap_matrix.cells[(prod, "credit-risk", "write")].ways]
+    assert resources == [
+        "arn:aws:s3:us-east-1:111111111111:accesspoint/credit-risk/object/credit-risk/model.tar.gz",
+        "arn:aws:s3:::acme-ml-model-artifacts/credit-risk/model.tar.gz",
+    ]
+
+
+def test_rows_outside_the_rendered_set_have_unknown_identity(example_matrix):
+    """'any other role' and the outside account: their IAM is not rendered,
+    so it is unknown and assumed to allow (as IAM Access Analyzer judges
+    external access): the registry side alone keeps them out."""
     sentinel = next(p for p in example_matrix.principals if p.label == "prod / any other role")
-    assert sentinel.copied_identity == ("prod/policies/iam-role-SageMakerExecutionRole.json",)
+    assert sentinel.identity == "unknown" and "unknown" in sentinel.note
     cell = example_matrix.cells[(sentinel, "credit-risk", "read")]
     get = next(c for c in cell.checks if c.probe.action == "s3:GetObject").decision
-    assert get.identity_allows and not get.resource_allows
-    outside = example_matrix.principals[-1]
-    assert outside.account_id == "999999999999" and len(outside.copied_identity) == 5
+    assert get.identity_unknown and get.identity_allows and not get.resource_allows
+    outside = next(p for p in example_matrix.principals if p.account == "(not in accounts.yaml)")
+    assert outside.account_id == "999999999999" and outside.identity == "unknown"
+    registry = next(p for p in example_matrix.principals if p.label == "shared-services / any other role")
+    assert registry.identity == "none"
+
+
+def test_metadata_only_access_is_a_capability():
+    """Describe- and list-only access shows as "metadata": each request alone counts."""
+    from generator.report.capabilities import CAPABILITIES
+
+    metadata = next(c for c in CAPABILITIES if c.name == "metadata" and c.scope == "group")
+    assert sorted(way[0].action for way in metadata.ways) == [
+        "s3:ListBucket", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup",
+        "sagemaker:ListModelPackages"]
 
 
 def test_evidence_names_files_and_statement_ids(example_matrix):
@@ -200,8 +246,8 @@ def test_removed_key_statement_is_reported_missing(tmp_path, capsys):
     code, err, _ = _report(tmp_path, policies, capsys)
     assert code == 1
     missing = sorted(line.strip().split(" (")[0] for line in err.splitlines()[1:])
-    # test: 2 groups + key; prod: credit-risk + key
-    assert missing == ["MISSING prod / SageMakerExecutionRole"] * 2 + ["MISSING test / SageMakerExecutionRole"] * 3
+    # test: 2 groups + key decrypt + key metadata (DescribeKey); prod: credit-risk + key decrypt + key metadata
+    assert missing == ["MISSING prod / SageMakerExecutionRole"] * 3 + ["MISSING test / SageMakerExecutionRole"] * 4
     assert "no resource-policy statement allows it" in err
 
 
@@ -229,3 +275,114 @@ def test_report_with_bad_config_is_bad_input(tmp_path, capsys):
     code = main(["report", "--config", str(bad), "--policies", str(ROOT / "terraform" / "accounts"),
                  "--out", str(tmp_path / "r")])
     assert code == 2 and "accounts.governance.kind" in capsys.readouterr().err
+
+
+# --- principals accounts.yaml does not name: the registry side alone decides ---
+
+def _add_statement(out: Path, path: str, statement: dict) -> None:
+    file = out / path
+    doc = json.loads(file.read_text())
+    doc["Statement"].append(statement)
+    file.write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def _narrowed(principal: str, role_pattern: str, actions: list[str], resource: str, sid: str) -> dict:
+    """A statement lint would pass: an account root narrowed by aws:PrincipalArn, with the org guard."""
+    return {
+        "Sid": sid, "Effect": "Allow", "Principal": {"AWS": principal}, "Action": actions, "Resource": resource,
+        "Condition": {"ArnLike": {"aws:PrincipalArn": [role_pattern]},
+                      "StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5"]}},
+    }
+
+
+def test_group_policy_granting_an_account_not_in_accounts_yaml_is_reported(tmp_path, capsys):
+    """Issue 11 item 3: a group policy tampered to allow 999999999999, narrowed
+    by aws:PrincipalArn and the org guard. Its identity policy is not ours to
+    know, so the group policy alone decides: report exits 1 naming it."""
+    policies = _policies(tmp_path)
+    _add_statement(policies, "shared-services/policies/model-package-group-credit-risk.json", _narrowed(
+        "arn:aws:iam::999999999999:root", "arn:aws:iam::999999999999:role/Intruder",
+        ["sagemaker:UpdateModelPackage"], "arn:aws:sagemaker:us-east-1:111111111111:model-package/credit-risk/*",
+        "Tampered"))
+    code, err, md = _report(tmp_path, policies, capsys)
+    assert code == 1
+    lines = [line.strip() for line in err.splitlines()[1:]]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("EXTRA (not in accounts.yaml) / Intruder (arn:aws:iam::999999999999:role/Intruder) "
+                               "can approve on model group credit-risk")
+    assert "model-package-group-credit-risk.json Tampered" in lines[0]
+    assert "| (not in accounts.yaml) | 999999999999 | outside | Intruder | — | **extra: approve** | — |" in md
+
+
+def test_unlisted_role_of_a_listed_account_is_reported_even_for_metadata_only(tmp_path, capsys):
+    """A role accounts.yaml does not list, in a listed account, granted only
+    DescribeModelPackageGroup: metadata access is a capability, so it shows."""
+    policies = _policies(tmp_path)
+    _add_statement(policies, "shared-services/policies/model-package-group-churn-predictor.json", _narrowed(
+        "arn:aws:iam::555555555555:root", "arn:aws:iam::555555555555:role/Snoop*",
+        ["sagemaker:DescribeModelPackageGroup"],
+        "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/churn-predictor", "Peek"))
+    code, err, _ = _report(tmp_path, policies, capsys)
+    assert code == 1
+    lines = [line.strip() for line in err.splitlines()[1:]]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("EXTRA prod / Snoop* (not in accounts.yaml) (arn:aws:iam::555555555555:role/SnoopEXAMPLE) "
+                               "can see the metadata of model group churn-predictor")
+
+
+def test_key_policy_granting_an_outside_account_is_reported(tmp_path, capsys):
+    policies = _policies(tmp_path)
+    _add_statement(policies, "shared-services/policies/kms-key-policy.json", _narrowed(
+        "arn:aws:iam::777777777777:root", "arn:aws:iam::777777777777:role/*", ["kms:Decrypt"], "*", "Leak"))
+    code, err, _ = _report(tmp_path, policies, capsys)
+    assert code == 1
+    assert "EXTRA (not in accounts.yaml) / * (arn:aws:iam::777777777777:role/EXAMPLE) can decrypt on the artifact key" in err
+
+
+# --- s3_layout: access_points, through the CLI as `make render` runs it ---------
+
+def _render_ap(tmp_path: Path) -> tuple[Path, Path]:
+    config = tmp_path / "ap.yaml"
+    config.write_text(AP_TEXT)
+    out = tmp_path / "ap"
+    assert main(["render", "--config", str(config), "--out", str(out)]) == 0
+    return config, out
+
+
+def test_report_passes_on_the_access_point_layout(tmp_path, capsys):
+    config, out = _render_ap(tmp_path)
+    code = main(["report", "--config", str(config), "--policies", str(out), "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    md = (tmp_path / "r" / "access-matrix.md").read_text()
+    assert "through the group's access point" in md
+
+
+def test_access_point_policy_letting_prod_write_is_reported(tmp_path, capsys):
+    config, out = _render_ap(tmp_path)
+    _edit(out, "shared-services/policies/s3-access-point-credit-risk.json", "ConsumersArtifactsRead", ["s3:PutObject"])
+    _edit(out, "prod/policies/iam-role-SageMakerExecutionRole.json", "ArtifactsRead", ["s3:PutObject"])
+    capsys.readouterr()
+    code = main(["report", "--config", str(config), "--policies", str(out), "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "EXTRA prod / SageMakerExecutionRole" in err and "can write on model group credit-risk" in err
+    assert "s3-access-point-credit-risk.json ConsumersArtifactsRead" in err
+
+
+def test_bucket_path_granted_directly_on_the_access_point_layout_is_reported(tmp_path, capsys):
+    """The bucket path is asked too: a bucket policy letting an outside role
+    write directly shows, though no grant of ours uses that path."""
+    config, out = _render_ap(tmp_path)
+    _add_statement(out, "shared-services/policies/s3-bucket-policy.json", _narrowed(
+        "arn:aws:iam::888888888888:root", "arn:aws:iam::888888888888:role/Writer", ["s3:PutObject"],
+        "arn:aws:s3:::acme-ml-model-artifacts/*", "Direct"))
+    capsys.readouterr()
+    code = main(["report", "--config", str(config), "--policies", str(out), "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = sorted(line.strip() for line in err.splitlines()[1:])
+    assert len(lines) == 2, err  # both groups
+    assert lines[0].startswith("EXTRA (not in accounts.yaml) / Writer (arn:aws:iam::888888888888:role/Writer) "
+                               "can write on model group churn-predictor")
+    assert "s3-bucket-policy.json Direct" in lines[0]

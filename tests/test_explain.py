@@ -76,11 +76,84 @@ def test_list_context_values(capsys):
     assert code == 0, out
 
 
-def test_unlisted_role_has_no_identity_policy(capsys):
+def test_unlisted_role_has_an_unknown_identity_policy_and_the_registry_side_decides(capsys):
+    """Issue 11 item 3: a role whose IAM we do not render is not 'denied for
+    lack of an identity policy': its identity policy is unknown, and the
+    registry's resource policies alone decide (here: they refuse it)."""
     code, out, _ = run(capsys, "--principal", "arn:aws:iam::555555555555:role/Other", "--action", "s3:GetObject",
                        "--resource", OBJ)
     assert code == 1
-    assert "identity policy: none (no identity policy is attached to this role in the rendered policies)" in out
+    assert "identity policy: unknown (this role's identity policy is not rendered" in out
+    assert "why: no resource-policy statement allows it" in out
+    assert "no identity policy is attached" not in out
+
+
+def test_outside_role_allowed_by_a_tampered_group_policy_is_allow(tmp_path, capsys):
+    import json
+    import shutil
+
+    policies = tmp_path / "p"
+    shutil.copytree(POLICIES, policies)
+    path = policies / "shared-services/policies/model-package-group-credit-risk.json"
+    doc = json.loads(path.read_text())
+    doc["Statement"].append({
+        "Sid": "Tampered", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+        "Action": "sagemaker:DescribeModelPackage", "Resource": CREDIT_V1,
+        "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::999999999999:role/Intruder"},
+                      "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}})
+    path.write_text(json.dumps(doc))
+    code = main(["explain", "--config", str(EXAMPLE), "--policies", str(policies), "--principal",
+                 "arn:aws:iam::999999999999:role/Intruder", "--action", "sagemaker:DescribeModelPackage",
+                 "--resource", CREDIT_V1])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.startswith("ALLOW") and "    Allow Tampered" in out
+    assert "identity policy: unknown" in out and "the registry side alone decides" in out
+
+
+def test_registry_role_is_evaluated_with_no_identity_policy(capsys):
+    code, out, _ = run(capsys, "--principal", "arn:aws:iam::111111111111:role/Admin", "--action", "s3:GetObject",
+                       "--resource", OBJ)
+    assert code == 1
+    assert "identity policy: none (a role of the registry account: its own IAM" in out
+
+
+AP_OBJ = "arn:aws:s3:us-east-1:111111111111:accesspoint/credit-risk/object/credit-risk/model.tar.gz"
+
+
+@pytest.fixture(scope="module")
+def ap_policies(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ap")
+    config = root / "ap.yaml"
+    config.write_text(EXAMPLE.read_text().replace(
+        "  kms_key_alias: alias/ml-model-artifacts\n", "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n"))
+    assert main(["render", "--config", str(config), "--out", str(root / "out")]) == 0
+    return config, root / "out"
+
+
+def test_access_point_request_is_decided_by_all_three_policies(ap_policies, capsys):
+    """s3_layout: access_points: identity + access point policy + the bucket's delegation, as S3 evaluates it."""
+    config, out_dir = ap_policies
+    capsys.readouterr()
+    code = main(["explain", "--config", str(config), "--policies", str(out_dir), "--principal", PROD,
+                 "--action", "s3:GetObject", "--resource", AP_OBJ])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "s3-access-point-credit-risk.json:" in out and "    Allow ConsumersArtifactsRead" in out
+    assert "s3-bucket-policy.json:" in out and "    Allow DelegateObjectsToRegistryAccessPoints" in out
+    code = main(["explain", "--config", str(config), "--policies", str(out_dir), "--principal", PROD,
+                 "--action", "s3:PutObject", "--resource", AP_OBJ])
+    assert code == 1
+
+
+def test_bucket_path_on_the_access_point_layout_points_at_the_access_point(ap_policies, capsys):
+    config, out_dir = ap_policies
+    capsys.readouterr()
+    code = main(["explain", "--config", str(config), "--policies", str(out_dir), "--principal", PROD,
+                 "--action", "s3:GetObject", "--resource", OBJ])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"note: s3_layout is access_points: the group's grants are on its access point; ask about {AP_OBJ}" in out
 
 
 @pytest.mark.parametrize(

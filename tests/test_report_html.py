@@ -100,10 +100,10 @@ def test_html_cells_show_the_evaluated_capabilities(built):
     row = page.cells[start:start + 7]
     assert row[:3] == ["data-science", "222222222222", "development"]
     assert row[3] == "SageMakerExecutionRole arn:aws:iam::222222222222:role/SageMakerExecutionRole"
-    assert row[4].split() == row[5].split() == ["register", "write", "read", "decrypt"]
-    assert row[6].split() == ["encrypt", "decrypt"]
+    assert row[4].split() == row[5].split() == ["register", "write", "read", "decrypt", "metadata"]
+    assert row[6].split() == ["encrypt", "decrypt", "metadata"]
     start = page.cells.index("prod")
-    assert page.cells[start + 4:start + 7] == ["none", "read decrypt", "decrypt"]
+    assert page.cells[start + 4:start + 7] == ["none", "read decrypt metadata", "decrypt metadata"]
 
 
 def test_html_needs_no_network(built):

@@ -43,7 +43,11 @@ SAMPLE_VERSION = "1"
 SAMPLE_OBJECT = "model.tar.gz"
 
 # Resource placeholders of a Step, resolved per group by :func:`requests`.
-OBJECT, VERSION, KEY = "object", "version", "key"
+# With s3_layout: access_points, OBJECT and LISTING are asked both through
+# the group's access point and of the bucket directly (S3 serves both paths:
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html),
+# so a grant on either path shows.
+OBJECT, VERSION, KEY, GROUP, LISTING = "object", "version", "key", "group", "listing"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class Probe:
 
 
 _STATUS = "sagemaker:ModelApprovalStatus"
+_PREFIX = "s3:prefix"
+GROUP_PREFIX = "GROUP/"  # stands for the group's prefix in a Step's context
 
 CAPABILITIES: tuple[Capability, ...] = (
     Capability(
@@ -111,6 +117,17 @@ CAPABILITIES: tuple[Capability, ...] = (
         ((Step("s3:GetObject", OBJECT), Step("kms:Decrypt", KEY, via="s3")),),
     ),
     Capability(
+        "metadata", "group",
+        "see the group and its versions without their content: describe the group or a version, "
+        "list the versions, or list the group's artifact prefix",
+        (
+            (Step("sagemaker:DescribeModelPackageGroup", GROUP),),
+            (Step("sagemaker:DescribeModelPackage", VERSION),),
+            (Step("sagemaker:ListModelPackages", VERSION),),
+            (Step("s3:ListBucket", LISTING, ((_PREFIX, GROUP_PREFIX),)),),
+        ),
+    ),
+    Capability(
         "encrypt", "key",
         "have S3 encrypt new data with the artifact key (any group's prefix: the key is shared)",
         ((Step("kms:GenerateDataKey", KEY, via="s3"),),),
@@ -120,6 +137,15 @@ CAPABILITIES: tuple[Capability, ...] = (
         "have S3 decrypt data with the artifact key (the bucket policy still decides which objects)",
         ((Step("kms:Decrypt", KEY, via="s3"),),),
     ),
+    Capability(
+        "metadata", "key",
+        "describe the artifact key (directly, or through S3 or SageMaker)",
+        (
+            (Step("kms:DescribeKey", KEY),),
+            (Step("kms:DescribeKey", KEY, via="s3"),),
+            (Step("kms:DescribeKey", KEY, via="sagemaker"),),
+        ),
+    ),
 )
 
 # What accounts.yaml asks for: the capabilities each party of a model group
@@ -127,10 +153,11 @@ CAPABILITIES: tuple[Capability, ...] = (
 # their own group's versions and artifacts to evaluate them; approvers
 # approve without touching artifacts or the key.
 PARTY_CAPABILITIES: dict[str, dict[Scope, frozenset[str]]] = {
-    "developers": {"group": frozenset({"register", "write", "read", "decrypt"}), "key": frozenset({"encrypt", "decrypt"})},
-    "deployers": {"group": frozenset({"read", "decrypt"}), "key": frozenset({"decrypt"})},
-    "consumers": {"group": frozenset({"read", "decrypt"}), "key": frozenset({"decrypt"})},
-    "approvers": {"group": frozenset({"approve"}), "key": frozenset()},
+    "developers": {"group": frozenset({"register", "write", "read", "decrypt", "metadata"}),
+                   "key": frozenset({"encrypt", "decrypt", "metadata"})},
+    "deployers": {"group": frozenset({"read", "decrypt", "metadata"}), "key": frozenset({"decrypt", "metadata"})},
+    "consumers": {"group": frozenset({"read", "decrypt", "metadata"}), "key": frozenset({"decrypt", "metadata"})},
+    "approvers": {"group": frozenset({"approve", "metadata"}), "key": frozenset()},
 }
 
 
@@ -142,30 +169,49 @@ def key_arn(arns: Arns) -> str:
     return arns.key_arn or f"arn:{arns.partition}:kms:{arns.region}:{arns.registry_id}:key/{SAMPLE_KEY_ID}"
 
 
+def s3_paths(arns: Arns, group: str) -> list[dict[str, str]]:
+    """The OBJECT and LISTING resources of each path S3 serves a group's
+    artifacts on: the group's access point first (s3_layout: access_points),
+    then the bucket itself."""
+    bucket = {OBJECT: f"{arns.bucket_arn}/{arns.group_prefix(group)}{SAMPLE_OBJECT}", LISTING: arns.bucket_arn}
+    if arns.s3_layout != "access_points":
+        return [bucket]
+    point = arns.access_point_arn(group)
+    return [{OBJECT: f"{point}/object/{arns.group_prefix(group)}{SAMPLE_OBJECT}", LISTING: point}, bucket]
+
+
 def requests(arns: Arns, capability: Capability, group: str | None) -> list[list[Probe]]:
-    """The concrete requests of each way of ``capability`` (on ``group`` for group scope)."""
+    """The concrete requests of each way of ``capability`` (on ``group`` for group scope).
+
+    A way that touches S3 becomes one way per S3 path (access point, bucket)."""
     resources = {KEY: key_arn(arns)}
+    paths = [{}]
     if group is not None:
-        prefix = f"{arns.bucket_arn}/{arns.group_prefix(group)}"
         package = arns.package_arns(group).removesuffix("*")
-        resources[OBJECT] = f"{prefix}{SAMPLE_OBJECT}"
         resources[VERSION] = f"{package}{SAMPLE_VERSION}"
+        resources[GROUP] = arns.group_arn(group)
+        paths = s3_paths(arns, group)
     out = []
     for way in capability.ways:
-        probes = []
-        for step in way:
-            context = step.context
-            if step.via:
-                context = (("kms:ViaService", arns.via_service(step.via)),) + context
-            probes.append(Probe(step.action, resources[step.resource], context))
-        out.append(probes)
+        uses_s3 = any(step.resource in (OBJECT, LISTING) for step in way)
+        for path in paths if uses_s3 else paths[:1]:
+            probes = []
+            for step in way:
+                context = tuple((k, arns.group_prefix(group) if v == GROUP_PREFIX else v) for k, v in step.context)
+                if step.via:
+                    context = (("kms:ViaService", arns.via_service(step.via)),) + context
+                probes.append(Probe(step.action, {**resources, **path}[step.resource], context))
+            out.append(probes)
     return out
 
 
-def legend_ways(capability: Capability) -> list[list[str]]:
+def legend_ways(capability: Capability, s3_layout: str = "bucket_policy") -> list[list[str]]:
     """Each way's requests in words, with placeholders, for the legend."""
     names = {OBJECT: "s3://BUCKET/GROUP/" + SAMPLE_OBJECT, VERSION: "model-package/GROUP/" + SAMPLE_VERSION,
-             KEY: "the artifact key"}
+             KEY: "the artifact key", GROUP: "model-package-group/GROUP", LISTING: "the bucket"}
+    if s3_layout == "access_points":
+        names[OBJECT] += " (through the group's access point, or the bucket directly)"
+        names[LISTING] = "the group's access point or the bucket"
     out = []
     for way in capability.ways:
         words = []

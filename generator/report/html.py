@@ -87,7 +87,7 @@ def render(matrix: Matrix) -> str:
         differences=[wording.difference(c) for c in matrix.differences],
         columns=[{"name": c, "description": matrix.descriptions.get(c) or ""} for c in matrix.columns],
         rows=_rows(matrix),
-        legend=wording.legend(),
+        legend=wording.legend(matrix.s3_layout),
         notes=wording.LEGEND_NOTES,
         capability_names=sorted({c.name for c in CAPABILITIES}),
         evidence=_evidence(matrix),

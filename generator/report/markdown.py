@@ -57,7 +57,7 @@ def render(matrix: Matrix) -> str:
         description = matrix.descriptions.get(column) or ""
         out.append(f"- **{text(column)}**" + (f": {text(description)}" if description else ""))
     out += ["", "Capabilities:", ""]
-    for heading, summary, ways in wording.legend():
+    for heading, summary, ways in wording.legend(matrix.s3_layout):
         out.append(f"- **{text(heading)}**: {text(summary)}.")
         out += [f"  - {lead}: " + " and ".join(code(r) for r in requests) for lead, requests in ways]
     out.append("")

@@ -1,9 +1,11 @@
 """Evaluate the rendered policies into the access matrix, and compare it
 with what accounts.yaml asks for.
 
-Rows are principals: every role listed in the config, one "any other role"
-sentinel per account, and one role in an account that is not in the
-config. Columns are the model groups and the shared artifact key. Every
+Rows are principals (generator/report/principals.py): every role listed in
+the config, one "any other role" per account, a role in an account that is
+not in the config, and every principal the registry's policies name that
+the config does not; the last three are evaluated with an unknown identity
+policy, so the registry side alone decides. Columns are the model groups and the shared artifact key. Every
 cell is decided by :meth:`generator.policyset.PolicySet.decide` for the
 requests of :mod:`generator.report.capabilities`; nothing here reads the
 grants of the config, so a policy edited by hand shows up as it is.
@@ -15,8 +17,9 @@ from dataclasses import dataclass, field
 
 from generator.arns import Arns
 from generator.config import PARTIES, Config
-from generator.evaluate import Decision, glob_match
+from generator.evaluate import Decision
 from generator.policyset import PolicySet
+from generator.report.principals import Principal, principals
 from generator.report.capabilities import (
     PARTY_CAPABILITIES,
     Capability,
@@ -26,30 +29,6 @@ from generator.report.capabilities import (
 )
 
 KEY_COLUMN = "artifact key"
-# Stand-in role for "any other role in this account": the first name that
-# matches none of the account's role patterns.
-SENTINEL_NAMES = ("UnlistedRole", "ZzNotInAccountsYaml9", "Q0")
-# Stand-in for an account that accounts.yaml does not list.
-OUTSIDE_ACCOUNT_IDS = ("999999999999", "999999999998", "999999999997")
-WILDCARD_SAMPLE = "EXAMPLE"
-
-
-@dataclass(frozen=True)
-class Principal:
-    account: str  # account name, or "(not in accounts.yaml)"
-    account_id: str
-    kind: str  # account kind, or "outside"
-    role: str  # the role entry as written in accounts.yaml, or a sentinel label
-    arn: str  # the ARN that is evaluated
-    listed: bool  # a role listed in accounts.yaml
-    note: str = ""  # how the row was evaluated, when not obvious
-    # Identity policies to evaluate with, by manifest path; None: the
-    # policies the manifest attaches to ``arn``.
-    copied_identity: tuple[str, ...] | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.account} / {self.role}"
 
 
 @dataclass(frozen=True)
@@ -95,6 +74,7 @@ class Matrix:
     columns: list[str]  # model groups, then KEY_COLUMN
     descriptions: dict[str, str]  # column -> description
     cells: dict[tuple[Principal, str, str], Cell]  # (principal, column, capability)
+    s3_layout: str = "bucket_policy"
 
     def capabilities(self, column: str) -> tuple[Capability, ...]:
         return of_scope("key" if column == KEY_COLUMN else "group")
@@ -124,53 +104,14 @@ def allowed_by(decision: Decision) -> str:
     return ", ".join(f"{m.source} {m.sid}" for m in decision.matches if m.effect == "Allow")
 
 
-def sample_arn(arns: Arns, account_id: str, role: str) -> str:
-    """A concrete role ARN for a role entry; ``*`` becomes a sample name."""
-    return arns.role_arn(account_id, role.replace("*", WILDCARD_SAMPLE))
-
-
-def principals(config: Config, arns: Arns, policies: PolicySet) -> list[Principal]:
-    out: list[Principal] = []
-    every_identity: list[str] = []
-    for name in sorted(config.accounts):
-        account = config.accounts[name]
-        kind = account.kind + (f" ({account.stage})" if account.stage else "")
-        listed_arns = []
-        for role in account.roles:
-            arn = sample_arn(arns, account.id, role)
-            note = f"{role} is a pattern; evaluated as the sample {arn}" if "*" in role else ""
-            out.append(Principal(name, account.id, kind, role, arn, True, note))
-            listed_arns.append(arn)
-        copied = sorted({e["path"] for arn in listed_arns for e in policies.identity_entries(arn)})
-        every_identity.extend(copied)
-        sentinel = next(
-            (n for n in SENTINEL_NAMES
-             if not any(glob_match(arns.role_arn(account.id, r), arns.role_arn(account.id, n)) for r in account.roles)),
-            None,
-        )
-        if sentinel is None:  # every stand-in name matches a listed pattern
-            continue
-        if account.kind == "registry":
-            note = ("evaluated with no identity policy: what the rendered resource policies alone grant; "
-                    "the registry account's own IAM governs its roles")
-        elif copied:
-            note = "evaluated with a copy of this account's rendered identity policies attached"
-        else:
-            note = "this account has no rendered identity policy"
-        out.append(Principal(name, account.id, kind, "any other role", arns.role_arn(account.id, sentinel),
-                             False, note, tuple(copied)))
-    used = {a.id for a in config.accounts.values()}
-    outside = next(i for i in OUTSIDE_ACCOUNT_IDS if i not in used)
-    first_role = next((r for n in sorted(config.accounts) for r in config.accounts[n].roles), "UnlistedRole")
-    out.append(
-        Principal(
-            "(not in accounts.yaml)", outside, "outside", first_role.replace("*", WILDCARD_SAMPLE),
-            sample_arn(arns, outside, first_role), False,
-            "a role of the same name in an account of the organization that accounts.yaml does not list, "
-            "evaluated with a copy of every rendered identity policy attached",
-            tuple(sorted(set(every_identity))),
-        )
-    )
+def registry_statements(policies: PolicySet) -> list[dict]:
+    """Every statement of every registry-side (resource) policy."""
+    out = []
+    for entry in policies.manifest:
+        if entry["kind"] != "iam_role_policy":
+            document = policies.docs[entry["path"]]
+            statements = document.get("Statement") if isinstance(document, dict) else None
+            out += [s for s in (statements if isinstance(statements, list) else [statements]) if isinstance(s, dict)]
     return out
 
 
@@ -190,17 +131,13 @@ def expected(config: Config, principal: Principal, column: str) -> frozenset[str
 def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
              policies_label: str = "terraform/accounts") -> Matrix:
     arns = Arns.of(config)
-    rows = principals(config, arns, policies)
+    rows = principals(config, arns, registry_statements(policies))
     groups = sorted(config.model_groups)
     columns = groups + [KEY_COLUMN]
     descriptions = {g: config.model_groups[g].description for g in groups}
     descriptions[KEY_COLUMN] = f"{config.registry.kms_key_alias}, shared by every group"
     cells: dict[tuple[Principal, str, str], Cell] = {}
     for principal in rows:
-        identity = None
-        if principal.copied_identity is not None:
-            identity = [policies.docs[path] for path in principal.copied_identity]
-        sources = [f"copy of {p}" for p in principal.copied_identity or ()]
         for column in columns:
             wanted = expected(config, principal, column)
             scope = "key" if column == KEY_COLUMN else "group"
@@ -209,7 +146,6 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
                     [
                         Check(probe, policies.decide(
                             principal.arn, probe.action, probe.resource, dict(probe.context),
-                            identity=identity, identity_sources=sources if identity is not None else None,
                             org=config.organization_id,
                         ))
                         for probe in way
@@ -220,4 +156,5 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
                 cells[(principal, column, capability.name)] = Cell(
                     principal, column, capability.name, granted, capability.name in wanted, ways
                 )
-    return Matrix(config_label, policies_label, config.organization_id, rows, columns, descriptions, cells)
+    return Matrix(config_label, policies_label, config.organization_id, rows, columns, descriptions, cells,
+                  arns.s3_layout)

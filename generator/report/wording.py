@@ -31,10 +31,11 @@ def verdict(matrix: Matrix) -> str:
 def difference(cell: Cell) -> str:
     """One line per difference: who, where, what, and the evidence."""
     where = "the artifact key" if cell.column == KEY_COLUMN else f"model group {cell.column}"
+    what = "see the metadata of" if cell.capability == "metadata" else cell.capability + " on"
     if cell.difference == "extra":
-        return (f"EXTRA {cell.principal.label} ({cell.principal.arn}) can {cell.capability} on {where}, "
+        return (f"EXTRA {cell.principal.label} ({cell.principal.arn}) can {what} {where}, "
                 f"which accounts.yaml does not ask for; allowed by: {cell.why()}")
-    return (f"MISSING {cell.principal.label} ({cell.principal.arn}) cannot {cell.capability} on {where}, "
+    return (f"MISSING {cell.principal.label} ({cell.principal.arn}) cannot {what} {where}, "
             f"which accounts.yaml asks for; denied: {cell.why()}")
 
 
@@ -43,12 +44,12 @@ def capability_heading(capability: Capability) -> str:
     return f"{capability.name} ({where})"
 
 
-def legend() -> list[tuple[str, str, list[tuple[str, list[str]]]]]:
+def legend(s3_layout: str = "bucket_policy") -> list[tuple[str, str, list[tuple[str, list[str]]]]]:
     """(heading, summary, ways) for each capability, in column order; a way
     is (lead word, requests that must all be allowed)."""
     out = []
     for c in CAPABILITIES:
-        ways = legend_ways(c)
+        ways = legend_ways(c, s3_layout)
         leads = ["either" if i == 0 else "or" for i in range(len(ways))] if len(ways) > 1 else ["all of"] * len(ways)
         out.append((capability_heading(c), c.summary, list(zip(leads, ways))))
     return out
@@ -61,9 +62,13 @@ LEGEND_NOTES = (
     "\"missing: X\" marks access accounts.yaml asks for that the policies do not allow.",
     "Expected access: developers register, write, read and decrypt their groups and may encrypt and decrypt with the key; "
     "deployers and consumers read and decrypt their groups and may decrypt with the key; "
-    "approvers approve and touch neither artifacts nor the key. Nobody else gets anything.",
-    "Not shown (ask python -m generator explain about any single request): listing the bucket and versions, "
-    "describing the group, developers updating version metadata, and workload roles creating KMS grants for endpoints.",
+    "approvers approve and touch neither artifacts nor the key; every party sees the metadata of its groups "
+    "(and of the key, except approvers). Nobody else gets anything.",
+    "Rows whose identity policy is not rendered (any other role, accounts or roles not in accounts.yaml) are "
+    "evaluated as IAM Access Analyzer judges external access: their own IAM is unknown and assumed to allow, "
+    "so the registry's resource policies alone decide.",
+    "Not shown (ask python -m generator explain about any single request): developers updating version metadata, "
+    "and workload roles creating KMS grants for endpoints.",
 )
 
 

@@ -1,0 +1,189 @@
+"""The rows of the access matrix: who is evaluated, and with which identity policy.
+
+- every role listed in accounts.yaml, with its rendered identity policies;
+- "any other role" of each account: its IAM is not rendered, so its
+  identity policy is unknown and the registry's resource policies alone
+  decide (as IAM Access Analyzer judges external access); the registry
+  account's own row is evaluated with no identity policy (its own IAM
+  governs it; see generator/policyset.py);
+- a role in an account that accounts.yaml does not list (unknown identity);
+- every principal a registry-side policy names (Principal, aws:PrincipalArn,
+  aws:PrincipalAccount) that accounts.yaml does not: an account or a role
+  pattern not listed there gets a row of its own, so any access a tampered
+  or hand-edited policy grants it shows up as an extra cell.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from generator.arns import Arns
+from generator.config import Config
+from generator.evaluate import glob_match
+
+# Stand-in role for "any other role in this account": the first name that
+# matches none of the account's role patterns.
+SENTINEL_NAMES = ("UnlistedRole", "ZzNotInAccountsYaml9", "Q0")
+# Stand-in for an account that accounts.yaml does not list.
+OUTSIDE_ACCOUNT_IDS = ("999999999999", "999999999998", "999999999997")
+WILDCARD_SAMPLE = "EXAMPLE"
+OUTSIDE = "(not in accounts.yaml)"
+
+# Identity modes of a row.
+RENDERED, UNKNOWN, NONE = "rendered", "unknown", "none"
+
+_NARROWING = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"}
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    account: str  # account name, or "(not in accounts.yaml)"
+    account_id: str
+    kind: str  # account kind, or "outside"
+    role: str  # the role entry as written in accounts.yaml, or a label
+    arn: str  # the ARN that is evaluated
+    listed: bool  # a role listed in accounts.yaml
+    note: str = ""  # how the row was evaluated, when not obvious
+    identity: str = RENDERED  # RENDERED, UNKNOWN (assumed to allow) or NONE
+
+    @property
+    def label(self) -> str:
+        return f"{self.account} / {self.role}"
+
+
+def sample(pattern: str) -> str:
+    """A concrete name for a pattern: ``*`` becomes EXAMPLE, ``?`` X."""
+    return pattern.replace("*", WILDCARD_SAMPLE).replace("?", "X")
+
+
+def sample_arn(arns: Arns, account_id: str, role: str) -> str:
+    """A concrete role ARN for a role entry; ``*`` becomes a sample name."""
+    return arns.role_arn(account_id, sample(role))
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _narrowing(stmt: dict, key: str) -> list[str]:
+    found = []
+    condition = stmt.get("Condition")
+    for operator, block in (condition.items() if isinstance(condition, dict) else ()):
+        if operator in _NARROWING and isinstance(block, dict):
+            for name, values in block.items():
+                if name.lower() == key.lower():
+                    found += [str(v) for v in _as_list(values)]
+    return found
+
+
+def named_principals(statements, outside_id: str) -> set[tuple[str, str | None]]:
+    """(account id, role pattern or None for any role) that Allow statements
+    of a resource policy name. A wildcard account becomes ``outside_id``."""
+    out: set[tuple[str, str | None]] = set()
+    for stmt in statements:
+        if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow":
+            continue
+        principal = stmt.get("Principal")
+        values = ["*"] if principal == "*" else (
+            [str(v) for v in _as_list(principal.get("AWS"))] if isinstance(principal, dict) else [])
+        accounts: set[str] = set()
+        roles: list[str] = []
+        for value in values:
+            if value == "*":
+                continue
+            if _ACCOUNT.match(value):
+                accounts.add(value)
+                continue
+            parts = value.split(":", 5)
+            if len(parts) == 6 and parts[2] in ("iam", "sts") and _ACCOUNT.match(parts[4]):
+                accounts.add(parts[4])
+                if parts[5].startswith("role/"):
+                    roles.append(value)
+        accounts |= {a for a in _narrowing(stmt, "aws:PrincipalAccount") if _ACCOUNT.match(a)}
+        patterns = _narrowing(stmt, "aws:PrincipalArn") or roles
+        if not patterns:
+            out |= {(a, None) for a in accounts} or {(outside_id, None)}
+            continue
+        for pattern in patterns:
+            parts = pattern.split(":", 5)
+            if len(parts) != 6 or not parts[5].startswith("role/"):
+                continue
+            matching = [a for a in accounts if glob_match(parts[4], a)] if accounts else []
+            if not matching:
+                matching = [parts[4] if _ACCOUNT.match(parts[4]) else outside_id]
+            out |= {(a, parts[5][len("role/"):]) for a in matching}
+    return out
+
+
+def principals(config: Config, arns: Arns, registry_statements) -> list["Principal"]:
+    """Every row of the matrix; ``registry_statements`` are the statements of
+    every registry-side (resource) policy, scanned for principals that
+    accounts.yaml does not name."""
+    out: list[Principal] = []
+    seen: set[str] = set()
+    by_id = {a.id: (name, a) for name, a in config.accounts.items()}
+    used = set(by_id)
+    outside = next(i for i in OUTSIDE_ACCOUNT_IDS if i not in used)
+
+    def add(principal: Principal) -> None:
+        if principal.arn not in seen:
+            seen.add(principal.arn)
+            out.append(principal)
+
+    def listed_role(account, arn: str) -> bool:
+        return any(glob_match(arns.role_arn(account.id, r), arn) for r in account.roles)
+
+    for name in sorted(config.accounts):
+        account = config.accounts[name]
+        kind = account.kind + (f" ({account.stage})" if account.stage else "")
+        for role in account.roles:
+            arn = sample_arn(arns, account.id, role)
+            note = f"{role} is a pattern; evaluated as the sample {arn}" if "*" in role or "?" in role else ""
+            add(Principal(name, account.id, kind, role, arn, True, note))
+        sentinel = next((n for n in SENTINEL_NAMES if not listed_role(account, arns.role_arn(account.id, n))), None)
+        if sentinel is None:  # every stand-in name matches a listed pattern
+            continue
+        if account.kind == "registry":
+            note = ("evaluated with no identity policy: what the rendered resource policies alone grant; "
+                    "the registry account's own IAM governs its roles")
+            identity = NONE
+        else:
+            note = ("its identity policy is not rendered, so it is unknown: evaluated as allowing everything, "
+                    "the registry's resource policies alone decide")
+            identity = UNKNOWN
+        add(Principal(name, account.id, kind, "any other role", arns.role_arn(account.id, sentinel), False, note,
+                      identity))
+    first_role = next((r for n in sorted(config.accounts) for r in config.accounts[n].roles), "UnlistedRole")
+    add(Principal(
+        OUTSIDE, outside, "outside", sample(first_role), sample_arn(arns, outside, first_role), False,
+        "a role of the same name in an account of the organization that accounts.yaml does not list; "
+        "its identity policy is unknown: the registry's resource policies alone decide",
+        UNKNOWN,
+    ))
+    discovered = []
+    for account_id, role in sorted(named_principals(registry_statements, outside), key=lambda p: (p[0], p[1] or "")):
+        if account_id == arns.registry_id or (account_id == outside and role is None):
+            continue  # the registry's own IAM governs its roles; the outside row stands for any outside role
+        role_name = role if role is not None else SENTINEL_NAMES[0]
+        arn = sample_arn(arns, account_id, role_name)
+        if account_id in by_id:
+            name, account = by_id[account_id]
+            if role is None or listed_role(account, arn):
+                continue  # the account's "any other role" row, or a listed role
+            kind = account.kind + (f" ({account.stage})" if account.stage else "")
+            label = f"{role} (not in accounts.yaml)"
+        else:
+            name, kind, label = OUTSIDE, "outside", role if role is not None else "any role"
+        discovered.append(Principal(
+            name, account_id, kind, label, arn, False,
+            f"named by a registry policy but not by accounts.yaml ({arns.role_arn(account_id, role or '*')}); "
+            "its identity policy is unknown: the registry's resource policies alone decide",
+            UNKNOWN,
+        ))
+    for principal in discovered:
+        add(principal)
+    return out
