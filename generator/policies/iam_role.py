@@ -17,9 +17,10 @@ a cross-account call needs both halves.
 from __future__ import annotations
 
 from generator import limits
-from generator.access import Grant, condition_dict, group_grants, key_grants
+from generator.access import Grant, Lifecycle, condition_dict, group_grants, key_grants
 from generator.arns import ANY, Arns
 from generator.config import PARTIES, PARTY_KINDS, Config
+from generator.config.stages import account_stage, stage_approvers
 from generator.names import camel
 from generator.policies.common import document, merge_conditions, statement
 
@@ -28,16 +29,31 @@ def party_of(kind: str) -> str | None:
     return next((party for party in PARTIES if PARTY_KINDS[party] == kind), None)
 
 
+def approved_stages(config: Config, account: str) -> list[str]:
+    """The stages a governance account approves (every group), in order."""
+    if config.accounts[account].kind != "governance":
+        return []
+    return [stage.name for stage in config.stages or () if account in stage_approvers(config, stage.name)]
+
+
 def account_grants(config: Config, arns: Arns, account: str, registry_wide: bool = False) -> list[Grant]:
     """Every grant the account's roles hold, in a stable order."""
     party = party_of(config.accounts[account].kind)
     groups = [group for group, p in config.groups_of(account) if p == party]
-    if party is None or not groups:
+    stages = approved_stages(config, account)
+    if party is None or not (groups or stages):
         return []
+    lifecycle = Lifecycle.of(config)
+    own = account_stage(config, account) if party == "consumers" else None
     grants: list[Grant] = []
-    for group in [ANY] if registry_wide else groups:
-        grants.extend(group_grants(arns, group, party))
-    grants.extend(key_grants(arns, party))
+    for group in [ANY] if registry_wide and groups else groups:
+        grants.extend(group_grants(arns, group, party, lifecycle, own))
+    # Stage approvers approve their stage on every group.
+    for stage in stages:
+        for group in [ANY] if registry_wide else sorted(config.model_groups):
+            grants.extend(group_grants(arns, group, "stage_approvers", lifecycle, stage))
+    if groups:
+        grants.extend(key_grants(arns, party))
     return grants
 
 
@@ -111,6 +127,8 @@ def _surely_too_big(config: Config, arns: Arns, account: str) -> bool:
     the exact form cannot fit (and need not be built)."""
     party = party_of(config.accounts[account].kind)
     groups = [group for group, p in config.groups_of(account) if p == party]
+    if approved_stages(config, account):
+        groups = sorted(config.model_groups)
     floor = sum(len(arns.package_arns(group)) + 3 for group in groups)
     return floor > limits.LIMITS["iam_role_policy"].size
 
