@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from json.encoder import encode_basestring as _escape  # the C escaper where available
@@ -18,6 +17,7 @@ from generator import limits, terraform
 from generator.arns import Arns
 from generator.config import Config
 from generator.errors import ConfigError, PolicyTooLarge
+from generator.names import role_slug
 from generator.policies import iam_role, kms_key, model_package_group, s3_access_point, s3_bucket
 
 MANIFEST = "manifest.json"
@@ -102,11 +102,6 @@ def _pretty(value, pad: str, append) -> None:
         append("\n" + pad + "]")
     else:
         append(json.dumps(value, ensure_ascii=False))
-
-
-def role_slug(role: str) -> str:
-    """File-name form of a role entry: path '/' -> '.', '*' -> 'STAR'."""
-    return re.sub(r"[^A-Za-z0-9_.+=,@-]", "_", role.replace("/", ".").replace("*", "STAR"))
 
 
 def _fitted(kind: str, build, extra: dict | None = None) -> tuple:

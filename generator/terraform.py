@@ -22,6 +22,7 @@ from typing import Iterable, Protocol
 import jinja2
 
 from generator.config import PARTIES, Config
+from generator.names import POLICY_NAME_PREFIX, policy_name  # noqa: F401 (part of this module's interface)
 from generator.policies import iam_role
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -36,7 +37,6 @@ AWS_PROVIDER_VERSION = ">= 5.0, < 7.0"
 # patterns must cover them (tests/test_terraform_roots.py checks).
 ROOT_FILES = ("versions.tf", "backend.tf", "providers.tf", "main.tf")
 
-POLICY_NAME_PREFIX = "ModelRegistry-"
 POLICY_PATH = "/model-registry/"  # the registry-access module's policy_path default
 _SESSION_PREFIX = "model-registry-"
 
@@ -88,13 +88,6 @@ def hcl_map(mapping: dict[str, str], indent: int) -> str:
     pad = " " * (indent + 2)
     lines = [f"{pad}{keys[key].ljust(width)} = {hcl(mapping[key])}" for key in sorted(mapping)]
     return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
-
-
-def policy_name(entry: str) -> str:
-    """Name of the customer managed policy of a role entry."""
-    from generator.render import role_slug
-
-    return POLICY_NAME_PREFIX + role_slug(entry)
 
 
 def attached_role(entry: str) -> str | None:

@@ -8,13 +8,14 @@ Both report through :class:`generator.errors.ConfigError`, naming the key.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from generator.config.rules import BUCKET_RE as _BUCKET_RE
+from generator.config.rules import bucket_name as _bucket
 from generator.config.stages import Stage, check_stages
 from generator.config.terraform import TerraformSettings, check_terraform
 from generator.errors import ConfigError
@@ -34,7 +35,6 @@ PARTIES: tuple[str, ...] = ("developers", "deployers", "consumers", "approvers")
 
 _ROLE_SEGMENT = r"[A-Za-z0-9_+=,.@*-]+"
 _ROLE_RE = re.compile(rf"^(?:{_ROLE_SEGMENT}/)*{_ROLE_SEGMENT}$")
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ALIAS_RE = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
 _KEY_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):kms:(?P<region>[a-z0-9-]+):"
@@ -70,21 +70,6 @@ def _role(value: str) -> str:
     if len(value) > 512:
         raise ValueError("IAM role paths are at most 512 characters")
     return value
-
-
-def _bucket(value: str) -> str:
-    if (
-        not _BUCKET_RE.match(value)
-        or ".." in value
-        or value.startswith("xn--")
-        or value.endswith("-s3alias")
-    ):
-        raise ValueError("must be a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return value
-    raise ValueError("an S3 bucket name may not look like an IP address")
 
 
 def _alias(value: str) -> str:

@@ -13,7 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from generator.config.rules import bucket_name
 from generator.errors import ConfigError
+from generator.names import POLICY_NAME_PREFIX, policy_name
 
 _ROLE_NAME_RE = re.compile(r"^(?:[A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]{1,64}$")
 # AWS tag rules: keys 1-128 and values 0-256 characters of letters, digits,
@@ -22,21 +24,13 @@ _TAG_RE = re.compile(r"^[\w .:/=+\-@]*$")
 _KEY_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
 
 
-def _bucket(value: str) -> str:
-    # The same rule as registry.artifact_bucket; imported here because
-    # generator.config.model imports this module.
-    from generator.config.model import _bucket as bucket_rule
-
-    return bucket_rule(value)
-
-
 def _key_prefix(value: str) -> str:
     if not _KEY_PREFIX_RE.match(value):
         raise ValueError("must be path segments of letters, digits, _ . - joined by /")
     return value
 
 
-BucketName = Annotated[str, Field(strict=True), AfterValidator(_bucket)]
+BucketName = Annotated[str, Field(strict=True), AfterValidator(bucket_name)]
 Region = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$")]
 KeyPrefix = Annotated[str, StringConstraints(strict=True, max_length=200), AfterValidator(_key_prefix)]
 
@@ -124,8 +118,6 @@ class TerraformSettings(_Strict):
 
 def check_terraform(config) -> None:
     """Rules of the terraform section that relate it to the rest of the file."""
-    from generator.terraform import POLICY_NAME_PREFIX, policy_name
-
     state_region = config.terraform.state.region
     if state_region is not None:
         partition = "aws-cn" if state_region.startswith("cn-") else (
