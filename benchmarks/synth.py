@@ -37,6 +37,7 @@ def build(accounts: int, groups: int, seed: int = 7) -> str:
         "  artifact_bucket: acme-ml-model-artifacts",
         "  kms_key_alias: alias/ml-model-artifacts",
         "  s3_layout: access_points",
+        "  access_point_prefix: mr-",
         "accounts:",
         f'  registry: {{id: "{account_id(0)}", kind: registry}}',
     ]

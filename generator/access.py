@@ -153,17 +153,23 @@ def _group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
         ("sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"), versions,
         why="find and inspect the group's versions",
     )
+    # Every party that reads artifacts may list its groups' prefixes: a model
+    # whose data is an S3 prefix (ModelDataSource S3DataType S3Prefix,
+    # uncompressed models) is loaded as every object under the prefix, which
+    # takes ListBucket (https://docs.aws.amazon.com/sagemaker/latest/dg/large-model-inference-uncompressed.html,
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3ModelDataSource.html).
+    list_prefix = Grant(
+        "ArtifactsList", "s3", ("s3:ListBucket",), (arns.artifact_listing(group),),
+        conditions({"StringLike": {"s3:prefix": [f"{arns.group_prefix(group)}*"]}}),
+        why="list the group's prefix only (s3:prefix narrows ListBucket); S3Prefix model data needs it",
+    )
     if party == "developers":
         return [
             Grant(
                 "ArtifactsReadWrite", "s3", ("s3:GetObject", "s3:PutObject"), objects,
                 why="upload training output and read it back, under the group's prefix only",
             ),
-            Grant(
-                "ArtifactsList", "s3", ("s3:ListBucket",), (arns.artifact_listing(group),),
-                conditions({"StringLike": {"s3:prefix": [f"{arns.group_prefix(group)}*"]}}),
-                why="list the group's prefix only (s3:prefix narrows ListBucket)",
-            ),
+            list_prefix,
             describe_group,
             read_versions,
             Grant(
@@ -187,12 +193,14 @@ def _group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
     if party == "deployers":
         return [
             Grant("ArtifactsRead", "s3", ("s3:GetObject",), objects, why="fetch the artifacts it deploys"),
+            list_prefix,
             describe_group,
             read_versions,
         ]
     if party == "consumers":
         return [
             Grant("ArtifactsRead", "s3", ("s3:GetObject",), objects, why="the endpoint's execution role loads model data"),
+            list_prefix,
             Grant(
                 "DescribeVersions", "sagemaker", ("sagemaker:DescribeModelPackage",), versions,
                 why="CreateModel from a package in another account describes the package",
@@ -204,7 +212,8 @@ def _group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
             read_versions,
             Grant(
                 "ApproveVersions", "sagemaker", ("sagemaker:UpdateModelPackage",), versions,
-                why="set ModelApprovalStatus to Approved or Rejected",
+                conditions({"Null": {"sagemaker:ModelApprovalStatus": "false"}}),
+                why="set ModelApprovalStatus; an update that does not set the status is not this grant's business",
             ),
         ]
     raise ValueError(f"unknown party {party}")
@@ -344,23 +353,17 @@ def key_grants(arns: Arns, party: str) -> list[Grant]:
             )
         ]
     if party in ("deployers", "consumers"):
-        grants = [
+        # No kms:CreateGrant: reading SSE-KMS objects takes kms:Decrypt (S3
+        # calls KMS for the reader, kms:ViaService s3). The grant SageMaker
+        # hosting takes is on the key of the endpoint's storage volume
+        # (CreateEndpointConfig KmsKeyId), the caller's own key: "The SageMaker
+        # execution role must have kms:CreateGrant permission in order to
+        # encrypt data on the storage volume" (VolumeKmsKeyId,
+        # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_RecommendationJobInputConfig.html).
+        # No AWS document we found asks for a grant on the model data's key.
+        return [
             Grant("DecryptArtifacts", "kms", ("kms:Decrypt", "kms:DescribeKey"), key, via, why="read SSE-KMS artifacts"),
         ]
-        if party == "consumers":
-            grants.append(
-                Grant(
-                    "CreateGrantForAWSResources", "kms", ("kms:CreateGrant",), key,
-                    conditions(
-                        {
-                            "Bool": {"kms:GrantIsForAWSResource": "true"},
-                            "StringEquals": {"kms:ViaService": arns.via_service("sagemaker")},
-                        }
-                    ),
-                    why="SageMaker endpoints take a grant on the key; only for AWS resources",
-                )
-            )
-        return grants
     if party == "approvers":
         return []
     raise ValueError(f"unknown party {party}")

@@ -25,6 +25,7 @@ class Arns:
     alias: str
     key_arn: str | None
     s3_layout: str = "bucket_policy"
+    access_point_prefix: str | None = None
 
     @classmethod
     def of(cls, config: Config) -> "Arns":
@@ -36,6 +37,7 @@ class Arns:
             alias=config.registry.kms_key_alias,
             key_arn=config.registry.kms_key_arn,
             s3_layout=config.registry.s3_layout,
+            access_point_prefix=config.registry.access_point_prefix,
         )
 
     # S3 -----------------------------------------------------------------
@@ -55,24 +57,30 @@ class Arns:
         return f"{self.bucket_arn}/{self.group_prefix(group)}*"
 
     # Access points (s3_layout: access_points) -----------------------------
-    @staticmethod
-    def access_point_name(group: str) -> str:
+    def access_point_name(self, group: str) -> str:
         """A group's access point: 3-50 lowercase letters, digits, '-'.
 
-        A lowercase group name of at most 50 characters is used as is;
-        any other is shortened and made unique with a hash of the name.
+        ``registry.access_point_prefix`` + the group name, used as is when
+        the result is lowercase and at most 50 characters; any other is
+        shortened and made unique with a hash of the group name.
         """
         if group == ANY:
             return ANY
-        if len(group) <= 50 and group == group.lower() and len(group) >= 3:
-            return group
+        prefix = self.access_point_prefix or ""
+        name = prefix + group
+        if len(name) <= 50 and name == name.lower() and len(name) >= 3:
+            return name
         digest = hashlib.sha256(group.encode()).hexdigest()[:8]
-        stem = re.sub(r"-+$", "", group.lower()[:41])
+        stem = re.sub(r"-+$", "", name.lower()[:41])
         return f"{stem}-{digest}"
 
+    @property
+    def access_points_base(self) -> str:
+        """The ARN of the registry's access points, up to the name."""
+        return f"arn:{self.partition}:s3:{self.region}:{self.registry_id}:accesspoint/"
+
     def access_point_arn(self, group: str) -> str:
-        name = self.access_point_name(group)
-        return f"arn:{self.partition}:s3:{self.region}:{self.registry_id}:accesspoint/{name}"
+        return self.access_points_base + self.access_point_name(group)
 
     # What a grant on a group's artifacts names, in either layout ---------
     def artifact_objects(self, group: str) -> str:

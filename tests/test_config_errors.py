@@ -43,6 +43,13 @@ CASES = [
     ("short account id", edit('id: "555555555555"', 'id: "55555555555"'), "accounts.prod.id: must be exactly 12 digits"),
     ("duplicate account id", edit('id: "555555555555"', 'id: "444444444444"'), "accounts.prod.id: 444444444444 is also the id of 'test'"),
     ("bad kind", edit("kind: governance", "kind: auditor"), "accounts.governance.kind: input should be"),
+    ("access point prefix without access points",
+     edit("  kms_key_alias: alias/ml-model-artifacts\n", "  kms_key_alias: alias/ml-model-artifacts\n  access_point_prefix: mr-\n"),
+     "registry.access_point_prefix: only used with registry.s3_layout: access_points"),
+    ("bad access point prefix",
+     edit("  kms_key_alias: alias/ml-model-artifacts\n",
+          "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n  access_point_prefix: MR_\n"),
+     "registry.access_point_prefix: 'MR_' does not match"),
     ("undeclared developer", GOOD.replace(
         "developers: [data-science]\n    consumers: [test, prod]", "developers: [data-sci]\n    consumers: [test, prod]"),
      "model_groups.credit-risk.developers[0]: 'data-sci' is not declared under accounts"),

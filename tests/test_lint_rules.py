@@ -184,7 +184,7 @@ CASES = [
      drop_condition("CreditRiskConsumersArtifactsRead", "StringEquals"),
      "cross-account Allow without an aws:PrincipalOrgID = o-a1b2c3d4e5 condition"),
     ("another organization", "organization-guard", KEY,
-     set_key("ConsumersCreateGrantForAWSResources", "Condition",
+     set_key("ConsumersDecryptArtifacts", "Condition",
              {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::555555555555:role/SageMakerExecutionRole"]},
               "StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5", "o-zzzzzzzzzz"]}}),
      "aws:PrincipalOrgID allows o-zzzzzzzzzz"),

@@ -31,6 +31,7 @@ CROSS_REFERENCE = {
     "duplicate account id", "undeclared developer", "prod as developer", "developer as consumer",
     "undeclared registry", "two registries", "party without roles", "stage on non-workload",
     "roles on registry", "partition mismatch", "key arn other account", "group with nobody", "same sid prefix",
+    "access point prefix without access points",
 }
 FIELD_LEVEL = [c for c in CASES if c[0] not in NOT_A_DOCUMENT | CROSS_REFERENCE]
 

@@ -10,6 +10,7 @@ parties cannot touch another group.
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -37,6 +38,10 @@ S3_VIA = "s3.us-east-1.amazonaws.com"
 SM_VIA = "sagemaker.us-east-1.amazonaws.com"
 PENDING, APPROVED, REJECTED = "PendingManualApproval", "Approved", "Rejected"
 STATUS = "sagemaker__ModelApprovalStatus"
+SSE = "s3__x-amz-server-side-encryption"
+SSE_KEY = "s3__x-amz-server-side-encryption-aws-kms-key-id"
+SSE_C = "s3__x-amz-server-side-encryption-customer-algorithm"
+DS_KEY = "arn:aws:kms:us-east-1:222222222222:key/00000000-1111-2222-3333-444444444444"
 
 CASES = [
     # --- developers: write their group's artifacts, register as pending, never approve
@@ -86,12 +91,24 @@ CASES = [
     ("test reads churn", TEST, "s3:GetObject", f"{B}/churn-predictor/model.tar.gz", {}, True),
     ("prod decrypts via s3", PROD, "kms:Decrypt", KEY, {"kms__ViaService": S3_VIA}, True),
     ("prod cannot generate data keys", PROD, "kms:GenerateDataKey", KEY, {"kms__ViaService": S3_VIA}, False),
-    ("prod grants for an endpoint", PROD, "kms:CreateGrant", KEY,
-     {"kms__ViaService": SM_VIA, "kms__GrantIsForAWSResource": "true"}, True),
+    # no grants on the artifact key: reading needs Decrypt; the endpoint's volume key is the caller's own
+    ("prod cannot create grants on the key, even for an endpoint", PROD, "kms:CreateGrant", KEY,
+     {"kms__ViaService": SM_VIA, "kms__GrantIsForAWSResource": "true"}, False),
     ("prod cannot grant for itself", PROD, "kms:CreateGrant", KEY,
      {"kms__ViaService": SM_VIA, "kms__GrantIsForAWSResource": "false"}, False),
     ("prod cannot grant outside sagemaker", PROD, "kms:CreateGrant", KEY, {"kms__GrantIsForAWSResource": "true"}, False),
+    # listing: S3Prefix (uncompressed) model data is every object under a prefix
+    ("prod cannot list another group's prefix", PROD, "s3:ListBucket", B, {"s3__prefix": "churn-predictor/"}, False),
+    ("prod cannot list the whole bucket", PROD, "s3:ListBucket", B, {"s3__prefix": ""}, False),
+    ("prod cannot list without a prefix", PROD, "s3:ListBucket", B, {}, False),
+    ("prod lists its group's prefix (S3Prefix model data)", PROD, "s3:ListBucket", B,
+     {"s3__prefix": "credit-risk/model-1/"}, True),
+    ("deployer cannot list outside group prefixes", DEPLOY, "s3:ListBucket", B, {"s3__prefix": "other/"}, False),
+    ("deployer lists a group prefix", DEPLOY, "s3:ListBucket", B, {"s3__prefix": "churn-predictor/"}, True),
     # --- approvers: approve, but touch no artifacts or keys
+    ("governance cannot update without setting a status", GOV, "sagemaker:UpdateModelPackage", CREDIT_V1, {}, False),
+    ("governance cannot update other fields without a status", GOV, "sagemaker:UpdateModelPackage", CREDIT_V1,
+     {"sagemaker__CustomerMetadataProperties/owner": "x"}, False),
     ("governance approves", GOV, "sagemaker:UpdateModelPackage", CREDIT_V1, {STATUS: APPROVED}, True),
     ("governance rejects", GOV, "sagemaker:UpdateModelPackage", CHURN_V1, {STATUS: REJECTED}, True),
     ("governance lists versions", GOV, "sagemaker:ListModelPackages", f"{SM}:model-package/credit-risk/*", {}, True),
@@ -100,10 +117,26 @@ CASES = [
     ("governance cannot decrypt", GOV, "kms:Decrypt", KEY, {"kms__ViaService": S3_VIA}, False),
     # --- guardrails
     ("no TLS, no access", DS, "s3:GetObject", f"{B}/credit-risk/model.tar.gz", {"aws__SecureTransport": "false"}, False),
-    ("SSE-S3 header refused", DS, "s3:PutObject", f"{B}/credit-risk/m.tar.gz",
-     {"s3__x-amz-server-side-encryption": "AES256"}, False),
-    ("SSE-KMS header accepted", DS, "s3:PutObject", f"{B}/credit-risk/m.tar.gz",
-     {"s3__x-amz-server-side-encryption": "aws:kms"}, True),
+    # uploads every other party can read: the registry key or the bucket default, nothing else
+    ("SSE-S3 header refused", DS, "s3:PutObject", f"{B}/credit-risk/m.tar.gz", {SSE: "AES256"}, False),
+    ("DSSE-KMS header refused", DS, "s3:PutObject", f"{B}/credit-risk/m.tar.gz", {SSE: "aws:kms:dsse"}, False),
+    ("aws:kms without a key id (the uploader's aws/s3 key) refused", DS, "s3:PutObject",
+     f"{B}/credit-risk/m.tar.gz", {SSE: "aws:kms"}, False),
+    ("aws:kms with the uploader's own key refused", DS, "s3:PutObject", f"{B}/credit-risk/m.tar.gz",
+     {SSE: "aws:kms", SSE_KEY: DS_KEY}, False),
+    ("aws:kms with a bare key id (resolved in the uploader's account) refused", DS, "s3:PutObject",
+     f"{B}/credit-risk/m.tar.gz", {SSE: "aws:kms", SSE_KEY: KEY.rsplit("/", 1)[1]}, False),
+    ("aws:kms with a bare alias (resolved in the uploader's account) refused", DS, "s3:PutObject",
+     f"{B}/credit-risk/m.tar.gz", {SSE: "aws:kms", SSE_KEY: "alias/ml-model-artifacts"}, False),
+    ("a key id of another account without the algorithm header refused", DS, "s3:PutObject",
+     f"{B}/credit-risk/m.tar.gz", {SSE_KEY: DS_KEY}, False),
+    ("SSE-C refused", DS, "s3:PutObject", f"{B}/credit-risk/m.tar.gz", {SSE_C: "AES256"}, False),
+    ("no encryption header: bucket default (SDK S3Uploader without kms_key)", DS, "s3:PutObject",
+     f"{B}/credit-risk/m.tar.gz", {}, True),
+    ("aws:kms with the registry key ARN (training output KmsKeyId) accepted", DS, "s3:PutObject",
+     f"{B}/credit-risk/m.tar.gz", {SSE: "aws:kms", SSE_KEY: KEY}, True),
+    ("aws:kms with the registry alias ARN accepted", DS, "s3:PutObject", f"{B}/credit-risk/m.tar.gz",
+     {SSE: "aws:kms", SSE_KEY: f"arn:aws:kms:us-east-1:{REG}:alias/ml-model-artifacts"}, True),
 ]
 
 
@@ -250,3 +283,60 @@ def test_committed_example_loads_from_disk():
     policies = PolicySet.from_dir(ROOT / "terraform" / "accounts")
     assert policies.decide(PROD, "s3:GetObject", f"{B}/credit-risk/m.tar.gz", org="o-a1b2c3d4e5").allowed
     assert not policies.decide(PROD, "s3:PutObject", f"{B}/credit-risk/m.tar.gz", org="o-a1b2c3d4e5").allowed
+
+
+def _with_rogue_access_point(world: World, name: str) -> World:
+    """The same policies plus an access point someone else created in the
+    registry account, whose policy lets anyone do anything through it."""
+    arn = f"{AP}/{name}"
+    manifest = json.loads(world.files["manifest.json"])
+    path = f"shared-services/policies/s3-access-point-{name}.json"
+    manifest["policies"].append({"account": "shared-services", "account_id": REG, "kind": "s3_access_point_policy",
+                                 "target": arn, "path": path, "model_group": name, "access_point": name})
+    rogue = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["s3:*"],
+         "Resource": [arn, f"{arn}/object/*"]}]}
+    return World(world.files | {"manifest.json": json.dumps(manifest), path: json.dumps(rogue)})
+
+
+@pytest.mark.parametrize("name", ["rogue", "credit-risk-2", "creditrisk"])
+def test_the_bucket_delegates_only_to_this_configurations_access_points(layout, name):
+    """An access point anyone in the registry account creates, with any
+    policy, must not reach the artifacts: the bucket policy delegates to the
+    access points this configuration renders, not to every access point of
+    the account (s3:DataAccessPointArn, not s3:DataAccessPointAccount alone)."""
+    layout_name, world, _ = layout
+    if not layout_name.startswith("access_points"):
+        pytest.skip("bucket-policy layout")
+    rogue = _with_rogue_access_point(world, name)
+    for who, action in ((PROD, "s3:GetObject"), (PROD, "s3:PutObject"), (GOV, "s3:GetObject")):
+        decision = rogue.decide(who, action, f"{AP}/{name}/object/churn-predictor/model.tar.gz", identity=[ALLOW_ALL])
+        assert not decision.allowed, (who, action, decision.reason)
+    assert not rogue.can(PROD, "s3:ListBucket", f"{AP}/{name}", identity=[ALLOW_ALL], s3__prefix="")
+    # ...while the configuration's own access points keep working
+    assert rogue.can(TEST, "s3:GetObject", f"{AP}/churn-predictor/object/churn-predictor/model.tar.gz")
+
+
+def test_access_point_prefix_names_and_delegates_by_prefix():
+    text = _layout_text("access_points").replace("  s3_layout: access_points\n",
+                                                 "  s3_layout: access_points\n  access_point_prefix: mr-\n")
+    world = World(render.render(config_from_text(text)))
+    obj = f"{AP}/mr-credit-risk/object/credit-risk/m.tar.gz"
+    assert world.can(PROD, "s3:GetObject", obj)
+    assert not world.can(PROD, "s3:PutObject", obj)
+    # another access point of the account, outside the prefix, is not delegated to
+    rogue = _with_rogue_access_point(world, "credit-risk")
+    assert not rogue.can(PROD, "s3:GetObject", f"{AP}/credit-risk/object/churn-predictor/m.tar.gz", identity=[ALLOW_ALL])
+
+
+def test_with_the_key_arn_known_only_that_key_encrypts_uploads():
+    text = EXAMPLE.read_text().replace(
+        "  kms_key_alias: alias/ml-model-artifacts\n",
+        f"  kms_key_alias: alias/ml-model-artifacts\n  kms_key_arn: {KEY}\n")
+    world = World(render.render(config_from_text(text)))
+    obj = f"{B}/credit-risk/m.tar.gz"
+    other_registry_key = f"arn:aws:kms:us-east-1:{REG}:key/99999999-1111-2222-3333-444444444444"
+    assert not world.can(DS, "s3:PutObject", obj, **{SSE: "aws:kms", SSE_KEY: other_registry_key})
+    assert not world.can(DS, "s3:PutObject", obj, **{SSE: "aws:kms"})
+    assert world.can(DS, "s3:PutObject", obj, **{SSE: "aws:kms", SSE_KEY: KEY})
+    assert world.can(DS, "s3:PutObject", obj)

@@ -128,6 +128,14 @@ class Registry(_Strict):
             "policy delegates to them (thousands of groups)."
         ),
     )
+    access_point_prefix: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9-]{0,19}$")] | None = Field(
+        default=None,
+        description=(
+            "access_points layout: every access point name starts with this prefix and the bucket "
+            "policy delegates to the access points named so (s3:DataAccessPointArn). Without it the "
+            "bucket policy lists each access point ARN, which fits a few hundred groups."
+        ),
+    )
 
 
 class Account(_Strict):
@@ -296,6 +304,8 @@ def check_references(config: Config) -> None:
         if duplicates:
             raise ConfigError(f"accounts.{name}.roles", f"role '{duplicates[0]}' is listed twice")
 
+    if config.registry.access_point_prefix is not None and config.registry.s3_layout != "access_points":
+        raise ConfigError("registry.access_point_prefix", "only used with registry.s3_layout: access_points")
     if config.registry.kms_key_arn is not None:
         _check_key_arn(config)
     _check_apply(config)
