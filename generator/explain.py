@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator.arns import Arns
 from generator.evaluate import Decision
 from generator.policyset import UNKNOWN_IDENTITY_SOURCE, PolicySet
 
@@ -77,8 +76,8 @@ def _layout_hint(policies: PolicySet, resource: str) -> str:
     if not policies.access_points or not resource.startswith(policies.bucket_arn + "/"):
         return ""
     group = resource[len(policies.bucket_arn) + 1:].split("/")[0]
-    name = Arns.access_point_name(group)
-    point = next((t for t in policies.access_points if t.endswith(f":accesspoint/{name}")), None)
+    # The manifest names each access point's group (its name may carry registry.access_point_prefix).
+    point = next((t for t, entry in policies.access_points.items() if entry.get("model_group") == group), None)
     if point is None:
         return ""
     key = resource[len(policies.bucket_arn) + 1:]
