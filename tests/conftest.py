@@ -1,4 +1,13 @@
-"""Shared fixtures: the worked example, rendered, and a who-can-do-what oracle."""
+"""Shared fixtures: the worked example, rendered, and a who-can-do-what oracle.
+
+The project's tests never read the user's accounts.yaml or its output
+(terraform/accounts/, docs/report/): a user who maps their own organization
+edits those, and `make test` must keep passing. The example lives here as a
+fixture, tests/fixtures/example/accounts.yaml (a copy of the shipped
+accounts.yaml), with its reviewed goldens beside it (terraform/accounts/,
+report/), which `make render` refreshes (tools/golden.py).
+tests/test_fixture_isolation.py keeps it that way.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +21,12 @@ from generator.policyset import PolicySet
 from generator.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "accounts.yaml"
+FIXTURES = ROOT / "tests" / "fixtures"
+EXAMPLE_DIR = FIXTURES / "example"
+EXAMPLE = EXAMPLE_DIR / "accounts.yaml"  # the example config, never the user's file
+EXAMPLE_OUT = EXAMPLE_DIR / "terraform" / "accounts"  # its committed render (golden)
+EXAMPLE_REPORT = EXAMPLE_DIR / "report"  # its committed access matrix (golden)
+MODULES = ROOT / "terraform" / "modules"  # the project's Terraform modules
 EXAMPLE_ORG = "o-a1b2c3d4e5"
 
 

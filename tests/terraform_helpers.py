@@ -17,9 +17,11 @@ from hcl2 import SerializationOptions
 from generator import writer
 
 ROOT = Path(__file__).resolve().parent.parent
-TERRAFORM = ROOT / "terraform"
-MODULES = TERRAFORM / "modules"
-ACCOUNTS = TERRAFORM / "accounts"
+MODULES = ROOT / "terraform" / "modules"  # the project's modules
+# The example fixture's terraform/: its golden roots in accounts/ and a
+# symlink to the project's modules, the layout of a user's checkout.
+TERRAFORM = ROOT / "tests" / "fixtures" / "example" / "terraform"
+ACCOUNTS = TERRAFORM / "accounts"  # the example golden
 
 _OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
 FILE_CALL = re.compile(r'file\("\$\{path\.module\}/([^"]+)"\)')

@@ -19,9 +19,11 @@ from generator.config import config_from_text
 from generator.policyset import PolicySet
 from generator.render import render
 
-from .conftest import EXAMPLE, ROOT
+from tools import golden
 
-COMMITTED_REPORT = ROOT / "docs" / "report"
+from .conftest import EXAMPLE, EXAMPLE_OUT, EXAMPLE_REPORT
+
+COMMITTED_REPORT = EXAMPLE_REPORT
 GOOD = EXAMPLE.read_text()
 KEY = "artifact key"
 NONE: dict[str, set[str]] = {"churn-predictor": set(), "credit-risk": set(), KEY: set()}
@@ -144,10 +146,10 @@ def test_wildcard_roles_are_evaluated_as_a_sample_arn_and_say_so():
 
 
 def test_committed_report_matches_a_fresh_one(example_config, example_files):
-    """docs/report/ is refreshed by `make render`; review its diff like the policies'."""
-    _, files = report.build(example_config, PolicySet(example_files), "accounts.yaml", "terraform/accounts")
+    """The example's report golden is refreshed by `make render`; review its diff like the policies'."""
+    _, files = report.build(example_config, PolicySet(example_files), golden.label(EXAMPLE), golden.label(EXAMPLE_OUT))
     plan = writer.diff(COMMITTED_REPORT, files, patterns=report.FILES)
-    assert not plan.written and not plan.removed, f"docs/report/ is stale (run `make render`): {plan.written}"
+    assert not plan.written and not plan.removed, f"{COMMITTED_REPORT} is stale (run `make render`): {plan.written}"
 
 
 def test_report_is_deterministic(example_config, example_files):
@@ -160,7 +162,7 @@ def test_report_is_deterministic(example_config, example_files):
 
 def _policies(tmp_path: Path) -> Path:
     out = tmp_path / "policies"
-    shutil.copytree(ROOT / "terraform" / "accounts", out)
+    shutil.copytree(EXAMPLE_OUT, out)
     return out
 
 
@@ -253,11 +255,11 @@ def test_removed_key_statement_is_reported_missing(tmp_path, capsys):
 
 def test_report_cli_writes_both_files_and_exits_0_for_the_example(tmp_path, capsys):
     out = tmp_path / "r"
-    assert main(["report", "--config", str(EXAMPLE), "--policies", str(ROOT / "terraform" / "accounts"),
+    assert main(["report", "--config", str(EXAMPLE), "--policies", str(EXAMPLE_OUT),
                  "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["access-matrix.html", "access-matrix.md"]
     assert "2 written" in capsys.readouterr().out
-    assert main(["report", "--config", str(EXAMPLE), "--policies", str(ROOT / "terraform" / "accounts"),
+    assert main(["report", "--config", str(EXAMPLE), "--policies", str(EXAMPLE_OUT),
                  "--out", str(out)]) == 0
     assert "0 written, 2 unchanged" in capsys.readouterr().out
 
@@ -272,7 +274,7 @@ def test_report_without_rendered_policies_is_bad_input(tmp_path, capsys):
 def test_report_with_bad_config_is_bad_input(tmp_path, capsys):
     bad = tmp_path / "accounts.yaml"
     bad.write_text(GOOD.replace("kind: governance", "kind: auditor"))
-    code = main(["report", "--config", str(bad), "--policies", str(ROOT / "terraform" / "accounts"),
+    code = main(["report", "--config", str(bad), "--policies", str(EXAMPLE_OUT),
                  "--out", str(tmp_path / "r")])
     assert code == 2 and "accounts.governance.kind" in capsys.readouterr().err
 

@@ -26,7 +26,7 @@ from generator.config import load_config
 from generator.render import build_policies
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "accounts.yaml"
+from tests.conftest import EXAMPLE  # noqa: E402  (the fixture, never the user's file)
 REGISTRY = "111111111111"
 REGION = "us-east-1"
 BASE_ACCOUNT = "123456789012"  # moto's account for unknown access keys

@@ -13,7 +13,7 @@ from generator.errors import ConfigError
 from generator.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "accounts.yaml"
+from tests.conftest import EXAMPLE  # noqa: E402  (the fixture, never the user's file)
 
 BASE = {
     "Version": "2012-10-17",

@@ -1,7 +1,9 @@
-"""The CI workflow only runs Makefile targets, and `make test` runs the checks.
+"""The CI workflow only runs Makefile targets: `make check` on the user's config.
 
 One definition of every check (the Makefile); the workflow is a thin
-caller, so a user who copies it gets exactly what `make test` does here.
+caller, so a user who copies it gets exactly what `make check` does on a
+laptop. The project's own CI (.ci/run) runs `make test`, which runs the
+same `make check` on the example fixture.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def test_workflow_runs_only_make_targets_that_exist():
     assert not missing, f"workflow calls targets the Makefile lacks: {missing}"
     landed = [t for t in AWAITING_MERGE if t in targets]
     assert not landed, f"{landed} now exist in the Makefile: remove them from AWAITING_MERGE"
-    assert {"render-check", "lint-sarif", "test"} <= set(called)
+    assert "check" in called and "test" not in called, "the user's CI checks their config, not the project"
 
 
 def test_workflow_sets_up_python_and_uploads_the_sarif_lint_writes():
@@ -56,13 +58,24 @@ def test_workflow_sets_up_python_and_uploads_the_sarif_lint_writes():
     assert uses[0].startswith("actions/checkout@") and uses[1].startswith("actions/setup-python@")
     (upload,) = [s for s in steps() if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
     assert "build/lint.sarif" in recipe("lint-sarif")[0]
+    assert any(line.endswith(" lint-sarif") for line in recipe("check"))
     assert upload["with"]["sarif_file"] == "build/lint.sarif"
     assert upload["if"].startswith("always()")
 
 
-def test_make_test_runs_render_check_and_lint():
-    lines = recipe("test")
-    assert any(line.endswith("render-check") for line in lines)
-    assert any(line.endswith(" lint") for line in lines)
-    assert "generator render --check" in recipe("render-check")[0]
-    assert "generator lint" in recipe("lint")[0]
+def test_make_check_runs_every_check_on_the_config_and_make_test_on_the_fixture():
+    lines = recipe("check")
+    for target in ("render-check", "lint-sarif", "report-check", "fmt-check", "checkov"):
+        assert any(line.endswith(f" {target}") for line in lines), target
+    assert "generator render --check --config $(CONFIG) --out $(OUT)" in recipe("render-check")[0]
+    assert "generator lint --config $(CONFIG) --out $(OUT)" in recipe("lint-sarif")[0]
+    assert "generator report --check" in recipe("report-check")[0]
+    test = recipe("test")
+    assert any("pytest" in line for line in test)
+    assert any(" check $(EXAMPLE_CHECK)" in line for line in test)
+    assert "$(CONFIG)" not in "\n".join(test), "make test must not read the user's config"
+    assert "EXAMPLE := tests/fixtures/example" in MAKEFILE.read_text()
+
+
+def test_project_ci_runs_make_test():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()

@@ -3,6 +3,7 @@ policy file; exit 0 allow, 1 deny, 2 bad input."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -10,9 +11,9 @@ import pytest
 
 from generator.cli import main
 
-from .conftest import EXAMPLE, ROOT
+from .conftest import EXAMPLE, EXAMPLE_DIR, EXAMPLE_OUT, ROOT
 
-POLICIES = str(ROOT / "terraform" / "accounts")
+POLICIES = str(EXAMPLE_OUT)
 PROD = "arn:aws:iam::555555555555:role/SageMakerExecutionRole"
 DS = "arn:aws:iam::222222222222:role/SageMakerExecutionRole"
 CREDIT_V1 = "arn:aws:sagemaker:us-east-1:111111111111:model-package/credit-risk/1"
@@ -178,8 +179,11 @@ def test_missing_policies_exit_2(tmp_path, capsys):
 
 
 def test_real_process_exit_codes():
+    # The defaults (accounts.yaml, terraform/accounts) relative to the working
+    # directory: the fixture directory has the layout of a user's checkout.
     base = [sys.executable, "-m", "generator", "explain", "--principal", PROD, "--resource", OBJ]
-    allow = subprocess.run(base + ["--action", "s3:GetObject"], cwd=ROOT, capture_output=True, text=True)
-    deny = subprocess.run(base + ["--action", "s3:PutObject"], cwd=ROOT, capture_output=True, text=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    allow = subprocess.run(base + ["--action", "s3:GetObject"], cwd=EXAMPLE_DIR, env=env, capture_output=True, text=True)
+    deny = subprocess.run(base + ["--action", "s3:PutObject"], cwd=EXAMPLE_DIR, env=env, capture_output=True, text=True)
     assert (allow.returncode, deny.returncode) == (0, 1), allow.stderr + deny.stderr
     assert allow.stdout.startswith("ALLOW") and deny.stdout.startswith("DENY")

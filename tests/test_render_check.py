@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, EXAMPLE_OUT, ROOT
 from tests.lintkit import write
 
 BUCKET = "shared-services/policies/s3-bucket-policy.json"
@@ -23,7 +23,7 @@ def snapshot(out):
 
 
 def test_committed_output_is_up_to_date(example_files):
-    result = check(ROOT / "terraform" / "accounts")
+    result = check(EXAMPLE_OUT)
     assert result.returncode == 0, result.stderr
     assert f"up to date ({len(example_files)} files match accounts.yaml)" in result.stdout
 

@@ -9,17 +9,17 @@ from generator import render, writer
 from generator.cli import main
 from generator.config import load_config
 
-from .conftest import EXAMPLE, ROOT
+from .conftest import EXAMPLE, EXAMPLE_OUT, ROOT
 
-COMMITTED = ROOT / "terraform" / "accounts"
+COMMITTED = EXAMPLE_OUT
 
 
 def test_committed_example_matches_a_fresh_render(example_files):
-    """Golden files: terraform/accounts/ is the reviewed output. After a
+    """Golden files: the example's terraform/accounts/ is the reviewed output. After a
     policy change run `make render` and review the diff."""
     plan = writer.diff(COMMITTED, example_files)
     assert not plan.written and not plan.removed, (
-        f"terraform/accounts/ is stale (run `make render`): changed={plan.written} removed={plan.removed}"
+        f"{COMMITTED} is stale (run `make render`): changed={plan.written} removed={plan.removed}"
     )
 
 

@@ -52,7 +52,7 @@ def test_schema_is_deterministic():
 
 def test_example_starts_with_the_editor_schema_line_and_validates():
     first = EXAMPLE.read_text().splitlines()[0]
-    assert first == "# yaml-language-server: $schema=./schema/accounts.schema.json"
+    assert first.startswith("# yaml-language-server: $schema=")
     assert (EXAMPLE.parent / first.split("=", 1)[1]).resolve() == COMMITTED.resolve()
     errors = list(VALIDATOR.iter_errors(yaml.safe_load(EXAMPLE.read_text())))
     assert errors == []

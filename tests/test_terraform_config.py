@@ -14,7 +14,9 @@ from generator.cli import main
 from generator.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE = (ROOT / "accounts.yaml").read_text()
+from tests.conftest import EXAMPLE  # noqa: E402
+
+BASE = EXAMPLE.read_text()
 
 
 def test_defaults_without_a_terraform_section(example_config):

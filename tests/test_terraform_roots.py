@@ -19,7 +19,7 @@ from generator import terraform, writer
 from generator.config import config_from_text, load_config
 from generator.render import render
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "accounts.yaml"
+from .conftest import EXAMPLE  # noqa: E402
 
 # A config that uses every option of the terraform section and the role
 # entry forms (path, wildcard) the example does not.
@@ -107,7 +107,7 @@ def tree(request) -> Tree:
 
 
 def test_committed_example_is_current(example_files):
-    """terraform/accounts/ is exactly what `make render` writes: no stale or hand-edited file."""
+    """The example golden is exactly what `make render` writes: no stale or hand-edited file."""
     plan = writer.diff(ACCOUNTS, example_files)
     assert plan.written == [] and plan.removed == [], "run `make render` and commit the result"
 

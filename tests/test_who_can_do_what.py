@@ -17,7 +17,7 @@ import pytest
 from generator import limits, render
 from generator.config import config_from_text
 
-from .conftest import EXAMPLE, World
+from .conftest import EXAMPLE, EXAMPLE_OUT, World
 
 REG = "111111111111"
 B = "arn:aws:s3:::acme-ml-model-artifacts"
@@ -278,9 +278,7 @@ def test_registry_account_keeps_key_administration(world):
 def test_committed_example_loads_from_disk():
     from generator.policyset import PolicySet
 
-    from .conftest import ROOT
-
-    policies = PolicySet.from_dir(ROOT / "terraform" / "accounts")
+    policies = PolicySet.from_dir(EXAMPLE_OUT)
     assert policies.decide(PROD, "s3:GetObject", f"{B}/credit-risk/m.tar.gz", org="o-a1b2c3d4e5").allowed
     assert not policies.decide(PROD, "s3:PutObject", f"{B}/credit-risk/m.tar.gz", org="o-a1b2c3d4e5").allowed
 
