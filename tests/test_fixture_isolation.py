@@ -64,6 +64,7 @@ GOLDEN_TESTS = [
     "tests/test_report_check.py",
     "tests/test_schema.py",
     "tests/test_explain.py::test_real_process_exit_codes",
+    "tests/test_lint_cli.py::test_committed_example_lints_clean",
     "tests/test_terraform_checks.py::test_committed_terraform_is_formatted",
     "tests/test_fixture_isolation.py::test_no_test_reads_the_users_files",
 ]

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, EXAMPLE_DIR, ROOT
 from tests.lintkit import GROUP, broken, stmt, write
 
 
-def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd, capture_output=True, text=True)
+def run(*args, cwd=EXAMPLE_DIR):
+    """In the example fixture's directory by default: the defaults (accounts.yaml,
+    terraform/accounts) are then the fixture's, never the user's files."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True)
 
 
 def bad_group(files):
@@ -32,6 +38,8 @@ def test_findings_print_path_rule_message_and_exit_1(example_files, tmp_path):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     path = f"{out.as_posix()}/{GROUP}"
+    assert any(line.startswith(f"{path}:") and line.split(":", 2)[1].isdigit() for line in lines)
+    lines = [re.sub(r"^(.*?\.json):\d+: ", r"\1: ", line) for line in lines]  # FILE:LINE: -> FILE:
     assert f"{path}: resource-policy-scope: statement ConsumersDescribeVersions: sagemaker:CreateModel does not take " \
            "model-package-group or model-package: it has no effect in a model package group policy" in lines
     assert f"{path}: resource-mismatch: statement ConsumersDescribeVersions: sagemaker:CreateModel does not take " \
