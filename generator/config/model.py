@@ -8,6 +8,7 @@ Both report through :class:`generator.errors.ConfigError`, naming the key.
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cached_property
 from typing import Annotated, Literal
@@ -18,7 +19,7 @@ from generator.config.rules import BUCKET_RE as _BUCKET_RE
 from generator.config.rules import bucket_name as _bucket
 from generator.config.stages import Stage, check_stages
 from generator.config.terraform import TerraformSettings, check_terraform
-from generator.errors import ConfigError
+from generator.errors import ConfigError, ErrorCollector
 from generator.names import camel
 
 Partition = Literal["aws", "aws-cn", "aws-us-gov"]
@@ -276,49 +277,65 @@ class Config(_Strict):
 
 
 def check_references(config: Config) -> None:
-    """Rules that relate parts of the file; raise ConfigError naming the key."""
+    """Rules that relate parts of the file; raise ConfigError naming the key.
+
+    Every independent rule runs, and all their errors are raised together
+    (ConfigErrors): a user fixes a config in one round, not one error per run.
+    A section module's check (generator/config/<section>.py) that raises on
+    its first problem joins with one ``errors.run(check_x, config)`` line.
+    """
+    errors = ErrorCollector()
     registries = config.accounts_of_kind("registry")
     if config.registry.account not in config.accounts:
-        raise ConfigError("registry.account", f"'{config.registry.account}' is not declared under accounts")
-    if registries != [config.registry.account]:
+        names = difflib.get_close_matches(config.registry.account, list(config.accounts), n=1)
+        hint = f"; did you mean '{names[0]}'?" if names else ""
+        errors.errors.append(
+            ConfigError("registry.account", f"'{config.registry.account}' is not declared under accounts{hint}"))
+    elif registries != [config.registry.account]:
         names = ", ".join(registries) or "none"
-        raise ConfigError(
+        errors.errors.append(ConfigError(
             "accounts",
             f"exactly one account must have kind registry and be named by registry.account (found: {names})",
-        )
-    _check_partition_region(config)
+        ))
+    errors.raise_if_any()  # every rule below reads the registry account: nothing to add until it is fixed
+    errors.run(_check_partition_region, config)
 
     seen_ids: dict[str, str] = {}
     for name, account in config.accounts.items():
-        if account.id in seen_ids:
-            raise ConfigError(f"accounts.{name}.id", f"{account.id} is also the id of '{seen_ids[account.id]}'")
-        seen_ids[account.id] = name
-        if account.stage is not None and account.kind != "workload":
-            raise ConfigError(f"accounts.{name}.stage", "only workload accounts have a stage")
-        if account.kind == "registry" and account.roles:
-            raise ConfigError(
-                f"accounts.{name}.roles",
-                "the registry account's own roles are governed by its own IAM; list roles only on accounts that call into the registry",
-            )
-        duplicates = sorted({r for r in account.roles if account.roles.count(r) > 1})
-        if duplicates:
-            raise ConfigError(f"accounts.{name}.roles", f"role '{duplicates[0]}' is listed twice")
+        with errors.block():
+            if account.id in seen_ids:
+                raise ConfigError(f"accounts.{name}.id", f"{account.id} is also the id of '{seen_ids[account.id]}'")
+            seen_ids[account.id] = name
+        with errors.block():
+            if account.stage is not None and account.kind != "workload":
+                raise ConfigError(f"accounts.{name}.stage", "only workload accounts have a stage")
+        with errors.block():
+            if account.kind == "registry" and account.roles:
+                raise ConfigError(
+                    f"accounts.{name}.roles",
+                    "the registry account's own roles are governed by its own IAM; list roles only on accounts that call into the registry",
+                )
+            duplicates = sorted({r for r in account.roles if account.roles.count(r) > 1})
+            if duplicates:
+                raise ConfigError(f"accounts.{name}.roles", f"role '{duplicates[0]}' is listed twice")
 
     if config.registry.access_point_prefix is not None and config.registry.s3_layout != "access_points":
-        raise ConfigError("registry.access_point_prefix", "only used with registry.s3_layout: access_points")
+        errors.errors.append(
+            ConfigError("registry.access_point_prefix", "only used with registry.s3_layout: access_points"))
     if config.registry.kms_key_arn is not None:
-        _check_key_arn(config)
-    _check_apply(config)
+        errors.run(_check_key_arn, config)
+    errors.run(_check_apply, config)
 
     ids: dict[str, str] = {}
     for group_name in config.model_groups:
         other = ids.setdefault(camel(group_name), group_name)
         if other != group_name:
-            raise ConfigError(
+            errors.errors.append(ConfigError(
                 f"model_groups.{group_name}",
                 f"'{group_name}' and '{other}' give the same statement id prefix {camel(group_name)}; rename one",
-            )
+            ))
 
+    undeclared = False
     for group_name, group in config.model_groups.items():
         for party in PARTIES:
             listed = getattr(group, party)
@@ -326,22 +343,31 @@ def check_references(config: Config) -> None:
             if listed is None:
                 continue
             for index, account_name in enumerate(listed):
-                _check_party_member(config, key, index, account_name, party, listed)
-        for party in PARTIES:
-            for account_name in config.party_accounts(group_name, party):
-                if not config.accounts[account_name].roles:
-                    raise ConfigError(
-                        f"accounts.{account_name}.roles",
-                        f"'{account_name}' is one of the {party} of model group '{group_name}' but lists no roles to grant to",
-                    )
-    check_stages(config)
-    check_terraform(config)
+                undeclared |= account_name not in config.accounts
+                errors.run(_check_party_member, config, key, index, account_name, party, listed)
+    if not undeclared:  # party_accounts() needs every listed name declared
+        roleless: set[str] = set()
+        for group_name in config.model_groups:
+            for party in PARTIES:
+                for account_name in config.party_accounts(group_name, party):
+                    if not config.accounts[account_name].roles and account_name not in roleless:
+                        roleless.add(account_name)  # once per account: one fix
+                        errors.errors.append(ConfigError(
+                            f"accounts.{account_name}.roles",
+                            f"'{account_name}' is one of the {party} of model group '{group_name}' but lists no roles to grant to",
+                        ))
+    errors.run(check_stages, config)
+    errors.run(check_terraform, config)
+    errors.raise_if_any()
 
 
 def _check_party_member(config: Config, key: str, index: int, name: str, party: str, listed: list[str]) -> None:
     wanted = PARTY_KINDS[party]
     if name not in config.accounts:
-        raise ConfigError(f"{key}[{index}]", f"'{name}' is not declared under accounts")
+        candidates = [a for a, acct in config.accounts.items() if acct.kind == wanted] or list(config.accounts)
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(f"{key}[{index}]", f"'{name}' is not declared under accounts{hint}")
     if listed.index(name) != index:
         raise ConfigError(f"{key}[{index}]", f"'{name}' is listed twice")
     account = config.accounts[name]
