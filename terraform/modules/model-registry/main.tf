@@ -17,6 +17,15 @@ resource "aws_kms_key" "artifacts" {
   # The rendered policy keeps the registry account's root as administrator,
   # so the key can never be orphaned; leave AWS's lockout check on.
   policy = var.kms_key_policy_json
+
+  # Every model artifact is encrypted under this key: destroying it (even
+  # scheduled) makes them unreadable. Terraform refuses any plan that
+  # destroys it; removing it on purpose is a code change (docs/terraform.md,
+  # "Removing an account or the registry").
+  # https://developer.hashicorp.com/terraform/language/meta-arguments/lifecycle
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # Identity policies in the other accounts find the key by this alias
@@ -36,6 +45,12 @@ resource "aws_s3_bucket" "artifacts" {
   #checkov:skip=CKV_AWS_144:Cross-region replication needs a second bucket and a key in another region, a disaster-recovery decision of the organization; versioning protects the artifacts against overwrite and deletion here.
   #checkov:skip=CKV2_AWS_62:No consumer of object events: the approval workflow reacts to SageMaker model package state changes in EventBridge, not to S3 object events.
   bucket = var.artifact_bucket_name
+
+  # The artifacts of every registered model version live here: a plan that
+  # would destroy the bucket fails instead (see the key above).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # ACLs disabled: access is decided by the bucket policy alone, and the
