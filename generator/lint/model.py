@@ -45,7 +45,8 @@ class Finding:
     line: int = 1
 
     def text(self) -> str:
-        return f"{self.path}: {self.rule_id}: {self.message}"
+        # FILE:LINE: like a compiler, so editors and CI logs link to the statement.
+        return f"{self.path}:{self.line}: {self.rule_id}: {self.message}"
 
 
 @dataclass(frozen=True)
