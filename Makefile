@@ -79,11 +79,11 @@ render-check: $(STAMP)
 
 ## lint: validate every rendered policy offline (IAM data, security rules, size limits)
 lint: $(STAMP)
-	$(BIN)/python -m generator lint --config $(CONFIG) --out $(OUT)
+	$(BIN)/python -m generator lint --config $(CONFIG) --policies $(OUT)
 
 ## lint-sarif: the same lint, also written as SARIF 2.1.0 to build/lint.sarif
 lint-sarif: $(STAMP)
-	$(BIN)/python -m generator lint --config $(CONFIG) --out $(OUT) --format sarif --output build/lint.sarif
+	$(BIN)/python -m generator lint --config $(CONFIG) --policies $(OUT) --format sarif --output build/lint.sarif
 
 ## test: the project's tests (unit, semantic, golden), then `make check` on the example fixture; never reads CONFIG
 test: $(STAMP)

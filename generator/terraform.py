@@ -21,11 +21,12 @@ from typing import Iterable, Protocol
 
 import jinja2
 
+from generator import resources
 from generator.config import PARTIES, Config
 from generator.names import POLICY_NAME_PREFIX, policy_name  # noqa: F401 (part of this module's interface)
 from generator.policies import iam_role
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = resources.templates_dir()
 
 # The roots pin Terraform and the AWS provider; the modules only state a
 # minimum, as HashiCorp's module guidance recommends. 1.10 is the first
@@ -110,6 +111,12 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def module_source(base: str, module: str) -> str:
+    """``base`` + ``/module``, before any ``?query`` (git ``?ref=`` pins)."""
+    path, mark, query = base.partition("?")
+    return f"{path}/{module}{mark}{query}"
+
+
 def _relative(policy: _Policy) -> str:
     """Policy path relative to its account's root directory."""
     prefix = f"{policy.account}/"
@@ -142,6 +149,7 @@ def _common(config: Config, account: str, source: str) -> dict:
             "key": f"{state.key_prefix}/{account}/terraform.tfstate",
             "region": state.region or config.region,
         },
+        "module_source": lambda module: module_source(settings.module_source, module),
         "terraform_version": TERRAFORM_VERSION,
         "aws_provider_version": AWS_PROVIDER_VERSION,
     }

@@ -68,7 +68,7 @@ def test_make_check_runs_every_check_on_the_config_and_make_test_on_the_fixture(
     for target in ("render-check", "lint-sarif", "report-check", "fmt-check", "checkov"):
         assert any(line.endswith(f" {target}") for line in lines), target
     assert "generator render --check --config $(CONFIG) --out $(OUT)" in recipe("render-check")[0]
-    assert "generator lint --config $(CONFIG) --out $(OUT)" in recipe("lint-sarif")[0]
+    assert "generator lint --config $(CONFIG) --policies $(OUT)" in recipe("lint-sarif")[0]
     assert "generator report --check" in recipe("report-check")[0]
     test = recipe("test")
     assert any("pytest" in line for line in test)

@@ -22,6 +22,11 @@ _ROLE_NAME_RE = re.compile(r"^(?:[A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]{1,64}$
 # spaces and _ . : / = + - @; keys starting with aws: are reserved.
 _TAG_RE = re.compile(r"^[\w .:/=+\-@]*$")
 _KEY_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
+# A Terraform module source without its module name: a local path
+# (./ or ../), or a registry, git, S3 or HTTP address (docs/terraform.md,
+# "Module source"). Printed into the roots as a literal string.
+_MODULE_SOURCE_RE = re.compile(r"^[A-Za-z0-9_.:/@+=~,&?%-]{1,500}$")
+DEFAULT_MODULE_SOURCE = "../../modules"
 
 
 def _key_prefix(value: str) -> str:
@@ -85,6 +90,15 @@ class AccessLogs(_Strict):
     )
 
 
+def _module_source(value: str) -> str:
+    if not _MODULE_SOURCE_RE.match(value) or value.endswith("/"):
+        raise ValueError(
+            "must be a Terraform module source without the module name and without a trailing /, "
+            "e.g. ../../modules or git::https://example.com/org/repo.git//terraform/modules?ref=v1"
+        )
+    return value
+
+
 class TerraformSettings(_Strict):
     state: TerraformState = Field(default_factory=TerraformState, description="S3 backend settings.")
     assume_role: Annotated[str, Field(strict=True), AfterValidator(_assume_role)] | None = Field(
@@ -113,6 +127,14 @@ class TerraformSettings(_Strict):
     kms_key_deletion_window_days: Annotated[int, Field(strict=True, ge=7, le=30)] = Field(
         default=30,
         description="Waiting period (7-30 days) before a scheduled deletion of the artifact key takes effect.",
+    )
+    module_source: Annotated[str, Field(strict=True), AfterValidator(_module_source)] = Field(
+        default=DEFAULT_MODULE_SOURCE,
+        description=(
+            "Where the roots find the modules (model-registry, registry-access): SOURCE/<module>. "
+            "Default ../../modules, i.e. a modules/ directory beside the output directory "
+            "(`mrpolicy modules --out DIR` writes it). A git or registry address pins a released copy."
+        ),
     )
 
 

@@ -20,7 +20,11 @@ def add_parser(sub) -> None:
         help="validate every rendered policy offline: IAM validity, security invariants, size limits",
     )
     lint.add_argument("--config", type=Path, default=Path("accounts.yaml"), help="accounts.yaml the policies came from")
-    lint.add_argument("--out", type=Path, default=Path("terraform/accounts"), help="rendered output directory")
+    # --policies names the rendered directory as in report and explain; --out,
+    # its first name, still works.
+    lint.add_argument("--policies", dest="out", type=Path, default=Path("terraform/accounts"), metavar="DIR",
+                      help="directory of rendered policies (with manifest.json)")
+    lint.add_argument("--out", dest="out", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     lint.add_argument("--format", choices=("text", "sarif"), default="text", help="report format (default: text)")
     lint.add_argument(
         "--output", type=Path, default=None,

@@ -1,0 +1,142 @@
+"""The installable command: package contents, module sources, --version.
+
+Building and installing the wheel needs the network and a minute; it is
+tools/install_check.sh (a fresh venv, `pip install .`, `mrpolicy` run from
+another directory), not part of the suite. These tests pin what that
+relies on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from generator import __version__, resources, terraform
+from generator.cli import main
+from generator.config import config_from_text
+from generator.errors import ConfigError
+from generator.render import render
+
+from .conftest import EXAMPLE, MODULES, ROOT
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
+
+
+def test_every_generator_package_is_shipped():
+    found = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "generator").rglob("__init__.py")
+    }
+    missing = found - set(SETUPTOOLS["packages"])
+    assert not missing, f"add {sorted(missing)} to [tool.setuptools] packages in pyproject.toml"
+
+
+@pytest.mark.parametrize("package,directory", [
+    ("generator.templates", ROOT / "templates"),
+    ("generator.terraform_modules", MODULES),
+    ("generator.report", ROOT / "generator" / "report"),
+])
+def test_every_data_file_is_package_data(package, directory):
+    """A template or module file the patterns miss would be absent from the wheel."""
+    assert package == "generator.report" or SETUPTOOLS["package-dir"][package] == directory.relative_to(ROOT).as_posix()
+    patterns = SETUPTOOLS["package-data"][package]
+    files = [p.relative_to(directory).as_posix() for p in directory.rglob("*")
+             if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts]
+    assert files
+    unshipped = [f for f in files if not any(fnmatch.fnmatchcase(f, pattern) for pattern in patterns)]
+    assert not unshipped, f"{package}: {unshipped} would not be installed"
+
+
+def test_console_command_and_version():
+    assert PYPROJECT["project"]["scripts"]["mrpolicy"] == "generator.cli:run"
+    proc = subprocess.run([sys.executable, "-c", "import sys; sys.argv[0] = 'mrpolicy'; "
+                           "from generator.cli import run; run()", "--version"],
+                          cwd="/", env={"PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout == f"mrpolicy {__version__}\n", proc.stderr
+
+
+def test_data_is_found_from_the_package_not_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert (resources.templates_dir() / "registry.main.tf.j2").is_file()
+    assert (resources.modules_dir() / "registry-access" / "main.tf").is_file()
+    assert main(["render", "--config", str(EXAMPLE), "--out", "out"]) == 0
+
+
+# --- module source ---------------------------------------------------------------
+
+def _sources(files: dict[str, str]) -> set[str]:
+    return {line.split("=", 1)[1].strip() for path, text in files.items() if path.endswith("/main.tf")
+            for line in text.splitlines() if line.strip().startswith("source ")}
+
+
+def test_default_module_source_is_beside_the_output():
+    assert _sources(render(config_from_text(EXAMPLE.read_text()))) == {
+        '"../../modules/model-registry"', '"../../modules/registry-access"'}
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("../../../infra/modules", '"../../../infra/modules/registry-access"'),
+    ("git::https://example.com/org/mr.git//terraform/modules?ref=v0.1.0",
+     '"git::https://example.com/org/mr.git//terraform/modules/registry-access?ref=v0.1.0"'),
+])
+def test_module_source_is_configurable(source, expected):
+    files = render(config_from_text(EXAMPLE.read_text() + f"terraform: {{module_source: '{source}'}}\n"))
+    assert expected in _sources(files)
+    assert terraform.module_source(source, "registry-access") == expected.strip('"')
+
+
+@pytest.mark.parametrize("bad", ["../modules/", 'x" ; y', "a b", "${var.x}"])
+def test_bad_module_source_is_a_config_error(bad):
+    with pytest.raises(ConfigError) as error:
+        config_from_text(EXAMPLE.read_text() + f"terraform: {{module_source: '{bad}'}}\n")
+    assert error.value.key == "terraform.module_source"
+
+
+def test_render_elsewhere_warns_until_the_modules_are_written(tmp_path, capsys):
+    out = tmp_path / "infra" / "accounts"
+    assert main(["render", "--config", str(EXAMPLE), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning:" in err and f"modules --out {tmp_path / 'infra' / 'modules'}" in err
+    assert main(["modules", "--out", str(tmp_path / "infra" / "modules")]) == 0
+    written = {p.relative_to(tmp_path / "infra" / "modules").as_posix() for p in (tmp_path / "infra" / "modules").rglob("*.tf")}
+    assert written == {p.relative_to(MODULES).as_posix() for p in MODULES.rglob("*.tf")}
+    capsys.readouterr()
+    assert main(["render", "--config", str(EXAMPLE), "--out", str(out)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    for root in (p for p in out.iterdir() if p.is_dir()):
+        for source in _sources({f"{root.name}/main.tf": (root / "main.tf").read_text()}):
+            assert (root / source.strip('"')).is_dir()
+
+
+def test_render_says_loudly_when_an_account_root_is_removed(tmp_path, capsys):
+    out = tmp_path / "accounts"
+    assert main(["render", "--config", str(EXAMPLE), "--out", str(out)]) == 0
+    smaller = tmp_path / "accounts.yaml"
+    smaller.write_text(EXAMPLE.read_text().replace("consumers: [test, prod]", "consumers: [test]"))
+    capsys.readouterr()
+    assert main(["render", "--config", str(smaller), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "WARNING: the account 'prod' no longer has a Terraform root" in err
+    assert f"terraform -chdir={out / 'prod'} destroy" in err
+    assert not (out / "prod").exists()
+
+
+def test_pre_commit_hooks_run_real_commands():
+    import shlex
+
+    import yaml
+
+    from generator.cli import build_parser
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {hook["id"] for hook in hooks} == {"mrpolicy-render-check", "mrpolicy-lint"}
+    for hook in hooks:
+        command, *args = shlex.split(hook["entry"])
+        assert command == "mrpolicy" and hook["language"] == "python" and hook["pass_filenames"] is False
+        build_parser("mrpolicy").parse_args(args)  # exits on an unknown subcommand or flag

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Does `pip install .` give a working `mrpolicy`? Builds the wheel, installs
+# it into a fresh virtualenv under $TMP (dependencies from PyPI, or from
+# PIP_FIND_LINKS/--no-index when offline), then, from a directory that is
+# not the checkout: --version, render, modules, render --check, lint,
+# report --check, explain. Not part of `make test` (network, a minute or two).
+# Usage: tools/install_check.sh [TMPDIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+project=$(pwd)
+work=${1:-$(mktemp -d)}
+python=${PYTHON:-python3}
+echo "install-check: building and installing into $work/venv"
+rm -rf "$work/venv" "$work/wheel" "$work/org"
+"$python" -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$project"
+mrpolicy="$work/venv/bin/mrpolicy"
+mkdir -p "$work/org"
+cp "$project/accounts.yaml" "$work/org/accounts.yaml"
+cd "$work/org"
+"$mrpolicy" --version
+"$mrpolicy" render --out infra/accounts
+"$mrpolicy" modules --out infra/modules
+"$mrpolicy" render --check --out infra/accounts
+"$mrpolicy" lint --policies infra/accounts
+"$mrpolicy" report --policies infra/accounts --out report
+"$mrpolicy" report --check --policies infra/accounts --out report
+"$mrpolicy" explain --policies infra/accounts --principal arn:aws:iam::555555555555:role/SageMakerExecutionRole \
+  --action s3:GetObject --resource arn:aws:s3:::acme-ml-model-artifacts/credit-risk/model.tar.gz | head -1
+test -d infra/modules/registry-access && grep -q '"../../modules/registry-access"' infra/accounts/prod/main.tf
+echo "install-check: OK (mrpolicy at $mrpolicy)"
