@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
+from generator import roles as roles_
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.stages import stage_names
@@ -382,9 +383,21 @@ class Party:
 
     @property
     def role_arns(self) -> tuple[str, ...]:
-        return tuple(
-            sorted(f"arn:{self.partition}:iam::{account}:role/{role}" for account, roles in self.members for role in roles)
-        )
+        """aws:PrincipalArn patterns naming exactly the listed roles (an
+        Identity Center role in both its forms; see generator/roles.py)."""
+        return tuple(sorted({
+            f"arn:{self.partition}:iam::{account}:role/{pattern}"
+            for account, roles in self.members for role in roles for pattern in roles_.patterns(role)
+        }))
+
+    @property
+    def excluded_arns(self) -> tuple[str, ...]:
+        """ArnNotLike patterns that keep each wildcard from spanning '/' into
+        role paths a customer can create (generator/roles.py)."""
+        return tuple(sorted({
+            f"arn:{self.partition}:iam::{account}:role/{excluded}"
+            for account, roles in self.members for role in roles if (excluded := roles_.exclusion(role))
+        }))
 
     def role_sets(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         """[(role entries, account ids that have exactly those roles)], sorted."""

@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from generator import roles
 from generator.config import Config
 
 ANY = "*"  # the group name that stands for every group (coarse identity policies)
@@ -123,5 +124,11 @@ class Arns:
         return f"arn:{self.partition}:iam::{account_id}:root"
 
     def role_arn(self, account_id: str, role: str) -> str:
-        """Role ARN; a role entry may carry a path (path/Name) and *."""
-        return f"arn:{self.partition}:iam::{account_id}:role/{role}"
+        """Role ARN; a role entry may carry a path (path/Name) and *. An
+        Identity Center role written without its path gets it (the
+        us-east-1 form; generator/roles.py)."""
+        return f"arn:{self.partition}:iam::{account_id}:role/{roles.canonical(role)}"
+
+    def role_target(self, account_id: str, role: str) -> str:
+        """One ARN glob matching every role the entry names (manifest target)."""
+        return f"arn:{self.partition}:iam::{account_id}:role/{roles.target(role)}"

@@ -206,7 +206,7 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
             raise ConfigError(f"accounts.{account}.roles", f"roles '{seen[path]}' and '{role}' map to the same file {path}")
         seen[path] = role
         policies.append(
-            RenderedPolicy.of(account, account_id, "iam_role_policy", arns.role_arn(account_id, role), path, doc,
+            RenderedPolicy.of(account, account_id, "iam_role_policy", arns.role_target(account_id, role), path, doc,
                               {"role": role, "scope": scope})
         )
     return sorted(policies, key=lambda p: (p.account, p.path))

@@ -4,7 +4,8 @@ Reads every module under generator/ (imports at any depth, including the
 ones inside functions, which only hide a circle from the interpreter; not
 the ``if TYPE_CHECKING:`` ones, which never run) and
 fails naming the modules of any cycle. The config package in particular
-imports nothing but itself, generator.errors and generator.names.
+imports nothing but itself and the leaf modules generator.errors,
+generator.names and generator.roles.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def test_no_import_cycles_among_generator_modules():
 
 def test_config_imports_nothing_above_it():
     graph = import_graph()
-    allowed = {"generator.errors", "generator.names"}
+    allowed = {"generator.errors", "generator.names", "generator.roles"}
     for module, targets in graph.items():
         if module.startswith("generator.config"):
             above = {t for t in targets if not t.startswith("generator.config") and t not in allowed}

@@ -196,6 +196,25 @@ CASES = [
          {"StringEquals": {"aws:PrincipalAccount": ["555555555555"]}}),
      f"no statement denies requests without TLS on {BUCKET_ARN}"),
     ("no TLS deny", "bucket-tls", BUCKET, remove_statement("DenyInsecureTransport"), "no statement denies"),
+    ("wildcard role pattern without its fence", "wildcard-role-pattern", GROUP,
+     lambda doc: stmt(doc, "ConsumersDescribeVersions")["Condition"]["ArnLike"]["aws:PrincipalArn"].append(
+         "arn:aws:iam::555555555555:role/Team*"),
+     "aws:PrincipalArn arn:aws:iam::555555555555:role/Team* also matches roles with a path "
+     "(arn:aws:iam::555555555555:role/Team*/*)"),
+    ("SSO name without its reserved path", "wildcard-role-pattern", BUCKET,
+     lambda doc: stmt(doc, "CreditRiskConsumersArtifactsRead")["Condition"]["ArnLike"]["aws:PrincipalArn"].append(
+         "arn:aws:iam::555555555555:role/AWSReservedSSO_DataScientist_*"),
+     "role/AWSReservedSSO_DataScientist_*/*"),
+    # the issue's tampered group policy: narrowed by aws:PrincipalArn and the org guard, yet nobody listed it
+    ("account not in accounts.yaml", "unlisted-principal", GROUP,
+     lambda doc: (stmt(doc, "ConsumersDescribeVersions")["Principal"]["AWS"].append("arn:aws:iam::999999999999:root"),
+                  stmt(doc, "ConsumersDescribeVersions")["Condition"]["ArnLike"]["aws:PrincipalArn"].append(
+                      "arn:aws:iam::999999999999:role/SageMakerExecutionRole")),
+     "principal arn:aws:iam::999999999999:root is not an account in accounts.yaml"),
+    ("role not in accounts.yaml", "unlisted-principal", KEY,
+     lambda doc: stmt(doc, "ConsumersDecryptArtifacts")["Condition"]["ArnLike"]["aws:PrincipalArn"].append(
+         "arn:aws:iam::555555555555:role/Admin"),
+     "aws:PrincipalArn arn:aws:iam::555555555555:role/Admin names no account or role listed in accounts.yaml"),
     ("consumer identity policy writes", "readers-never-write", PROD, add_action("ArtifactsRead", "s3:PutObject"),
      "statement ArtifactsRead: lets consumer arn:aws:iam::555555555555:role/SageMakerExecutionRole s3:PutObject"),
     ("bucket lets consumers delete", "readers-never-write", BUCKET,
@@ -362,3 +381,43 @@ def test_findings_point_at_the_statement_line(example_config, example_files, tmp
     hit = findings(example_config, out, "resource-policy-scope")[0]
     line = (out / GROUP).read_text().splitlines()[hit.line - 1]
     assert '"Sid": "ConsumersDescribeVersions"' in line
+
+
+def test_the_issue_s_tampered_group_policy_fires_only_unlisted_principal(example_config, example_files, tmp_path):
+    """An account outside accounts.yaml, narrowed by aws:PrincipalArn and the
+    organization guard, passes every other rule: the new rule catches it."""
+    def tamper(doc):
+        block = stmt(doc, "ConsumersDescribeVersions")
+        block["Principal"]["AWS"].append("arn:aws:iam::999999999999:root")
+        block["Condition"]["ArnLike"]["aws:PrincipalArn"].append("arn:aws:iam::999999999999:role/SageMakerExecutionRole")
+    write(tmp_path, broken(example_files, GROUP, tamper))
+    assert {f.rule_id for f in findings(example_config, tmp_path)} == {"unlisted-principal"}
+
+
+@pytest.mark.parametrize("layout", ["bucket_policy", "access_points"])
+@pytest.mark.parametrize("tiny", [False, True], ids=["explicit", "compact"])
+def test_wildcard_and_sso_roles_render_lint_clean(tmp_path, layout, tiny):
+    """The generator's own rendering of wildcard and Identity Center roles
+    passes wildcard-role-pattern and unlisted-principal (and every other rule)."""
+    import dataclasses
+
+    from generator import limits, render
+
+    from .test_role_patterns import TEXT
+
+    text = TEXT if layout == "bucket_policy" else TEXT.replace(
+        "  kms_key_alias: alias/ml-model-artifacts\n", "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n")
+    config = config_from_text(text)
+    saved = dict(limits.LIMITS)
+    if tiny:
+        for kind, limit in saved.items():
+            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+    try:
+        policies = render.build_policies(config)
+    finally:
+        limits.LIMITS.update(saved)
+    files = {p.path: p.text for p in policies}
+    files["manifest.json"] = render.to_json({"policies": [p.manifest_entry() for p in policies]})
+    write(tmp_path, files)
+    found = [f.text() for f in findings(config, tmp_path) if f.rule_id != "size-limit"]
+    assert found == []

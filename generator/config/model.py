@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from generator import roles
 from generator.config.rules import BUCKET_RE as _BUCKET_RE
 from generator.config.rules import bucket_name as _bucket
 from generator.config.stages import Stage, check_stages
@@ -46,7 +47,14 @@ _KEY_ARN_RE = re.compile(
 # JSON Schema forms of the rules the AfterValidators below enforce, so that
 # `python -m generator schema` publishes them (editor validation). The
 # validators stay the source of truth and of the error messages.
-_ROLE_JSON = {"pattern": _ROLE_RE.pattern, "maxLength": 512, "not": {"pattern": r"(^|/)\*+$"}}
+_ROLE_JSON = {"pattern": _ROLE_RE.pattern, "maxLength": 512, "not": {"anyOf": [
+    {"pattern": r"(^|/)\*+$"},
+    # a * in a path segment (generator/roles.py: it would span '/' into paths a customer can create)
+    {"pattern": r"^(?!aws-reserved/)[^*]*\*[^/]*/"},
+    # an Identity Center role under any path but its own
+    {"pattern": r"^(?!aws-reserved/sso\.amazonaws\.com/(?:[a-z]{2}(?:-gov)?-[a-z]+-\d{1,2}/)?AWSReservedSSO_[^/]*$)"
+                r".+/AWSReservedSSO_[^/]*$"},
+]}}
 _BUCKET_JSON = {
     "pattern": _BUCKET_RE.pattern,
     "not": {"anyOf": [{"pattern": p} for p in (r"\.\.", "^xn--", "-s3alias$", r"^\d+\.\d+\.\d+\.\d+$")]},
@@ -66,6 +74,9 @@ def _role(value: str) -> str:
     name = value.rsplit("/", 1)[-1]
     if not name.strip("*"):
         raise ValueError("a role name made only of * would match every role in the account")
+    problem = roles.problem(value)
+    if problem:
+        raise ValueError(problem)
     if len(name) > 64:
         raise ValueError("IAM role names are at most 64 characters")
     if len(value) > 512:
@@ -318,6 +329,7 @@ def check_references(config: Config) -> None:
             duplicates = sorted({r for r in account.roles if account.roles.count(r) > 1})
             if duplicates:
                 raise ConfigError(f"accounts.{name}.roles", f"role '{duplicates[0]}' is listed twice")
+        errors.run(_check_role_fences, name, account.roles)
 
     if config.registry.access_point_prefix is not None and config.registry.s3_layout != "access_points":
         errors.errors.append(
@@ -359,6 +371,21 @@ def check_references(config: Config) -> None:
     errors.run(check_stages, config)
     errors.run(check_terraform, config)
     errors.raise_if_any()
+
+
+def _check_role_fences(name: str, entries: list[str]) -> None:
+    """A wildcard entry is rendered with an ArnNotLike exclusion of the role
+    paths its * could span (generator/roles.py); that exclusion must not
+    take away another role the same account lists."""
+    for index, entry in enumerate(entries):
+        fence = roles.exclusion(entry)
+        for other in entries:
+            if fence and other != entry and roles.excluded_by(fence, other):
+                raise ConfigError(
+                    f"accounts.{name}.roles[{index}]",
+                    f"'{entry}' is rendered with ArnNotLike role/{fence} (so its * cannot reach roles with a path), "
+                    f"which would also exclude '{other}'; rename one or make the wildcard narrower",
+                )
 
 
 def _check_party_member(config: Config, key: str, index: int, name: str, party: str, listed: list[str]) -> None:

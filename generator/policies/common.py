@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from generator.access import Grant, Party, condition_dict
+from generator.roles import exclusion as role_exclusion
+from generator.roles import patterns as role_patterns
 
 VERSION = "2012-10-17"
 
@@ -62,21 +64,24 @@ def principal_blocks(party: Party, compact: bool) -> list[tuple[str, dict | str,
     """
     if not compact:
         principal = {"AWS": [f"arn:{party.partition}:iam::{account}:root" for account in party.accounts]}
-        return [("", principal, {"ArnLike": {"aws:PrincipalArn": list(party.role_arns)}})]
+        narrowing = {"ArnLike": {"aws:PrincipalArn": list(party.role_arns)}}
+        if party.excluded_arns:
+            # In ArnLike * also matches '/': fence each wildcard to role names.
+            narrowing["ArnNotLike"] = {"aws:PrincipalArn": list(party.excluded_arns)}
+        return [("", principal, narrowing)]
     blocks = []
     sets = party.role_sets()
     for index, (roles, accounts) in enumerate(sets, 1):
         suffix = f"RoleSet{index}" if len(sets) > 1 else ""
-        blocks.append(
-            (
-                suffix,
-                {"AWS": "*"},
-                {
-                    "ArnLike": {"aws:PrincipalArn": [f"arn:{party.partition}:iam::*:role/{role}" for role in roles]},
-                    "StringEquals": {"aws:PrincipalAccount": list(accounts)},
-                },
-            )
-        )
+        narrowing = {
+            "ArnLike": {"aws:PrincipalArn": sorted(
+                {f"arn:{party.partition}:iam::*:role/{p}" for role in roles for p in role_patterns(role)})},
+            "StringEquals": {"aws:PrincipalAccount": list(accounts)},
+        }
+        excluded = sorted({f"arn:{party.partition}:iam::*:role/{e}" for role in roles if (e := role_exclusion(role))})
+        if excluded:
+            narrowing["ArnNotLike"] = {"aws:PrincipalArn": excluded}
+        blocks.append((suffix, {"AWS": "*"}, narrowing))
     return blocks
 
 

@@ -135,7 +135,8 @@ def principals(config: Config, arns: Arns, registry_statements) -> list["Princip
             out.append(principal)
 
     def listed_role(account, arn: str) -> bool:
-        return any(glob_match(arns.role_arn(account.id, r), arn) for r in account.roles)
+        # role_target: one glob for every role an entry names (both Identity Center forms).
+        return any(glob_match(arns.role_target(account.id, r), arn) for r in account.roles)
 
     for name in sorted(config.accounts):
         account = config.accounts[name]

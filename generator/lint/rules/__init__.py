@@ -22,4 +22,6 @@ from generator.lint.rules import (  # noqa: F401  (import registers)
     readers_never_write,
     developers_never_approve,
     no_cross_account_admin,
+    wildcard_role_pattern,
+    unlisted_principal,
 )
