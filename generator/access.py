@@ -22,7 +22,7 @@ from generator.config import Config
 from generator.config.stages import stage_names
 from generator.names import camel
 
-Service = Literal["s3", "kms", "sagemaker"]
+Service = Literal["s3", "kms", "sagemaker", "ecr"]
 # operator -> condition key -> values; kept as sorted tuples so grants hash.
 Conditions = tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]
 
@@ -368,6 +368,55 @@ def key_grants(arns: Arns, party: str) -> list[Grant]:
     if party == "approvers":
         return []
     raise ValueError(f"unknown party {party}")
+
+
+# Inference images (ecr_repositories). The action lists are the issue's
+# contract and AWS's documented minimum for docker push/pull:
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html and
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html
+# Nothing else: no ecr:*, no deletes, no policy or lifecycle changes.
+ECR_PUSH_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+)
+ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+ECR_TOKEN_ACTION = "ecr:GetAuthorizationToken"
+
+
+def repository_grants(arns: Arns, repository: str, party: str) -> list[Grant]:
+    """ECR grants of ``party`` on one repository (``ANY``: every repository).
+
+    SageMaker pulls a model's image with the execution role passed to
+    CreateModel (the role needs the pull actions on the repository and
+    ecr:GetAuthorizationToken; SageMaker Developer Guide, "CreateModel API:
+    Execution Role Permissions",
+    https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms),
+    so the consumers' pull grant is what a cross-account CreateModel needs;
+    no sagemaker.amazonaws.com statement is rendered (README, "Inference images").
+    """
+    repo = (arns.repository_arn(repository),)
+    if party == "developers":
+        return [Grant("PushImages", "ecr", ECR_PUSH_ACTIONS, repo,
+                      why="push the group's inference images (docker push)")]
+    if party in ("consumers", "deployers"):
+        why = ("SageMaker pulls the image with the endpoint's execution role at CreateModel"
+               if party == "consumers" else "pull the image it deploys or tests")
+        return [Grant("PullImages", "ecr", ECR_PULL_ACTIONS, repo, why=why)]
+    if party == "approvers":
+        return []
+    raise ValueError(f"unknown party {party}")
+
+
+def token_grant() -> Grant:
+    """ecr:GetAuthorizationToken has no resource-level permissions (it takes
+    only "*") and is decided by the caller's own account: identity half
+    only, for roles that push or pull and no one else."""
+    return Grant("GetEcrAuthorizationToken", "ecr", (ECR_TOKEN_ACTION,), ("*",),
+                 why="docker login to the registry account's ECR (the token alone grants no repository)")
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,12 @@ class Arns:
         """Every version in a group (ListModelPackages takes this type too)."""
         return f"arn:{self.partition}:sagemaker:{self.region}:{self.registry_id}:model-package/{group}/*"
 
+    # ECR ----------------------------------------------------------------
+    def repository_arn(self, name: str) -> str:
+        """arn:${Partition}:ecr:${Region}:${Account}:repository/${RepositoryName};
+        ``*`` (ANY) stands for every repository of the registry account."""
+        return f"arn:{self.partition}:ecr:{self.region}:{self.registry_id}:repository/{name}"
+
     # IAM ----------------------------------------------------------------
     def account_root(self, account_id: str) -> str:
         return f"arn:{self.partition}:iam::{account_id}:root"

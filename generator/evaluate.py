@@ -168,9 +168,14 @@ def statement_applies(stmt: dict, request: Request, resource_policy: bool) -> bo
     actions = _as_list(stmt.get("Action"))
     if not any(glob_match(a, request.action, case_sensitive=False) for a in actions):
         return False
-    resources = [_substitute(r, request.context) for r in _as_list(stmt.get("Resource"))]
-    if not any(glob_match(r, request.resource) for r in resources):
-        return False
+    if resource_policy and "Resource" not in stmt and "NotResource" not in stmt:
+        # An ECR repository policy has no Resource element (ECR rejects one):
+        # it applies to the repository it is set on, the resource asked about.
+        pass
+    else:
+        resources = [_substitute(r, request.context) for r in _as_list(stmt.get("Resource"))]
+        if not any(glob_match(r, request.resource) for r in resources):
+            return False
     return _conditions_hold(stmt.get("Condition"), request.context)
 
 

@@ -6,6 +6,7 @@
 | s3_access_point_policy      | 20,480 | bytes      | counts     |
 | kms_key_policy              | 32,768 | bytes      | counts     |
 | model_package_group_policy  | 20,480 | characters | counts     |
+| ecr_repository_policy       | 10,240 | characters | counts     |
 | iam_role_policy             |  6,144 | characters | not counted|
 
 Where whitespace counts we measure the pretty-printed file exactly as it is
@@ -33,6 +34,10 @@ LIMITS: dict[str, Limit] = {
     "s3_access_point_policy": Limit(20_480, "bytes", True, "S3 access point policy"),
     "kms_key_policy": Limit(32_768, "bytes", True, "KMS key policy"),
     "model_package_group_policy": Limit(20_480, "characters", True, "SageMaker model package group policy"),
+    # SetRepositoryPolicy policyText: "Maximum length of 10240"
+    # (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_SetRepositoryPolicy.html;
+    # botocore's ECR model: RepositoryPolicyText max 10240). The text sent is the file as written.
+    "ecr_repository_policy": Limit(10_240, "characters", True, "ECR repository policy"),
     "iam_role_policy": Limit(6_144, "characters", False, "IAM managed policy"),
 }
 

@@ -50,6 +50,7 @@ class PolicyIndex:
         self.key = by_kind["kms_key_policy"][0]
         self.groups = {e["target"]: e for e in by_kind.get("model_package_group_policy", [])}
         self.access_points = {e["target"]: e for e in by_kind.get("s3_access_point_policy", [])}
+        self.repositories = {e["target"]: e for e in by_kind.get("ecr_repository_policy", [])}
         self.roles = by_kind.get("iam_role_policy", [])
         self.registry_id = self.bucket["account_id"]
         self.bucket_arn = self.bucket["target"]
@@ -85,6 +86,8 @@ class PolicyIndex:
             return self.bucket
         if f":kms:{self.region}:{self.registry_id}:" in resource:
             return self.key
+        if f":ecr:{self.region}:{self.registry_id}:repository/" in resource:
+            return self.repositories.get(resource)
         sagemaker = f":sagemaker:{self.region}:{self.registry_id}:"
         if sagemaker in resource:
             prefix, _, rest = resource.partition(sagemaker)
@@ -167,8 +170,11 @@ class PolicySet(PolicyIndex):
         resource_policy = self.docs[entry["path"]] if entry else None
         request = Request(role_arn, action, resource, full)
         point = self.access_point_of(resource)
+        # Actions without resource-level permissions (Resource "*", such as
+        # ecr:GetAuthorizationToken) are decided in the caller's own account.
+        owner = request.principal_account if resource == "*" else self.registry_id
         decision = decide(
-            request, policies, resource_policy, self.registry_id,
+            request, policies, resource_policy, owner,
             labels=("identity", "access-point" if point else "resource"),
             sources=(names, entry["path"] if entry else None),
         )

@@ -18,7 +18,7 @@ from generator.arns import Arns
 from generator.config import Config
 from generator.errors import ConfigError, PolicyTooLarge
 from generator.names import role_slug
-from generator.policies import iam_role, kms_key, model_package_group, s3_access_point, s3_bucket
+from generator.policies import ecr_repository, iam_role, kms_key, model_package_group, s3_access_point, s3_bucket
 
 MANIFEST = "manifest.json"
 
@@ -178,6 +178,24 @@ def _all_group_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
     return [RenderedPolicy(*row) for rows in results for row in rows]
 
 
+def repository_file(name: str) -> str:
+    """File-name form of a repository: '/' -> '+' ('.' and '_' may be in
+    the name itself, '+' never is, so two repositories never share a file)."""
+    return f"ecr-repository-{name.replace('/', '+')}.json"
+
+
+def _repository_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
+    registry, reg_id = config.registry.account, arns.registry_id
+    out = []
+    for name in sorted(config.ecr_repositories):
+        doc, text = _fitted("ecr_repository_policy", lambda c: ecr_repository.build(config, arns, name, c))
+        out.append(
+            RenderedPolicy.of(registry, reg_id, "ecr_repository_policy", arns.repository_arn(name),
+                              f"{registry}/policies/{repository_file(name)}", doc, {"repository": name}, text)
+        )
+    return out
+
+
 def build_policies(config: Config) -> list[RenderedPolicy]:
     arns = Arns.of(config)
     registry = config.registry.account
@@ -198,6 +216,7 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
                 raise ConfigError(f"model_groups.{group}", f"access point name {name} is also used by '{seen_points[name]}'")
             seen_points[name] = group
     policies.extend(_all_group_policies(config, arns))
+    policies.extend(_repository_policies(config, arns))
     seen: dict[str, str] = {}
     for (account, role), (doc, scope) in iam_role.build(config, arns).items():
         account_id = config.accounts[account].id

@@ -156,7 +156,13 @@ def _common(config: Config, account: str, source: str) -> dict:
 
 
 def _registry_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy]) -> str:
-    by_kind = {p.kind: p for p in policies if p.kind not in ("model_package_group_policy", "s3_access_point_policy")}
+    by_kind = {p.kind: p for p in policies
+               if p.kind not in ("model_package_group_policy", "s3_access_point_policy", "ecr_repository_policy")}
+    repositories = [
+        {"name": p.extra["repository"], "policy": _relative(p)}
+        for p in sorted(policies, key=lambda p: p.extra.get("repository", ""))
+        if p.kind == "ecr_repository_policy"
+    ]
     points = [
         {"name": p.extra["access_point"], "group": p.extra["model_group"], "policy": _relative(p)}
         for p in sorted(policies, key=lambda p: p.extra.get("access_point", ""))
@@ -185,6 +191,8 @@ def _registry_main(env: jinja2.Environment, config: Config, context: dict, polic
         group_policies=config.terraform.group_policies,
         access_points=points,
         point_width=max((len(hcl(p["name"])) for p in points), default=0),
+        repositories=repositories,
+        repository_width=max((len(hcl(r["name"])) for r in repositories), default=0),
     )
 
 

@@ -14,12 +14,14 @@ GROUP = "shared-services/policies/model-package-group-credit-risk.json"
 DS = "data-science/policies/iam-role-SageMakerExecutionRole.json"
 DEPLOY = "deployment/policies/iam-role-ModelDeployPipelineRole.json"
 PROD = "prod/policies/iam-role-SageMakerExecutionRole.json"
+ECR = "shared-services/policies/ecr-repository-credit-risk-serving.json"
 
 REG = "111111111111"
 BUCKET_ARN = "arn:aws:s3:::acme-ml-model-artifacts"
 GROUP_ARN = f"arn:aws:sagemaker:us-east-1:{REG}:model-package-group/credit-risk"
 PACKAGES = f"arn:aws:sagemaker:us-east-1:{REG}:model-package/credit-risk/*"
 KEY_ARNS = f"arn:aws:kms:us-east-1:{REG}:key/*"
+REPO_ARN = f"arn:aws:ecr:us-east-1:{REG}:repository/credit-risk-serving"
 
 Mutation = Callable[[dict], None]
 

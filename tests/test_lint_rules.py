@@ -17,7 +17,8 @@ import pytest
 from generator.config import config_from_text
 from generator.lint import RULES
 from tests.lintkit import (
-    BUCKET, BUCKET_ARN, DEPLOY, DS, GROUP, GROUP_ARN, KEY, KEY_ARNS, PACKAGES, PROD, broken, findings, stmt, write,
+    BUCKET, BUCKET_ARN, DEPLOY, DS, ECR, GROUP, GROUP_ARN, KEY, KEY_ARNS, PACKAGES, PROD, REPO_ARN, broken, findings, stmt,
+    write,
 )
 
 
@@ -140,7 +141,7 @@ CASES = [
      set_key("CreditRiskDeployersArtifactsRead", "Resource", ["arn:aws:s3:::someone-elses-bucket/*"]),
      "arn:aws:s3:::someone-elses-bucket/* is not the resource this policy governs"),
     ("oversize managed policy", "size-limit", DS, pad_identity_policy,
-     "IAM managed policy is 7,155 characters, over the AWS limit of 6,144"),
+     "IAM managed policy is 7,536 characters, over the AWS limit of 6,144"),
     # --- security invariants ----------------------------------------------
     ("wildcard principal, no condition", "wildcard-principal", GROUP,
      chain(set_key("ConsumersDescribeVersions", "Principal", "*"),
@@ -255,6 +256,32 @@ CASES = [
      add_statement({"Sid": "Oops", "Effect": "Allow", "Action": ["sagemaker:PutModelPackageGroupPolicy"],
                     "Resource": [GROUP_ARN]}),
      "grants sagemaker:PutModelPackageGroupPolicy outside the registry account"),
+    # --- ECR repositories (ecr_repositories)
+    ("repository lets consumers push", "readers-never-push", ECR, add_action("ConsumersPullImages", "ecr:PutImage"),
+     "statement ConsumersPullImages: lets consumer arn:aws:iam::444444444444:role/SageMakerExecutionRole ecr:PutImage"),
+    ("consumer identity policy uploads layers", "readers-never-push", PROD,
+     add_action("PullImages", "ecr:InitiateLayerUpload"),
+     "statement PullImages: lets consumer arn:aws:iam::555555555555:role/SageMakerExecutionRole ecr:InitiateLayerUpload"),
+    ("repository lets deployers delete images", "readers-never-push", ECR,
+     add_action("DeployersPullImages", "ecr:BatchDeleteImage"),
+     "lets deployer arn:aws:iam::333333333333:role/ModelDeployPipelineRole ecr:BatchDeleteImage"),
+    ("repository statement without the role condition", "repository-role-condition", ECR,
+     drop_condition("ConsumersPullImages", "ArnLike"),
+     "statement ConsumersPullImages: has no aws:PrincipalArn condition naming the roles it grants to"),
+    ("repository statement for every role", "repository-role-condition", ECR,
+     set_key("DevelopersPushImages", "Condition",
+             {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::222222222222:role/*"]},
+              "StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5"]}}),
+     "aws:PrincipalArn arn:aws:iam::222222222222:role/* matches every role in its account"),
+    ("repository policy with a Resource", "invalid-structure", ECR, set_key("DevelopersPushImages", "Resource", [REPO_ARN]),
+     "Resource is not allowed: ECR rejects a repository policy that has it"),
+    ("repository lets developers rewrite it", "no-cross-account-admin", ECR,
+     add_action("DevelopersPushImages", "ecr:SetRepositoryPolicy"),
+     "statement DevelopersPushImages: grants ecr:SetRepositoryPolicy outside the registry account"),
+    ("repository policy over 10,240 characters", "size-limit", ECR,
+     lambda doc: stmt(doc, "ConsumersPullImages")["Condition"]["ArnLike"]["aws:PrincipalArn"].extend(
+         [f"arn:aws:iam::444444444444:role/Padding{i:04d}" for i in range(250)]),
+     "ECR repository policy is"),
 ]
 
 
@@ -266,7 +293,7 @@ def clean_report(example_config, example_files, tmp_path_factory):
 
 
 def test_rendered_example_lints_clean(clean_report):
-    assert clean_report.policies == 9
+    assert clean_report.policies == 10
     assert [f.text() for f in clean_report.findings] == []
 
 

@@ -63,6 +63,7 @@ CONSUMERS = {
     "s3_access_point_policy": ("model_registry", "access_points.{access_point}.policy_json"),
     "model_package_group_policy": ("model_registry", "model_package_group_policies.{model_group}"),
     "iam_role_policy": ("registry_access", "role_policies.{role}.policy_json"),
+    "ecr_repository_policy": ("model_registry", "ecr_repositories.{repository}.repository_policy_json"),
 }
 MODULE_SINKS = {
     ("model-registry", "var.bucket_policy_json"): ("aws_s3_bucket_policy", "policy"),
@@ -70,6 +71,7 @@ MODULE_SINKS = {
     ("model-registry", "each.value"): ("aws_sagemaker_model_package_group_policy", "resource_policy"),
     ("model-registry", "each.value.policy_json"): ("aws_s3control_access_point_policy", "policy"),
     ("registry-access", "each.value.policy_json"): ("aws_iam_policy", "policy"),
+    ("model-registry", "each.value.repository_policy_json"): ("aws_ecr_repository_policy", "policy"),
 }
 
 
@@ -343,7 +345,7 @@ def test_file_call_pattern_matches_what_the_templates_write():
     # Guards the other tests: if the templates changed how they call file(),
     # FILE_CALL would silently find nothing.
     text = (ACCOUNTS / "shared-services" / "main.tf").read_text()
-    assert len(FILE_CALL.findall(text)) == 2  # bucket and key; group policies are the apply helper's
+    assert len(FILE_CALL.findall(text)) == 3  # bucket, key and the ECR repository; group policies are the apply helper's
 
 
 def test_render_is_deterministic(example_config):

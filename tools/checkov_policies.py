@@ -28,6 +28,7 @@ RESOURCES = {
     "model_package_group_policy": ("aws_sagemaker_model_package_group_policy", "resource_policy",
                                    {"model_package_group_name": "target_group"}),
     "s3_access_point_policy": ("aws_s3control_access_point_policy", "policy", {"access_point_arn": "target_arn"}),
+    "ecr_repository_policy": ("aws_ecr_repository_policy", "policy", {"repository": "target_repository"}),
 }
 
 
@@ -57,6 +58,8 @@ def resources(out: Path) -> str:
                 value = entry["model_group"]
             elif value == "target_arn":
                 value = entry["target"]
+            elif value == "target_repository":
+                value = entry["repository"]
             lines.append(f"  {key} = {_value(value)}")
         lines += [f"  {attribute} = <<-JSON", document, "  JSON", "}", ""]
         blocks.append("\n".join(lines))

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from generator import roles
+from generator.config.ecr import ECR_FIELD_DESCRIPTION, EcrRepository, RepositoryName, check_ecr
 from generator.config.rules import BUCKET_RE as _BUCKET_RE
 from generator.config.rules import bucket_name as _bucket
 from generator.config.stages import Stage, check_stages
@@ -228,6 +229,7 @@ class Config(_Strict):
     registry: Registry
     accounts: dict[AccountName, Account]
     model_groups: dict[GroupName, ModelGroup]
+    ecr_repositories: dict[RepositoryName, EcrRepository] = Field(default_factory=dict, description=ECR_FIELD_DESCRIPTION)
     terraform: TerraformSettings = Field(
         default_factory=TerraformSettings,
         description="How the Terraform roots are rendered (backend, provider role, tags, group-policy writer).",
@@ -369,6 +371,7 @@ def check_references(config: Config) -> None:
                             f"'{account_name}' is one of the {party} of model group '{group_name}' but lists no roles to grant to",
                         ))
     errors.run(check_stages, config)
+    errors.run(check_ecr, config)
     errors.run(check_terraform, config)
     errors.raise_if_any()
 

@@ -22,7 +22,11 @@ Severity = Literal["error", "warning"]
 Scope = Literal["policy", "set"]
 Category = Literal["validity", "security"]
 
-RESOURCE_POLICY_KINDS = ("s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy")
+RESOURCE_POLICY_KINDS = (
+    "s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy", "ecr_repository_policy",
+)
+# Resource policies without a Resource element: they apply to the resource they are set on.
+RESOURCELESS_KINDS = ("ecr_repository_policy",)
 IDENTITY_POLICY_KINDS = ("iam_role_policy",)
 KINDS = RESOURCE_POLICY_KINDS + IDENTITY_POLICY_KINDS
 

@@ -35,7 +35,8 @@ class Prober:
         self.ctx = ctx
         self.arns = Arns.of(ctx.config)
         self.resource_policies = list(
-            ctx.well_formed("s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy")
+            ctx.well_formed("s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy",
+                            "ecr_repository_policy")
         )
         self.identity_policies = list(ctx.well_formed("iam_role_policy"))
         entries = [p.entry for p in self.resource_policies]

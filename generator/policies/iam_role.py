@@ -17,9 +17,10 @@ a cross-account call needs both halves.
 from __future__ import annotations
 
 from generator import limits
-from generator.access import Grant, Lifecycle, condition_dict, group_grants, key_grants
+from generator.access import Grant, Lifecycle, condition_dict, group_grants, key_grants, repository_grants, token_grant
 from generator.arns import ANY, Arns
 from generator.config import PARTIES, PARTY_KINDS, Config
+from generator.config.ecr import memberships
 from generator.config.stages import account_stage, stage_approvers
 from generator.names import camel
 from generator.policies.common import document, merge_conditions, statement
@@ -36,8 +37,12 @@ def approved_stages(config: Config, account: str) -> list[str]:
     return [stage.name for stage in config.stages or () if account in stage_approvers(config, stage.name)]
 
 
-def account_grants(config: Config, arns: Arns, account: str, registry_wide: bool = False) -> list[Grant]:
-    """Every grant the account's roles hold, in a stable order."""
+def account_grants(config: Config, arns: Arns, account: str, registry_wide: bool = False,
+                   repositories: dict[str, list[tuple[str, str]]] | None = None) -> list[Grant]:
+    """Every grant the account's roles hold, in a stable order.
+
+    ``repositories`` is :func:`generator.config.ecr.memberships` of the
+    config (computed once by the caller); None computes it."""
     party = party_of(config.accounts[account].kind)
     groups = [group for group, p in config.groups_of(account) if p == party]
     stages = approved_stages(config, account)
@@ -54,6 +59,16 @@ def account_grants(config: Config, arns: Arns, account: str, registry_wide: bool
             grants.extend(group_grants(arns, group, "stage_approvers", lifecycle, stage))
     if groups:
         grants.extend(key_grants(arns, party))
+    if repositories is None:
+        repositories = memberships(config)
+    repos = [repo for repo, p in repositories.get(account, []) if p == party]
+    image_grants = [g for repo in ([ANY] if registry_wide and repos else repos)
+                    for g in repository_grants(arns, repo, party)]
+    if image_grants:
+        # The same actions on exactly the repositories' ARNs, plus the token
+        # that docker login needs (only "*" exists for it).
+        grants.extend(image_grants)
+        grants.append(token_grant())
     return grants
 
 
@@ -137,17 +152,19 @@ def build(config: Config, arns: Arns) -> dict[tuple[str, str], tuple[dict, str]]
     """{(account name, role entry): (policy document, scope)}; scope is
     "model-groups" or "registry-wide"."""
     out: dict[tuple[str, str], tuple[dict, str]] = {}
+    repositories = memberships(config)
     for account in sorted(config.accounts):
         if _surely_too_big(config, arns, account):
-            grants = account_grants(config, arns, account, registry_wide=True)
+            grants = account_grants(config, arns, account, registry_wide=True, repositories=repositories)
             doc, scope = _document(arns, grants), "registry-wide"
         else:
-            grants = account_grants(config, arns, account)
+            grants = account_grants(config, arns, account, repositories=repositories)
             if not grants:
                 continue
             doc, scope = _document(arns, grants), "model-groups"
             if not _fits(doc):
-                doc, scope = _document(arns, account_grants(config, arns, account, registry_wide=True)), "registry-wide"
+                wide = account_grants(config, arns, account, registry_wide=True, repositories=repositories)
+                doc, scope = _document(arns, wide), "registry-wide"
         for role in config.accounts[account].roles:
             out[(account, role)] = (doc, scope)
     return out

@@ -24,4 +24,6 @@ from generator.lint.rules import (  # noqa: F401  (import registers)
     no_cross_account_admin,
     wildcard_role_pattern,
     unlisted_principal,
+    readers_never_push,
+    repository_role_condition,
 )

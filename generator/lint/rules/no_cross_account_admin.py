@@ -20,6 +20,10 @@ ADMIN_ACTIONS = (
     # SageMaker: rewrite or drop a group policy, delete a group
     "sagemaker:PutModelPackageGroupPolicy", "sagemaker:DeleteModelPackageGroupPolicy",
     "sagemaker:DeleteModelPackageGroup",
+    # ECR: rewrite or drop a repository policy, delete a repository or its
+    # images, make tags mutable, expire images by lifecycle policy
+    "ecr:SetRepositoryPolicy", "ecr:DeleteRepositoryPolicy", "ecr:DeleteRepository", "ecr:BatchDeleteImage",
+    "ecr:PutImageTagMutability", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy",
 )
 
 

@@ -13,6 +13,7 @@ GOVERNED_TYPES = {
     "s3_access_point_policy": ("accesspoint", "accesspointobject"),
     "kms_key_policy": ("key",),
     "model_package_group_policy": ("model-package-group", "model-package"),
+    "ecr_repository_policy": ("repository",),
 }
 
 
@@ -24,6 +25,8 @@ def governed_resources(policy: PolicyFile) -> list[str]:
         return [policy.target, f"{policy.target}/object/*"]
     if policy.kind == "kms_key_policy":
         return ["*"]
+    if policy.kind == "ecr_repository_policy":
+        return []  # no Resource element at all (invalid-structure checks)
     packages = policy.target.replace(":model-package-group/", ":model-package/", 1)
     return [policy.target, f"{packages}/*"]
 

@@ -8,7 +8,8 @@ from generator.lint.model import Hit, PolicyFile, rule
 
 @rule(
     "size-limit", "error",
-    "The policy fits its AWS size limit (S3 20,480 B; KMS 32,768 B; group 20,480 chars; IAM managed 6,144 chars without whitespace)",
+    "The policy fits its AWS size limit (S3 20,480 B; KMS 32,768 B; group 20,480 chars; ECR repository 10,240 chars; "
+    "IAM managed 6,144 chars without whitespace)",
     category="validity",
     fix="Split the grants: fewer groups or roles per policy, or shorter role lists; re-render.",
 )

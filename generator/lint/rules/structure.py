@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from generator.lint.model import Hit, PolicyFile, as_list, rule
+from generator.lint.model import RESOURCELESS_KINDS, Hit, PolicyFile, as_list, rule
 
 STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 BASE_OPERATORS = {
@@ -36,7 +36,7 @@ def _strings(value) -> bool:
     return bool(values) and all(isinstance(v, str) and v for v in values)
 
 
-def _statement_problems(stmt, resource_policy: bool) -> list[str]:
+def _statement_problems(stmt, resource_policy: bool, resourceless: bool = False) -> list[str]:
     if not isinstance(stmt, dict):
         return ["a statement must be a JSON object"]
     problems = [f"unknown element {key}" for key in sorted(set(stmt) - STATEMENT_KEYS)]
@@ -46,6 +46,11 @@ def _statement_problems(stmt, resource_policy: bool) -> list[str]:
         problems.append("Sid may hold only letters and digits")
     for one, other in (("Action", "NotAction"), ("Resource", "NotResource")):
         present = [k for k in (one, other) if k in stmt]
+        if one == "Resource" and resourceless:
+            if present:
+                problems.append(f"{present[0]} is not allowed: ECR rejects a repository policy that has it "
+                                "(the policy applies to its repository)")
+            continue
         if len(present) != 1:
             problems.append(f"needs exactly one of {one} or {other}")
         elif not _strings(stmt[present[0]]):
@@ -114,7 +119,7 @@ def invalid_structure(policy: PolicyFile, ctx):
     for index, stmt in enumerate(statements):
         sid = stmt.get("Sid") if isinstance(stmt, dict) else None
         label = f"statement {sid}" if isinstance(sid, str) and sid else f"statement #{index + 1}"
-        for problem in _statement_problems(stmt, policy.is_resource_policy):
+        for problem in _statement_problems(stmt, policy.is_resource_policy, policy.kind in RESOURCELESS_KINDS):
             yield Hit(f"{label}: {problem}", sid if isinstance(sid, str) else None)
         if isinstance(sid, str) and sid:
             if sid in sids:

@@ -16,6 +16,10 @@
 #   account and lets the listed roles use the key only through S3 and
 #   SageMaker.
 # - Model package groups: churn-predictor, credit-risk.
+# - ECR repositories for inference images: credit-risk-serving.
+#   Immutable tags, scan on push, encrypted with the key above; each
+#   repository's policy (policies/ecr-repository-*.json) lets the listed
+#   developer roles push and the consumer and deployer roles pull.
 #   Their resource policies (policies/model-package-group-*.json) are NOT
 #   written here: `python -m generator apply` writes them
 #   (terraform.group_policies = apply), so each policy has exactly one
@@ -45,6 +49,12 @@ module "model_registry" {
     }
   }
 
+  # ECR repositories for inference images (ecr_repositories): immutable
+  # tags, scan on push, encrypted with the artifact key.
+  ecr_repositories = {
+    "credit-risk-serving" = { repository_policy_json = file("${path.module}/policies/ecr-repository-credit-risk-serving.json") }
+  }
+
   # Written by `python -m generator apply`, not by Terraform.
   model_package_group_policies = {}
 }
@@ -57,6 +67,11 @@ output "artifact_bucket_arn" {
 output "kms_key_arn" {
   description = "ARN of the artifact key: set it as registry.kms_key_arn in accounts.yaml to pin identity policies to this key."
   value       = module.model_registry.kms_key_arn
+}
+
+output "ecr_repository_urls" {
+  description = "URL of each inference image repository: docker push/pull ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME:TAG."
+  value       = module.model_registry.ecr_repository_urls
 }
 
 output "model_package_group_arns" {

@@ -192,3 +192,40 @@ resource "aws_s3control_access_point_policy" "groups" {
   access_point_arn = aws_s3_access_point.groups[each.key].arn
   policy           = each.value.policy_json
 }
+
+################################################################################
+# ECR repositories for inference images (ecr_repositories in accounts.yaml)
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html
+# The groups' developers push and their consumers and deployers pull, as the
+# rendered repository policy says; SageMaker pulls with the endpoint's
+# execution role at CreateModel.
+################################################################################
+
+resource "aws_ecr_repository" "images" {
+  for_each = var.ecr_repositories
+
+  name = each.key
+  # A pushed tag never moves: a deployed image cannot be replaced under the
+  # same tag, so what was approved is what runs.
+  image_tag_mutability = "IMMUTABLE"
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  # The artifact key. ECR takes a KMS grant on it when the repository is
+  # created and decrypts with that grant when an image is pulled, so pulling
+  # roles in other accounts need no key permission of their own
+  # (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html).
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = aws_kms_key.artifacts.arn
+  }
+}
+
+resource "aws_ecr_repository_policy" "images" {
+  for_each = var.ecr_repositories
+
+  repository = aws_ecr_repository.images[each.key].name
+  policy     = each.value.repository_policy_json
+}

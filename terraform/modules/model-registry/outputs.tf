@@ -37,3 +37,8 @@ output "access_point_aliases" {
   description = "Bucket-style alias of each access point, by access point name: use s3://ALIAS/GROUP/... as the artifact location."
   value       = { for name, point in aws_s3_access_point.groups : name => point.alias }
 }
+
+output "ecr_repository_urls" {
+  description = "URL of each inference image repository (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME), by repository name."
+  value       = { for name, repo in aws_ecr_repository.images : name => repo.repository_url }
+}

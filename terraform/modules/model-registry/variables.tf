@@ -102,3 +102,20 @@ variable "access_points" {
     error_message = "Each access_points policy_json must be a JSON policy document with a Statement."
   }
 }
+
+variable "ecr_repositories" {
+  description = <<-EOT
+    ECR repositories for inference images, by repository name, each with
+    its rendered repository policy (JSON, no Resource element). Empty (the
+    default) when accounts.yaml has no ecr_repositories.
+  EOT
+  type = map(object({
+    repository_policy_json = string
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, repo in var.ecr_repositories : can(jsondecode(repo.repository_policy_json).Statement)])
+    error_message = "Each ecr_repositories repository_policy_json must be a JSON policy document with a Statement."
+  }
+}
