@@ -22,6 +22,7 @@ from typing import Iterable, Protocol
 import jinja2
 
 from generator import resources
+from generator import roles
 from generator.config import PARTIES, Config
 from generator.names import POLICY_NAME_PREFIX, policy_name  # noqa: F401 (part of this module's interface)
 from generator.policies import iam_role
@@ -92,8 +93,10 @@ def hcl_map(mapping: dict[str, str], indent: int) -> str:
 
 
 def attached_role(entry: str) -> str | None:
-    """Role name to attach to: the last path segment; None for wildcards."""
-    return None if "*" in entry else entry.rsplit("/", 1)[-1]
+    """Role name to attach to: the last path segment; None for wildcards and
+    for IAM Identity Center roles, which only AWS may modify ("this role is
+    only modifiable by AWS"; attach through the permission set instead)."""
+    return None if "*" in entry or roles.is_sso(entry) else entry.rsplit("/", 1)[-1]
 
 
 def _environment() -> jinja2.Environment:

@@ -221,7 +221,7 @@ def test_roles_attach_by_name_and_wildcards_do_not(tree):
         policies = call["role_policies"]
         assert set(policies) == set(tree.config.accounts[account].roles)
         for entry, item in policies.items():
-            if "*" in entry:
+            if "*" in entry or entry.rsplit("/", 1)[-1].startswith("AWSReservedSSO_"):
                 assert item["role_name"] is None, entry
             else:
                 assert item["role_name"] == entry.rsplit("/", 1)[-1], entry
@@ -234,6 +234,17 @@ def test_variant_role_forms(variant_tree):
     policies = call["role_policies"]
     assert policies["service-role/SageMakerRole"]["role_name"] == "SageMakerRole"
     assert policies["aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataScientist_*"]["role_name"] is None
+
+
+def test_identity_center_roles_are_never_attached_by_terraform():
+    """AWS alone modifies AWSReservedSSO_ roles: even an exact one is referenced
+    from its permission set, never attached."""
+    exact = "AWSReservedSSO_DataScientist_0123456789abcdef"
+    text = VARIANT.replace("- aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataScientist_*", f"- {exact}")
+    assert text != VARIANT
+    main_tf = render(config_from_text(text))["science/main.tf"]
+    assert f"# - {exact}: policy" in main_tf and "attached to role AWSReservedSSO" not in main_tf
+    assert terraform.attached_role("service-role/SageMakerRole") == "SageMakerRole"
 
 
 def test_provider_lands_in_the_right_account(tree):
