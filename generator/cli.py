@@ -118,10 +118,32 @@ def _policyset(directory: Path):
 def _report(args: argparse.Namespace) -> int:
     from generator import report, writer
 
+    to_stdout = args.out is None or str(args.out) == "-"
+    if args.check and to_stdout:
+        print("error: --check compares with the files in --out DIR: give --out", file=sys.stderr)
+        return EXIT_BAD_INPUT
     config = load_config(args.config)
+    bad = [g for g in args.group or [] if g not in config.model_groups]
+    if bad:
+        close = difflib.get_close_matches(bad[0], list(config.model_groups), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        print(f"error: --group: '{bad[0]}' is not a model group of {args.config}{hint}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from generator.report.capabilities import CAPABILITIES
+
+    known = sorted({c.name for c in CAPABILITIES})
+    bad = [c for c in args.capability or [] if c not in known]
+    if bad:
+        print(f"error: --capability: '{bad[0]}' is not one of {', '.join(known)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     policies = _policyset(args.policies)
     matrix, files = report.build(config, policies, str(args.config), str(args.policies))
-    if args.check:
+    if to_stdout:
+        if args.group or args.capability:
+            print(_report_answer(matrix, args.group, args.capability), end="")
+        else:
+            sys.stdout.write(files["access-matrix.md"])
+    elif args.check:
         plan = writer.diff(args.out, files, patterns=report.FILES)
         if plan.written or plan.removed:
             print(f"error: {args.out} is stale: `make render` would change {', '.join(plan.written + plan.removed)}",
@@ -131,6 +153,8 @@ def _report(args: argparse.Namespace) -> int:
     else:
         result = writer.write(args.out, files, patterns=report.FILES)
         print(f"wrote the access matrix to {args.out}: {len(result.written)} written, {len(result.unchanged)} unchanged")
+        if args.group or args.capability:
+            print(_report_answer(matrix, args.group, args.capability), end="")
     if matrix.differences:
         from generator.report.wording import difference, verdict
 
@@ -141,6 +165,29 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_answer(matrix, groups: list[str] | None, capabilities: list[str] | None) -> str:
+    """Who can do what, narrowed to some groups and/or capabilities: one line
+    per (column, capability) naming every principal granted it."""
+    from generator.report.matrix import KEY_COLUMN
+
+    columns = [c for c in matrix.columns if c != KEY_COLUMN] if groups else list(matrix.columns)
+    if groups:
+        columns = [c for c in columns if c in groups]
+    lines = []
+    for column in columns:
+        for capability in matrix.capabilities(column):
+            if capabilities and capability.name not in capabilities:
+                continue
+            cells = [matrix.cells[(p, column, capability.name)] for p in matrix.principals]
+            granted = [c for c in cells if c.granted]
+            who = ", ".join(f"{c.principal.label}{' (extra: not asked for)' if c.difference else ''}"
+                            for c in granted) or "nobody"
+            lines.append(f"{column}: {capability.name}: {who}")
+            lines += [f"  missing: {c.principal.label} (asked for, not granted)"
+                      for c in cells if c.difference == "missing"]
+    return "\n".join(lines) + "\n" if lines else "nothing matches --group/--capability\n"
+
+
 def _explain(args: argparse.Namespace) -> int:
     from generator import explain
 
@@ -149,21 +196,80 @@ def _explain(args: argparse.Namespace) -> int:
     except explain.BadRequest as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not args.can and (args.action is None or args.resource is None):
+        print("error: explain needs --action and --resource, or --can (with --group)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.can and (args.action or args.resource):
+        print("error: --can answers a capability: leave out --action and --resource", file=sys.stderr)
+        return EXIT_BAD_INPUT
     config = load_config(args.config)
     principal = _principal_arn(config, args.principal)
     try:
-        explain.check_request(principal, args.action, args.resource)
+        explain.check_request(principal, args.action or "s3:GetObject",
+                              args.resource or "arn:aws:s3:::bucket/key")  # principal only, with --can
     except explain.BadRequest as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if principal != args.principal:
         print(f"note: explaining {args.principal} as {principal}", file=sys.stderr)
+    if args.can:
+        return _explain_can(args, config, principal, context)
     _warn_unknown_action(args.action)
     policies = _policyset(args.policies)
     _warn_stale(config, args.policies)
     result = explain.explain(policies, principal, args.action, args.resource, context, config.organization_id)
-    print(explain.format_explained(result, str(args.policies)), end="")
+    lines = explain.format_explained(result, str(args.policies)).splitlines()
+    if not result.decision.allowed:
+        from generator.explain_conditions import near_misses
+
+        misses = near_misses(policies, principal, args.action, args.resource, result.context,
+                             str(args.policies).rstrip("/") + "/")
+        if result.decision.denies:
+            why = ["  why the deny applies:", *misses] if misses else []
+        elif misses:
+            why = ["  why not, condition by condition:", *misses]
+        else:
+            why = ["  why not: no statement names this principal, action and resource; no context would allow it"]
+        lines[-1:-1] = why  # before the request context, which stays the last line
+    print("\n".join(lines))
     return 0 if result.decision.allowed else EXIT_DIFFERENCES
+
+
+def _explain_can(args: argparse.Namespace, config, principal: str, context: dict) -> int:
+    """--can CAPABILITY [--group G]: every request the capability needs, across
+    S3, KMS and SageMaker, as the access matrix defines it; yes when every
+    request of some way is allowed."""
+    from generator.arns import Arns
+    from generator.report import capabilities as caps
+
+    scope = "key" if args.group is None else "group"
+    found = [c for c in caps.CAPABILITIES if c.name == args.can and c.scope == scope]
+    if not found:
+        names = sorted({c.name for c in caps.of_scope(scope)})
+        where = "with --group" if scope == "group" else "without --group (the artifact key)"
+        print(f"error: --can: '{args.can}' is not a capability {where}: one of {', '.join(names)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.group is not None and args.group not in config.model_groups:
+        close = difflib.get_close_matches(args.group, list(config.model_groups), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        print(f"error: --group: '{args.group}' is not a model group of {args.config}{hint}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    (capability,) = found
+    policies = _policyset(args.policies)
+    _warn_stale(config, args.policies)
+    ways = caps.requests(Arns.of(config), capability, args.group)
+    results = [[(probe, policies.decide(principal, probe.action, probe.resource, {**dict(probe.context), **context},
+                                        org=config.organization_id)) for probe in way] for way in ways]
+    granted = any(all(decision.allowed for _, decision in way) for way in results)
+    target = f"model group {args.group}" if args.group else "the artifact key"
+    print(f"{'YES' if granted else 'NO'}: {principal} {'can' if granted else 'cannot'} {capability.name} "
+          f"on {target} ({capability.summary})")
+    for number, way in enumerate(results, 1):
+        verdict = "all allowed" if all(d.allowed for _, d in way) else "not all allowed"
+        print(f"  way {number} ({verdict}):")
+        for probe, decision in way:
+            print(f"    {'ALLOW' if decision.allowed else 'DENY '} {probe.describe()}: {decision.reason}")
+    return 0 if granted else EXIT_DIFFERENCES
 
 
 _ASSUMED_ROLE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):sts::(\d{12}):assumed-role/([\w+=,.@-]+)/[\w+=,.@-]+$")
@@ -295,12 +401,15 @@ directory unless --config / --policies say otherwise. Bad input: one line
   %(prog)s --check      # in CI: exit 1 and a diff when the output is stale""",
     "report": """examples:
   %(prog)s --out docs/report           # write access-matrix.md and access-matrix.html
-  %(prog)s --check --out docs/report   # in CI: exit 1 when stale or when access differs""",
+  %(prog)s --check --out docs/report   # in CI: exit 1 when stale or when access differs
+  %(prog)s --group credit-risk --capability approve   # who can approve credit-risk (stdout)
+  %(prog)s --out -                     # the markdown matrix on stdout""",
     "explain": """examples:
   %(prog)s --principal arn:aws:iam::555555555555:role/SageMakerExecutionRole \\
       --action s3:GetObject --resource arn:aws:s3:::BUCKET/credit-risk/model.tar.gz
   %(prog)s --principal prod/SageMakerExecutionRole ...     # ACCOUNT/ROLE from accounts.yaml
-  %(prog)s --context aws:SecureTransport=false ...         # change the request context""",
+  %(prog)s --context aws:SecureTransport=false ...         # change the request context
+  %(prog)s --principal prod/SageMakerExecutionRole --can read --group credit-risk""",
     "modules": """examples:
   %(prog)s --out terraform/modules   # beside terraform/accounts, where ../../modules points""",
 }
@@ -340,8 +449,13 @@ def build_parser(prog: str = "python -m generator") -> argparse.ArgumentParser:
     report.add_argument("--config", type=Path, default=Path("accounts.yaml"), help="accounts.yaml to read")
     report.add_argument("--policies", type=Path, default=Path("terraform/accounts"),
                         help="directory of rendered policies (with manifest.json)")
-    report.add_argument("--out", type=Path, required=True,
-                        help="directory for access-matrix.md and access-matrix.html")
+    report.add_argument("--out", type=Path, default=None,
+                        help="directory for access-matrix.md and access-matrix.html; - or none: print to stdout")
+    report.add_argument("--group", action="append", metavar="NAME",
+                        help="print who can do what on this model group only (repeatable)")
+    report.add_argument("--capability", action="append", metavar="NAME",
+                        help="print who has this capability only (register, write, approve, read, decrypt, "
+                             "metadata, encrypt; repeatable)")
     report.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when the files in --out are stale (as well as on differences)")
     report.set_defaults(func=_report)
@@ -350,8 +464,13 @@ def build_parser(prog: str = "python -m generator") -> argparse.ArgumentParser:
                    help="is one request allowed, and by which statements; exit 0 allow, 1 deny")
     explain.add_argument("--principal", required=True,
                          help="IAM role ARN making the request, an assumed-role ARN, or ACCOUNT/ROLE")
-    explain.add_argument("--action", required=True, help="action, e.g. s3:GetObject")
-    explain.add_argument("--resource", required=True, help="resource ARN")
+    explain.add_argument("--action", help="action, e.g. s3:GetObject (required without --can)")
+    explain.add_argument("--resource", help="resource ARN (required without --can)")
+    explain.add_argument("--can", metavar="CAPABILITY",
+                         help="instead of one request: can the principal read, write, register, approve, decrypt "
+                              "(or see metadata of) --group, across S3, KMS and SageMaker, as the access matrix "
+                              "defines it; without --group: encrypt, decrypt or metadata of the artifact key")
+    explain.add_argument("--group", metavar="NAME", help="the model group of --can")
     explain.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
                          help="condition key over the normal context (repeat a key for a list; KEY= removes it)")
     explain.add_argument("--policies", type=Path, default=Path("terraform/accounts"),

@@ -57,3 +57,57 @@ def test_stale_policies_are_warned(tmp_path, capsys):
     assert code == 0 and "warning:" in err and "is stale against the config" in err
     _, _, err = explain(capsys, PROD_ROLE)
     assert "stale" not in err
+
+
+def run(capsys, *args: str):
+    code = main(["explain", "--config", str(EXAMPLE), "--policies", str(EXAMPLE_OUT), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_denied_by_a_condition_names_it_and_the_context_that_meets_it(capsys):
+    code, out, _ = run(capsys, "--principal", PROD_ROLE, "--action", "s3:GetObject", "--resource", OBJ,
+                       "--context", "aws:PrincipalOrgID=o-zzzzzzzzzz")
+    assert code == 1 and out.startswith("DENY")
+    assert "Allow CreditRiskConsumersArtifactsRead would apply, but the request fails" in out
+    assert ("StringEquals aws:PrincipalOrgID o-a1b2c3d4e5 (the request has aws:PrincipalOrgID=o-zzzzzzzzzz): "
+            "met with --context aws:PrincipalOrgID=o-a1b2c3d4e5") in out
+    # and that context does answer ALLOW
+    code, out, _ = run(capsys, "--principal", PROD_ROLE, "--action", "s3:GetObject", "--resource", OBJ,
+                       "--context", "aws:PrincipalOrgID=o-a1b2c3d4e5")
+    assert code == 0 and out.startswith("ALLOW")
+
+
+def test_explicit_deny_names_the_conditions_that_made_it_apply(capsys):
+    code, out, _ = run(capsys, "--principal", PROD_ROLE, "--action", "s3:GetObject", "--resource", OBJ,
+                       "--context", "aws:SecureTransport=false")
+    assert code == 1 and "why the deny applies:" in out
+    assert "(the request has aws:SecureTransport=false)" in out
+
+
+def test_no_statement_no_context_helps(capsys):
+    code, out, _ = run(capsys, "--principal", PROD_ROLE, "--action", "s3:PutObject", "--resource", OBJ)
+    assert code == 1 and "why not: no statement names this principal, action and resource" in out
+
+
+def test_can_answers_a_capability_across_services_negative_first(capsys):
+    code, out, _ = run(capsys, "--principal", "prod/SageMakerExecutionRole", "--can", "write", "--group", "credit-risk")
+    assert code == 1 and out.startswith(f"NO: {PROD_ROLE} cannot write on model group credit-risk")
+    code, out, _ = run(capsys, "--principal", "prod/SageMakerExecutionRole", "--can", "read", "--group",
+                       "churn-predictor")
+    assert code == 1 and out.startswith("NO:")  # prod consumes credit-risk only
+    code, out, _ = run(capsys, "--principal", "governance/ModelApproverRole", "--can", "approve", "--group",
+                       "credit-risk")
+    assert code == 0 and out.startswith("YES:")
+    code, out, _ = run(capsys, "--principal", "prod/SageMakerExecutionRole", "--can", "read", "--group", "credit-risk")
+    assert code == 0 and out.startswith("YES:")
+    assert "ALLOW sagemaker:DescribeModelPackage" in out and "ALLOW s3:GetObject" in out
+
+
+def test_can_bad_input(capsys):
+    code, _, err = run(capsys, "--principal", PROD_ROLE, "--can", "fly", "--group", "credit-risk")
+    assert code == 2 and "'fly' is not a capability" in err
+    code, _, err = run(capsys, "--principal", PROD_ROLE, "--can", "read", "--group", "credit-risc")
+    assert code == 2 and "did you mean 'credit-risk'?" in err
+    code, _, err = run(capsys, "--principal", PROD_ROLE)
+    assert code == 2 and "needs --action and --resource, or --can" in err
