@@ -66,7 +66,7 @@ def explain(policies: PolicySet, principal: str, action: str, resource: str, con
     check_request(principal, action, resource)
     decision = policies.decide(principal, action, resource, context, org=org)
     full = policies.request_context(principal, resource, context, org)
-    cross = principal.split(":")[4] != policies.registry_id
+    cross = principal.split(":")[4] != policies.resource_account(resource)
     return Explained(principal, action, resource, full, cross, decision, _layout_hint(policies, resource))
 
 

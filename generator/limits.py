@@ -8,11 +8,15 @@
 | model_package_group_policy  | 20,480 | characters | counts     |
 | ecr_repository_policy       | 10,240 | characters | counts     |
 | iam_role_policy             |  6,144 | characters | not counted|
+| iam_role_trust_policy       |  2,048 | characters | not counted|
 
 Where whitespace counts we measure the pretty-printed file exactly as it is
 written (the most a deploy tool could send). Identity policies are attached
 as customer managed policies (6,144 characters each, whitespace excluded),
 which leaves a role's own 10,240-character inline budget to its owner.
+A role trust policy (deploy_role) is at most 2,048 characters by default
+(adjustable to 4,096), whitespace not counted
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ LIMITS: dict[str, Limit] = {
     # botocore's ECR model: RepositoryPolicyText max 10240). The text sent is the file as written.
     "ecr_repository_policy": Limit(10_240, "characters", True, "ECR repository policy"),
     "iam_role_policy": Limit(6_144, "characters", False, "IAM managed policy"),
+    "iam_role_trust_policy": Limit(2_048, "characters", False, "IAM role trust policy"),
 }
 
 

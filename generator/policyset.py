@@ -52,6 +52,8 @@ class PolicyIndex:
         self.access_points = {e["target"]: e for e in by_kind.get("s3_access_point_policy", [])}
         self.repositories = {e["target"]: e for e in by_kind.get("ecr_repository_policy", [])}
         self.roles = by_kind.get("iam_role_policy", [])
+        # Role trust policies (deploy_role): the resource policy of sts:AssumeRole on the role.
+        self.trusts = {e["target"]: e for e in by_kind.get("iam_role_trust_policy", [])}
         self.registry_id = self.bucket["account_id"]
         self.bucket_arn = self.bucket["target"]
         self.partition = self.key["target"].split(":")[1]
@@ -77,8 +79,18 @@ class PolicyIndex:
         underlying = self.bucket_arn if key is None else f"{self.bucket_arn}/{key}"
         return f"{head}{marker}{name}", underlying
 
+    def resource_account(self, resource: str) -> str:
+        """The account that owns ``resource``: the ARN's account field (a
+        workload account's role or SageMaker model), else the registry
+        (S3 ARNs carry no account)."""
+        parts = resource.split(":")
+        return parts[4] if len(parts) > 5 and parts[4] else self.registry_id
+
     def resource_entry(self, resource: str) -> dict | None:
-        """The manifest entry of the registry policy that governs ``resource``."""
+        """The manifest entry of the policy that governs ``resource``: a
+        registry resource policy, or a role's trust policy."""
+        if ":iam::" in resource:
+            return self.trusts.get(resource)
         point = self.access_point_of(resource)
         if point:
             return self.access_points.get(point[0])
@@ -118,7 +130,16 @@ class PolicySet(PolicyIndex):
 
     def resource_policy(self, resource: str) -> dict | None:
         entry = self.resource_entry(resource)
-        return self.docs[entry["path"]] if entry else None
+        return self.governing_document(entry) if entry else None
+
+    def governing_document(self, entry: dict) -> dict:
+        """A policy as evaluated for requests on its target. A trust policy
+        has no Resource element: it applies to its role, so the evaluator
+        is given the role as each statement's Resource."""
+        doc = self.docs[entry["path"]]
+        if entry["kind"] != "iam_role_trust_policy":
+            return doc
+        return {**doc, "Statement": [{**stmt, "Resource": entry["target"]} for stmt in doc.get("Statement", [])]}
 
     def normal_context(self, role_arn: str, resource: str, org: str | None) -> dict:
         """A TLS request from inside the organization, with the keys AWS sets."""
@@ -167,12 +188,14 @@ class PolicySet(PolicyIndex):
             policies = identity
             names = identity_sources or [f"supplied identity policy {i + 1}" for i in range(len(identity))]
         entry = self.resource_entry(resource)
-        resource_policy = self.docs[entry["path"]] if entry else None
+        if entry and entry["kind"] == "iam_role_trust_policy" and action.lower() != "sts:assumerole":
+            entry = None  # a trust policy governs assuming the role only (iam:PassRole is the caller's IAM)
+        resource_policy = self.governing_document(entry) if entry else None
         request = Request(role_arn, action, resource, full)
         point = self.access_point_of(resource)
         # Actions without resource-level permissions (Resource "*", such as
         # ecr:GetAuthorizationToken) are decided in the caller's own account.
-        owner = request.principal_account if resource == "*" else self.registry_id
+        owner = request.principal_account if resource == "*" else self.resource_account(resource)
         decision = decide(
             request, policies, resource_policy, owner,
             labels=("identity", "access-point" if point else "resource"),
@@ -183,6 +206,12 @@ class PolicySet(PolicyIndex):
         decision.identity_unknown = unknown
         if unknown and decision.allowed:
             decision.reason += " (the role's own identity policy is not rendered: the registry side alone decides)"
+        if entry and entry["kind"] == "iam_role_trust_policy" and decision.allowed and not decision.resource_allows:
+            # sts:AssumeRole always needs the role's trust policy to allow the
+            # caller, in the role's own account too (unlike other resource
+            # policies): https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html
+            decision.allowed = False
+            decision.reason = "the role's trust policy does not allow this principal (needed even in the same account)"
         return decision
 
     def _through_access_point(self, decision: Decision, request: Request, point_arn: str, underlying: str) -> None:

@@ -18,7 +18,7 @@ from generator.arns import Arns
 from generator.config import Config
 from generator.errors import ConfigError, PolicyTooLarge
 from generator.names import role_slug
-from generator.policies import ecr_repository, iam_role, kms_key, model_package_group, s3_access_point, s3_bucket
+from generator.policies import deploy_role, ecr_repository, iam_role, kms_key, model_package_group, s3_access_point, s3_bucket
 
 MANIFEST = "manifest.json"
 
@@ -228,7 +228,47 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
             RenderedPolicy.of(account, account_id, "iam_role_policy", arns.role_target(account_id, role), path, doc,
                               {"role": role, "scope": scope})
         )
+    policies.extend(_deploy_role_policies(config, arns))
     return sorted(policies, key=lambda p: (p.account, p.path))
+
+
+def _deploy_role_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
+    """deploy_role: in each workload account that deploys a group, the
+    deploy role's trust policy and permissions, and the trust policy its
+    SageMaker execution roles need (a document for their owners)."""
+    out = []
+    for target in deploy_role.targets(config):
+        name = config.deploy_role.name
+        base = f"{target.account}/policies/deploy-role-{role_slug(name)}"
+        trust, text = _fitted("iam_role_trust_policy",
+                              lambda c: deploy_role.trust_document(config, arns, target, c))
+        out.append(RenderedPolicy.of(target.account, target.account_id, "iam_role_trust_policy", target.role_arn,
+                                     f"{base}-trust.json", trust, {"role": name, "trust": "deploy-role"}, text))
+        documents = deploy_role.permission_documents(config, arns, target)
+        if len(documents) > deploy_role.MAX_PERMISSION_POLICIES:
+            raise PolicyTooLarge(
+                f"{base}.json: the deploy role of {target.account} needs {len(documents)} managed policies for its "
+                f"{len(target.groups)} groups, over the IAM default of {deploy_role.MAX_PERMISSION_POLICIES} per role; "
+                "split the account's groups over more workload accounts"
+            )
+        for index, doc in enumerate(documents, 1):
+            extra = {"role": name, "scope": "deploy-role"}
+            path = f"{base}.json"
+            if len(documents) > 1:
+                extra["part"] = index
+                path = f"{base}-{index}.json"
+            out.append(RenderedPolicy.of(target.account, target.account_id, "iam_role_policy", target.role_arn,
+                                         path, doc, extra))
+        for role in config.accounts[target.account].roles:
+            if "*" in role:
+                continue  # a pattern names no one role to document a trust policy for
+            out.append(RenderedPolicy.of(
+                target.account, target.account_id, "iam_role_trust_policy", arns.role_arn(target.account_id, role),
+                f"{target.account}/policies/sagemaker-execution-role-trust-{role_slug(role)}.json",
+                deploy_role.execution_role_trust_document(target.account_id),
+                {"role": role, "trust": "sagemaker-execution-role"},
+            ))
+    return out
 
 
 def check_sizes(policies: list[RenderedPolicy]) -> None:

@@ -220,7 +220,7 @@ def _access_main(env: jinja2.Environment, config: Config, context: dict, policie
             policy=_relative(p),
         )
         for p in sorted(policies, key=lambda p: p.extra["role"])
-        if p.kind == "iam_role_policy"
+        if p.kind == "iam_role_policy" and p.extra.get("scope") != "deploy-role"
     ]
     return env.get_template("access.main.tf.j2").render(
         context,
@@ -231,7 +231,42 @@ def _access_main(env: jinja2.Environment, config: Config, context: dict, policie
         stage=account.stage,
         registry_id=config.registry_account.id,
         roles=roles,
+        deploy=_deploy_role(config, context["account"], policies),
     )
+
+
+def _deploy_role(config: Config, account: str, policies: list[_Policy]) -> dict | None:
+    """What the root needs to create the deploy role (deploy_role), or None."""
+    trust = [p for p in policies if p.kind == "iam_role_trust_policy" and p.extra.get("trust") == "deploy-role"]
+    if not trust:
+        return None
+    name = config.deploy_role.name
+    parts = sorted((p for p in policies if p.kind == "iam_role_policy" and p.extra.get("scope") == "deploy-role"),
+                   key=lambda p: p.extra.get("part", 0))
+    items = [{"name": deploy_policy_name(name, p.extra.get("part")), "path": _relative(p)} for p in parts]
+    execution = sorted(
+        ({"role": p.extra["role"], "path": _relative(p)} for p in policies
+         if p.kind == "iam_role_trust_policy" and p.extra.get("trust") == "sagemaker-execution-role"),
+        key=lambda item: item["role"],
+    )
+    groups = sorted({g for g, party in config.groups_of(account) if party == "consumers"
+                     and config.party_accounts(g, "deployers")})
+    deployers = sorted({d for g in groups for d in config.party_accounts(g, "deployers")})
+    return {
+        "role_name": name,
+        "trust": _relative(trust[0]),
+        "policies": items,
+        "policy_width": max(len(hcl(i["name"])) for i in items),
+        "execution_trust": execution,
+        "trust_width": max((len(hcl(i["role"])) for i in execution), default=0),
+        "groups": groups,
+        "deployers": deployers,
+    }
+
+
+def deploy_policy_name(role: str, part: int | None) -> str:
+    """Managed policy name of (a part of) the deploy role's permissions."""
+    return f"{POLICY_NAME_PREFIX}Deploy-{role}" + (f"-{part}" if part else "")
 
 
 def render(config: Config, policies: Iterable[_Policy], source: str = "accounts.yaml") -> dict[str, str]:

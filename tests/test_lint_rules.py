@@ -23,6 +23,11 @@ from tests.lintkit import (
 
 
 # --- mutations ------------------------------------------------------------
+TEST_TRUST = "test/policies/deploy-role-ModelDeployRole-trust.json"
+TEST_DEPLOY = "test/policies/deploy-role-ModelDeployRole.json"
+PROD_DEPLOY = "prod/policies/deploy-role-ModelDeployRole.json"
+
+
 def add_action(path_sid: str, *actions: str):
     def mutate(doc):
         stmt(doc, path_sid)["Action"] = sorted(set(stmt(doc, path_sid)["Action"]) | set(actions))
@@ -282,6 +287,41 @@ CASES = [
      lambda doc: stmt(doc, "ConsumersPullImages")["Condition"]["ArnLike"]["aws:PrincipalArn"].extend(
          [f"arn:aws:iam::444444444444:role/Padding{i:04d}" for i in range(250)]),
      "ECR repository policy is"),
+    # deploy_role (docs/deploy.md)
+    ("deploy role trusts the whole deployment account", "deploy-role-trust", TEST_TRUST,
+     drop_condition("DeploymentRolesAssume", "ArnLike"),
+     "lets arn:aws:iam::333333333333:role/UnlistedRole assume arn:aws:iam::444444444444:role/ModelDeployRole"),
+    ("deploy role trusts a developer", "deploy-role-trust", TEST_TRUST,
+     lambda doc: (stmt(doc, "DeploymentRolesAssume")["Principal"]["AWS"].append("arn:aws:iam::222222222222:root"),
+                  stmt(doc, "DeploymentRolesAssume")["Condition"]["ArnLike"]["aws:PrincipalArn"].append(
+                      "arn:aws:iam::222222222222:role/SageMakerExecutionRole")),
+     "lets arn:aws:iam::222222222222:role/SageMakerExecutionRole assume"),
+    ("deploy role trusts another organization", "deploy-role-trust", TEST_TRUST,
+     drop_condition("DeploymentRolesAssume", "StringEquals"), "from organization o-zzzzzzzzzz assume"),
+    ("deploy role trust allows tagging sessions", "deploy-role-trust", TEST_TRUST,
+     add_action("DeploymentRolesAssume", "sts:TagSession"), "allows sts:TagSession"),
+    ("deploy role passes roles to any service", "deploy-role-pass-role", TEST_DEPLOY,
+     drop_condition("PassExecutionRolesToSageMaker", "StringEquals"),
+     "lets the deploy role pass arn:aws:iam::444444444444:role/SageMakerExecutionRole to ec2.amazonaws.com"),
+    ("deploy role passes any role of its account", "deploy-role-pass-role", TEST_DEPLOY,
+     set_key("PassExecutionRolesToSageMaker", "Resource", "arn:aws:iam::444444444444:role/*"),
+     "pass arn:aws:iam::444444444444:role/Admin to sagemaker.amazonaws.com"),
+    ("deploy role creates roles", "deploy-role-only-deploys", TEST_DEPLOY,
+     add_statement({"Sid": "Oops", "Effect": "Allow", "Action": ["iam:CreateRole", "iam:PutRolePolicy"],
+                    "Resource": ["arn:aws:iam::444444444444:role/*"]}),
+     "statement Oops: grants iam:CreateRole, iam:PutRolePolicy, which deploying does not need"),
+    ("deploy role updates model packages", "deploy-role-only-deploys", TEST_DEPLOY,
+     add_action("DescribeRegistryVersions", "sagemaker:UpdateModelPackage"), "grants sagemaker:UpdateModelPackage"),
+    ("deploy role reaches every model", "deploy-role-only-deploys", PROD_DEPLOY,
+     set_key("ManageGroupModels", "Resource", "arn:aws:sagemaker:us-east-1:555555555555:model/*"),
+     "statement ManageGroupModels: arn:aws:sagemaker:us-east-1:555555555555:model/* reaches beyond the account's groups"),
+    ("deploy role names another group", "deploy-role-only-deploys", PROD_DEPLOY,
+     set_key("ManageGroupModels", "Resource", "arn:aws:sagemaker:us-east-1:555555555555:model/churn-predictor-*"),
+     "model/churn-predictor-* is not a resource of a group this account deploys"),
+    ("deploy role prefix covers another group", "deploy-prefix-overlap", PROD_DEPLOY,
+     set_key("ManageGroupModels", "Resource", ["arn:aws:sagemaker:us-east-1:555555555555:model/credit-risk-*",
+                                               "arn:aws:sagemaker:us-east-1:555555555555:model/churn-*"]),
+     "names churn-* of account prod also cover group 'churn-predictor' (churn-predictor-...), which it does not deploy"),
 ]
 
 
@@ -293,7 +333,7 @@ def clean_report(example_config, example_files, tmp_path_factory):
 
 
 def test_rendered_example_lints_clean(clean_report):
-    assert clean_report.policies == 10
+    assert clean_report.policies == 16
     assert [f.text() for f in clean_report.findings] == []
 
 

@@ -90,7 +90,7 @@ def test_html_names_every_principal_and_group(built, example_config):
     for principal in matrix.principals:
         assert principal.arn in text and principal.label in text
     rows = [t for t in page.tags if t[0] == "tr" and "data-caps" in t[1]]
-    assert len(rows) == len(matrix.principals) == 12
+    assert len(rows) == len(matrix.principals) == 14  # 12 + the deploy roles of test and prod
 
 
 def test_html_cells_show_the_evaluated_capabilities(built):

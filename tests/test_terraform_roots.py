@@ -64,6 +64,11 @@ CONSUMERS = {
     "model_package_group_policy": ("model_registry", "model_package_group_policies.{model_group}"),
     "iam_role_policy": ("registry_access", "role_policies.{role}.policy_json"),
     "ecr_repository_policy": ("model_registry", "ecr_repositories.{repository}.repository_policy_json"),
+    # deploy_role: the deploy role's trust and permissions go to its module;
+    # the execution roles' trust documents are outputs for their owners.
+    ("iam_role_policy", "deploy-role"): ("deploy_role", "permission_policies.{policy_name}"),
+    ("iam_role_trust_policy", "deploy-role"): ("deploy_role", "trust_policy_json"),
+    ("iam_role_trust_policy", "sagemaker-execution-role"): ("output", "sagemaker_execution_role_trust_policies.value.{role}"),
 }
 MODULE_SINKS = {
     ("model-registry", "var.bucket_policy_json"): ("aws_s3_bucket_policy", "policy"),
@@ -72,7 +77,26 @@ MODULE_SINKS = {
     ("model-registry", "each.value.policy_json"): ("aws_s3control_access_point_policy", "policy"),
     ("registry-access", "each.value.policy_json"): ("aws_iam_policy", "policy"),
     ("model-registry", "each.value.repository_policy_json"): ("aws_ecr_repository_policy", "policy"),
+    ("deploy-role", "var.trust_policy_json"): ("aws_iam_role", "assume_role_policy"),
+    ("deploy-role", "each.value"): ("aws_iam_policy", "policy"),
 }
+
+
+def consumer(entry: dict) -> tuple[str, str]:
+    """(module or "output", argument) that must read a manifest entry."""
+    if entry["kind"] == "iam_role_trust_policy":
+        module, argument = CONSUMERS[(entry["kind"], entry["trust"])]
+    elif entry.get("scope") == "deploy-role":
+        module, argument = CONSUMERS[("iam_role_policy", "deploy-role")]
+    else:
+        module, argument = CONSUMERS[entry["kind"]]
+    name = terraform.deploy_policy_name(entry["role"], entry.get("part")) if entry.get("scope") == "deploy-role" else ""
+    return module, argument.format(policy_name=name, **entry)
+
+
+def modules(root: dict) -> dict[str, dict]:
+    """Module calls of a root by label."""
+    return {label: body for block in root.get("module", []) for label, body in block.items()}
 
 
 class Tree:
@@ -128,7 +152,13 @@ def test_idle_account_gets_no_root(variant_tree):
 def test_each_root_calls_the_module_of_its_account(tree):
     registry = tree.config.registry.account
     for account, root in tree.roots.items():
-        name, call = single(root["module"])
+        calls = modules(root)
+        if "deploy_role" in calls:
+            deploy = calls.pop("deploy_role")
+            assert deploy["source"] == "../../modules/deploy-role"
+            assert deploy["role_name"] == tree.config.deploy_role.name
+            assert tree.config.accounts[account].kind == "workload"
+        name, call = single([calls])
         if account == registry:
             assert (name, call["source"]) == ("model_registry", "../../modules/model-registry")
             assert call["artifact_bucket_name"] == tree.config.registry.artifact_bucket
@@ -153,13 +183,17 @@ def test_every_manifest_policy_is_consumed_by_exactly_one_argument(tree):
     """Exactly one writer per policy: one file() per document, in the argument its kind belongs to."""
     refs: dict[str, list[str]] = {}
     for account, root in tree.roots.items():
-        name, call = single(root["module"])
-        for where, relative in file_refs(call):
-            refs.setdefault(f"{account}/{relative}", []).append(f"{name}.{where}")
+        for name, call in modules(root).items():
+            for where, relative in file_refs(call):
+                refs.setdefault(f"{account}/{relative}", []).append(f"{name}.{where}")
+        for block in root.get("output", []):
+            for name, body in block.items():
+                for where, relative in file_refs(body):
+                    refs.setdefault(f"{account}/{relative}", []).append(f"output.{name}.{where}")
     apply_owns_groups = tree.config.terraform.group_policies == "apply"
     for entry in tree.manifest:
-        module, argument = CONSUMERS[entry["kind"]]
-        expected = f"{module}.{argument.format(**entry)}"
+        module, argument = consumer(entry)
+        expected = f"{module}.{argument}"
         found = refs.pop(entry["path"], [])
         if entry["kind"] == "model_package_group_policy" and apply_owns_groups:
             assert found == [], f"{entry['path']} is written by the apply helper; Terraform must not read it"
@@ -217,7 +251,7 @@ def test_roles_attach_by_name_and_wildcards_do_not(tree):
     for account, root in tree.roots.items():
         if account == tree.config.registry.account:
             continue
-        _, call = single(root["module"])
+        call = modules(root)["registry_access"]
         policies = call["role_policies"]
         assert set(policies) == set(tree.config.accounts[account].roles)
         for entry, item in policies.items():
@@ -311,7 +345,7 @@ def _variables(module: str) -> dict[str, dict]:
     return {name: body for block in parse(MODULES / module / "variables.tf")["variable"] for name, body in block.items()}
 
 
-@pytest.mark.parametrize("module", ["model-registry", "registry-access"])
+@pytest.mark.parametrize("module", ["model-registry", "registry-access", "deploy-role"])
 def test_modules_follow_the_standard_structure(module):
     directory = MODULES / module
     assert {p.name for p in directory.glob("*.tf")} == {"main.tf", "variables.tf", "outputs.tf", "versions.tf"}

@@ -20,6 +20,7 @@ from generator.config.ecr import ECR_FIELD_DESCRIPTION, EcrRepository, Repositor
 from generator.config.rules import BUCKET_RE as _BUCKET_RE
 from generator.config.rules import bucket_name as _bucket
 from generator.config.stages import Stage, check_stages
+from generator.config.deploy import DeployRole, check_deploy_role
 from generator.config.terraform import TerraformSettings, check_terraform
 from generator.errors import ConfigError, ErrorCollector
 from generator.names import camel
@@ -245,6 +246,7 @@ class Config(_Strict):
             "Workload accounts' stage names one of them, case-insensitively."
         ),
     )
+    deploy_role: DeployRole | None = Field(default=None, description="Optional deploy role in workload accounts (README, 'Deploy roles').")
 
     # --- resolved views (no validation here; see check_references) ---------
     @property
@@ -373,6 +375,7 @@ def check_references(config: Config) -> None:
     errors.run(check_stages, config)
     errors.run(check_ecr, config)
     errors.run(check_terraform, config)
+    errors.run(check_deploy_role, config)
     errors.raise_if_any()
 
 

@@ -24,9 +24,10 @@ Category = Literal["validity", "security"]
 
 RESOURCE_POLICY_KINDS = (
     "s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy", "ecr_repository_policy",
+    "iam_role_trust_policy",  # a role's trust policy is the role's resource policy (deploy_role)
 )
 # Resource policies without a Resource element: they apply to the resource they are set on.
-RESOURCELESS_KINDS = ("ecr_repository_policy",)
+RESOURCELESS_KINDS = ("ecr_repository_policy", "iam_role_trust_policy")
 IDENTITY_POLICY_KINDS = ("iam_role_policy",)
 KINDS = RESOURCE_POLICY_KINDS + IDENTITY_POLICY_KINDS
 

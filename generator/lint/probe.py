@@ -30,13 +30,22 @@ class Grantor:
     sid: str
 
 
+def governing(policy: PolicyFile) -> dict:
+    """A resource policy as evaluated on its target: a role trust policy has
+    no Resource element, it applies to its role (see PolicySet.governing_document)."""
+    if policy.kind != "iam_role_trust_policy":
+        return policy.document
+    return {**policy.document,
+            "Statement": [{**s, "Resource": policy.target} for s in policy.statements()]}
+
+
 class Prober:
     def __init__(self, ctx: LintContext):
         self.ctx = ctx
         self.arns = Arns.of(ctx.config)
         self.resource_policies = list(
             ctx.well_formed("s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy",
-                            "ecr_repository_policy")
+                            "ecr_repository_policy", "iam_role_trust_policy")
         )
         self.identity_policies = list(ctx.well_formed("iam_role_policy"))
         entries = [p.entry for p in self.resource_policies]
@@ -87,12 +96,13 @@ class Prober:
         halves: list[tuple[PolicyFile, list, dict | None, str]] = []
         policy = self._resource_policy(resource)
         if policy is not None:
-            halves.append((policy, [ALLOW_ALL_IDENTITY], policy.document, "resource"))
+            halves.append((policy, [ALLOW_ALL_IDENTITY], governing(policy), "resource"))
         for policy in self.identity_policies:
             if fnmatch.fnmatchcase(role_arn, policy.target):
                 halves.append((policy, [policy.document], ALLOW_ALL_RESOURCE, "identity"))
         for policy, identity, resource_policy, half in halves:
-            decision = decide(request, identity, resource_policy, self.arns.registry_id)
+            account = self.index.resource_account(resource) if self.index else self.arns.registry_id
+            decision = decide(request, identity, resource_policy, account)
             if decision.allowed:
                 allows = decision.resource_allows if half == "resource" else decision.identity_allows
                 found.extend(Grantor(policy.path, label.split(":", 1)[1]) for label in allows)

@@ -23,6 +23,7 @@ from generator.config import PARTIES, PARTY_KINDS, Config
 from generator.config.ecr import memberships
 from generator.config.stages import account_stage, stage_approvers
 from generator.names import camel
+from generator.policies import deploy_role
 from generator.policies.common import document, merge_conditions, statement
 
 
@@ -123,13 +124,30 @@ def identity_conditions(arns: Arns, grant: Grant) -> dict:
     return merge_conditions(condition_dict(grant.conditions), *extra)
 
 
-def _document(arns: Arns, grants: list[Grant]) -> dict:
+def _document(arns: Arns, grants: list[Grant], extra: list[dict] = ()) -> dict:
     return document(
         [
             statement(name, grant.effect, grant.actions, grant.resources, identity_conditions(arns, grant))
             for name, grant in _merge(grants)
         ]
+        + list(extra)
     )
+
+
+def assume_deploy_roles(config: Config, arns: Arns, account: str, registry_wide: bool) -> list[dict]:
+    """A deployment account's roles assume the deploy role (deploy_role) of
+    exactly the workload accounts they deploy to. In the registry-wide form
+    (a document over its size limit) the statement names the deploy role in
+    any account: each deploy role's trust policy still admits only the
+    deployment roles that deploy its account's groups, so who can assume
+    which role is unchanged, as for the registry's own resource policies."""
+    if party_of(config.accounts[account].kind) != "deployers":
+        return []
+    targets = deploy_role.role_arns_deployed_by(config, account)
+    if not targets:
+        return []
+    resources = [arns.role_arn("*", config.deploy_role.name)] if registry_wide else targets
+    return [statement("AssumeDeployRoles", "Allow", ["sts:AssumeRole"], resources)]
 
 
 def _fits(doc: dict) -> bool:
@@ -156,15 +174,15 @@ def build(config: Config, arns: Arns) -> dict[tuple[str, str], tuple[dict, str]]
     for account in sorted(config.accounts):
         if _surely_too_big(config, arns, account):
             grants = account_grants(config, arns, account, registry_wide=True, repositories=repositories)
-            doc, scope = _document(arns, grants), "registry-wide"
+            doc, scope = _document(arns, grants, assume_deploy_roles(config, arns, account, True)), "registry-wide"
         else:
             grants = account_grants(config, arns, account, repositories=repositories)
             if not grants:
                 continue
-            doc, scope = _document(arns, grants), "model-groups"
+            doc, scope = _document(arns, grants, assume_deploy_roles(config, arns, account, False)), "model-groups"
             if not _fits(doc):
                 wide = account_grants(config, arns, account, registry_wide=True, repositories=repositories)
-                doc, scope = _document(arns, wide), "registry-wide"
+                doc, scope = _document(arns, wide, assume_deploy_roles(config, arns, account, True)), "registry-wide"
         for role in config.accounts[account].roles:
             out[(account, role)] = (doc, scope)
     return out

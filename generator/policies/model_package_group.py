@@ -17,6 +17,7 @@ from generator.arns import Arns
 from generator.config import PARTIES, Config
 from generator.config.stages import account_stage, stage_approvers
 from generator.names import camel
+from generator.policies import deploy_role
 from generator.policies.common import cross_account_statements, document
 
 # Stage approvers' read grants are the same for every stage: one statement
@@ -60,4 +61,15 @@ def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict
         for stage in lifecycle.stages:
             add(title, stage_approvers(config, stage), group_grants(arns, group, "stage_approvers", lifecycle, stage),
                 lambda grant: grant.name not in STAGE_READ_GRANTS)
+    # The deploy roles of the group's consumer accounts (deploy_role): the
+    # same DescribeModelPackage as those accounts' consumers (stage gate
+    # included), for CreateModel from the package.
+    by_stage: dict[str | None, list[str]] = {}
+    for name in deploy_role.group_deploy_accounts(config, group):
+        by_stage.setdefault(account_stage(config, name), []).append(name)
+    for stage, names in sorted(by_stage.items(), key=lambda item: lifecycle.index(item[0]) if item[0] else 0):
+        members = deploy_role.deploy_role_party(config, arns, names)
+        for grant in deploy_role.describe_versions_grants(config, arns, group, names[0]):
+            sid = f"DeployRoles{camel(stage) if stage else ''}{grant.name}"
+            statements.extend(cross_account_statements(sid, grant, members, org, compact=compact))
     return document(statements)

@@ -48,6 +48,10 @@ SAMPLE_OBJECT = "model.tar.gz"
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html),
 # so a grant on either path shows.
 OBJECT, VERSION, KEY, GROUP, LISTING = "object", "version", "key", "group", "listing"
+# SageMaker resources named for the group in the principal's own account
+# (deploy_role: what a deploy role creates in its workload account).
+MODEL, ENDPOINT_CONFIG, ENDPOINT = "model", "endpoint-config", "endpoint"
+SAMPLE_DEPLOYMENT = "sample"
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,18 @@ CAPABILITIES: tuple[Capability, ...] = (
         ),
     ),
     Capability(
+        "deploy", "group",
+        "deploy a version of the group in its own account: describe the version and create the model, "
+        "an endpoint configuration serving it and the endpoint, named GROUP-... (the deploy role, docs/deploy.md)",
+        ((
+            Step("sagemaker:DescribeModelPackage", VERSION),
+            Step("sagemaker:CreateModel", MODEL),
+            Step("sagemaker:CreateEndpointConfig", ENDPOINT_CONFIG, (("sagemaker:ModelArn", MODEL),)),
+            Step("sagemaker:CreateEndpoint", ENDPOINT),
+            Step("sagemaker:CreateEndpoint", ENDPOINT_CONFIG),
+        ),),
+    ),
+    Capability(
         "encrypt", "key",
         "have S3 encrypt new data with the artifact key (any group's prefix: the key is shared)",
         ((Step("kms:GenerateDataKey", KEY, via="s3"),),),
@@ -180,8 +196,10 @@ def s3_paths(arns: Arns, group: str) -> list[dict[str, str]]:
     return [{OBJECT: f"{point}/object/{arns.group_prefix(group)}{SAMPLE_OBJECT}", LISTING: point}, bucket]
 
 
-def requests(arns: Arns, capability: Capability, group: str | None) -> list[list[Probe]]:
-    """The concrete requests of each way of ``capability`` (on ``group`` for group scope).
+def requests(arns: Arns, capability: Capability, group: str | None, account_id: str = "") -> list[list[Probe]]:
+    """The concrete requests of each way of ``capability`` (on ``group`` for
+    group scope; SageMaker deployment resources in ``account_id``, the
+    principal's own account).
 
     A way that touches S3 becomes one way per S3 path (access point, bucket)."""
     resources = {KEY: key_arn(arns)}
@@ -190,6 +208,9 @@ def requests(arns: Arns, capability: Capability, group: str | None) -> list[list
         package = arns.package_arns(group).removesuffix("*")
         resources[VERSION] = f"{package}{SAMPLE_VERSION}"
         resources[GROUP] = arns.group_arn(group)
+        for kind in (MODEL, ENDPOINT_CONFIG, ENDPOINT):
+            resources[kind] = (f"arn:{arns.partition}:sagemaker:{arns.region}:{account_id}:"
+                               f"{kind}/{group}-{SAMPLE_DEPLOYMENT}")
         paths = s3_paths(arns, group)
     out = []
     for way in capability.ways:
@@ -197,7 +218,8 @@ def requests(arns: Arns, capability: Capability, group: str | None) -> list[list
         for path in paths if uses_s3 else paths[:1]:
             probes = []
             for step in way:
-                context = tuple((k, arns.group_prefix(group) if v == GROUP_PREFIX else v) for k, v in step.context)
+                context = tuple((k, arns.group_prefix(group) if v == GROUP_PREFIX else resources.get(v, v))
+                                for k, v in step.context)
                 if step.via:
                     context = (("kms:ViaService", arns.via_service(step.via)),) + context
                 probes.append(Probe(step.action, {**resources, **path}[step.resource], context))
@@ -209,6 +231,7 @@ def legend_ways(capability: Capability, s3_layout: str = "bucket_policy") -> lis
     """Each way's requests in words, with placeholders, for the legend."""
     names = {OBJECT: "s3://BUCKET/GROUP/" + SAMPLE_OBJECT, VERSION: "model-package/GROUP/" + SAMPLE_VERSION,
              KEY: "the artifact key", GROUP: "model-package-group/GROUP", LISTING: "the bucket"}
+    own = {kind: f"{kind}/GROUP-{SAMPLE_DEPLOYMENT}" for kind in (MODEL, ENDPOINT_CONFIG, ENDPOINT)}
     if s3_layout == "access_points":
         names[OBJECT] += " (through the group's access point, or the bucket directly)"
         names[LISTING] = "the group's access point or the bucket"
@@ -217,8 +240,9 @@ def legend_ways(capability: Capability, s3_layout: str = "bucket_policy") -> lis
         words = []
         for step in way:
             context = [f"kms:ViaService={step.via}.REGION.amazonaws.com"] if step.via else []
-            context += [f"{k}={v}" for k, v in step.context]
+            context += [f"{k}={own.get(v, v)}" for k, v in step.context]
             suffix = f" with {', '.join(context)}" if context else ""
-            words.append(f"{step.action} on {names[step.resource]}{suffix}")
+            where = names.get(step.resource) or f"{own[step.resource]} in its own account"
+            words.append(f"{step.action} on {where}{suffix}")
         out.append(words)
     return out

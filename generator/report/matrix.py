@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from generator.arns import Arns
 from generator.config import PARTIES, Config
 from generator.evaluate import Decision
+from generator.policies import deploy_role
 from generator.policyset import PolicySet
 from generator.report.principals import Principal, principals
 from generator.report.capabilities import (
@@ -119,6 +120,10 @@ def expected(config: Config, principal: Principal, column: str) -> frozenset[str
     if not principal.listed:
         return frozenset()
     scope = "key" if column == KEY_COLUMN else "group"
+    if principal.deploy_role:
+        # A deploy role deploys (and so describes) the versions of its account's deployed groups only.
+        deploys = scope == "group" and column in deploy_role.deployed_groups(config, principal.account)
+        return frozenset({"deploy", "metadata"}) if deploys else frozenset()
     groups = sorted(config.model_groups) if scope == "key" else [column]
     wanted: set[str] = set()
     for group in groups:
@@ -150,7 +155,7 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
                         ))
                         for probe in way
                     ]
-                    for way in requests(arns, capability, None if scope == "key" else column)
+                    for way in requests(arns, capability, None if scope == "key" else column, principal.account_id)
                 ]
                 granted = any(all(c.decision.allowed for c in way) for way in ways)
                 cells[(principal, column, capability.name)] = Cell(

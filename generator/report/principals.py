@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from generator.arns import Arns
 from generator.config import Config
 from generator.evaluate import glob_match
+from generator.policies import deploy_role
 
 # Stand-in role for "any other role in this account": the first name that
 # matches none of the account's role patterns.
@@ -47,6 +48,7 @@ class Principal:
     listed: bool  # a role listed in accounts.yaml
     note: str = ""  # how the row was evaluated, when not obvious
     identity: str = RENDERED  # RENDERED, UNKNOWN (assumed to allow) or NONE
+    deploy_role: bool = False  # the account's deploy role (deploy_role in accounts.yaml)
 
     @property
     def label(self) -> str:
@@ -134,8 +136,14 @@ def principals(config: Config, arns: Arns, registry_statements) -> list["Princip
             seen.add(principal.arn)
             out.append(principal)
 
+    targets = deploy_role.targets(config)
+    deploying = {t.account for t in targets}
+    deploying_ids = {t.account_id for t in targets}
+
     def listed_role(account, arn: str) -> bool:
         # role_target: one glob for every role an entry names (both Identity Center forms).
+        if account.id in deploying_ids and arn == arns.role_arn(account.id, config.deploy_role.name):
+            return True  # the deploy role: not "any other role", nor a discovered one
         return any(glob_match(arns.role_target(account.id, r), arn) for r in account.roles)
 
     for name in sorted(config.accounts):
@@ -145,6 +153,10 @@ def principals(config: Config, arns: Arns, registry_statements) -> list["Princip
             arn = sample_arn(arns, account.id, role)
             note = f"{role} is a pattern; evaluated as the sample {arn}" if "*" in role or "?" in role else ""
             add(Principal(name, account.id, kind, role, arn, True, note))
+        if name in deploying:
+            role = config.deploy_role.name
+            add(Principal(name, account.id, kind, role, arns.role_arn(account.id, role), True,
+                          "the account's deploy role (deploy_role; docs/deploy.md)", deploy_role=True))
         sentinel = next((n for n in SENTINEL_NAMES if not listed_role(account, arns.role_arn(account.id, n))), None)
         if sentinel is None:  # every stand-in name matches a listed pattern
             continue

@@ -26,4 +26,8 @@ from generator.lint.rules import (  # noqa: F401  (import registers)
     unlisted_principal,
     readers_never_push,
     repository_role_condition,
+    deploy_role_trust,
+    deploy_role_pass_role,
+    deploy_role_only_deploys,
+    deploy_prefix_overlap,
 )

@@ -14,6 +14,7 @@ GOVERNED_TYPES = {
     "kms_key_policy": ("key",),
     "model_package_group_policy": ("model-package-group", "model-package"),
     "ecr_repository_policy": ("repository",),
+    "iam_role_trust_policy": ("role",),
 }
 
 
@@ -27,6 +28,8 @@ def governed_resources(policy: PolicyFile) -> list[str]:
         return ["*"]
     if policy.kind == "ecr_repository_policy":
         return []  # no Resource element at all (invalid-structure checks)
+    if policy.kind == "iam_role_trust_policy":
+        return [policy.target]
     packages = policy.target.replace(":model-package-group/", ":model-package/", 1)
     return [policy.target, f"{packages}/*"]
 

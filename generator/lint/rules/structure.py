@@ -36,7 +36,7 @@ def _strings(value) -> bool:
     return bool(values) and all(isinstance(v, str) and v for v in values)
 
 
-def _statement_problems(stmt, resource_policy: bool, resourceless: bool = False) -> list[str]:
+def _statement_problems(stmt, resource_policy: bool, resourceless: str = "") -> list[str]:
     if not isinstance(stmt, dict):
         return ["a statement must be a JSON object"]
     problems = [f"unknown element {key}" for key in sorted(set(stmt) - STATEMENT_KEYS)]
@@ -48,8 +48,10 @@ def _statement_problems(stmt, resource_policy: bool, resourceless: bool = False)
         present = [k for k in (one, other) if k in stmt]
         if one == "Resource" and resourceless:
             if present:
-                problems.append(f"{present[0]} is not allowed: ECR rejects a repository policy that has it "
-                                "(the policy applies to its repository)")
+                problems.append(f"{present[0]} is not allowed: " + (
+                    "IAM rejects a role trust policy that has it (the policy applies to its role)"
+                    if resourceless == "iam_role_trust_policy" else
+                    "ECR rejects a repository policy that has it (the policy applies to its repository)"))
             continue
         if len(present) != 1:
             problems.append(f"needs exactly one of {one} or {other}")
@@ -98,7 +100,8 @@ def invalid_structure(policy: PolicyFile, ctx):
     needs a well-formed document to reason about. Checks: parseable JSON
     object; Version "2012-10-17" (the older version disables policy
     variables); a non-empty Statement; only known elements; Effect Allow or
-    Deny; exactly one of Action/NotAction and Resource/NotResource;
+    Deny; exactly one of Action/NotAction and Resource/NotResource (none
+    in a role trust policy, which applies to its role);
     Principal in resource policies and never in identity policies; known
     condition operators; unique, alphanumeric Sids."""
     if policy.document is None:
@@ -119,7 +122,8 @@ def invalid_structure(policy: PolicyFile, ctx):
     for index, stmt in enumerate(statements):
         sid = stmt.get("Sid") if isinstance(stmt, dict) else None
         label = f"statement {sid}" if isinstance(sid, str) and sid else f"statement #{index + 1}"
-        for problem in _statement_problems(stmt, policy.is_resource_policy, policy.kind in RESOURCELESS_KINDS):
+        for problem in _statement_problems(stmt, policy.is_resource_policy,
+                                           policy.kind if policy.kind in RESOURCELESS_KINDS else ""):
             yield Hit(f"{label}: {problem}", sid if isinstance(sid, str) else None)
         if isinstance(sid, str) and sid:
             if sid in sids:

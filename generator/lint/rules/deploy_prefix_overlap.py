@@ -1,0 +1,49 @@
+"""deploy-prefix-overlap: a deploy role's name prefixes do not cover another group's resources."""
+
+from __future__ import annotations
+
+from generator.lint.model import Hit, as_list, rule
+from generator.lint.rules.deploy_role_pass_role import deploy_role_policies
+from generator.policies import deploy_role
+
+
+@rule(
+    "deploy-prefix-overlap", "error",
+    "No deploy role's <group>-* names cover the names of another group it does not deploy (churn-* covers churn-v2-...)",
+    category="security",
+    fix="Rename one of the two groups so that neither name followed by '-' starts the other "
+        "(for example churn and churn-v2 -> churn-v1 and churn-v2), or have the account consume both.",
+    scope="set",
+)
+def deploy_prefix_overlap(ctx):
+    """A deploy role manages SageMaker resources named <group>-... . SageMaker
+    names allow only letters, digits and hyphens, like group names, so no
+    separator can keep churn-* from matching churn-v2-endpoint: the role of
+    an account that deploys churn but not churn-v2 could create, update and
+    delete resources that look like churn-v2's. Flagged for every group
+    whose name followed by '-' starts with a prefix the rendered policy
+    grants, when the account does not deploy that group."""
+    config = ctx.config
+    if config.deploy_role is None:
+        return
+    by_id = {a.id: n for n, a in config.accounts.items()}
+    for policy in deploy_role_policies(ctx):
+        account = by_id.get(policy.account_id)
+        if account is None:
+            continue
+        deployed = set(deploy_role.deployed_groups(config, account))
+        others = [g for g in sorted(config.model_groups) if g not in deployed]
+        seen = set()
+        for stmt in policy.statements():
+            for resource in as_list(stmt.get("Resource")):
+                kind_name = resource.rsplit(":", 1)[-1]
+                kind, _, name = kind_name.partition("/")
+                if kind not in ("model", "endpoint", "endpoint-config") or not name.endswith("*"):
+                    continue
+                stem = name[:-1]
+                for group in others:
+                    if deploy_role.name_prefix(group).startswith(stem) and (stem, group) not in seen:
+                        seen.add((stem, group))
+                        yield Hit(f"statement {stmt.get('Sid')}: names {stem}* of account {account} also cover group "
+                                  f"'{group}' ({deploy_role.name_prefix(group)}...), which it does not deploy",
+                                  stmt.get("Sid"), policy.path)

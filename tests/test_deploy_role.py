@@ -1,0 +1,380 @@
+"""Deploy roles in workload accounts (deploy_role), evaluated on the rendered
+example: who can assume them, and what they can do once assumed.
+
+Negative cases first: the promise is mostly about what nobody else can do.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from generator import limits
+from generator.config import config_from_text
+from generator.errors import ConfigError
+from generator.render import build_policies, render
+
+from .conftest import EXAMPLE, World, world_from_text
+
+REG = "111111111111"
+SM = f"arn:aws:sagemaker:us-east-1:{REG}"
+CREDIT_V1 = f"{SM}:model-package/credit-risk/1"
+CHURN_V1 = f"{SM}:model-package/churn-predictor/1"
+B = "arn:aws:s3:::acme-ml-model-artifacts"
+
+DS = "arn:aws:iam::222222222222:role/SageMakerExecutionRole"
+DEPLOY = "arn:aws:iam::333333333333:role/ModelDeployPipelineRole"
+DEPLOY_OTHER = "arn:aws:iam::333333333333:role/SomeOtherPipelineRole"
+TEST_EXEC = "arn:aws:iam::444444444444:role/SageMakerExecutionRole"
+PROD_EXEC = "arn:aws:iam::555555555555:role/SageMakerExecutionRole"
+GOV = "arn:aws:iam::666666666666:role/ModelApproverRole"
+OUTSIDER = "arn:aws:iam::999999999999:role/ModelDeployPipelineRole"
+
+TEST_DR = "arn:aws:iam::444444444444:role/ModelDeployRole"
+PROD_DR = "arn:aws:iam::555555555555:role/ModelDeployRole"
+GOV_DR = "arn:aws:iam::666666666666:role/ModelDeployRole"
+PROD_SM = "arn:aws:sagemaker:us-east-1:555555555555"
+TEST_SM = "arn:aws:sagemaker:us-east-1:444444444444"
+PASS = "iam__PassedToService"
+
+DEPLOYER_POLICY = "deployment/policies/iam-role-ModelDeployPipelineRole.json"
+
+EXAMPLE_TEXT = EXAMPLE.read_text()
+
+
+def copy_of(world: World, path: str) -> list[dict]:
+    return [json.loads(world.files[path])]
+
+
+# --- who may assume a deploy role: negative cases first ---------------------
+
+def test_another_role_in_the_deployment_account_cannot_assume_even_with_a_copied_policy(world):
+    # The deployment account's admins could attach the pipeline's policy to any role.
+    assert not world.can(DEPLOY_OTHER, "sts:AssumeRole", TEST_DR, identity=copy_of(world, DEPLOYER_POLICY))
+
+
+@pytest.mark.parametrize("who", [DS, GOV, TEST_EXEC, PROD_EXEC, PROD_DR], ids=["developer", "approver", "test exec", "prod exec", "other deploy role"])
+def test_other_parties_cannot_assume_even_with_a_copied_policy(world, who):
+    assert not world.can(who, "sts:AssumeRole", TEST_DR, identity=copy_of(world, DEPLOYER_POLICY))
+    assert not world.can(who, "sts:AssumeRole", PROD_DR, identity=copy_of(world, DEPLOYER_POLICY))
+
+
+def test_an_outsider_cannot_assume(world):
+    assert not world.can(OUTSIDER, "sts:AssumeRole", TEST_DR, identity=copy_of(world, DEPLOYER_POLICY))
+
+
+def test_the_pipeline_from_another_organization_cannot_assume(world):
+    assert not world.can(DEPLOY, "sts:AssumeRole", TEST_DR, org="o-zzzzzzzzzz")
+    assert not world.can(DEPLOY, "sts:AssumeRole", TEST_DR, org=None)
+
+
+def test_the_pipeline_assumes_only_the_deploy_roles_it_deploys_to(world):
+    # No deploy role exists in governance: the pipeline's own policy names none there.
+    assert not world.can(DEPLOY, "sts:AssumeRole", GOV_DR)
+    assert not world.can(DEPLOY, "sts:AssumeRole", "arn:aws:iam::444444444444:role/SageMakerExecutionRole")
+    assert world.can(DEPLOY, "sts:AssumeRole", TEST_DR)
+    assert world.can(DEPLOY, "sts:AssumeRole", PROD_DR)
+
+
+def test_both_halves_are_needed_to_assume(world):
+    # Without the pipeline's own AssumeRole statement the trust policy alone does not do it...
+    assert not world.can(DEPLOY, "sts:AssumeRole", TEST_DR, identity=[])
+    # ...and the pipeline's statement does not work on a role whose trust policy does not name it.
+    assert world.decide(DEPLOY, "sts:AssumeRole", TEST_DR).identity_allows
+
+
+# --- what a deploy role can do: negative cases first ------------------------
+
+def test_cannot_create_a_model_for_a_group_its_account_does_not_consume(world):
+    # prod consumes credit-risk only.
+    assert not world.can(PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/churn-predictor-v1")
+    assert not world.can(PROD_DR, "sagemaker:DescribeModelPackage", CHURN_V1)
+    assert not world.can(PROD_DR, "sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/churn-predictor-live")
+
+
+def test_cannot_use_names_outside_the_group_prefix(world):
+    assert not world.can(PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/credit-risk")  # no "-"
+    assert not world.can(PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/my-credit-risk-v1")
+    assert not world.can(PROD_DR, "sagemaker:DeleteEndpoint", f"{PROD_SM}:endpoint/payments-live")
+
+
+def test_endpoint_configs_serve_only_the_groups_models(world):
+    config = f"{PROD_SM}:endpoint-config/credit-risk-v1"
+    assert not world.can(PROD_DR, "sagemaker:CreateEndpointConfig", config,
+                         sagemaker__ModelArn=f"{PROD_SM}:model/payments-v1")
+    assert not world.can(PROD_DR, "sagemaker:CreateEndpointConfig", config)
+    assert world.can(PROD_DR, "sagemaker:CreateEndpointConfig", config,
+                     sagemaker__ModelArn=f"{PROD_SM}:model/credit-risk-v1")
+
+
+def test_cannot_act_in_another_workload_account(world):
+    assert not world.can(TEST_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/credit-risk-v1")
+    assert not world.can(TEST_DR, "iam:PassRole", PROD_EXEC, **{PASS: "sagemaker.amazonaws.com"})
+
+
+@pytest.mark.parametrize("service", ["ec2.amazonaws.com", "lambda.amazonaws.com", None])
+def test_cannot_pass_the_execution_role_to_another_service(world, service):
+    context = {PASS: service} if service else {}
+    assert not world.can(PROD_DR, "iam:PassRole", PROD_EXEC, **context)
+
+
+@pytest.mark.parametrize("role", ["Admin", "OrganizationAccountAccessRole", "ModelDeployRole"])
+def test_cannot_pass_an_admin_role_or_itself(world, role):
+    assert not world.can(PROD_DR, "iam:PassRole", f"arn:aws:iam::555555555555:role/{role}",
+                         **{PASS: "sagemaker.amazonaws.com"})
+
+
+@pytest.mark.parametrize("action,resource", [
+    ("iam:CreateRole", "arn:aws:iam::555555555555:role/Anything"),
+    ("iam:PutRolePolicy", "arn:aws:iam::555555555555:role/ModelDeployRole"),
+    ("iam:AttachRolePolicy", "arn:aws:iam::555555555555:role/ModelDeployRole"),
+    ("iam:CreatePolicy", "arn:aws:iam::555555555555:policy/Anything"),
+    ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::555555555555:role/SageMakerExecutionRole"),
+])
+def test_cannot_create_roles_or_policies(world, action, resource):
+    assert not world.can(PROD_DR, action, resource)
+
+
+@pytest.mark.parametrize("action,resource", [
+    ("s3:PutObject", f"{B}/credit-risk/model.tar.gz"),
+    ("s3:PutObject", "arn:aws:s3:::prod-bucket/anything"),
+    ("s3:DeleteObject", f"{B}/credit-risk/model.tar.gz"),
+    ("s3:GetObject", f"{B}/credit-risk/model.tar.gz"),  # the execution role reads artifacts, not the deploy role
+])
+def test_cannot_touch_s3(world, action, resource):
+    assert not world.can(PROD_DR, action, resource)
+
+
+@pytest.mark.parametrize("action", ["sagemaker:UpdateModelPackage", "sagemaker:CreateModelPackage",
+                                    "sagemaker:DeleteModelPackage", "sagemaker:PutModelPackageGroupPolicy"])
+def test_cannot_change_the_registry(world, action):
+    resource = f"{SM}:model-package-group/credit-risk" if "Group" in action else CREDIT_V1
+    for status in (None, "Approved"):
+        context = {"sagemaker__ModelApprovalStatus": status} if status else {}
+        assert not world.can(PROD_DR, action, resource, **context)
+
+
+def test_the_pipeline_itself_cannot_deploy_without_assuming(world):
+    assert not world.can(DEPLOY, "sagemaker:CreateModel", f"{PROD_SM}:model/credit-risk-v1")
+    assert not world.can(DEPLOY, "iam:PassRole", PROD_EXEC, **{PASS: "sagemaker.amazonaws.com"})
+
+
+# --- and what it can -----------------------------------------------------------
+
+@pytest.mark.parametrize("who,action,resource,context", [
+    (PROD_DR, "sagemaker:DescribeModelPackage", CREDIT_V1, {}),
+    (PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/credit-risk-v1", {}),
+    (PROD_DR, "sagemaker:DescribeModel", f"{PROD_SM}:model/credit-risk-v1", {}),
+    (PROD_DR, "sagemaker:DeleteModel", f"{PROD_SM}:model/credit-risk-v1", {}),
+    (PROD_DR, "sagemaker:DescribeEndpointConfig", f"{PROD_SM}:endpoint-config/credit-risk-v1", {}),
+    (PROD_DR, "sagemaker:DeleteEndpointConfig", f"{PROD_SM}:endpoint-config/credit-risk-v1", {}),
+    (PROD_DR, "sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/credit-risk-live", {}),
+    (PROD_DR, "sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint-config/credit-risk-v1", {}),
+    (PROD_DR, "sagemaker:UpdateEndpoint", f"{PROD_SM}:endpoint/credit-risk-live", {}),
+    (PROD_DR, "sagemaker:DescribeEndpoint", f"{PROD_SM}:endpoint/credit-risk-live", {}),
+    (PROD_DR, "sagemaker:DeleteEndpoint", f"{PROD_SM}:endpoint/credit-risk-live", {}),
+    (PROD_DR, "iam:PassRole", PROD_EXEC, {PASS: "sagemaker.amazonaws.com"}),
+    (TEST_DR, "sagemaker:DescribeModelPackage", CHURN_V1, {}),
+    (TEST_DR, "sagemaker:CreateModel", f"{TEST_SM}:model/churn-predictor-v1", {}),
+])
+def test_deploys_its_groups(world, who, action, resource, context):
+    decision = world.decide(who, action, resource, **context)
+    assert decision.allowed, decision.reason
+
+
+def test_describing_a_version_needs_the_group_policy_too(world):
+    group_policy = "shared-services/policies/model-package-group-credit-risk.json"
+    assert "DeployRolesDescribeVersions" in world.files[group_policy]
+    decision = world.decide(PROD_DR, "sagemaker:DescribeModelPackage", CREDIT_V1)
+    assert any(m.source == group_policy and m.sid == "DeployRolesDescribeVersions" for m in decision.matches)
+
+
+# --- config -----------------------------------------------------------------
+
+def test_without_deploy_role_nothing_changes():
+    text = EXAMPLE_TEXT.replace("deploy_role:\n  name: ModelDeployRole\n", "")
+    assert text != EXAMPLE_TEXT
+    files = render(config_from_text(text))
+    assert not [p for p in files if "deploy-role" in p or "execution-role-trust" in p]
+    joined = "".join(files.values())
+    assert "AssumeDeployRoles" not in joined and "DeployRoles" not in joined and "deploy_role" not in joined
+
+
+@pytest.mark.parametrize("name,message", [
+    ("service-role/Deploy", "must be a plain IAM role name"),
+    ("Deploy*", "must be a plain IAM role name"),
+    ("x" * 65, "must be a plain IAM role name"),
+    ("", "must be a plain IAM role name"),
+])
+def test_bad_role_name_is_bad_input(name, message):
+    text = EXAMPLE_TEXT.replace("name: ModelDeployRole", f"name: '{name}'")
+    with pytest.raises(ConfigError) as caught:
+        config_from_text(text)
+    assert caught.value.key == "deploy_role.name" and message in caught.value.message
+
+
+def test_unknown_key_under_deploy_role_is_bad_input():
+    with pytest.raises(ConfigError) as caught:
+        config_from_text(EXAMPLE_TEXT.replace("name: ModelDeployRole", "name: ModelDeployRole\n  path: /x/"))
+    assert caught.value.key == "deploy_role.path"
+
+
+def test_deploy_role_may_not_be_an_execution_role():
+    text = EXAMPLE_TEXT.replace("name: ModelDeployRole", "name: SageMakerExecutionRole")
+    with pytest.raises(ConfigError) as caught:
+        config_from_text(text)
+    assert caught.value.key == "accounts.prod.roles[0]"
+    assert "must be a different role" in caught.value.message
+
+
+def test_bad_name_through_the_cli_writes_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    config = tmp_path / "accounts.yaml"
+    config.write_text(EXAMPLE_TEXT.replace("name: ModelDeployRole", "name: 'a/b'"))
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "generator", "render", "--config", str(config), "--out", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert line.startswith(f"error: {config}:") and "deploy_role.name:" in line and "\n" not in line
+    assert not out.exists()
+
+
+def test_account_whose_groups_nobody_deploys_gets_no_deploy_role():
+    text = EXAMPLE_TEXT.replace("    consumers: [test]\n", "    consumers: [test]\n    deployers: []\n")
+    text = text.replace("    consumers: [test, prod]\n", "    consumers: [test, prod]\n    deployers: []\n")
+    files = render(config_from_text(text))
+    assert not [p for p in files if "deploy-role" in p]
+    assert "AssumeDeployRoles" not in "".join(files.values())
+
+
+def test_pipeline_assumes_only_where_its_groups_go():
+    # A second deployment account deploys churn-predictor only (consumed by test).
+    text = EXAMPLE_TEXT.replace(
+        '  governance:', '  deployment2:     {id: "777777777777", kind: deployment,  roles: [OtherPipeline]}\n  governance:')
+    text = text.replace("    consumers: [test]\n", "    consumers: [test]\n    deployers: [deployment2]\n")
+    text = text.replace("    consumers: [test, prod]\n", "    consumers: [test, prod]\n    deployers: [deployment]\n")
+    world = world_from_text(text)
+    other = "arn:aws:iam::777777777777:role/OtherPipeline"
+    assert world.can(other, "sts:AssumeRole", TEST_DR)
+    assert not world.can(other, "sts:AssumeRole", PROD_DR)
+    assert not world.can(other, "sts:AssumeRole", PROD_DR, identity=copy_of(world, DEPLOYER_POLICY))
+    # test's role deploys both groups; prod's only credit-risk, deployed by 'deployment'.
+    assert world.can(TEST_DR, "sagemaker:CreateModel", f"{TEST_SM}:model/churn-predictor-v1")
+    assert not world.can(PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/churn-predictor-v1")
+
+
+# --- documents ----------------------------------------------------------------
+
+def test_execution_role_trust_document(example_files):
+    doc = json.loads(example_files["prod/policies/sagemaker-execution-role-trust-SageMakerExecutionRole.json"])
+    (stmt,) = doc["Statement"]
+    assert stmt["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    assert stmt["Action"] == ["sts:AssumeRole"]
+    assert stmt["Condition"] == {"StringEquals": {"aws:SourceAccount": ["555555555555"]}}
+
+
+def test_trust_policy_has_no_resource_and_fits(example_files):
+    text = example_files["prod/policies/deploy-role-ModelDeployRole-trust.json"]
+    doc = json.loads(text)
+    assert all("Resource" not in s for s in doc["Statement"])
+    assert limits.check("iam_role_trust_policy", text) is None
+
+
+def _many_groups_config(count: int) -> str:
+    groups = "".join(f"  g{i:04d}:\n    developers: [data-science]\n    consumers: [prod]\n" for i in range(count))
+    head = EXAMPLE_TEXT.split("model_groups:")[0].replace("  kms_key_alias: alias/ml-model-artifacts\n", "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n")
+    return head + "model_groups:\n" + groups + "deploy_role:\n  name: ModelDeployRole\n"
+
+
+def test_many_groups_split_over_several_exact_policies():
+    config = config_from_text(_many_groups_config(60))
+    policies = [p for p in build_policies(config) if p.extra.get("scope") == "deploy-role"]
+    assert len(policies) > 1
+    assert [p.extra["part"] for p in policies] == list(range(1, len(policies) + 1))
+    covered = []
+    for p in policies:
+        assert limits.check("iam_role_policy", p.text) is None
+        covered += [r for s in p.document["Statement"] if s["Sid"] == "ManageGroupModels" for r in s["Resource"]]
+    assert sorted(covered) == sorted(f"{PROD_SM}:model/g{i:04d}-*" for i in range(60))
+    assert sum("PassExecutionRolesToSageMaker" in p.text for p in policies) == 1
+    world = World(render(config))
+    assert world.can(PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/g0059-v1")
+    assert world.can(PROD_DR, "sagemaker:DescribeModelPackage", f"{SM}:model-package/g0059/3")
+    assert not world.can(PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/g0060-v1")
+
+
+# --- resource-name prefixes ---------------------------------------------------------
+
+OVERLAP = """
+partition: aws
+region: us-east-1
+organization_id: o-a1b2c3d4e5
+registry: {account: reg, artifact_bucket: acme-overlap-artifacts, kms_key_alias: alias/overlap}
+accounts:
+  reg:    {id: "111111111111", kind: registry}
+  ds:     {id: "222222222222", kind: development, roles: [Exec]}
+  deploy: {id: "333333333333", kind: deployment, roles: [Pipeline]}
+  prod:   {id: "555555555555", kind: workload, roles: [Exec]}
+model_groups:
+  churn: {developers: [ds], consumers: [prod]}
+  churn-v2: {developers: [ds], consumers: CONSUMERS}
+deploy_role: {name: ModelDeployRole}
+"""
+
+
+def _lint(text: str, tmp_path):
+    from generator.lint import lint
+    from tests.lintkit import write
+
+    config = config_from_text(text)
+    return [f for f in lint(config, write(tmp_path, render(config))).findings]
+
+
+def test_overlapping_prefixes_are_flagged(tmp_path):
+    findings = _lint(OVERLAP.replace("CONSUMERS", "[]"), tmp_path)
+    assert [(f.rule_id, f.message) for f in findings] == [(
+        "deploy-prefix-overlap",
+        "statement ManageGroupModels: names churn-* of account prod also cover group 'churn-v2' (churn-v2-...), "
+        "which it does not deploy",
+    )]
+
+
+def test_overlap_within_what_the_account_deploys_is_not_flagged(tmp_path):
+    assert _lint(OVERLAP.replace("CONSUMERS", "[prod]"), tmp_path) == []
+
+
+def test_renamed_groups_do_not_overlap(tmp_path):
+    text = OVERLAP.replace("  churn: {", "  churn-v1: {").replace("CONSUMERS", "[]")
+    assert _lint(text, tmp_path) == []
+
+
+# --- explain ------------------------------------------------------------------
+
+@pytest.mark.parametrize("principal,action,resource,context,verdict,lines", [
+    (DEPLOY, "sts:AssumeRole", PROD_DR, {}, "ALLOW",
+     ["  cross-account call: the identity policy AND the resource policy must allow; a Deny in either wins",
+      "  resource policy prod/policies/deploy-role-ModelDeployRole-trust.json:", "    Allow DeploymentRolesAssume",
+      "    Allow AssumeDeployRoles"]),
+    (DS, "sts:AssumeRole", PROD_DR, {}, "DENY",
+     ["  resource policy prod/policies/deploy-role-ModelDeployRole-trust.json: no statement applies"]),
+    (PROD_DR, "iam:PassRole", PROD_EXEC, {"iam:PassedToService": "ec2.amazonaws.com"}, "DENY",
+     ["  same-account call: either policy may allow; a Deny in either wins",
+      "  identity policy prod/policies/deploy-role-ModelDeployRole.json: no statement applies"]),
+    (PROD_DR, "iam:PassRole", PROD_EXEC, {"iam:PassedToService": "sagemaker.amazonaws.com"}, "ALLOW",
+     ["    Allow PassExecutionRolesToSageMaker"]),
+    (PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/churn-predictor-v1", {}, "DENY",
+     ["  resource policy: none (no rendered resource policy governs this resource)"]),
+])
+def test_explain_answers_deploy_questions(world, principal, action, resource, context, verdict, lines):
+    from generator.explain import explain, format_explained
+    from generator.policyset import PolicySet
+
+    policies = PolicySet(world.files)
+    text = format_explained(explain(policies, principal, action, resource, context, "o-a1b2c3d4e5"), "")
+    assert text.startswith(f"{verdict}: {action} on {resource}\n")
+    for line in lines:
+        assert line in text.splitlines(), text
