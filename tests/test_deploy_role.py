@@ -185,9 +185,18 @@ def test_deploys_its_groups(world, who, action, resource, context):
 
 def test_describing_a_version_needs_the_group_policy_too(world):
     group_policy = "shared-services/policies/model-package-group-credit-risk.json"
-    assert "DeployRolesDescribeVersions" in world.files[group_policy]
+    doc = json.loads(world.files[group_policy])
+    # The deploy roles are named in the consumers' own statement: the same gate by construction.
+    (consumers,) = [s for s in doc["Statement"] if s["Sid"] == "ConsumersDescribeVersions"]
+    assert PROD_DR in consumers["Condition"]["ArnLike"]["aws:PrincipalArn"]
     decision = world.decide(PROD_DR, "sagemaker:DescribeModelPackage", CREDIT_V1)
-    assert any(m.source == group_policy and m.sid == "DeployRolesDescribeVersions" for m in decision.matches)
+    assert any(m.source == group_policy and m.sid == "ConsumersDescribeVersions" for m in decision.matches)
+    alone = world.decide(PROD_DR, "sagemaker:DescribeModelPackage", CREDIT_V1,
+                         identity=[{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}])
+    assert alone.allowed
+    churn = world.decide(PROD_DR, "sagemaker:DescribeModelPackage", CHURN_V1,
+                         identity=[{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}])
+    assert not churn.allowed, "the registry half alone keeps prod's deploy role out of churn-predictor"
 
 
 # --- config -----------------------------------------------------------------
@@ -378,3 +387,39 @@ def test_explain_answers_deploy_questions(world, principal, action, resource, co
     assert text.startswith(f"{verdict}: {action} on {resource}\n")
     for line in lines:
         assert line in text.splitlines(), text
+
+
+# --- with stages: the deploy role reads versions through its account's stage gate ---
+
+def _staged_world() -> World:
+    from .test_stage_gates import staged_text
+
+    text = staged_text()
+    assert "deploy_role:" in text
+    return World(render(config_from_text(text)))
+
+
+def _lc(current, status):
+    return {"sagemaker__CurrentModelLifeCycleStage": current, "sagemaker__CurrentModelLifeCycleStageStatus": status}
+
+
+@pytest.mark.parametrize("who,exec_role,context,expected", [
+    # negative first: what the account's consumers cannot read, its deploy role cannot either
+    (PROD_DR, PROD_EXEC, _lc("Test", "Approved"), False),
+    (PROD_DR, PROD_EXEC, _lc("Prod", "PendingApproval"), False),
+    (PROD_DR, PROD_EXEC, {}, False),
+    (TEST_DR, TEST_EXEC, _lc("Test", "PendingApproval"), False),
+    (TEST_DR, TEST_EXEC, _lc("Test", "Rejected"), False),
+    (PROD_DR, PROD_EXEC, _lc("Prod", "Approved"), True),
+    (TEST_DR, TEST_EXEC, _lc("Test", "Approved"), True),
+])
+def test_stage_gate_is_the_consumers_gate(who, exec_role, context, expected):
+    world = _staged_world()
+    deploy = world.decide(who, "sagemaker:DescribeModelPackage", CREDIT_V1, **context)
+    consumer = world.decide(exec_role, "sagemaker:DescribeModelPackage", CREDIT_V1, **context)
+    assert deploy.allowed is expected, deploy.reason
+    assert consumer.allowed is expected, consumer.reason
+    # the registry half alone enforces it too (the deploy role's own account could allow anything)
+    alone = world.decide(who, "sagemaker:DescribeModelPackage", CREDIT_V1,
+                         identity=[{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}], **context)
+    assert alone.allowed is expected, alone.reason

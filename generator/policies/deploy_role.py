@@ -113,10 +113,14 @@ def group_deploy_accounts(config: Config, group: str) -> list[str]:
     return config.party_accounts(group, "consumers")
 
 
-def deploy_role_party(config: Config, arns: Arns, accounts: list[str]) -> Party:
-    """The deploy roles of ``accounts``, as a party for the registry-side builders."""
-    members = {config.accounts[a].id: (config.deploy_role.name,) for a in accounts}
-    return Party(arns.partition, tuple(sorted(members.items())))
+def with_deploy_roles(config: Config, members: Party, accounts) -> Party:
+    """``members`` (a workload accounts' consumer party) with each of
+    ``accounts``' deploy role added to its role entries."""
+    ids = {config.accounts[a].id for a in accounts}
+    name = config.deploy_role.name
+    return Party(members.partition, tuple(
+        (account, tuple(sorted(roles + (name,))) if account in ids else roles) for account, roles in members.members
+    ))
 
 
 def describe_versions_grants(config: Config, arns: Arns, group: str, account: str) -> list[Grant]:

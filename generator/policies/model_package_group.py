@@ -30,11 +30,22 @@ def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict
     statements = []
     org = config.organization_id
 
-    def add(sid_prefix: str, names: list[str], grants, keep=lambda grant: True) -> None:
+    # deploy_role: the deploy roles of the accounts that consume and deploy
+    # this group are named in the consumers' DescribeModelPackage statements
+    # (CreateModel from a package in another account describes it as the
+    # caller): the same gate as the account's consumers, for ~45 characters
+    # per account instead of statements of their own.
+    deploying = set(deploy_role.group_deploy_accounts(config, group))
+
+    def add(sid_prefix: str, names: list[str], grants, keep=lambda grant: True, party: str = "") -> None:
         members = party_members(config, arns, names)
+        readers = members
+        if party == "consumers" and deploying & set(names):
+            readers = deploy_role.with_deploy_roles(config, members, deploying & set(names))
         for grant in grants:
             if grant.service == "sagemaker" and keep(grant):
-                statements.extend(cross_account_statements(f"{sid_prefix}{grant.name}", grant, members, org, compact=compact))
+                who = readers if grant.actions == ("sagemaker:DescribeModelPackage",) else members
+                statements.extend(cross_account_statements(f"{sid_prefix}{grant.name}", grant, who, org, compact=compact))
 
     for party in PARTIES:
         names = config.party_accounts(group, party)
@@ -47,9 +58,9 @@ def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict
             for stage in lifecycle.stages:
                 if stage in by_stage:
                     add(f"{PARTY_TITLES[party]}{camel(stage)}", by_stage[stage],
-                        group_grants(arns, group, party, lifecycle, stage))
+                        group_grants(arns, group, party, lifecycle, stage), party=party)
             continue
-        add(PARTY_TITLES[party], names, group_grants(arns, group, party, lifecycle))
+        add(PARTY_TITLES[party], names, group_grants(arns, group, party, lifecycle), party=party)
     if lifecycle:
         # Stage approvers that already read the group as its approvers need no second copy.
         readers = set(config.party_accounts(group, "approvers"))
@@ -61,15 +72,4 @@ def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict
         for stage in lifecycle.stages:
             add(title, stage_approvers(config, stage), group_grants(arns, group, "stage_approvers", lifecycle, stage),
                 lambda grant: grant.name not in STAGE_READ_GRANTS)
-    # The deploy roles of the group's consumer accounts (deploy_role): the
-    # same DescribeModelPackage as those accounts' consumers (stage gate
-    # included), for CreateModel from the package.
-    by_stage: dict[str | None, list[str]] = {}
-    for name in deploy_role.group_deploy_accounts(config, group):
-        by_stage.setdefault(account_stage(config, name), []).append(name)
-    for stage, names in sorted(by_stage.items(), key=lambda item: lifecycle.index(item[0]) if item[0] else 0):
-        members = deploy_role.deploy_role_party(config, arns, names)
-        for grant in deploy_role.describe_versions_grants(config, arns, group, names[0]):
-            sid = f"DeployRoles{camel(stage) if stage else ''}{grant.name}"
-            statements.extend(cross_account_statements(sid, grant, members, org, compact=compact))
     return document(statements)
