@@ -44,8 +44,9 @@ EXPECTED = {
     ("prod", "SageMakerExecutionRole"): {"churn-predictor": set(), "credit-risk": READER, KEY: {"decrypt", "metadata"}},
     ("prod", "any other role"): NONE,
     # deploy_role: each workload account's deploy role deploys the groups it consumes, and nothing else
-    ("prod", "ModelDeployRole"): {"churn-predictor": set(), "credit-risk": {"deploy"}, KEY: set()},
-    ("test", "ModelDeployRole"): {"churn-predictor": {"deploy"}, "credit-risk": {"deploy"}, KEY: set()},
+    ("prod", "ModelDeployRole"): {"churn-predictor": set(), "credit-risk": {"deploy", "metadata"}, KEY: set()},
+    ("test", "ModelDeployRole"): {"churn-predictor": {"deploy", "metadata"}, "credit-risk": {"deploy", "metadata"},
+                                  KEY: set()},
     ("shared-services", "any other role"): NONE,
     ("test", "SageMakerExecutionRole"): {"churn-predictor": READER, "credit-risk": READER, KEY: {"decrypt", "metadata"}},
     ("test", "any other role"): NONE,
