@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.lint.model import Hit, PolicyFile, account_of_principal, as_list, principal_values, rule
+from generator.policies import deploy_role
 from generator.roles import patterns
 
 POSITIVE = ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
@@ -42,14 +43,19 @@ def unlisted_principal(policy: PolicyFile, ctx):
     for account in config.accounts.values():
         for entry in account.roles:
             role_patterns.setdefault(account.id, set()).update(patterns(entry))
+    # deploy_role names one more role in each workload account that gets one.
+    for target in deploy_role.targets(config):
+        role_patterns.setdefault(target.account_id, set()).add(config.deploy_role.name)
     any_account = set().union(*role_patterns.values()) if role_patterns else set()
     for stmt in policy.statements():
         if stmt.get("Effect") != "Allow":
             continue
         sid = stmt.get("Sid")
+        principal = stmt.get("Principal")
+        services = set(as_list(principal.get("Service"))) if isinstance(principal, dict) else set()
         for value in principal_values(stmt):
-            if value == "*":
-                continue
+            if value == "*" or value in services:
+                continue  # a service principal is no account (the execution role's trust document)
             account = account_of_principal(value)
             if account not in ids:
                 yield Hit(f"statement {sid}: principal {value} is not an account in accounts.yaml", sid)
