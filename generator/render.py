@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from json.encoder import encode_basestring as _escape  # the C escaper where available
 
-from generator import limits, terraform
+from generator import limits, roles, terraform
 from generator.arns import Arns
 from generator.config import Config
 from generator.errors import ConfigError, PolicyTooLarge
@@ -260,8 +260,8 @@ def _deploy_role_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
             out.append(RenderedPolicy.of(target.account, target.account_id, "iam_role_policy", target.role_arn,
                                          path, doc, extra))
         for role in config.accounts[target.account].roles:
-            if "*" in role:
-                continue  # a pattern names no one role to document a trust policy for
+            if "*" in role or roles.is_sso(role):
+                continue  # a pattern names no one role; only AWS sets an Identity Center role's trust
             out.append(RenderedPolicy.of(
                 target.account, target.account_id, "iam_role_trust_policy", arns.role_arn(target.account_id, role),
                 f"{target.account}/policies/sagemaker-execution-role-trust-{role_slug(role)}.json",
