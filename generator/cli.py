@@ -217,7 +217,8 @@ def _explain(args: argparse.Namespace) -> int:
     _warn_unknown_action(args.action)
     policies = _policyset(args.policies)
     _warn_stale(config, args.policies)
-    result = explain.explain(policies, principal, args.action, args.resource, context, config.organization_id)
+    result = explain.explain(policies, principal, args.action, args.resource, context, config.organization_id,
+                             with_guardrails=args.with_guardrails)
     lines = explain.format_explained(result, str(args.policies)).splitlines()
     if not result.decision.allowed:
         from generator.explain_conditions import near_misses
@@ -232,7 +233,7 @@ def _explain(args: argparse.Namespace) -> int:
             why = ["  why not: no statement names this principal, action and resource; no context would allow it"]
         lines[-1:-1] = why  # before the request context, which stays the last line
     print("\n".join(lines))
-    return 0 if result.decision.allowed else EXIT_DIFFERENCES
+    return 0 if result.allowed else EXIT_DIFFERENCES
 
 
 def _explain_can(args: argparse.Namespace, config, principal: str, context: dict) -> int:
@@ -477,6 +478,8 @@ def build_parser(prog: str = "python -m generator") -> argparse.ArgumentParser:
                          help="directory of rendered policies (with manifest.json)")
     explain.add_argument("--config", type=Path, default=Path("accounts.yaml"),
                          help="accounts.yaml (for the organization of the normal context)")
+    explain.add_argument("--with-guardrails", action="store_true",
+                         help="also evaluate the rendered organization guardrails (SCPs, RCPs; guardrails: in the config)")
     explain.set_defaults(func=_explain)
 
     schema = _sub(sub, "schema", help="JSON Schema of accounts.yaml (for editors)")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator.evaluate import Decision
+from generator import guardrails
+from generator.evaluate import Decision, Request
 from generator.policyset import UNKNOWN_IDENTITY_SOURCE, PolicySet
 
 _ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+$")
@@ -32,6 +33,11 @@ class Explained:
     cross_account: bool
     decision: Decision
     hint: str = ""  # a note on how the resource is reached, when it helps
+    guardrails: list[str] | None = None  # with --with-guardrails: denying SCP/RCP statements (path:Sid)
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision.allowed and not self.guardrails
 
 
 def check_request(principal: str, action: str, resource: str) -> None:
@@ -62,12 +68,16 @@ def parse_context(pairs: list[str]) -> dict:
 
 
 def explain(policies: PolicySet, principal: str, action: str, resource: str, context: dict,
-            org: str | None) -> Explained:
+            org: str | None, with_guardrails: bool = False) -> Explained:
     check_request(principal, action, resource)
     decision = policies.decide(principal, action, resource, context, org=org)
     full = policies.request_context(principal, resource, context, org)
     cross = principal.split(":")[4] != policies.resource_account(resource)
-    return Explained(principal, action, resource, full, cross, decision, _layout_hint(policies, resource))
+    denied = None
+    if with_guardrails:
+        # SCPs and RCPs are evaluated before any other policy; a deny ends the request.
+        denied = guardrails.denies(Request(principal, action, resource, full), guardrails.from_policyset(policies), org)
+    return Explained(principal, action, resource, full, cross, decision, _layout_hint(policies, resource), denied)
 
 
 def _layout_hint(policies: PolicySet, resource: str) -> str:
@@ -93,11 +103,19 @@ def format_explained(result: Explained, policies_dir: str) -> str:
     """Human-readable lines: verdict, reason, each policy and its statements."""
     decision = result.decision
     prefix = policies_dir.rstrip("/") + "/" if policies_dir else ""
+    verdict = result.allowed
     lines = [
-        f"{'ALLOW' if decision.allowed else 'DENY'}: {result.action} on {result.resource}",
+        f"{'ALLOW' if verdict else 'DENY'}: {result.action} on {result.resource}",
         f"  principal: {result.principal}",
-        f"  why: {decision.reason}",
+        f"  why: {decision.reason if not result.guardrails else 'explicit deny by an organization guardrail'}",
     ]
+    if result.guardrails is not None:
+        if result.guardrails:
+            lines.append("  organization guardrails (SCP/RCP, evaluated first; a deny ends the request):")
+            lines += [f"    Deny {label.rpartition(':')[2]} ({prefix}{label.rpartition(':')[0]})" for label in result.guardrails]
+        else:
+            lines.append("  organization guardrails: no SCP or RCP statement denies it (every organization principal "
+                         "assumed under the attached OUs)")
     if result.cross_account:
         lines.append("  cross-account call: the identity policy AND the resource policy must allow; a Deny in either wins")
     else:

@@ -9,6 +9,13 @@
 | ecr_repository_policy       | 10,240 | characters | counts     |
 | iam_role_policy             |  6,144 | characters | not counted|
 | iam_role_trust_policy       |  2,048 | characters | not counted|
+| service_control_policy      |  5,120 | characters | not counted*|
+| resource_control_policy     |  5,120 | characters | not counted*|
+
+* AWS counts every character an API call sends (AWS Organizations quotas,
+  "Maximum size of a policy document"; RCP syntax page); the organization
+  root sends the policies minified (jsonencode(jsondecode(file(...)))), so
+  the minified size is what counts.
 
 Where whitespace counts we measure the pretty-printed file exactly as it is
 written (the most a deploy tool could send). Identity policies are attached
@@ -33,6 +40,9 @@ class Limit:
     name: str
 
 
+# AWS Organizations quotas, "Maximum size of a policy document": SCPs and RCPs.
+ORGANIZATION_POLICY_SIZE = 5_120
+
 LIMITS: dict[str, Limit] = {
     "s3_bucket_policy": Limit(20_480, "bytes", True, "S3 bucket policy"),
     "s3_access_point_policy": Limit(20_480, "bytes", True, "S3 access point policy"),
@@ -44,6 +54,8 @@ LIMITS: dict[str, Limit] = {
     "ecr_repository_policy": Limit(10_240, "characters", True, "ECR repository policy"),
     "iam_role_policy": Limit(6_144, "characters", False, "IAM managed policy"),
     "iam_role_trust_policy": Limit(2_048, "characters", False, "IAM role trust policy"),
+    "service_control_policy": Limit(ORGANIZATION_POLICY_SIZE, "characters", False, "service control policy"),
+    "resource_control_policy": Limit(ORGANIZATION_POLICY_SIZE, "characters", False, "resource control policy"),
 }
 
 

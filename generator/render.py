@@ -16,9 +16,21 @@ from json.encoder import encode_basestring as _escape  # the C escaper where ava
 from generator import limits, roles, terraform
 from generator.arns import Arns
 from generator.config import Config
+from generator.config.guardrails import ORGANIZATION_DIR
 from generator.errors import ConfigError, PolicyTooLarge
 from generator.names import role_slug
-from generator.policies import deploy_role, ecr_repository, iam_role, kms_key, model_package_group, s3_access_point, s3_bucket
+from generator.policies import (
+    deploy_role,
+    ecr_repository,
+    guardrail_common,
+    iam_role,
+    kms_key,
+    model_package_group,
+    resource_control_policy,
+    s3_access_point,
+    s3_bucket,
+    service_control_policy,
+)
 
 MANIFEST = "manifest.json"
 
@@ -229,6 +241,7 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
                               {"role": role, "scope": scope})
         )
     policies.extend(_deploy_role_policies(config, arns))
+    policies.extend(guardrail_policies(config, arns))
     return sorted(policies, key=lambda p: (p.account, p.path))
 
 
@@ -267,6 +280,42 @@ def _deploy_role_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
                 f"{target.account}/policies/sagemaker-execution-role-trust-{role_slug(role)}.json",
                 deploy_role.execution_role_trust_document(target.account_id),
                 {"role": role, "trust": "sagemaker-execution-role"},
+            ))
+    return out
+
+
+# At most five SCPs (and five RCPs) attach to one root, OU or account (AWS
+# Organizations quotas); FullAWSAccess / RCPFullAWSAccess take one place.
+GUARDRAIL_POLICIES_PER_TARGET = 4
+GUARDRAIL_NAMES = {
+    "service_control_policy": ("model-registry-guardrails", "scp"),
+    "resource_control_policy": ("model-registry-resource-guardrails", "rcp"),
+}
+
+
+def guardrail_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
+    """The organization's SCPs and RCPs (guardrails:), packed into as few
+    policies as fit 5,120 characters each, in the organization root."""
+    if config.guardrails is None:
+        return []
+    account_id = config.guardrails.management_account or ""
+    out = []
+    for kind, builder in (("service_control_policy", service_control_policy),
+                          ("resource_control_policy", resource_control_policy)):
+        stem, short = GUARDRAIL_NAMES[kind]
+        try:
+            packed = guardrail_common.pack(builder.statements(config, arns), limits.ORGANIZATION_POLICY_SIZE,
+                                           GUARDRAIL_POLICIES_PER_TARGET, limits.LIMITS[kind].name)
+        except ValueError as exc:
+            raise PolicyTooLarge(
+                f"{ORGANIZATION_DIR}/policies/{short}-*.json: {exc}; fewer role names or accounts per exemption, "
+                "or drop guardrails:"
+            ) from None
+        for index, statements in enumerate(packed, 1):
+            name = stem if len(packed) == 1 else f"{stem}-{index}"
+            out.append(RenderedPolicy.of(
+                ORGANIZATION_DIR, account_id, kind, name, f"{ORGANIZATION_DIR}/policies/{short}-{name}.json",
+                {"Version": "2012-10-17", "Statement": statements}, {"policy_name": name},
             ))
     return out
 

@@ -24,6 +24,7 @@ import jinja2
 from generator import resources
 from generator import roles
 from generator.config import PARTIES, Config
+from generator.config.guardrails import ORGANIZATION_DIR
 from generator.names import POLICY_NAME_PREFIX, policy_name  # noqa: F401 (part of this module's interface)
 from generator.policies import iam_role
 
@@ -129,10 +130,14 @@ def _relative(policy: _Policy) -> str:
 
 
 def _common(config: Config, account: str, source: str) -> dict:
-    account_id = config.accounts[account].id
     settings = config.terraform
+    if account == ORGANIZATION_DIR and account not in config.accounts:
+        # The guardrails' root: ambient management-account credentials.
+        account_id = config.guardrails.management_account if config.guardrails else None
+    else:
+        account_id = config.accounts[account].id
     assume_role = None
-    if settings.assume_role is not None:
+    if settings.assume_role is not None and account != ORGANIZATION_DIR:
         assume_role = {
             "arn": f"arn:{config.partition}:iam::{account_id}:role/{settings.assume_role}",
             # Session names: 2-64 of [\w+=,.@-]; shows up in CloudTrail.
@@ -196,6 +201,27 @@ def _registry_main(env: jinja2.Environment, config: Config, context: dict, polic
         point_width=max((len(hcl(p["name"])) for p in points), default=0),
         repositories=repositories,
         repository_width=max((len(hcl(r["name"])) for r in repositories), default=0),
+    )
+
+
+_POLICY_TYPES = {
+    "service_control_policy": ("SERVICE_CONTROL_POLICY", "Model registry guardrails for the organization's principals"),
+    "resource_control_policy": ("RESOURCE_CONTROL_POLICY", "Model registry guardrails for the artifact bucket and key"),
+}
+
+
+def _organization_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy]) -> str:
+    items = [
+        {
+            "name": p.extra["policy_name"],
+            "type": _POLICY_TYPES[p.kind][0],
+            "description": f"{_POLICY_TYPES[p.kind][1]} (rendered from {context['source']})",
+            "policy": _relative(p),
+        }
+        for p in sorted(policies, key=lambda p: p.extra["policy_name"])
+    ]
+    return env.get_template("organization.main.tf.j2").render(
+        context, policies=items, targets=list(config.guardrails.attach_to)
     )
 
 
@@ -281,9 +307,12 @@ def render(config: Config, policies: Iterable[_Policy], source: str = "accounts.
         context = _common(config, account, source)
         if account == config.registry.account:
             main = _registry_main(env, config, context, by_account[account])
+        elif account == ORGANIZATION_DIR:
+            main = _organization_main(env, config, context, by_account[account])
         else:
             main = _access_main(env, config, context, by_account[account], groups.get(account, []))
         for name in ROOT_FILES:
-            text = main if name == "main.tf" else env.get_template(f"{name}.j2").render(context)
+            template = f"organization.{name}.j2" if account == ORGANIZATION_DIR and name == "providers.tf" else f"{name}.j2"
+            text = main if name == "main.tf" else env.get_template(template).render(context)
             files[f"{account}/{name}"] = text
     return files

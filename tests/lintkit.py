@@ -15,6 +15,8 @@ DS = "data-science/policies/iam-role-SageMakerExecutionRole.json"
 DEPLOY = "deployment/policies/iam-role-ModelDeployPipelineRole.json"
 PROD = "prod/policies/iam-role-SageMakerExecutionRole.json"
 ECR = "shared-services/policies/ecr-repository-credit-risk-serving.json"
+SCP = "organization/policies/scp-model-registry-guardrails.json"
+RCP = "organization/policies/rcp-model-registry-resource-guardrails.json"
 
 REG = "111111111111"
 BUCKET_ARN = "arn:aws:s3:::acme-ml-model-artifacts"

@@ -17,8 +17,8 @@ import pytest
 from generator.config import config_from_text
 from generator.lint import RULES
 from tests.lintkit import (
-    BUCKET, BUCKET_ARN, DEPLOY, DS, ECR, GROUP, GROUP_ARN, KEY, KEY_ARNS, PACKAGES, PROD, REPO_ARN, broken, findings, stmt,
-    write,
+    BUCKET, BUCKET_ARN, DEPLOY, DS, ECR, GROUP, GROUP_ARN, KEY, KEY_ARNS, PACKAGES, PROD, RCP, REPO_ARN, SCP, broken, findings,
+    stmt, write,
 )
 
 
@@ -322,6 +322,16 @@ CASES = [
      set_key("ManageGroupModels", "Resource", ["arn:aws:sagemaker:us-east-1:555555555555:model/credit-risk-*",
                                                "arn:aws:sagemaker:us-east-1:555555555555:model/churn-*"]),
      "names churn-* of account prod also cover group 'churn-predictor' (churn-predictor-...), which it does not deploy"),
+    ("guardrail refuses the approvers", "guardrails-allow-parties", SCP,
+     set_key("DenyApprovalUnlessApprover", "Condition", {"StringEquals": {"sagemaker:ModelApprovalStatus": ["Approved"]}}),
+     "statement DenyApprovalUnlessApprover: denies arn:aws:iam::666666666666:role/ModelApproverRole "
+     "sagemaker:UpdateModelPackage, which its grant ApproveVersions allows"),
+    ("Allow in a service control policy", "invalid-structure", SCP,
+     set_key("DenyVersionDeletionUnlessDeployer", "Effect", "Allow"),
+     "statement DenyVersionDeletionUnlessDeployer: an organization guardrail statement must be a Deny"),
+    ("resource control policy without Principal *", "invalid-structure", RCP,
+     set_key("DenyBucketPolicyChangesUnlessDeployer", "Principal", {"AWS": "arn:aws:iam::111111111111:root"}),
+     'statement DenyBucketPolicyChangesUnlessDeployer: a resource control policy statement must have Principal "*"'),
 ]
 
 
@@ -333,7 +343,7 @@ def clean_report(example_config, example_files, tmp_path_factory):
 
 
 def test_rendered_example_lints_clean(clean_report):
-    assert clean_report.policies == 16
+    assert clean_report.policies == 18
     assert [f.text() for f in clean_report.findings] == []
 
 

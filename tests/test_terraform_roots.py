@@ -69,7 +69,10 @@ CONSUMERS = {
     ("iam_role_policy", "deploy-role"): ("deploy_role", "permission_policies.{policy_name}"),
     ("iam_role_trust_policy", "deploy-role"): ("deploy_role", "trust_policy_json"),
     ("iam_role_trust_policy", "sagemaker-execution-role"): ("output", "sagemaker_execution_role_trust_policies.value.{role}"),
+    "service_control_policy": ("guardrails", "policies.{policy_name}.policy_json"),
+    "resource_control_policy": ("guardrails", "policies.{policy_name}.policy_json"),
 }
+ORGANIZATION = "organization"  # the guardrails' root (guardrails: in accounts.yaml)
 MODULE_SINKS = {
     ("model-registry", "var.bucket_policy_json"): ("aws_s3_bucket_policy", "policy"),
     ("model-registry", "var.kms_key_policy_json"): ("aws_kms_key", "policy"),
@@ -159,7 +162,10 @@ def test_each_root_calls_the_module_of_its_account(tree):
             assert deploy["role_name"] == tree.config.deploy_role.name
             assert tree.config.accounts[account].kind == "workload"
         name, call = single([calls])
-        if account == registry:
+        if account == ORGANIZATION:
+            assert (name, call["source"]) == ("guardrails", "../../modules/organization-guardrails")
+            assert call["targets"] == list(tree.config.guardrails.attach_to)
+        elif account == registry:
             assert (name, call["source"]) == ("model_registry", "../../modules/model-registry")
             assert call["artifact_bucket_name"] == tree.config.registry.artifact_bucket
             assert call["kms_key_alias"] == tree.config.registry.kms_key_alias
@@ -249,7 +255,7 @@ def test_group_descriptions_and_tags_come_from_the_config(tree):
 
 def test_roles_attach_by_name_and_wildcards_do_not(tree):
     for account, root in tree.roots.items():
-        if account == tree.config.registry.account:
+        if account in (tree.config.registry.account, ORGANIZATION):
             continue
         call = modules(root)["registry_access"]
         policies = call["role_policies"]
@@ -284,9 +290,15 @@ def test_identity_center_roles_are_never_attached_by_terraform():
 def test_provider_lands_in_the_right_account(tree):
     settings = tree.config.terraform
     for account, root in tree.roots.items():
-        account_id = tree.config.accounts[account].id
         _, provider = single(root["provider"])
         assert provider["region"] == tree.config.region
+        if account == ORGANIZATION:
+            # Management-account credentials: no role to assume; pinned when the config names the account.
+            assert "assume_role" not in provider
+            management = tree.config.guardrails.management_account
+            assert provider.get("allowed_account_ids") == ([management] if management else None)
+            continue
+        account_id = tree.config.accounts[account].id
         assert provider["allowed_account_ids"] == [account_id]
         if settings.assume_role is None:
             assert "assume_role" not in provider

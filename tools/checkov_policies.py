@@ -30,6 +30,10 @@ RESOURCES = {
                                    {"model_package_group_name": "target_group"}),
     "s3_access_point_policy": ("aws_s3control_access_point_policy", "policy", {"access_point_arn": "target_arn"}),
     "ecr_repository_policy": ("aws_ecr_repository_policy", "policy", {"repository": "target_repository"}),
+    "service_control_policy": ("aws_organizations_policy", "content",
+                               {"name": "target_name", "type": "SERVICE_CONTROL_POLICY"}),
+    "resource_control_policy": ("aws_organizations_policy", "content",
+                                {"name": "target_name", "type": "RESOURCE_CONTROL_POLICY"}),
 }
 
 
@@ -64,7 +68,7 @@ def resources(out: Path) -> str:
                 value = entry["target"].split(":::", 1)[1]
             elif value == "target_group":
                 value = entry["model_group"]
-            elif value == "target_arn":
+            elif value in ("target_arn", "target_name"):
                 value = entry["target"]
             elif value == "target_repository":
                 value = entry["repository"]

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from generator import roles
 from generator.config.ecr import ECR_FIELD_DESCRIPTION, EcrRepository, RepositoryName, check_ecr
+from generator.config.guardrails import Guardrails, check_guardrails
 from generator.config.rules import BUCKET_RE as _BUCKET_RE
 from generator.config.rules import bucket_name as _bucket
 from generator.config.stages import Stage, check_stages
@@ -247,6 +248,13 @@ class Config(_Strict):
         ),
     )
     deploy_role: DeployRole | None = Field(default=None, description="Optional deploy role in workload accounts (README, 'Deploy roles').")
+    guardrails: Guardrails | None = Field(
+        default=None,
+        description=(
+            "Organization guardrails: SCPs and RCPs that keep the registry's rules against account "
+            "administrators (generator/config/guardrails.py)."
+        ),
+    )
 
     # --- resolved views (no validation here; see check_references) ---------
     @property
@@ -374,6 +382,7 @@ def check_references(config: Config) -> None:
                         ))
     errors.run(check_stages, config)
     errors.run(check_ecr, config)
+    errors.run(check_guardrails, config)
     errors.run(check_terraform, config)
     errors.run(check_deploy_role, config)
     errors.raise_if_any()

@@ -29,7 +29,9 @@ RESOURCE_POLICY_KINDS = (
 # Resource policies without a Resource element: they apply to the resource they are set on.
 RESOURCELESS_KINDS = ("ecr_repository_policy", "iam_role_trust_policy")
 IDENTITY_POLICY_KINDS = ("iam_role_policy",)
-KINDS = RESOURCE_POLICY_KINDS + IDENTITY_POLICY_KINDS
+# Organization policies (guardrails:): Deny-only; an RCP names Principal "*".
+GUARDRAIL_POLICY_KINDS = ("service_control_policy", "resource_control_policy")
+KINDS = RESOURCE_POLICY_KINDS + IDENTITY_POLICY_KINDS + GUARDRAIL_POLICY_KINDS
 
 
 @dataclass(frozen=True)

@@ -30,4 +30,5 @@ from generator.lint.rules import (  # noqa: F401  (import registers)
     deploy_role_pass_role,
     deploy_role_only_deploys,
     deploy_prefix_overlap,
+    guardrails_allow_parties,
 )

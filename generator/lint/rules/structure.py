@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from generator.lint.model import RESOURCELESS_KINDS, Hit, PolicyFile, as_list, rule
+from generator.lint.model import GUARDRAIL_POLICY_KINDS, RESOURCELESS_KINDS, Hit, PolicyFile, as_list, rule
 
 STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 BASE_OPERATORS = {
@@ -89,6 +89,20 @@ def _statement_problems(stmt, resource_policy: bool, resourceless: str = "") -> 
     return problems
 
 
+def _guardrail_problems(stmt: dict, kind: str) -> list[str]:
+    """SCPs and RCPs we render only deny (an Allow would widen nothing but
+    says something false); RCPs take Principal "*" only and neither
+    NotAction nor NotPrincipal (AWS Organizations User Guide, "RCP syntax")."""
+    problems = []
+    if stmt.get("Effect") != "Deny":
+        problems.append("an organization guardrail statement must be a Deny")
+    if kind == "resource_control_policy":
+        if stmt.get("Principal") != "*":
+            problems.append('a resource control policy statement must have Principal "*"')
+        problems += [f"a resource control policy may not use {key}" for key in ("NotAction", "NotPrincipal") if key in stmt]
+    return problems
+
+
 @rule(
     "invalid-structure", "error",
     "The file is JSON with Version 2012-10-17 and well-formed statements",
@@ -122,8 +136,11 @@ def invalid_structure(policy: PolicyFile, ctx):
     for index, stmt in enumerate(statements):
         sid = stmt.get("Sid") if isinstance(stmt, dict) else None
         label = f"statement {sid}" if isinstance(sid, str) and sid else f"statement #{index + 1}"
-        for problem in _statement_problems(stmt, policy.is_resource_policy,
-                                           policy.kind if policy.kind in RESOURCELESS_KINDS else ""):
+        resource_policy = policy.is_resource_policy or policy.kind == "resource_control_policy"
+        problems = _statement_problems(stmt, resource_policy, policy.kind if policy.kind in RESOURCELESS_KINDS else "")
+        if policy.kind in GUARDRAIL_POLICY_KINDS and isinstance(stmt, dict):
+            problems += _guardrail_problems(stmt, policy.kind)
+        for problem in problems:
             yield Hit(f"{label}: {problem}", sid if isinstance(sid, str) else None)
         if isinstance(sid, str) and sid:
             if sid in sids:

@@ -1,0 +1,106 @@
+"""Service control policies: the registry's rules for every principal of
+the organization, account administrators included.
+
+SageMaker does not support resource control policies, so the approval
+rules, the stage gates and "only the deploying roles change group policies"
+are SCPs: they constrain what the organization's principals may do to the
+registry's model packages and groups whatever their own IAM allows (an
+administrator of the registry account needs no group-policy grant to
+approve a version: same-account access is decided by IAM alone).
+
+SCPs never grant; every statement is a Deny with an exemption for the
+roles accounts.yaml names. They do not restrict the management account or
+service-linked roles (AWS Organizations User Guide, "Service control
+policies (SCPs)"), and they do not reach principals outside the
+organization: the group policies keep the same denies for those.
+https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+"""
+
+from __future__ import annotations
+
+from generator.access import APPROVED
+from generator.arns import Arns
+from generator.config import Config
+from generator.config.guardrails import deploying_roles
+from generator.config.stages import STAGE_STATUSES, stage_approvers, stage_names
+from generator.names import camel
+from generator.policies.guardrail_common import Exempt, account_roles, denies_unless, exempt
+
+REJECTED = "Rejected"
+PENDING_STAGE = STAGE_STATUSES[0]  # PendingApproval
+WRITE_VERSIONS = ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"]
+STATUS_KEY = "sagemaker:ModelApprovalStatus"
+STAGE_KEY = "sagemaker:ModelLifeCycle:Stage"
+STAGE_STATUS_KEY = "sagemaker:ModelLifeCycle:StageStatus"
+
+
+def registry_roles(config: Config, arns: Arns) -> Exempt:
+    """The registry account's deploying roles (exact ARNs)."""
+    return exempt(config, arns, {config.registry.account: deploying_roles(config)})
+
+
+def statements(config: Config, arns: Arns) -> list[dict]:
+    """Every SCP statement, in a stable order (packed into policies by render)."""
+    prefix = f"arn:{arns.partition}:sagemaker:{arns.region}:{arns.registry_id}"
+    versions = f"{prefix}:model-package/*"
+    groups = f"{prefix}:model-package-group/*"
+    partition = arns.partition
+    approvers = exempt(config, arns, account_roles(config, config.accounts_in_party("approvers")))
+    developers = account_roles(config, config.accounts_in_party("developers"))
+    out: list[dict] = []
+    # Approval decisions (Approved, Rejected) belong to the groups' approvers:
+    # the same rule as the developers' DenyApproval in every group policy,
+    # now also for the registry account's own administrators.
+    out += denies_unless(
+        "DenyApprovalUnlessApprover", WRITE_VERSIONS, versions,
+        {"StringEquals": {STATUS_KEY: [APPROVED, REJECTED]}}, approvers, partition, principal=False,
+    )
+    names = stage_names(config)
+    if names:
+        parties: dict[str, list[str]] = {}
+        for index, name in enumerate(names):
+            members = account_roles(config, stage_approvers(config, name))
+            if index == 0:
+                # Developers register into the first stage (PendingApproval only, below).
+                for account, roles in developers.items():
+                    members[account] = sorted(set(members.get(account, [])) | set(roles))
+            for account, roles in members.items():
+                parties[account] = sorted(set(parties.get(account, [])) | set(roles))
+            # Stage values compare case-insensitively (DESIGN.md: AWS's own
+            # examples mix cases), so does the guard.
+            out += denies_unless(
+                f"DenyStage{camel(name)}UnlessItsApprover", WRITE_VERSIONS, versions,
+                {"StringEqualsIgnoreCase": {STAGE_KEY: [name]}}, exempt(config, arns, members), partition,
+                principal=False,
+            )
+        first = names[0]
+        out += denies_unless(
+            f"DenyStage{camel(first)}DecisionUnlessItsApprover", WRITE_VERSIONS, versions,
+            {
+                "StringEqualsIgnoreCase": {STAGE_KEY: [first]},
+                "StringNotEqualsIgnoreCase": {STAGE_STATUS_KEY: [PENDING_STAGE]},
+            },
+            exempt(config, arns, account_roles(config, stage_approvers(config, first))), partition, principal=False,
+        )
+        # A stage that is not configured is nobody's to set. Null keeps the
+        # deny to requests that carry a lifecycle (a negated operator on a
+        # missing key is true).
+        out += denies_unless(
+            "DenyUnknownStage", WRITE_VERSIONS, versions,
+            {"Null": {STAGE_KEY: ["false"]}, "StringNotEqualsIgnoreCase": {STAGE_KEY: names}},
+            Exempt((), (), ()), partition, principal=False,
+        )
+    deployers = registry_roles(config, arns)
+    # Group policies have exactly one writer (apply or Terraform); deleting
+    # groups and versions is theirs too (terraform destroy).
+    out += denies_unless(
+        "DenyGroupPolicyChangesUnlessDeployer",
+        ["sagemaker:DeleteModelPackageGroup", "sagemaker:DeleteModelPackageGroupPolicy",
+         "sagemaker:PutModelPackageGroupPolicy"],
+        groups, {}, deployers, partition, principal=False,
+    )
+    out += denies_unless(
+        "DenyVersionDeletionUnlessDeployer", ["sagemaker:DeleteModelPackage"], versions, {}, deployers, partition,
+        principal=False,
+    )
+    return out
