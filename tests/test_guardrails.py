@@ -386,3 +386,11 @@ def test_explain_with_guardrails_names_the_denying_statement(example_files, tmp_
                "--context", "sagemaker:ModelApprovalStatus=Approved", "--with-guardrails"]
     assert main(approve) == 0
     assert "organization guardrails: no SCP or RCP statement denies it" in capsys.readouterr().out
+
+
+def test_repository_policies_stay_with_the_deploying_roles(example_guardrails):
+    repository = f"arn:aws:ecr:us-east-1:{REG}:repository/credit-risk-serving"
+    for action in ("ecr:SetRepositoryPolicy", "ecr:DeleteRepositoryPolicy", "ecr:DeleteRepository"):
+        assert refused(example_guardrails, ADMIN, action, repository)
+        assert not refused(example_guardrails, DEPLOYER, action, repository)
+    assert not refused(example_guardrails, SCIENTIST, "ecr:PutImage", repository)

@@ -103,4 +103,14 @@ def statements(config: Config, arns: Arns) -> list[dict]:
         "DenyVersionDeletionUnlessDeployer", ["sagemaker:DeleteModelPackage"], versions, {}, deployers, partition,
         principal=False,
     )
+    if config.ecr_repositories:
+        # The inference images' repository policies (ecr_repositories) are the
+        # registry root's too: only the deploying roles rewrite or delete them.
+        repositories = sorted(arns.repository_arn(name) for name in config.ecr_repositories)
+        out += denies_unless(
+            "DenyRepositoryPolicyChangesUnlessDeployer",
+            ["ecr:DeleteRepository", "ecr:DeleteRepositoryPolicy", "ecr:SetRepositoryPolicy"],
+            repositories if len(repositories) <= 20 else f"arn:{partition}:ecr:{arns.region}:{arns.registry_id}:repository/*",
+            {}, deployers, partition, principal=False,
+        )
     return out
