@@ -93,8 +93,9 @@ def consumer(entry: dict) -> tuple[str, str]:
         module, argument = CONSUMERS[("iam_role_policy", "deploy-role")]
     else:
         module, argument = CONSUMERS[entry["kind"]]
-    name = terraform.deploy_policy_name(entry["role"], entry.get("part")) if entry.get("scope") == "deploy-role" else ""
-    return module, argument.format(policy_name=name, **entry)
+    if entry.get("scope") == "deploy-role":
+        entry = {**entry, "policy_name": terraform.deploy_policy_name(entry["role"], entry.get("part"))}
+    return module, argument.format(**{"policy_name": "", **entry})
 
 
 def modules(root: dict) -> dict[str, dict]:
