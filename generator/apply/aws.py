@@ -16,6 +16,7 @@ with exponential backoff and jitter.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -30,6 +31,7 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
+    ProfileNotFound,
     ReadTimeoutError,
 )
 
@@ -39,7 +41,15 @@ _NO_POLICY = "Cannot find resource policy"
 
 
 class AwsError(Exception):
-    """A failed AWS call, as one actionable line (no group name: the caller adds it)."""
+    """A failed AWS call, as one actionable line (no group name: the caller adds it).
+
+    ``code`` is AWS's error code when there was one (callers tell AccessDenied
+    apart from the rest).
+    """
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,9 @@ class Access:
     role_arn: str | None  # None: use the credentials as they are
     max_attempts: int
     retry_mode: str
+    profile: str | None = None  # a named profile of the AWS config files; None: the standard chain
+    session_name: str = SESSION_NAME
+    pool: int = 10  # HTTP connections per client: at least the number of threads sharing it
 
 
 def _boto_config(access: Access) -> BotoConfig:
@@ -58,6 +71,7 @@ def _boto_config(access: Access) -> BotoConfig:
         retries={"mode": access.retry_mode, "total_max_attempts": access.max_attempts},
         connect_timeout=10,
         read_timeout=60,
+        max_pool_connections=max(access.pool, 10),
         user_agent_extra="model-registry-policy-apply",
     )
 
@@ -66,19 +80,25 @@ def _where(access: Access) -> str:
     return access.endpoint_url or f"the {access.region} endpoint"
 
 
-class Registry:
-    """SageMaker in the registry account, reached with checked credentials."""
+class Connection:
+    """Checked credentials: a boto3 session (the assumed role's, refreshing, when
+    ``access.role_arn`` is set) and who STS GetCallerIdentity says we are.
+
+    Shared by apply (:class:`Registry`) and the workflow commands
+    (:class:`Lifecycle`): one place for profiles, role assumption, retries and
+    the one-line credential errors.
+    """
 
     def __init__(self, access: Access):
         self.access = access
-        config = _boto_config(access)
-        base = boto3.Session(region_name=access.region)
+        self.config = _boto_config(access)
         try:
-            if access.role_arn:
-                session = self._assume(base, config)
-            else:
-                session = base
-            sts = session.client("sts", endpoint_url=access.endpoint_url, config=config)
+            base = boto3.Session(region_name=access.region, profile_name=access.profile)
+        except ProfileNotFound:
+            raise AwsError(f"the AWS profile '{access.profile}' is not in the AWS config files") from None
+        try:
+            self.session = self._assume(base) if access.role_arn else base
+            sts = self.session.client("sts", endpoint_url=access.endpoint_url, config=self.config)
             identity = sts.get_caller_identity()
         except NoCredentialsError:
             raise AwsError(
@@ -86,30 +106,23 @@ class Registry:
                 "instance role); log in first, e.g. `aws sso login --profile NAME` and AWS_PROFILE=NAME"
             ) from None
         except ClientError as exc:
-            raise AwsError(self._sts_message(exc)) from None
+            raise AwsError(self._sts_message(exc), _error(exc)[0]) from None
         except BotoCoreError as exc:
             raise AwsError(
                 f"cannot reach STS at {_where(access)}: {exc}; check the network or --endpoint-url"
             ) from None
-        self.caller_arn = identity["Arn"]
-        if identity["Account"] != access.registry_id:
-            hint = (
-                "pass --role-name/--role-arn (or drop --no-assume-role) to assume a role in it"
-                if not access.role_arn
-                else "check the role ARN"
-            )
-            raise AwsError(
-                f"the credentials are for account {identity['Account']} ({self.caller_arn}), but the registry "
-                f"account is {access.registry_id}; refusing to change anything: {hint}"
-            )
-        self.sagemaker = session.client("sagemaker", endpoint_url=access.endpoint_url, config=config)
+        self.caller_arn: str = identity["Arn"]
+        self.account: str = identity["Account"]
 
-    def _assume(self, base: boto3.Session, config: BotoConfig) -> boto3.Session:
-        sts = base.client("sts", endpoint_url=self.access.endpoint_url, config=config)
+    def client(self, service: str):
+        return self.session.client(service, endpoint_url=self.access.endpoint_url, config=self.config)
+
+    def _assume(self, base: boto3.Session) -> boto3.Session:
+        sts = base.client("sts", endpoint_url=self.access.endpoint_url, config=self.config)
         role_arn = self.access.role_arn
 
         def fetch() -> dict:
-            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
+            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=self.access.session_name)["Credentials"]
             expiry = creds["Expiration"]
             if isinstance(expiry, datetime):
                 expiry = expiry.astimezone(timezone.utc).isoformat()
@@ -141,6 +154,29 @@ class Registry:
             return f"the AWS credentials were rejected ({code}: {message}); refresh them and re-run"
         return f"STS call failed ({code}: {message})"
 
+class Registry:
+    """SageMaker in the registry account, reached with checked credentials.
+
+    Apply changes group policies, so it refuses credentials outside the
+    registry account (``--no-assume-role`` included).
+    """
+
+    def __init__(self, access: Access):
+        self.access = access
+        connection = Connection(access)
+        self.caller_arn = connection.caller_arn
+        if connection.account != access.registry_id:
+            hint = (
+                "pass --role-name/--role-arn (or drop --no-assume-role) to assume a role in it"
+                if not access.role_arn
+                else "check the role ARN"
+            )
+            raise AwsError(
+                f"the credentials are for account {connection.account} ({self.caller_arn}), but the registry "
+                f"account is {access.registry_id}; refusing to change anything: {hint}"
+            )
+        self.sagemaker = connection.client("sagemaker")
+
     # --- SageMaker, one call each; failures become AwsError ------------------
     def describe_group(self, name: str) -> dict | None:
         """The group, or None when it does not exist."""
@@ -149,7 +185,7 @@ class Registry:
         except ClientError as exc:
             if _is_missing_group(exc):
                 return None
-            raise AwsError(self._message(exc, "DescribeModelPackageGroup")) from None
+            raise AwsError(self._message(exc, "DescribeModelPackageGroup"), _error(exc)[0]) from None
         except BotoCoreError as exc:
             raise AwsError(self._network(exc, "DescribeModelPackageGroup")) from None
 
@@ -160,7 +196,7 @@ class Registry:
         except ClientError as exc:
             if _error(exc)[0] == "ValidationException" and _NO_POLICY in _error(exc)[1]:
                 return None
-            raise AwsError(self._message(exc, "GetModelPackageGroupPolicy")) from None
+            raise AwsError(self._message(exc, "GetModelPackageGroupPolicy"), _error(exc)[0]) from None
         except BotoCoreError as exc:
             raise AwsError(self._network(exc, "GetModelPackageGroupPolicy")) from None
 
@@ -184,7 +220,7 @@ class Registry:
         try:
             call(**params)
         except ClientError as exc:
-            raise AwsError(self._message(exc, operation)) from None
+            raise AwsError(self._message(exc, operation), _error(exc)[0]) from None
         except BotoCoreError as exc:
             raise AwsError(self._network(exc, operation, write=True)) from None
 
@@ -226,6 +262,135 @@ class Registry:
 
 
 _NETWORK = (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError)
+_DENIED = ("AccessDenied", "AccessDeniedException")
+_THROTTLED = ("ThrottlingException", "Throttling", "TooManyRequestsException")
+
+
+class Lifecycle:
+    """SageMaker calls of the workflow commands (``status``, ``promote``).
+
+    Groups and versions are addressed by ARN in the registry account, so the
+    same calls work from inside it and, through the group policy, from a
+    governance or deployment account. Reads are safe to run from many threads
+    (boto3 clients are thread-safe; the session is not and is used only here).
+    Throttling, 5xx and dropped connections are retried by botocore with
+    exponential backoff and jitter (``standard`` retry mode,
+    ``access.max_attempts`` attempts); what still fails becomes one AwsError line.
+    """
+
+    def __init__(self, access: Access):
+        self.access = access
+        connection = Connection(access)
+        self.caller_arn = connection.caller_arn
+        self.caller_account = connection.account
+        self.sagemaker = connection.client("sagemaker")
+
+    # --- reads ---------------------------------------------------------------
+    def group_names(self) -> list[str]:
+        """Every model package group in the caller's account (paginated)."""
+        names: list[str] = []
+        for page in self._pages("ListModelPackageGroups", {}, "ModelPackageGroupSummaryList"):
+            names.extend(item["ModelPackageGroupName"] for item in page)
+        return names
+
+    def versions(self, group_arn: str) -> list[dict]:
+        """The group's version summaries, oldest first (paginated, 100 a page)."""
+        summaries: list[dict] = []
+        params = {"ModelPackageGroupName": group_arn, "ModelPackageType": "Versioned",
+                  "SortBy": "CreationTime", "SortOrder": "Ascending"}
+        for page in self._pages("ListModelPackages", params, "ModelPackageSummaryList"):
+            summaries.extend(page)
+        return summaries
+
+    def describe(self, package_arn: str) -> dict | None:
+        """DescribeModelPackage, or None when the version does not exist."""
+        try:
+            return self.sagemaker.describe_model_package(ModelPackageName=package_arn)
+        except ClientError as exc:
+            code, message = _error(exc)
+            if code in ("ValidationException", "ResourceNotFound") and (
+                "not found" in message or "does not exist" in message
+            ):
+                return None
+            raise AwsError(self._message(exc, "DescribeModelPackage"), code) from None
+        except BotoCoreError as exc:
+            raise AwsError(self._network(exc, "DescribeModelPackage")) from None
+
+    def history(self, package_arn: str) -> list[dict]:
+        """The version's ModelLifeCycle actions (ListActions, then DescribeAction each), oldest first.
+
+        SageMaker keeps an audit trail of stage changes as lineage actions of
+        type ``ModelLifeCycle`` whose source is the model package ("Invoke
+        ModelLifeCycle using the AWS CLI examples",
+        https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-staging-construct-cli.html).
+        """
+        params = {"SourceUri": package_arn, "ActionType": "ModelLifeCycle",
+                  "SortBy": "CreationTime", "SortOrder": "Ascending"}
+        actions: list[dict] = []
+        for page in self._pages("ListActions", params, "ActionSummaries"):
+            for summary in page:
+                actions.append(self._call("DescribeAction", {"ActionName": summary["ActionArn"]}))
+        return actions
+
+    # --- the one write ---------------------------------------------------------
+    def set_lifecycle(self, package_arn: str, stage: str, status: str, description: str) -> None:
+        """UpdateModelPackage with ModelLifeCycle only: one all-or-nothing call."""
+        self._call("UpdateModelPackage", {
+            "ModelPackageArn": package_arn,
+            "ModelLifeCycle": {"Stage": stage, "StageStatus": status, "StageDescription": description},
+        }, write=True)
+
+    # --- plumbing --------------------------------------------------------------
+    def _pages(self, operation: str, params: dict, key: str):
+        token = None
+        while True:
+            request = dict(params, MaxResults=100)
+            if token:
+                request["NextToken"] = token
+            answer = self._call(operation, request)
+            yield answer.get(key, [])
+            token = answer.get("NextToken")
+            if not token:
+                return
+
+    def _call(self, operation: str, params: dict, write: bool = False) -> dict:
+        method = getattr(self.sagemaker, _snake(operation))
+        try:
+            return method(**params)
+        except ClientError as exc:
+            raise AwsError(self._message(exc, operation), _error(exc)[0]) from None
+        except BotoCoreError as exc:
+            raise AwsError(self._network(exc, operation, write)) from None
+
+    def _message(self, exc: ClientError, operation: str) -> str:
+        code, message = _error(exc)
+        attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        if code in _DENIED:
+            return f"access denied on {operation} for {self.caller_arn}: {message or code}"
+        if code in _THROTTLED:
+            return f"{operation} still throttled after {attempts + 1} attempts; re-run later or raise --max-attempts"
+        if code == "ValidationException":
+            return f"SageMaker rejected {operation}: {message}"
+        if code in ("ExpiredToken", "ExpiredTokenException"):
+            return f"{operation}: the credentials expired; refresh them and re-run"
+        return f"{operation} failed ({code}: {message})"
+
+    def _network(self, exc: BotoCoreError, operation: str, write: bool = False) -> str:
+        if not isinstance(exc, _NETWORK):
+            return f"{operation} failed in the AWS client: {exc}"
+        tail = (
+            "; the call may or may not have taken effect (it is all-or-nothing): run status to see"
+            if write
+            else "; nothing was changed: re-run when the endpoint is reachable"
+        )
+        return (
+            f"network error on {operation} at {_where(self.access)} after {self.access.max_attempts} attempts: "
+            f"{exc}{tail}"
+        )
+
+
+def _snake(operation: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
 class _AssumedRole(CredentialProvider):
