@@ -499,6 +499,17 @@ def build_parser(prog: str = "python -m generator") -> argparse.ArgumentParser:
                  description=apply_cli.DESCRIPTION)
     apply_cli.add_arguments(apply)
     apply.set_defaults(func=_apply)
+
+    from generator.apply import workflow_cli
+
+    status = sub.add_parser("status", help="live stage table of every version (table, md, html, json)",
+                            description=workflow_cli.STATUS_DESCRIPTION)
+    workflow_cli.add_status_arguments(status)
+    status.set_defaults(func=workflow_cli.status_main)
+    promote = sub.add_parser("promote", help="approve or reject a version for a stage, in order",
+                             description=workflow_cli.PROMOTE_DESCRIPTION)
+    workflow_cli.add_promote_arguments(promote)
+    promote.set_defaults(func=workflow_cli.promote_main)
     return parser
 
 

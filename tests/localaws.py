@@ -24,6 +24,22 @@ in front of moto's own server application that fills exactly that gap:
 * It injects faults on any SageMaker operation: ThrottlingException N times,
   AccessDeniedException for one group, any other error answer, a dropped
   TCP connection, a slow response; and AccessDenied on STS calls.
+* ModelLifeCycle, which moto ignores (the workflow commands, docs/workflow.md):
+  CreateModelPackage and UpdateModelPackage store ``ModelLifeCycle {Stage,
+  StageStatus, StageDescription}`` (validated against the service model's
+  patterns and lengths) on moto's package and record the caller as
+  ``LastModifiedBy``/``CreatedBy`` ``IamIdentity``; DescribeModelPackage and
+  ListModelPackages return them. An UpdateModelPackage that carries only a
+  ModelLifeCycle is answered here, because moto's update would clear the
+  approval status and description it was not given (SageMaker keeps them);
+  other updates go to moto and get back what it cleared. Each lifecycle
+  change is kept as a lineage action of type ``ModelLifeCycle`` whose source
+  is the package, answered by ListActions and DescribeAction; AWS documents
+  that these actions exist but not their properties, so the stand-in's
+  properties (Stage, StageStatus, StageDescription) are our assumption.
+  ListModelPackages for one group is answered from a per-group index of
+  moto's packages (moto scans every package on each call, which makes a
+  100,000-version registry unusable).
 
 Everything else passes through to moto untouched.
 """
@@ -49,8 +65,11 @@ from moto.sagemaker.models import sagemaker_backends
 from werkzeug.serving import make_server
 
 POLICY_OPERATIONS = ("PutModelPackageGroupPolicy", "GetModelPackageGroupPolicy", "DeleteModelPackageGroupPolicy")
+LIFECYCLE_OPERATIONS = ("CreateModelPackage", "UpdateModelPackage", "DescribeModelPackage", "ListModelPackages",
+                        "ListActions", "DescribeAction", "DeleteModelPackage")
 READ_OPERATIONS = frozenset({"DescribeModelPackageGroup", "GetModelPackageGroupPolicy", "ListModelPackageGroups",
-                             "ListTags", "GetCallerIdentity"})
+                             "ListTags", "GetCallerIdentity", "DescribeModelPackage", "ListModelPackages",
+                             "ListActions", "DescribeAction"})
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/")
 _JSON = "application/x-amz-json-1.1"
 
@@ -96,6 +115,8 @@ class PolicyCalls:
         self.faults: list[Fault] = []
         self.policies: dict[tuple[str, str, str], tuple[object, str]] = {}
         self.model = botocore.session.get_session().get_service_model("sagemaker")
+        self.actions: dict[tuple[str, str], list[dict]] = {}  # (account, region) -> ModelLifeCycle actions
+        self._index: dict[tuple[str, str], tuple[int, dict[str, list]]] = {}
 
     # --- helpers for tests -------------------------------------------------
     def reset(self) -> None:
@@ -103,6 +124,8 @@ class PolicyCalls:
             self.calls.clear()
             self.faults.clear()
             self.policies.clear()
+            self.actions.clear()
+            self._index.clear()
 
     def inject(self, kind: str, operation: str = "*", group: str | None = None, times: int | None = None,
                seconds: float = 0.0, code: str = "", message: str = "", service: str = "sagemaker") -> Fault:
@@ -142,6 +165,8 @@ class PolicyCalls:
             form = parse_qs(body.decode("utf-8", "replace"))
             operation = form.get("Action", ["?"])[0]
         group = params.get("ModelPackageGroupName") if isinstance(params, dict) else None
+        if isinstance(group, str) and group.startswith("arn:"):  # a group named by its ARN
+            group = group.rsplit("/", 1)[-1]
 
         status_box: list[int] = []
 
@@ -161,6 +186,9 @@ class PolicyCalls:
                 return result
         if service == "sagemaker" and operation in POLICY_OPERATIONS:
             result = self._policy_call(operation, params, account, region, recording_start_response)
+        elif service == "sagemaker" and operation in LIFECYCLE_OPERATIONS:
+            result = self._lifecycle_call(operation, params, environ, access_key, account, region,
+                                          recording_start_response)
         else:
             result = list(self.app(environ, recording_start_response))
         record()
@@ -241,24 +269,241 @@ class PolicyCalls:
         report = ParamValidator().validate(params, shape)
         if report.has_errors():
             return report.generate_report()
-        for name, member in shape.members.items():
-            value = params.get(name)
-            if not isinstance(value, str):
-                continue
-            meta = member.metadata
-            if "max" in meta and len(value) > meta["max"]:
-                return (f"1 validation error detected: Value at '{name[0].lower() + name[1:]}' failed to satisfy "
-                        f"constraint: Member must have length less than or equal to {meta['max']}")
-            if "pattern" in meta and not _matches(meta["pattern"], value):
-                return (f"1 validation error detected: Value '{value}' at '{name[0].lower() + name[1:]}' failed to "
-                        f"satisfy constraint: Member must satisfy regular expression pattern: {meta['pattern']}")
-        return None
+        return _constraints(shape, params, "")
+
+    # --- ModelLifeCycle (moto ignores it) -------------------------------------------
+    def _lifecycle_call(self, operation, params, environ, access_key, account, region, start_response):
+        backend = sagemaker_backends[account][region]
+        if operation in ("CreateModelPackage", "UpdateModelPackage"):
+            problem = self._validate(operation, params)
+            if problem:
+                return _error(start_response, "ValidationException", problem)
+        if operation == "ListModelPackages" and params.get("ModelPackageGroupName") and not any(
+                params.get(k) for k in ("NameContains", "CreationTimeAfter", "CreationTimeBefore")):
+            return self._list_packages(backend, account, region, params, start_response)
+        if operation == "ListActions":
+            return self._list_actions(account, region, params, start_response)
+        if operation == "DescribeAction":
+            return self._describe_action(account, region, params, start_response)
+        caller = _caller_arn(access_key, account, region)
+        if operation == "UpdateModelPackage":
+            package = _package(backend, params.get("ModelPackageArn", ""))
+            if package is not None and set(params) <= {"ModelPackageArn", "ModelLifeCycle", "ClientToken"}:
+                self._set_lifecycle(package, params.get("ModelLifeCycle"), caller, account, region)
+                package.last_modified_time = _now()
+                package.last_modified_by = _iam(caller)
+                return _ok(start_response, {"ModelPackageArn": package.arn})
+            kept = _kept_fields(package, params)
+            status, headers, body = self._pass(environ)
+            if package is not None and status.startswith("200"):
+                for name, value in kept.items():
+                    setattr(package, name, value)
+                package.last_modified_by = _iam(caller)
+                self._set_lifecycle(package, params.get("ModelLifeCycle"), caller, account, region)
+            start_response(status, headers)
+            return [body]
+        status, headers, body = self._pass(environ)
+        if not status.startswith("200"):
+            start_response(status, headers)
+            return [body]
+        answer = json.loads(body or b"{}")
+        if operation == "CreateModelPackage":
+            package = _package(backend, answer.get("ModelPackageArn", ""))
+            if package is not None:
+                package.created_by = _iam(caller)
+                self._set_lifecycle(package, params.get("ModelLifeCycle"), caller, account, region)
+            with self.lock:
+                self._index.pop((account, region), None)
+        elif operation == "DeleteModelPackage":
+            with self.lock:
+                self._index.pop((account, region), None)
+        elif operation == "DescribeModelPackage":
+            package = _package(backend, answer.get("ModelPackageArn", ""))
+            life = getattr(package, "model_life_cycle", None)
+            if life:
+                answer["ModelLifeCycle"] = life
+            if package is not None and package.last_modified_by is None:
+                answer.pop("LastModifiedBy", None)
+        elif operation == "ListModelPackages":
+            for item in answer.get("ModelPackageSummaryList", []):
+                life = getattr(_package(backend, item.get("ModelPackageArn", "")), "model_life_cycle", None)
+                if life:
+                    item["ModelLifeCycle"] = life
+        return _ok(start_response, answer)
+
+    def _pass(self, environ) -> tuple[str, list, bytes]:
+        box: list = []
+
+        def capture(status, headers, exc_info=None):
+            box.append((status, headers))
+
+        body = b"".join(self.app(environ, capture))
+        status, headers = box[0]
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        return status, headers, body
+
+    def _set_lifecycle(self, package, life, caller, account, region) -> None:
+        if not life:
+            return
+        life = {k: life[k] for k in ("Stage", "StageStatus", "StageDescription") if k in life}
+        package.model_life_cycle = life
+        now = _now()
+        name = f"model-life-cycle-{uuid.uuid4().hex[:24]}"
+        action = {
+            "ActionName": name,
+            "ActionArn": f"arn:aws:sagemaker:{region}:{account}:action/{name}",
+            "Source": {"SourceUri": package.arn, "SourceType": "ModelPackage"},
+            "ActionType": "ModelLifeCycle",
+            "Status": "Completed",
+            "Properties": dict(life),
+            "CreationTime": now.timestamp(),
+            "LastModifiedTime": now.timestamp(),
+            "CreatedBy": _iam(caller),
+            "LastModifiedBy": _iam(caller),
+        }
+        with self.lock:
+            self.actions.setdefault((account, region), []).append(action)
+
+    def _packages_by_group(self, backend, account, region) -> dict[str, list]:
+        with self.lock:
+            cached = self._index.get((account, region))
+            if cached is not None and cached[0] == len(backend.model_packages):
+                return cached[1]
+            index: dict[str, list] = {}
+            for package in list(backend.model_packages.values()):
+                if package.model_package_group_name and package.model_package_version is not None:
+                    index.setdefault(package.model_package_group_name, []).append(package)
+            for packages in index.values():
+                packages.sort(key=lambda p: (p.creation_time, p.model_package_version))
+            self._index[(account, region)] = (len(backend.model_packages), index)
+            return index
+
+    def _list_packages(self, backend, account, region, params, start_response):
+        problem = self._validate("ListModelPackages", params)
+        if problem:
+            return _error(start_response, "ValidationException", problem)
+        name = params["ModelPackageGroupName"].rsplit("/", 1)[-1]
+        packages = list(self._packages_by_group(backend, account, region).get(name, []))
+        if params.get("ModelApprovalStatus"):
+            packages = [p for p in packages if p.model_approval_status == params["ModelApprovalStatus"]]
+        if params.get("SortBy") == "Name":
+            packages.sort(key=lambda p: p.arn)
+        if params.get("SortOrder") == "Descending":
+            packages.reverse()
+        page, token = _page(packages, params)
+        summaries = []
+        for p in page:
+            item = {"ModelPackageGroupName": p.model_package_group_name, "ModelPackageVersion": p.model_package_version,
+                    "ModelPackageArn": p.arn, "CreationTime": p.creation_time.timestamp(),
+                    "ModelPackageStatus": p.model_package_status}
+            if p.model_package_description:
+                item["ModelPackageDescription"] = p.model_package_description
+            if p.model_approval_status:
+                item["ModelApprovalStatus"] = p.model_approval_status
+            if getattr(p, "model_life_cycle", None):
+                item["ModelLifeCycle"] = p.model_life_cycle
+            summaries.append(item)
+        answer = {"ModelPackageSummaryList": summaries}
+        if token:
+            answer["NextToken"] = token
+        return _ok(start_response, answer)
+
+    def _list_actions(self, account, region, params, start_response):
+        problem = self._validate("ListActions", params)
+        if problem:
+            return _error(start_response, "ValidationException", problem)
+        with self.lock:
+            actions = list(self.actions.get((account, region), []))
+        if params.get("SourceUri"):
+            actions = [a for a in actions if a["Source"]["SourceUri"] == params["SourceUri"]]
+        if params.get("ActionType"):
+            actions = [a for a in actions if a["ActionType"] == params["ActionType"]]
+        if params.get("SortOrder") == "Descending":
+            actions.reverse()
+        page, token = _page(actions, params)
+        keys = ("ActionArn", "ActionName", "Source", "ActionType", "Status", "CreationTime", "LastModifiedTime")
+        answer = {"ActionSummaries": [{k: a[k] for k in keys} for a in page]}
+        if token:
+            answer["NextToken"] = token
+        return _ok(start_response, answer)
+
+    def _describe_action(self, account, region, params, start_response):
+        wanted = params.get("ActionName", "")
+        with self.lock:
+            found = next((a for a in self.actions.get((account, region), [])
+                          if wanted in (a["ActionName"], a["ActionArn"])), None)
+        if found is None:
+            return _error(start_response, "ResourceNotFound", f"Action {wanted} does not exist.")
+        return _ok(start_response, found)
 
     def policy(self, account: str, region: str, group: str) -> str | None:
         """The stored policy text of a group (for assertions)."""
         with self.lock:
             stored = self.policies.get((account, region, group))
         return stored[1] if stored else None
+
+
+def _constraints(shape, value, path: str) -> str | None:
+    """The min/max/pattern constraints botocore's client skips, through nested structures."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for name, member in shape.members.items():
+            if name in value:
+                problem = _constraints(member, value[name], f"{path}.{name[0].lower() + name[1:]}".lstrip("."))
+                if problem:
+                    return problem
+        return None
+    if not isinstance(value, str):
+        return None
+    meta = shape.metadata
+    if "max" in meta and len(value) > meta["max"]:
+        return (f"1 validation error detected: Value at '{path}' failed to satisfy "
+                f"constraint: Member must have length less than or equal to {meta['max']}")
+    if "pattern" in meta and not _matches(meta["pattern"], value):
+        return (f"1 validation error detected: Value '{value}' at '{path}' failed to "
+                f"satisfy constraint: Member must satisfy regular expression pattern: {meta['pattern']}")
+    return None
+
+
+def _now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def _caller_arn(access_key: str, account: str, region: str) -> str:
+    """Who moto's STS says the access key is (an assumed role's ARN, or moto's default user)."""
+    from moto.sts.models import sts_backends
+
+    return sts_backends[account]["global"].get_caller_identity(access_key, region)[1]
+
+
+def _iam(arn: str) -> dict:
+    """A UserContext as SageMaker records it for an IAM caller."""
+    return {"IamIdentity": {"Arn": arn, "PrincipalId": "AROA" + uuid.uuid5(uuid.NAMESPACE_URL, arn).hex[:17].upper()}}
+
+
+def _package(backend, arn: str):
+    key = backend.model_package_name_mapping.get(arn, arn)
+    return backend.model_packages.get(key)
+
+
+# Fields moto's UpdateModelPackage overwrites with None when the request leaves them out.
+_UPDATE_FIELDS = {"ModelApprovalStatus": "model_approval_status", "ApprovalDescription": "approval_description",
+                  "CustomerMetadataProperties": "customer_metadata_properties"}
+
+
+def _kept_fields(package, params) -> dict:
+    if package is None:
+        return {}
+    return {attr: getattr(package, attr) for key, attr in _UPDATE_FIELDS.items() if key not in params}
+
+
+def _page(items: list, params: dict) -> tuple[list, str | None]:
+    start = int(params.get("NextToken") or 0)
+    size = int(params.get("MaxResults") or 100)
+    end = start + size
+    return items[start:end], (str(end) if end < len(items) else None)
 
 
 def _matches(pattern: str, value: str) -> bool:
