@@ -112,6 +112,15 @@ APPLY_ARGS ?=
 apply: $(STAMP)
 	$(BIN)/python -m generator apply --config $(CONFIG) $(APPLY_ARGS)
 
+## workflow-demo: register -> approve Development -> QA -> Prod with status and promote, on a local moto server
+.PHONY: workflow-demo bench-status
+workflow-demo: $(STAMP)
+	$(BIN)/python tests/workflow_demo.py
+
+## bench-status: status over 10,000 groups x 10 versions on the local server (time, calls, peak memory)
+bench-status: $(STAMP)
+	$(BIN)/python -m benchmarks.status --groups 10000 --versions 10 --markdown
+
 ## apply-demo: dry-run, apply and check against a local moto server (offline)
 apply-demo: $(STAMP)
 	$(BIN)/python tests/apply_demo.py

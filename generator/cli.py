@@ -411,6 +411,15 @@ directory unless --config / --policies say otherwise. Bad input: one line
   %(prog)s --principal prod/SageMakerExecutionRole ...     # ACCOUNT/ROLE from accounts.yaml
   %(prog)s --context aws:SecureTransport=false ...         # change the request context
   %(prog)s --principal prod/SageMakerExecutionRole --can read --group credit-risk""",
+    "status": """examples:
+  %(prog)s                                    # every version of every group, as a table
+  %(prog)s --group credit-risk --history      # one group, with each version's stage history
+  %(prog)s --format html --out status.html    # a sortable page for the governance officer
+  %(prog)s --latest-approved Prod --group credit-risk   # one ARN for a deployment pipeline""",
+    "promote": """examples:
+  %(prog)s --group credit-risk --version 3 --to QA --approve --note "shadow test passed (CR-12)"
+  %(prog)s --group credit-risk --version 3 --to QA --reject --note "latency regression"
+  %(prog)s --no-assume-role ...   # as yourself (AWS_PROFILE), e.g. an approver role""",
     "modules": """examples:
   %(prog)s --out terraform/modules   # beside terraform/accounts, where ../../modules points""",
 }
@@ -502,12 +511,12 @@ def build_parser(prog: str = "python -m generator") -> argparse.ArgumentParser:
 
     from generator.apply import workflow_cli
 
-    status = sub.add_parser("status", help="live stage table of every version (table, md, html, json)",
-                            description=workflow_cli.STATUS_DESCRIPTION)
+    status = _sub(sub, "status", help="live stage table of every version (table, md, html, json)",
+                  description=workflow_cli.STATUS_DESCRIPTION)
     workflow_cli.add_status_arguments(status)
     status.set_defaults(func=workflow_cli.status_main)
-    promote = sub.add_parser("promote", help="approve or reject a version for a stage, in order",
-                             description=workflow_cli.PROMOTE_DESCRIPTION)
+    promote = _sub(sub, "promote", help="approve or reject a version for a stage, in order",
+                   description=workflow_cli.PROMOTE_DESCRIPTION)
     workflow_cli.add_promote_arguments(promote)
     promote.set_defaults(func=workflow_cli.promote_main)
     return parser

@@ -285,6 +285,10 @@ class PolicyCalls:
             return self._list_actions(account, region, params, start_response)
         if operation == "DescribeAction":
             return self._describe_action(account, region, params, start_response)
+        if operation == "DescribeModelPackage":
+            package = _package(backend, params.get("ModelPackageName", ""))
+            if package is not None:  # answered here: moto's dispatch costs more than the call itself
+                return _ok(start_response, _described(package))
         caller = _caller_arn(access_key, account, region)
         if operation == "UpdateModelPackage":
             package = _package(backend, params.get("ModelPackageArn", ""))
@@ -481,6 +485,16 @@ def _caller_arn(access_key: str, account: str, region: str) -> str:
 def _iam(arn: str) -> dict:
     """A UserContext as SageMaker records it for an IAM caller."""
     return {"IamIdentity": {"Arn": arn, "PrincipalId": "AROA" + uuid.uuid5(uuid.NAMESPACE_URL, arn).hex[:17].upper()}}
+
+
+def _described(package) -> dict:
+    """DescribeModelPackage's answer for a package moto holds, with the lifecycle moto ignores."""
+    answer = {}
+    for key, value in package.gen_response_object().items():
+        answer[key] = value.timestamp() if hasattr(value, "timestamp") else value
+    if getattr(package, "model_life_cycle", None):
+        answer["ModelLifeCycle"] = package.model_life_cycle
+    return answer
 
 
 def _package(backend, arn: str):

@@ -62,6 +62,9 @@ def scientist(endpoint_url: str):
     ).client("sagemaker", endpoint_url=endpoint_url)
 
 
+PENDING = {"Stage": "Development", "StageStatus": "PendingApproval"}
+
+
 def register(aws: LocalAws, group: str = "credit-risk", count: int = 1, lifecycle: dict | None = None) -> list[str]:
     sagemaker = scientist(aws.endpoint_url)
     if group not in sagemaker_backends[REGISTRY][REGION].model_package_groups:
@@ -118,6 +121,9 @@ def test_a_version_without_a_stage_cannot_enter_a_later_one(aws, capsys):
     register(aws)
     code, _, err = promote(aws, capsys, 1, "QA")
     assert code == 1 and err.startswith("refused (skip): version 1 of credit-risk has no stage yet")
+    code, _, err = promote(aws, capsys, 1, "Development")
+    assert code == 1 and err.startswith("refused (order): version 1 of credit-risk has no stage yet; its "
+                                        "developers register it into Development (PendingApproval) first")
     assert updates(aws) == []
 
 
@@ -185,7 +191,7 @@ def test_a_config_without_stages_is_bad_input(aws, capsys):
 
 
 def test_a_note_too_long_for_stage_description_is_refused_before_the_update(aws, capsys):
-    register(aws)
+    register(aws, lifecycle=PENDING)
     code, _, err = promote(aws, capsys, 1, "Development", note="x" * 1000)
     assert code == 2 and err.startswith("error: --note: at most ") and "it has 1000" in err
     assert updates(aws) == []
@@ -236,7 +242,7 @@ def test_access_denied_names_the_gate_in_one_line(aws, capsys):
 
 
 def test_throttling_is_retried_with_backoff(aws, capsys):
-    register(aws)
+    register(aws, lifecycle=PENDING)
     aws.api.inject("throttle", "DescribeModelPackage", times=2)
     aws.api.inject("throttle", "UpdateModelPackage", times=2)
     code, _, err = promote(aws, capsys, 1, "Development")
@@ -247,7 +253,7 @@ def test_throttling_is_retried_with_backoff(aws, capsys):
 
 
 def test_a_dropped_connection_on_the_update_says_it_may_have_happened(aws, capsys):
-    register(aws)
+    register(aws, lifecycle=PENDING)
     aws.api.inject("drop", "UpdateModelPackage")
     code, _, err = promote(aws, capsys, 1, "Development")
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
@@ -408,7 +414,7 @@ def _spawn(aws: LocalAws, tmp_path: Path, *args: str, **kwargs) -> subprocess.Po
 
 
 def test_ctrl_c_during_the_update_lets_it_finish_and_exits_130(aws, tmp_path):
-    register(aws)
+    register(aws, lifecycle=PENDING)
     slow = aws.api.inject("delay", "UpdateModelPackage", seconds=1.5)
     proc = _spawn(aws, tmp_path, "promote", "--group", "credit-risk", "--version", "1", "--to", "Development",
                   "--approve", "--note", "ok", stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -34,8 +34,11 @@ def version(stage=None, status=None, number=3, approval="PendingManualApproval",
 
 # --- refused steps, each with its gate and reason ------------------------------------
 REFUSED = [
-    ("no lifecycle, straight to QA", version(), "QA", GATE_SKIP, "has no stage yet; a version enters Development first"),
-    ("no lifecycle, straight to Prod", version(), "Prod", GATE_SKIP, "enters Development first"),
+    ("no lifecycle, straight to QA", version(), "QA", GATE_SKIP,
+     "has no stage yet; its developers register it into Development (PendingApproval) first"),
+    ("no lifecycle, straight to Prod", version(), "Prod", GATE_SKIP, "register it into Development"),
+    ("no lifecycle, approved into the first stage", version(), "Development", "order",
+     "then Development's approvers decide it"),
     ("Development approved, skip QA", version("Development", "Approved"), "Prod", GATE_SKIP,
      "QA comes next (stages in order: Development, QA, Prod): promote --to QA first"),
     ("QA approved, back to Development", version("QA", "Approved"), "Development", GATE_BACKWARDS,
@@ -60,7 +63,6 @@ def test_out_of_order_steps_are_refused_with_the_gate_and_the_reason(name, state
 
 
 IN_ORDER = [
-    ("no lifecycle into the first stage", version(), "Development"),
     ("first stage pending, decided", version("Development", "PendingApproval"), "Development"),
     ("Development approved, on to QA", version("Development", "Approved"), "QA"),
     ("QA approved, on to Prod", version("QA", "Approved"), "Prod"),

@@ -6,11 +6,12 @@ construct for your model lifecycle",
 https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-staging-construct.html).
 The order of stages is the config's ``stages:`` list (generator/config/stages.py).
 
-The step rule is the stage gates' rule for approvers (issue 15): the approvers
-of stage k set stage k to Approved or Rejected only on a version whose current
-lifecycle is stage k (any status) or stage k-1 Approved; a version without a
-lifecycle enters the first stage. ``promote`` checks it before any call, so a
-refused step costs no AWS call and says exactly why.
+The step rule is the stage gates' rule for approvers (docs/stages.md): the
+approvers of stage k set stage k to Approved or Rejected only on a version
+whose current lifecycle is stage k (any status) or stage k-1 Approved; a
+version without a lifecycle is put into the first stage (PendingApproval) by
+its developers, never by an approver. ``promote`` checks it before any call, so
+a refused step costs no AWS call and says exactly why.
 
 Which versions a stage may use (``status --latest-approved``) follows the
 consumer gate: current stage S with status Approved, or any later stage (a
@@ -147,10 +148,13 @@ def check_step(config: Config, state: VersionState, target: str) -> Refusal | No
     goal = _position(stages, target)
     assert goal is not None, "the CLI resolves --to against the config first"
     if state.stage is None:
-        if goal == 0:
-            return None
-        return Refusal(GATE_SKIP, f"{label} has no stage yet; a version enters {stages[0]} first "
-                                  f"(stages in order: {order})")
+        # Approvers decide versions already in a stage: the gate's conditions on the
+        # current stage are positive, so a version without a lifecycle matches none
+        # (docs/stages.md); its developers put it into the first stage, pending.
+        gate = "order" if goal == 0 else GATE_SKIP
+        return Refusal(gate, f"{label} has no stage yet; its developers register it into {stages[0]} "
+                             f"(PendingApproval) first, then {stages[0]}'s approvers decide it "
+                             f"(stages in order: {order})")
     now = _position(stages, state.stage)
     where = f"{state.stage} ({state.stage_status or 'no status'})"
     if now is None:
