@@ -25,6 +25,7 @@ from moto.sagemaker.models import sagemaker_backends
 
 from generator.cli import main
 
+from .conftest import EXAMPLE
 from .localaws import LocalAws
 from .test_apply import offline_env
 
@@ -185,7 +186,7 @@ def test_bad_flags_are_one_line_exit_2_and_no_call_at_all(aws, capsys, values, f
 
 def test_a_config_without_stages_is_bad_input(aws, capsys):
     code, _, err = run(aws, capsys, "promote", "--group", "credit-risk", "--version", "1", "--to", "QA",
-                       "--approve", "--note", "x", config=ROOT / "accounts.yaml")
+                       "--approve", "--note", "x", config=EXAMPLE)  # the example has no stages: section
     assert code == 2 and "has no stages: section" in err
     assert aws.api.calls == []
 
