@@ -32,23 +32,29 @@ READER = {"read", "decrypt", "metadata"}
 
 # (account, role as shown) -> column -> capabilities granted. Every row of the
 # example, including the sentinels that prove unlisted principals get nothing.
+REPO = "ECR credit-risk-serving"  # credit-risk's inference images: its developers push, its readers pull
+NONE[REPO] = set()
 EXPECTED = {
-    ("data-science", "SageMakerExecutionRole"): {"churn-predictor": DEV, "credit-risk": DEV, KEY: {"encrypt", "decrypt", "metadata"}},
+    ("data-science", "SageMakerExecutionRole"): {"churn-predictor": DEV, "credit-risk": DEV, REPO: {"push"},
+                                                 KEY: {"encrypt", "decrypt", "metadata"}},
     ("data-science", "any other role"): NONE,
-    ("deployment", "ModelDeployPipelineRole"): {"churn-predictor": READER, "credit-risk": READER, KEY: {"decrypt", "metadata"}},
+    ("deployment", "ModelDeployPipelineRole"): {"churn-predictor": READER, "credit-risk": READER, REPO: {"pull"},
+                                                KEY: {"decrypt", "metadata"}},
     ("deployment", "any other role"): NONE,
     ("governance", "ModelApproverRole"): {"churn-predictor": {"approve", "metadata"}, "credit-risk": {"approve", "metadata"},
-                                            KEY: set()},
+                                            REPO: set(), KEY: set()},
     ("governance", "any other role"): NONE,
     # prod consumes credit-risk only
-    ("prod", "SageMakerExecutionRole"): {"churn-predictor": set(), "credit-risk": READER, KEY: {"decrypt", "metadata"}},
+    ("prod", "SageMakerExecutionRole"): {"churn-predictor": set(), "credit-risk": READER, REPO: {"pull"},
+                                         KEY: {"decrypt", "metadata"}},
     ("prod", "any other role"): NONE,
     # deploy_role: each workload account's deploy role deploys the groups it consumes, and nothing else
     ("prod", "ModelDeployRole"): {"churn-predictor": set(), "credit-risk": {"deploy", "metadata"}, KEY: set()},
     ("test", "ModelDeployRole"): {"churn-predictor": {"deploy", "metadata"}, "credit-risk": {"deploy", "metadata"},
                                   KEY: set()},
     ("shared-services", "any other role"): NONE,
-    ("test", "SageMakerExecutionRole"): {"churn-predictor": READER, "credit-risk": READER, KEY: {"decrypt", "metadata"}},
+    ("test", "SageMakerExecutionRole"): {"churn-predictor": READER, "credit-risk": READER, REPO: {"pull"},
+                                         KEY: {"decrypt", "metadata"}},
     ("test", "any other role"): NONE,
     ("(not in accounts.yaml)", "SageMakerExecutionRole"): NONE,
 }

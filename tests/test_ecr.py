@@ -295,3 +295,61 @@ def test_terraform_creates_locked_down_repositories_and_sets_each_rendered_polic
 
 def single_block(value):
     return value[0] if isinstance(value, list) else value
+
+
+# --- the access matrix ------------------------------------------------------
+
+def _matrix(files: dict[str, str]):
+    from generator.policyset import PolicySet
+    from generator.report.matrix import evaluate
+
+    return evaluate(config_from_text(TEXT), PolicySet(files))
+
+
+def _granted(matrix, account: str, role: str, column: str) -> set[str]:
+    principal = next(p for p in matrix.principals if p.account == account and p.role == role)
+    return {c.capability for c in matrix.row(principal, column) if c.granted}
+
+
+def test_matrix_shows_push_and_pull_per_repository():
+    matrix = _matrix(_render(TEXT))
+    assert matrix.differences == []
+    assert "ECR fraud-serving" in matrix.columns and "ECR ml/shared-base" in matrix.columns
+    assert _granted(matrix, "fraud-science", "FraudScientist", "ECR fraud-serving") == {"push"}
+    assert _granted(matrix, "data-science", "SageMakerExecutionRole", "ECR fraud-serving") == set()
+    assert _granted(matrix, "data-science", "SageMakerExecutionRole", "ECR ml/shared-base") == {"push"}
+    assert _granted(matrix, "prod", "SageMakerExecutionRole", "ECR fraud-serving") == {"pull"}
+    assert _granted(matrix, "test", "SageMakerExecutionRole", "ECR fraud-serving") == set()
+    assert _granted(matrix, "deployment", "ModelDeployPipelineRole", "ECR ml/shared-base") == {"pull"}
+    assert _granted(matrix, "governance", "ModelApproverRole", "ECR ml/shared-base") == set()
+    assert _granted(matrix, "governance", "any other role", "ECR ml/shared-base") == set()
+
+
+def test_matrix_reports_a_consumer_that_can_push():
+    """A hand edit that lets consumers push shows up as an EXTRA push cell."""
+    files = _render(TEXT)
+    path = "shared-services/policies/ecr-repository-fraud-serving.json"
+    doc = json.loads(files[path])
+    next(s for s in doc["Statement"] if s["Sid"] == "ConsumersPullImages")["Action"].append("ecr:PutImage")
+    files[path] = json.dumps(doc)
+    prod = "arn:aws:iam::555555555555:role/SageMakerExecutionRole"
+    path = next(p for p in files if p.startswith("prod/policies/"))
+    doc = json.loads(files[path])
+    next(s for s in doc["Statement"] if s["Sid"] == "PullImages")["Action"].append("ecr:PutImage")
+    files[path] = json.dumps(doc)
+    extra = [c for c in _matrix(files).differences if c.difference == "extra"]
+    assert [(c.principal.arn, c.column, c.capability) for c in extra] == [(prod, "ECR fraud-serving", "push")]
+
+
+def test_explain_answers_a_push_question(tmp_path: Path, capsys):
+    out = tmp_path / "out"
+    config = tmp_path / "accounts.yaml"
+    config.write_text(TEXT)
+    assert main(["render", "--config", str(config), "--out", str(out)]) == 0
+    capsys.readouterr()
+    code = main(["explain", "--config", str(config), "--policies", str(out), "--principal", PROD,
+                 "--action", "ecr:PutImage", "--resource", FRAUD_REPO])
+    text = capsys.readouterr().out
+    assert code != 0 or "DENY" in text
+    assert text.startswith("DENY: ecr:PutImage on " + FRAUD_REPO), text
+    assert "ecr-repository-fraud-serving.json: no statement applies" in text, text

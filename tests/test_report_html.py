@@ -95,15 +95,16 @@ def test_html_names_every_principal_and_group(built, example_config):
 
 def test_html_cells_show_the_evaluated_capabilities(built):
     page = parse(built[1]["access-matrix.html"])
-    # data-science's listed role row: account, id, kind, role+arn, churn, credit, key
+    # data-science's listed role row: account, id, kind, role+arn, churn, credit, ECR repository, key
     start = page.cells.index("data-science")
-    row = page.cells[start:start + 7]
+    row = page.cells[start:start + 8]
     assert row[:3] == ["data-science", "222222222222", "development"]
     assert row[3] == "SageMakerExecutionRole arn:aws:iam::222222222222:role/SageMakerExecutionRole"
     assert row[4].split() == row[5].split() == ["register", "write", "read", "decrypt", "metadata"]
-    assert row[6].split() == ["encrypt", "decrypt", "metadata"]
+    assert row[6].split() == ["push"]
+    assert row[7].split() == ["encrypt", "decrypt", "metadata"]
     start = page.cells.index("prod")
-    assert page.cells[start + 4:start + 7] == ["none", "read decrypt metadata", "decrypt metadata"]
+    assert page.cells[start + 4:start + 8] == ["none", "read decrypt metadata", "pull", "decrypt metadata"]
 
 
 def test_html_needs_no_network(built):

@@ -33,7 +33,7 @@ from typing import Literal
 from generator.access import APPROVED, PENDING  # the SageMaker status values
 from generator.arns import Arns
 
-Scope = Literal["group", "key"]
+Scope = Literal["group", "key", "repository"]
 
 # The key id is unknown until the key exists; a sample id in the registry
 # account stands for it (identity policies then match it by alias, as AWS
@@ -52,6 +52,7 @@ OBJECT, VERSION, KEY, GROUP, LISTING = "object", "version", "key", "group", "lis
 # (deploy_role: what a deploy role creates in its workload account).
 MODEL, ENDPOINT_CONFIG, ENDPOINT = "model", "endpoint-config", "endpoint"
 SAMPLE_DEPLOYMENT = "sample"
+REPOSITORY = "repository"  # an ECR repository of ecr_repositories (its own column)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,21 @@ CAPABILITIES: tuple[Capability, ...] = (
             (Step("s3:ListBucket", LISTING, ((_PREFIX, GROUP_PREFIX),)),),
         ),
     ),
+    # Inference images (ecr_repositories), one column per repository. push
+    # is PutImage alone: a new tag on layers already there is a new image,
+    # so that one grant is the power to change what gets deployed. pull is
+    # what docker pull and SageMaker's CreateModel do: the manifest, then
+    # the layers.
+    Capability(
+        "push", "repository",
+        "push an image to the repository (PutImage; layer uploads come with it)",
+        ((Step("ecr:PutImage", REPOSITORY),),),
+    ),
+    Capability(
+        "pull", "repository",
+        "pull an image: read its manifest and download its layers (what SageMaker does at CreateModel)",
+        ((Step("ecr:BatchGetImage", REPOSITORY), Step("ecr:GetDownloadUrlForLayer", REPOSITORY)),),
+    ),
     Capability(
         "deploy", "group",
         "deploy a version of the group in its own account: describe the version and create the model, "
@@ -175,6 +191,11 @@ PARTY_CAPABILITIES: dict[str, dict[Scope, frozenset[str]]] = {
     "consumers": {"group": frozenset({"read", "decrypt", "metadata"}), "key": frozenset({"decrypt", "metadata"})},
     "approvers": {"group": frozenset({"approve", "metadata"}), "key": frozenset()},
 }
+# ECR repositories: developers of a repository's groups push, their
+# consumers and deployers pull, approvers get nothing (generator/config/ecr.py).
+for _party, _wanted in (("developers", {"push"}), ("deployers", {"pull"}), ("consumers", {"pull"}),
+                        ("approvers", set())):
+    PARTY_CAPABILITIES[_party]["repository"] = frozenset(_wanted)
 
 
 def of_scope(scope: Scope) -> tuple[Capability, ...]:
@@ -198,13 +219,16 @@ def s3_paths(arns: Arns, group: str) -> list[dict[str, str]]:
 
 def requests(arns: Arns, capability: Capability, group: str | None, account_id: str = "") -> list[list[Probe]]:
     """The concrete requests of each way of ``capability`` (on ``group`` for
-    group scope; SageMaker deployment resources in ``account_id``, the
-    principal's own account).
+    group scope; ``group`` is the repository name for repository scope;
+    SageMaker deployment resources in ``account_id``, the principal's own
+    account).
 
     A way that touches S3 becomes one way per S3 path (access point, bucket)."""
     resources = {KEY: key_arn(arns)}
     paths = [{}]
-    if group is not None:
+    if capability.scope == "repository":
+        resources[REPOSITORY] = arns.repository_arn(group or "")
+    elif group is not None:
         package = arns.package_arns(group).removesuffix("*")
         resources[VERSION] = f"{package}{SAMPLE_VERSION}"
         resources[GROUP] = arns.group_arn(group)
@@ -230,7 +254,8 @@ def requests(arns: Arns, capability: Capability, group: str | None, account_id: 
 def legend_ways(capability: Capability, s3_layout: str = "bucket_policy") -> list[list[str]]:
     """Each way's requests in words, with placeholders, for the legend."""
     names = {OBJECT: "s3://BUCKET/GROUP/" + SAMPLE_OBJECT, VERSION: "model-package/GROUP/" + SAMPLE_VERSION,
-             KEY: "the artifact key", GROUP: "model-package-group/GROUP", LISTING: "the bucket"}
+             KEY: "the artifact key", GROUP: "model-package-group/GROUP", LISTING: "the bucket",
+             REPOSITORY: "repository/NAME"}
     own = {kind: f"{kind}/GROUP-{SAMPLE_DEPLOYMENT}" for kind in (MODEL, ENDPOINT_CONFIG, ENDPOINT)}
     if s3_layout == "access_points":
         names[OBJECT] += " (through the group's access point, or the bucket directly)"

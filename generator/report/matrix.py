@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from generator.arns import Arns
 from generator.config import PARTIES, Config
+from generator.config.ecr import repository_accounts
 from generator.evaluate import Decision
 from generator.policies import deploy_role
 from generator.policyset import PolicySet
@@ -30,6 +31,19 @@ from generator.report.capabilities import (
 )
 
 KEY_COLUMN = "artifact key"
+REPOSITORY_PREFIX = "ECR "  # column "ECR <name>" per repository; a group name has no space, so never clashes
+
+
+def column_scope(column: str) -> str:
+    if column == KEY_COLUMN:
+        return "key"
+    return "repository" if column.startswith(REPOSITORY_PREFIX) else "group"
+
+
+def column_target(column: str) -> str | None:
+    """The group or repository a column's requests are about (None: the key)."""
+    scope = column_scope(column)
+    return None if scope == "key" else column.removeprefix(REPOSITORY_PREFIX) if scope == "repository" else column
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,7 @@ class Matrix:
     s3_layout: str = "bucket_policy"
 
     def capabilities(self, column: str) -> tuple[Capability, ...]:
-        return of_scope("key" if column == KEY_COLUMN else "group")
+        return of_scope(column_scope(column))
 
     def row(self, principal: Principal, column: str) -> list[Cell]:
         return [self.cells[(principal, column, c.name)] for c in self.capabilities(column)]
@@ -119,13 +133,19 @@ def registry_statements(policies: PolicySet) -> list[dict]:
 def expected(config: Config, principal: Principal, column: str) -> frozenset[str]:
     if not principal.listed:
         return frozenset()
-    scope = "key" if column == KEY_COLUMN else "group"
+    scope = column_scope(column)
     if principal.deploy_role:
         # A deploy role deploys (and so describes) the versions of its account's deployed groups only.
         deploys = scope == "group" and column in deploy_role.deployed_groups(config, principal.account)
         return frozenset({"deploy", "metadata"}) if deploys else frozenset()
-    groups = sorted(config.model_groups) if scope == "key" else [column]
     wanted: set[str] = set()
+    if scope == "repository":
+        repository = column_target(column)
+        for party in PARTIES:
+            if principal.account in repository_accounts(config, repository, party):
+                wanted |= PARTY_CAPABILITIES[party]["repository"]
+        return frozenset(wanted)
+    groups = sorted(config.model_groups) if scope == "key" else [column]
     for group in groups:
         for party in PARTIES:
             if principal.account in config.party_accounts(group, party):
@@ -138,14 +158,18 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
     arns = Arns.of(config)
     rows = principals(config, arns, registry_statements(policies))
     groups = sorted(config.model_groups)
-    columns = groups + [KEY_COLUMN]
+    repositories = [f"{REPOSITORY_PREFIX}{name}" for name in sorted(config.ecr_repositories)]
+    columns = groups + repositories + [KEY_COLUMN]
     descriptions = {g: config.model_groups[g].description for g in groups}
+    for column in repositories:
+        served = ", ".join(config.ecr_repositories[column_target(column)].model_groups)
+        descriptions[column] = f"ECR repository for the inference images of {served}"
     descriptions[KEY_COLUMN] = f"{config.registry.kms_key_alias}, shared by every group"
     cells: dict[tuple[Principal, str, str], Cell] = {}
     for principal in rows:
         for column in columns:
             wanted = expected(config, principal, column)
-            scope = "key" if column == KEY_COLUMN else "group"
+            scope = column_scope(column)
             for capability in of_scope(scope):
                 ways = [
                     [
@@ -155,7 +179,7 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
                         ))
                         for probe in way
                     ]
-                    for way in requests(arns, capability, None if scope == "key" else column, principal.account_id)
+                    for way in requests(arns, capability, column_target(column), principal.account_id)
                 ]
                 granted = any(all(c.decision.allowed for c in way) for way in ways)
                 cells[(principal, column, capability.name)] = Cell(
