@@ -353,3 +353,44 @@ def test_explain_answers_a_push_question(tmp_path: Path, capsys):
     assert code != 0 or "DENY" in text
     assert text.startswith("DENY: ecr:PutImage on " + FRAUD_REPO), text
     assert "ecr-repository-fraud-serving.json: no statement applies" in text, text
+
+
+# --- end to end on the local AWS server (moto over HTTP, tests/localaws.py) --
+
+def test_rendered_repository_policies_set_and_read_back_on_the_local_server():
+    """Create each repository as Terraform does (immutable tags, scan on
+    push, KMS), set the rendered policy file as written, read it back: the
+    repository ARN is the manifest's target and the stored policy is the
+    rendered document."""
+    import boto3
+
+    from .localaws import LocalAws
+
+    policies = render.build_policies(config_from_text(TEXT))
+    repositories = [p for p in policies if p.kind == "ecr_repository_policy"]
+    assert len(repositories) == 2
+    with LocalAws() as aws:
+        session = dict(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing",
+                       endpoint_url=aws.endpoint_url)
+        sts = boto3.client("sts", **session)
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{REG}:role/OrganizationAccountAccessRole",
+                                RoleSessionName="ecr-test")["Credentials"]
+        ecr = boto3.client("ecr", region_name="us-east-1", endpoint_url=aws.endpoint_url,
+                           aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])
+        for policy in repositories:
+            name = policy.extra["repository"]
+            created = ecr.create_repository(
+                repositoryName=name, imageTagMutability="IMMUTABLE",
+                imageScanningConfiguration={"scanOnPush": True}, encryptionConfiguration={"encryptionType": "KMS"},
+            )["repository"]
+            assert created["repositoryArn"] == policy.target
+            assert created["registryId"] == REG == policy.account_id
+            assert created["imageTagMutability"] == "IMMUTABLE"
+            assert created["imageScanningConfiguration"] == {"scanOnPush": True}
+            ecr.set_repository_policy(repositoryName=name, policyText=policy.text)
+            stored = ecr.get_repository_policy(repositoryName=name)
+            assert stored["repositoryName"] == name and stored["registryId"] == REG
+            assert json.loads(stored["policyText"]) == json.loads(policy.text)
+        listed = {r["repositoryName"] for r in ecr.describe_repositories()["repositories"]}
+        assert listed == {"fraud-serving", "ml/shared-base"}
