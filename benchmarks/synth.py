@@ -7,7 +7,8 @@ Shape of a large organization (deterministic for a given size):
 - ~30% development accounts; each group has 1-3 developers;
 - the rest workload accounts in test/prod pairs; each group has 1-3 pairs as consumers;
 - SageMakerExecutionRole everywhere, plus an SSO data-scientist role in
-  development accounts; 1 in 10 groups carries tags.
+  development accounts; 1 in 10 groups carries tags;
+- one ECR repository per group, serving that group's images.
 """
 
 from __future__ import annotations
@@ -79,6 +80,9 @@ def build(accounts: int, groups: int, seed: int = 7) -> str:
         lines.append(f"    consumers: [{', '.join(consumers)}]")
         if g % 10 == 0:
             lines.append(f"    tags: {{team: team-{g % 37}, cost-center: cc-{g % 11}}}")
+    # One ECR repository of inference images per group (README, "Inference images").
+    lines.append("ecr_repositories:")
+    lines += [f"  model-{g:05d}-serving: {{model_groups: [model-{g:05d}]}}" for g in range(groups)]
     return "\n".join(lines) + "\n"
 
 

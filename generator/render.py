@@ -159,28 +159,50 @@ def _group_policies(config: Config, arns: Arns, group: str) -> list[RenderedPoli
     return out
 
 
-def _render_chunk(groups: list[str]) -> list[tuple]:
-    """Worker: the policies of some groups, as plain tuples (cheap to send
-    back; the parent parses a document again only if someone asks for it)."""
+def repository_file(name: str) -> str:
+    """File-name form of a repository: '/' -> '+' ('.' and '_' may be in
+    the name itself, '+' never is, so two repositories never share a file)."""
+    return f"ecr-repository-{name.replace('/', '+')}.json"
+
+
+def _repository_policy(config: Config, arns: Arns, name: str) -> RenderedPolicy:
+    """The repository policy of one ECR repository (ecr_repositories)."""
+    registry, reg_id = config.registry.account, arns.registry_id
+    doc, text = _fitted("ecr_repository_policy", lambda c: ecr_repository.build(config, arns, name, c))
+    return RenderedPolicy.of(registry, reg_id, "ecr_repository_policy", arns.repository_arn(name),
+                             f"{registry}/policies/{repository_file(name)}", doc, {"repository": name}, text)
+
+
+def _item_policies(config: Config, arns: Arns, item: tuple[str, str]) -> list[RenderedPolicy]:
+    kind, name = item
+    return _group_policies(config, arns, name) if kind == "group" else [_repository_policy(config, arns, name)]
+
+
+def _render_chunk(items: list[tuple[str, str]]) -> list[tuple]:
+    """Worker: the policies of some groups and repositories, as plain tuples
+    (cheap to send back; the parent parses a document again only if someone
+    asks for it)."""
     config, arns = _SHARED
     return [
         (p.account, p.account_id, p.kind, p.target, p.path, p.text, p.extra)
-        for group in groups
-        for p in _group_policies(config, arns, group)
+        for item in items
+        for p in _item_policies(config, arns, item)
     ]
 
 
 def _all_group_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
-    """Per-group policies are independent: for large configs they are built
-    in forked worker processes, one per core, in contiguous chunks. The
-    result is the same list, in the same order, as the serial loop."""
+    """Per-group and per-repository policies are independent: for large
+    configs they are built in forked worker processes, one per core, in
+    contiguous chunks. The result is the same list, in the same order, as
+    the serial loop."""
     global _SHARED
-    groups = sorted(config.model_groups)
+    items = [("group", g) for g in sorted(config.model_groups)]
+    items += [("repository", r) for r in sorted(config.ecr_repositories)]
     workers = min(os.cpu_count() or 1, 8)
-    if len(groups) < PARALLEL_FROM_GROUPS or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [p for group in groups for p in _group_policies(config, arns, group)]
-    size = -(-len(groups) // workers)
-    chunks = [groups[i:i + size] for i in range(0, len(groups), size)]
+    if len(items) < PARALLEL_FROM_GROUPS or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [p for item in items for p in _item_policies(config, arns, item)]
+    size = -(-len(items) // workers)
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
     _SHARED = (config, arns)
     try:
         with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
@@ -188,24 +210,6 @@ def _all_group_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
     finally:
         _SHARED = None
     return [RenderedPolicy(*row) for rows in results for row in rows]
-
-
-def repository_file(name: str) -> str:
-    """File-name form of a repository: '/' -> '+' ('.' and '_' may be in
-    the name itself, '+' never is, so two repositories never share a file)."""
-    return f"ecr-repository-{name.replace('/', '+')}.json"
-
-
-def _repository_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
-    registry, reg_id = config.registry.account, arns.registry_id
-    out = []
-    for name in sorted(config.ecr_repositories):
-        doc, text = _fitted("ecr_repository_policy", lambda c: ecr_repository.build(config, arns, name, c))
-        out.append(
-            RenderedPolicy.of(registry, reg_id, "ecr_repository_policy", arns.repository_arn(name),
-                              f"{registry}/policies/{repository_file(name)}", doc, {"repository": name}, text)
-        )
-    return out
 
 
 def build_policies(config: Config) -> list[RenderedPolicy]:
@@ -228,7 +232,6 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
                 raise ConfigError(f"model_groups.{group}", f"access point name {name} is also used by '{seen_points[name]}'")
             seen_points[name] = group
     policies.extend(_all_group_policies(config, arns))
-    policies.extend(_repository_policies(config, arns))
     seen: dict[str, str] = {}
     for (account, role), (doc, scope) in iam_role.build(config, arns).items():
         account_id = config.accounts[account].id

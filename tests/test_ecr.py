@@ -394,3 +394,11 @@ def test_rendered_repository_policies_set_and_read_back_on_the_local_server():
             assert json.loads(stored["policyText"]) == json.loads(policy.text)
         listed = {r["repositoryName"] for r in ecr.describe_repositories()["repositories"]}
         assert listed == {"fraud-serving", "ml/shared-base"}
+
+
+def test_repository_policies_render_the_same_in_worker_processes(monkeypatch):
+    """Large configs build group and repository policies in forked workers:
+    the same files as the serial loop."""
+    serial = _render(TEXT)
+    monkeypatch.setattr(render, "PARALLEL_FROM_GROUPS", 1)
+    assert _render(TEXT) == serial
