@@ -49,9 +49,10 @@ EXPECTED = {
                                          KEY: {"decrypt", "metadata"}},
     ("prod", "any other role"): NONE,
     # deploy_role: each workload account's deploy role deploys the groups it consumes, and nothing else
-    ("prod", "ModelDeployRole"): {"churn-predictor": set(), "credit-risk": {"deploy", "metadata"}, KEY: set()},
-    ("test", "ModelDeployRole"): {"churn-predictor": {"deploy", "metadata"}, "credit-risk": {"deploy", "metadata"},
+    ("prod", "ModelDeployRole"): {"churn-predictor": set(), "credit-risk": {"deploy", "metadata"}, REPO: set(),
                                   KEY: set()},
+    ("test", "ModelDeployRole"): {"churn-predictor": {"deploy", "metadata"}, "credit-risk": {"deploy", "metadata"},
+                                  REPO: set(), KEY: set()},
     ("shared-services", "any other role"): NONE,
     ("test", "SageMakerExecutionRole"): {"churn-predictor": READER, "credit-risk": READER, REPO: {"pull"},
                                          KEY: {"decrypt", "metadata"}},
