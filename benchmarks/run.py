@@ -127,11 +127,11 @@ def same_tree(a: Path, b: Path) -> bool:
     return all(filecmp.cmp(a / f, b / f, shallow=False) for f in files_a)
 
 
-def measure(accounts: int, groups: int, work: Path, repeat: int) -> dict:
+def measure(accounts: int, groups: int, work: Path, repeat: int, stages: bool = False) -> dict:
     """Each timing is the best of ``repeat`` runs (shared machines are noisy;
     the best run is the one least disturbed), each into a fresh directory."""
     config = work / f"accounts-{accounts}x{groups}.yaml"
-    config.write_text(build(accounts, groups))
+    config.write_text(build(accounts, groups, stages=stages))
     python = sys.executable
     render = [python, "-m", "generator", "render", "--config", str(config), "--out"]
     runs, floors = [], []
@@ -165,6 +165,9 @@ def measure(accounts: int, groups: int, work: Path, repeat: int) -> dict:
         "rerender_summary": rerender_text.strip(),
         "identical": same_tree(out, again),
         "largest": largest_by_kind(out),
+        # EventBridge: rules on the registry's default bus (quota 300 per bus).
+        "event_rules": sum(e["kind"] == "event_rule"
+                           for e in json.loads((out / "manifest.json").read_text())["policies"]),
     }
 
 
@@ -196,12 +199,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="20x100,100x1000,500x10000")
     parser.add_argument("--markdown", action="store_true", help="print the README table")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
+    parser.add_argument("--stages", action="store_true", help="add ModelLifeCycle stages test and prod (stage gates)")
     args = parser.parse_args()
     results = []
     for size in args.sizes.split(","):
         accounts, groups = (int(n) for n in size.split("x"))
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-            result = measure(accounts, groups, Path(tmp), args.repeat)
+            result = measure(accounts, groups, Path(tmp), args.repeat, args.stages)
         results.append(result)
         print(json.dumps(result), file=sys.stderr)
     if args.markdown:

@@ -22,7 +22,7 @@ def account_id(n: int) -> str:
     return f"{100000000000 + n * 7919:012d}"
 
 
-def build(accounts: int, groups: int, seed: int = 7) -> str:
+def build(accounts: int, groups: int, seed: int = 7, stages: bool = False) -> str:
     rng = random.Random(seed * 1_000_003 + accounts * 31 + groups)
     n_deploy = max(1, accounts // 100)
     n_gov = max(1, accounts // 50)
@@ -83,6 +83,9 @@ def build(accounts: int, groups: int, seed: int = 7) -> str:
     # One ECR repository of inference images per group (README, "Inference images").
     lines.append("ecr_repositories:")
     lines += [f"  model-{g:05d}-serving: {{model_groups: [model-{g:05d}]}}" for g in range(groups)]
+    if stages:
+        # The workload stages as ModelLifeCycle stages, approved by every governance account.
+        lines += ["stages:", "  - name: test", "  - name: prod"]
     return "\n".join(lines) + "\n"
 
 

@@ -56,6 +56,11 @@ LIMITS: dict[str, Limit] = {
     "iam_role_trust_policy": Limit(2_048, "characters", False, "IAM role trust policy"),
     "service_control_policy": Limit(ORGANIZATION_POLICY_SIZE, "characters", False, "service control policy"),
     "resource_control_policy": Limit(ORGANIZATION_POLICY_SIZE, "characters", False, "resource control policy"),
+    # EventBridge quotas (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html):
+    # bus policy 10,240 characters; an event_rule file is measured by its
+    # pattern alone (2,048 characters, compact as it is sent).
+    "event_bus_policy": Limit(10_240, "characters", True, "EventBridge event bus policy"),
+    "event_rule": Limit(2_048, "characters", False, "EventBridge event pattern"),
 }
 
 
@@ -63,6 +68,8 @@ def measure(kind: str, text: str, document: dict | None = None) -> int:
     limit = LIMITS[kind]
     if not limit.whitespace_counts:
         doc = json.loads(text) if document is None else document
+        if kind == "event_rule":
+            doc = doc.get("EventPattern")
         return len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
     return len(text.encode("utf-8")) if limit.unit == "bytes" else len(text)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from json.encoder import encode_basestring as _escape  # the C escaper where available
 
-from generator import limits, roles, terraform
+from generator import events, limits, roles, terraform
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.guardrails import ORGANIZATION_DIR
@@ -22,6 +22,9 @@ from generator.names import role_slug
 from generator.policies import (
     deploy_role,
     ecr_repository,
+    event_bus_policy,
+    event_role,
+    event_rule,
     guardrail_common,
     iam_role,
     kms_key,
@@ -245,6 +248,7 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
         )
     policies.extend(_deploy_role_policies(config, arns))
     policies.extend(guardrail_policies(config, arns))
+    policies.extend(_event_policies(config, arns))
     return sorted(policies, key=lambda p: (p.account, p.path))
 
 
@@ -320,6 +324,31 @@ def guardrail_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
                 ORGANIZATION_DIR, account_id, kind, name, f"{ORGANIZATION_DIR}/policies/{short}-{name}.json",
                 {"Version": "2012-10-17", "Statement": statements}, {"policy_name": name},
             ))
+    return out
+
+
+def _event_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
+    """Approval events (generator/events.py): the rules and the rule role's
+    policy in the registry account, a bus policy in each receiving account."""
+    rules = events.plan(config)
+    if not rules:
+        return []
+    registry, reg_id = config.registry.account, arns.registry_id
+    out = [
+        RenderedPolicy.of(registry, reg_id, "event_rule", events.rule_arn(arns, rule.name),
+                          f"{registry}/policies/event-rule-{rule.name}.json", event_rule.build(config, arns, rule),
+                          {"rule": rule.name})
+        for rule in rules
+    ]
+    doc, scope = event_role.build(config, arns)
+    out.append(RenderedPolicy.of(registry, reg_id, "iam_role_policy", events.role_arn(arns),
+                                 f"{registry}/policies/iam-role-{events.ROLE_NAME}.json", doc,
+                                 {"role": events.ROLE_NAME, "scope": scope}))
+    for account in events.receivers(config):
+        account_id = config.accounts[account].id
+        out.append(RenderedPolicy.of(account, account_id, "event_bus_policy", events.bus_arn(arns, account_id),
+                                     f"{account}/policies/event-bus-policy.json",
+                                     event_bus_policy.build(config, arns, account), {"bus": events.BUS_NAME}))
     return out
 
 

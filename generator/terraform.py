@@ -23,9 +23,11 @@ import jinja2
 
 from generator import resources
 from generator import roles
+from generator import events
 from generator.config import PARTIES, Config
 from generator.config.guardrails import ORGANIZATION_DIR
 from generator.names import POLICY_NAME_PREFIX, policy_name  # noqa: F401 (part of this module's interface)
+from generator.arns import Arns
 from generator.policies import iam_role
 
 TEMPLATES = resources.templates_dir()
@@ -165,12 +167,15 @@ def _common(config: Config, account: str, source: str) -> dict:
 
 def _registry_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy]) -> str:
     by_kind = {p.kind: p for p in policies
-               if p.kind not in ("model_package_group_policy", "s3_access_point_policy", "ecr_repository_policy")}
+               if p.kind not in ("model_package_group_policy", "s3_access_point_policy", "ecr_repository_policy",
+                             "event_rule")}
     repositories = [
         {"name": p.extra["repository"], "policy": _relative(p)}
         for p in sorted(policies, key=lambda p: p.extra.get("repository", ""))
         if p.kind == "ecr_repository_policy"
     ]
+    rules = [{"name": p.extra["rule"], "policy": _relative(p)}
+             for p in sorted(policies, key=lambda p: p.extra.get("rule", "")) if p.kind == "event_rule"]
     points = [
         {"name": p.extra["access_point"], "group": p.extra["model_group"], "policy": _relative(p)}
         for p in sorted(policies, key=lambda p: p.extra.get("access_point", ""))
@@ -201,6 +206,12 @@ def _registry_main(env: jinja2.Environment, config: Config, context: dict, polic
         point_width=max((len(hcl(p["name"])) for p in points), default=0),
         repositories=repositories,
         repository_width=max((len(hcl(r["name"])) for r in repositories), default=0),
+        event_rules=rules,
+        rule_width=max((len(hcl(r["name"])) for r in rules), default=0),
+        event_role_name=events.ROLE_NAME,
+        event_role_policy=next((_relative(p) for p in policies if p.kind == "iam_role_policy"
+                                and p.extra.get("role") == events.ROLE_NAME), None),
+        event_rule_pattern=events.rule_arn(Arns.of(config), events.RULE_PREFIX + "*"),
     )
 
 
@@ -245,7 +256,7 @@ def _access_main(env: jinja2.Environment, config: Config, context: dict, policie
             role_name=attached_role(p.extra["role"]),
             policy=_relative(p),
         )
-        for p in sorted(policies, key=lambda p: p.extra["role"])
+        for p in sorted(policies, key=lambda p: p.extra.get("role", ""))
         if p.kind == "iam_role_policy" and p.extra.get("scope") != "deploy-role"
     ]
     return env.get_template("access.main.tf.j2").render(
@@ -258,6 +269,8 @@ def _access_main(env: jinja2.Environment, config: Config, context: dict, policie
         registry_id=config.registry_account.id,
         roles=roles,
         deploy=_deploy_role(config, context["account"], policies),
+        event_bus_name=events.BUS_NAME,
+        event_bus_policy=next((_relative(p) for p in policies if p.kind == "event_bus_policy"), None),
     )
 
 

@@ -17,6 +17,7 @@ PROD = "prod/policies/iam-role-SageMakerExecutionRole.json"
 ECR = "shared-services/policies/ecr-repository-credit-risk-serving.json"
 SCP = "organization/policies/scp-model-registry-guardrails.json"
 RCP = "organization/policies/rcp-model-registry-resource-guardrails.json"
+BUS = "deployment/policies/event-bus-policy.json"
 
 REG = "111111111111"
 BUCKET_ARN = "arn:aws:s3:::acme-ml-model-artifacts"

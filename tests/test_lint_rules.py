@@ -17,8 +17,8 @@ import pytest
 from generator.config import config_from_text
 from generator.lint import RULES
 from tests.lintkit import (
-    BUCKET, BUCKET_ARN, DEPLOY, DS, ECR, GROUP, GROUP_ARN, KEY, KEY_ARNS, PACKAGES, PROD, RCP, REPO_ARN, SCP, broken, findings,
-    stmt, write,
+    BUCKET, BUCKET_ARN, BUS, DEPLOY, DS, ECR, GROUP, GROUP_ARN, KEY, KEY_ARNS, PACKAGES, PROD, RCP, REPO_ARN, SCP, broken,
+    findings, stmt, write,
 )
 
 
@@ -332,7 +332,45 @@ CASES = [
     ("resource control policy without Principal *", "invalid-structure", RCP,
      set_key("DenyBucketPolicyChangesUnlessDeployer", "Principal", {"AWS": "arn:aws:iam::111111111111:root"}),
      'statement DenyBucketPolicyChangesUnlessDeployer: a resource control policy statement must have Principal "*"'),
+    ("bus policy lets any registry role put events", "bus-policy-names-rule-role", BUS,
+     set_key("RegistryRuleRolePutsModelPackageEvents", "Condition",
+             {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::111111111111:role/*"]}}),
+     "ArnEquals aws:PrincipalArn must name exactly the rule role"),
+    ("bus policy lets another account put events", "bus-policy-names-rule-role", BUS,
+     set_key("RegistryRuleRolePutsModelPackageEvents", "Principal", {"AWS": ["arn:aws:iam::222222222222:root"]}),
+     "principal must be exactly the registry account root"),
 ]
+
+
+def _retarget(account: str, account_id: str):
+    """An event rule forwarding to another account's bus."""
+    def mutate(doc):
+        doc["Targets"].append({"Id": account, "RoleArn": "arn:aws:iam::111111111111:role/model-registry-event-forwarder",
+                               "Arn": f"arn:aws:events:us-east-1:{account_id}:event-bus/model-registry-events"})
+    return mutate
+
+
+EVENT_CASES = [
+    ("event rule forwards to a workload account", _retarget("prod", "555555555555"),
+     "target account prod does not receive the events of"),
+    ("event rule matches an unconfigured group",
+     lambda doc: doc["EventPattern"]["detail"]["ModelPackageGroupName"].append("someone-elses-model"),
+     "pattern must list configured model groups only"),
+]
+
+
+@pytest.mark.parametrize("mutate,expected", [c[1:] for c in EVENT_CASES], ids=[c[0] for c in EVENT_CASES])
+def test_event_targets_are_parties_fires(example_config, example_files, tmp_path, mutate, expected):
+    (rule_path,) = [p for p in example_files if "/policies/event-rule-" in p]
+    out = write(tmp_path, _broken_data(example_files, rule_path, mutate))
+    messages = [f.message for f in findings(example_config, out, "event-targets-are-parties")]
+    assert any(expected in m for m in messages), messages
+
+
+def _broken_data(files, path, mutate):
+    doc = json.loads(files[path])
+    mutate(doc)
+    return {**files, path: json.dumps(doc, indent=2) + "\n"}
 
 
 @pytest.fixture(scope="module")
@@ -343,7 +381,7 @@ def clean_report(example_config, example_files, tmp_path_factory):
 
 
 def test_rendered_example_lints_clean(clean_report):
-    assert clean_report.policies == 18
+    assert clean_report.policies == NN
     assert [f.text() for f in clean_report.findings] == []
 
 
@@ -360,7 +398,9 @@ def test_rule_fires_on_broken_policy(example_config, example_files, tmp_path, ru
 
 
 def test_every_rule_has_a_failing_fixture():
-    assert {c[1] for c in CASES} | {"manifest"} == set(RULES)
+    # Stage rules fire on a config with stages: tests/test_lint_stage_rules.py.
+    others = {"manifest", "event-targets-are-parties", "developers-first-stage-only", "every-stage-has-an-approver"}
+    assert {c[1] for c in CASES} | others == set(RULES)
 
 
 # --- cases that must NOT fire: the rules' documented exceptions -----------

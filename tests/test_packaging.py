@@ -78,7 +78,7 @@ def _sources(files: dict[str, str]) -> set[str]:
 def test_default_module_source_is_beside_the_output():
     assert _sources(render(config_from_text(EXAMPLE.read_text()))) == {
         '"../../modules/model-registry"', '"../../modules/registry-access"', '"../../modules/deploy-role"',
-        '"../../modules/organization-guardrails"'}
+        '"../../modules/organization-guardrails"', '"../../modules/registry-events"', '"../../modules/event-bus"'}
 
 
 @pytest.mark.parametrize("source,expected", [

@@ -269,3 +269,23 @@ def test_stage_approvers_get_no_artifacts_and_group_approval_only_where_listed(s
     assert staged.can(RISK, UPDATE, CHURN_V1, **{
         "sagemaker__ModelLifeCycle__Stage": "Prod", "sagemaker__ModelLifeCycle__StageStatus": "Approved",
         "sagemaker__CurrentModelLifeCycleStage": "Test", "sagemaker__CurrentModelLifeCycleStageStatus": "Approved"})
+
+
+def test_the_report_shows_who_approves_each_stage_and_who_reads_it(tmp_path):
+    """With stages, the access matrix still matches what accounts.yaml asks
+    for (consumers read versions approved at their stage, stage approvers
+    approve), and a Stages table names each stage's approvers and readers."""
+    from generator.cli import main
+
+    config = tmp_path / "accounts.yaml"
+    config.write_text(staged_text())
+    out, report = tmp_path / "out", tmp_path / "report"
+    assert main(["render", "--config", str(config), "--out", str(out)]) == 0
+    assert main(["report", "--config", str(config), "--policies", str(out), "--out", str(report)]) == 0
+    text = (report / "access-matrix.md").read_text()
+    assert "| Development | governance | — |" in text
+    assert "| Test | governance, model-risk | test |" in text
+    assert "| Prod | model-risk | prod |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| model-risk |") and "ModelRiskApprover" in line)
+    assert row.count("approve, metadata") == 2
+

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from .terraform_helpers import ACCOUNTS, FILE_CALL, MODULES, file_refs, parse, parse_dir, single, unescape, write_tree
 
-from generator import terraform, writer
+from generator import events, terraform, writer
 from generator.config import config_from_text, load_config
 from generator.render import render
 
@@ -71,6 +71,8 @@ CONSUMERS = {
     ("iam_role_trust_policy", "sagemaker-execution-role"): ("output", "sagemaker_execution_role_trust_policies.value.{role}"),
     "service_control_policy": ("guardrails", "policies.{policy_name}.policy_json"),
     "resource_control_policy": ("guardrails", "policies.{policy_name}.policy_json"),
+    "event_rule": ("registry_events", "rules.{rule}"),
+    "event_bus_policy": ("event_bus", "policy_json"),
 }
 ORGANIZATION = "organization"  # the guardrails' root (guardrails: in accounts.yaml)
 MODULE_SINKS = {
@@ -82,6 +84,8 @@ MODULE_SINKS = {
     ("model-registry", "each.value.repository_policy_json"): ("aws_ecr_repository_policy", "policy"),
     ("deploy-role", "var.trust_policy_json"): ("aws_iam_role", "assume_role_policy"),
     ("deploy-role", "each.value"): ("aws_iam_policy", "policy"),
+    ("registry-events", "var.role_policy_json"): ("aws_iam_role_policy", "policy"),
+    ("event-bus", "var.policy_json"): ("aws_cloudwatch_event_bus_policy", "policy"),
 }
 
 
@@ -91,6 +95,8 @@ def consumer(entry: dict) -> tuple[str, str]:
         module, argument = CONSUMERS[(entry["kind"], entry["trust"])]
     elif entry.get("scope") == "deploy-role":
         module, argument = CONSUMERS[("iam_role_policy", "deploy-role")]
+    elif entry["kind"] == "iam_role_policy" and entry.get("role") == events.ROLE_NAME:
+        module, argument = ("registry_events", "role_policy_json")  # the event rule role
     else:
         module, argument = CONSUMERS[entry["kind"]]
     if entry.get("scope") == "deploy-role":
@@ -153,10 +159,21 @@ def test_idle_account_gets_no_root(variant_tree):
     assert not (variant_tree.accounts / "idle").exists()
 
 
+def _main_module(root: dict) -> list[dict]:
+    """The root's module calls other than the approval-event and deploy-role ones (one per root)."""
+    return [b for b in root.get("module", []) if not ({"registry_events", "event_bus", "deploy_role"} & set(b))]
+
+
 def test_each_root_calls_the_module_of_its_account(tree):
     registry = tree.config.registry.account
     for account, root in tree.roots.items():
         calls = modules(root)
+        if "registry_events" in calls:
+            assert account == registry
+            assert calls.pop("registry_events")["source"] == "../../modules/registry-events"
+        if "event_bus" in calls:
+            assert account != registry
+            assert calls.pop("event_bus")["source"] == "../../modules/event-bus"
         if "deploy_role" in calls:
             deploy = calls.pop("deploy_role")
             assert deploy["source"] == "../../modules/deploy-role"
@@ -211,7 +228,7 @@ def test_every_manifest_policy_is_consumed_by_exactly_one_argument(tree):
 
 def test_group_policy_switch(tree):
     registry = tree.roots[tree.config.registry.account]
-    _, call = single(registry["module"])
+    _, call = single(_main_module(registry))
     if tree.config.terraform.group_policies == "apply":
         assert call["model_package_group_policies"] == {}
     else:
@@ -246,7 +263,7 @@ def test_group_policy_resource_only_for_listed_groups():
 
 
 def test_group_descriptions_and_tags_come_from_the_config(tree):
-    _, call = single(tree.roots[tree.config.registry.account]["module"])
+    _, call = single(_main_module(tree.roots[tree.config.registry.account]))
     groups = call["model_package_groups"]
     assert set(groups) == set(tree.config.model_groups)
     for name, group in tree.config.model_groups.items():
@@ -271,7 +288,7 @@ def test_roles_attach_by_name_and_wildcards_do_not(tree):
 
 
 def test_variant_role_forms(variant_tree):
-    _, call = single(variant_tree.roots["science"]["module"])
+    _, call = single(_main_module(variant_tree.roots["science"]))
     policies = call["role_policies"]
     assert policies["service-role/SageMakerRole"]["role_name"] == "SageMakerRole"
     assert policies["aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataScientist_*"]["role_name"] is None
@@ -339,7 +356,7 @@ def test_roots_pin_terraform_and_the_aws_provider(tree):
 
 
 def test_variant_access_logs_and_key_window(variant_tree):
-    _, call = single(variant_tree.roots["registry"]["module"])
+    _, call = single(_main_module(variant_tree.roots["registry"]))
     assert call["access_log_bucket"] == "registry-logs"
     assert call["access_log_prefix"] == "artifacts/"
     assert call["kms_key_deletion_window_in_days"] == 7
@@ -403,7 +420,8 @@ def test_file_call_pattern_matches_what_the_templates_write():
     # Guards the other tests: if the templates changed how they call file(),
     # FILE_CALL would silently find nothing.
     text = (ACCOUNTS / "shared-services" / "main.tf").read_text()
-    assert len(FILE_CALL.findall(text)) == 3  # bucket, key and the ECR repository; group policies are the apply helper's
+    events = len(list((ACCOUNTS / "shared-services" / "policies").glob("event-rule-*.json"))) + 1  # + rule role
+    assert len(FILE_CALL.findall(text)) == 3 + events  # bucket, key, ECR repository, event rules; group policies are the apply helper's
 
 
 def test_render_is_deterministic(example_config):

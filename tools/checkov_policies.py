@@ -34,7 +34,10 @@ RESOURCES = {
                                {"name": "target_name", "type": "SERVICE_CONTROL_POLICY"}),
     "resource_control_policy": ("aws_organizations_policy", "content",
                                 {"name": "target_name", "type": "RESOURCE_CONTROL_POLICY"}),
+    "event_bus_policy": ("aws_cloudwatch_event_bus_policy", "policy", {"event_bus_name": "target_bus"}),
 }
+# Rendered files that are not policies: nothing for checkov to read.
+SKIP_KINDS = ("event_rule",)
 
 
 # CKV_AWS_61 fails every trust policy that names an account root, whatever
@@ -55,6 +58,8 @@ def resources(out: Path) -> str:
     blocks = []
     for entry in manifest["policies"]:
         kind = entry["kind"]
+        if kind in SKIP_KINDS:
+            continue
         rtype, attribute, extra = RESOURCES[kind]
         document = json.dumps(json.loads((out / entry["path"]).read_text(encoding="utf-8")), indent=2)
         # Heredocs interpolate: keep IAM policy variables such as
@@ -68,6 +73,8 @@ def resources(out: Path) -> str:
                 value = entry["target"].split(":::", 1)[1]
             elif value == "target_group":
                 value = entry["model_group"]
+            elif value == "target_bus":
+                value = entry["target"].rsplit("/", 1)[1]
             elif value in ("target_arn", "target_name"):
                 value = entry["target"]
             elif value == "target_repository":

@@ -25,13 +25,16 @@ Category = Literal["validity", "security"]
 RESOURCE_POLICY_KINDS = (
     "s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy", "ecr_repository_policy",
     "iam_role_trust_policy",  # a role's trust policy is the role's resource policy (deploy_role)
+    "event_bus_policy",
 )
 # Resource policies without a Resource element: they apply to the resource they are set on.
 RESOURCELESS_KINDS = ("ecr_repository_policy", "iam_role_trust_policy")
 IDENTITY_POLICY_KINDS = ("iam_role_policy",)
 # Organization policies (guardrails:): Deny-only; an RCP names Principal "*".
 GUARDRAIL_POLICY_KINDS = ("service_control_policy", "resource_control_policy")
-KINDS = RESOURCE_POLICY_KINDS + IDENTITY_POLICY_KINDS + GUARDRAIL_POLICY_KINDS
+# Rendered files that are not policies (checked by set rules only).
+DATA_KINDS = ("event_rule",)
+KINDS = RESOURCE_POLICY_KINDS + IDENTITY_POLICY_KINDS + GUARDRAIL_POLICY_KINDS + DATA_KINDS
 
 
 @dataclass(frozen=True)

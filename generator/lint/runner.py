@@ -8,7 +8,7 @@ from pathlib import Path
 
 from generator.config import Config
 from generator.lint import rules as _rules  # noqa: F401  (registers the rules)
-from generator.lint.model import KINDS, RULES, Finding, LintContext, PolicyFile
+from generator.lint.model import KINDS, DATA_KINDS, RULES, Finding, LintContext, PolicyFile
 from generator.render import MANIFEST
 
 STRUCTURE = "invalid-structure"
@@ -86,8 +86,8 @@ def lint(config: Config, out: Path) -> Report:
         return count
 
     for policy in ctx.policies:
-        if policy.kind not in KINDS:
-            continue  # the manifest rule reports it
+        if policy.kind not in KINDS or policy.kind in DATA_KINDS:
+            continue  # the manifest rule reports unknown kinds; set rules check data files
         policy.well_formed = add(STRUCTURE, policy, policy.path, RULES[STRUCTURE].check(policy, ctx)) == 0
         if not policy.well_formed:
             continue

@@ -30,7 +30,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.access import APPROVED, PENDING  # the SageMaker status values
+from generator.access import (  # the SageMaker status values and lifecycle keys
+    APPROVED,
+    CURRENT_STAGE_KEY,
+    CURRENT_STATUS_KEY,
+    PENDING,
+    STAGE_APPROVED,
+    STAGE_KEY,
+    STAGE_PENDING,
+    STAGE_STATUS_KEY,
+)
 from generator.arns import Arns
 
 Scope = Literal["group", "key", "repository"]
@@ -63,6 +72,7 @@ class Step:
     resource: str  # OBJECT | VERSION | KEY
     context: tuple[tuple[str, str], ...] = ()
     via: str | None = None
+    staged: bool = False  # only with stages: set (a ModelLifeCycle move)
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,9 @@ CAPABILITIES: tuple[Capability, ...] = (
         (
             (Step("sagemaker:UpdateModelPackage", VERSION, ((_STATUS, APPROVED),)),),
             (Step("sagemaker:CreateModelPackage", VERSION, ((_STATUS, APPROVED),)),),
+            # With stages: approving a stage also makes a version deployable
+            # (deployers and consumers read versions Approved at a stage).
+            (Step("sagemaker:UpdateModelPackage", VERSION, ((STAGE_STATUS_KEY, STAGE_APPROVED),), staged=True),),
         ),
     ),
     Capability(
@@ -190,6 +203,8 @@ PARTY_CAPABILITIES: dict[str, dict[Scope, frozenset[str]]] = {
     "deployers": {"group": frozenset({"read", "decrypt", "metadata"}), "key": frozenset({"decrypt", "metadata"})},
     "consumers": {"group": frozenset({"read", "decrypt", "metadata"}), "key": frozenset({"decrypt", "metadata"})},
     "approvers": {"group": frozenset({"approve", "metadata"}), "key": frozenset()},
+    # With stages: the governance accounts that approve a stage, on every group.
+    "stage_approvers": {"group": frozenset({"approve", "metadata"}), "key": frozenset()},
 }
 # ECR repositories: developers of a repository's groups push, their
 # consumers and deployers pull, approvers get nothing (generator/config/ecr.py).
@@ -217,13 +232,31 @@ def s3_paths(arns: Arns, group: str) -> list[dict[str, str]]:
     return [{OBJECT: f"{point}/object/{arns.group_prefix(group)}{SAMPLE_OBJECT}", LISTING: point}, bucket]
 
 
-def requests(arns: Arns, capability: Capability, group: str | None, account_id: str = "") -> list[list[Probe]]:
+def lifecycle_variants(way: tuple[Step, ...], stages: tuple[str, ...]) -> list[tuple[tuple[str, str], ...]]:
+    """Lifecycle contexts a way on a version is tried with (with stages set).
+
+    With stages, what a principal may do with a version depends on its
+    current lifecycle: a capability is granted when some sample version
+    allows it, so a way is tried on a version without a lifecycle and on one
+    Approved at each stage; a stage move (``staged``) sets each stage on a
+    version pending at it."""
+    if not stages or not any(step.resource == VERSION for step in way):
+        return [()]
+    if any(step.staged for step in way):
+        return [((STAGE_KEY, s), (CURRENT_STAGE_KEY, s), (CURRENT_STATUS_KEY, STAGE_PENDING)) for s in stages]
+    return [()] + [((CURRENT_STAGE_KEY, s), (CURRENT_STATUS_KEY, STAGE_APPROVED)) for s in stages]
+
+
+def requests(arns: Arns, capability: Capability, group: str | None, account_id: str = "",
+             stages: tuple[str, ...] = ()) -> list[list[Probe]]:
     """The concrete requests of each way of ``capability`` (on ``group`` for
     group scope; ``group`` is the repository name for repository scope;
     SageMaker deployment resources in ``account_id``, the principal's own
     account).
 
-    A way that touches S3 becomes one way per S3 path (access point, bucket)."""
+    A way that touches S3 becomes one way per S3 path (access point, bucket);
+    with ``stages``, a way on a version becomes one way per lifecycle
+    variant (:func:`lifecycle_variants`); stage moves exist only with stages."""
     resources = {KEY: key_arn(arns)}
     paths = [{}]
     if capability.scope == "repository":
@@ -238,21 +271,27 @@ def requests(arns: Arns, capability: Capability, group: str | None, account_id: 
         paths = s3_paths(arns, group)
     out = []
     for way in capability.ways:
+        if any(step.staged for step in way) and not stages:
+            continue
         uses_s3 = any(step.resource in (OBJECT, LISTING) for step in way)
-        for path in paths if uses_s3 else paths[:1]:
-            probes = []
-            for step in way:
-                context = tuple((k, arns.group_prefix(group) if v == GROUP_PREFIX else resources.get(v, v))
-                                for k, v in step.context)
-                if step.via:
-                    context = (("kms:ViaService", arns.via_service(step.via)),) + context
-                probes.append(Probe(step.action, {**resources, **path}[step.resource], context))
-            out.append(probes)
+        for variant in lifecycle_variants(way, stages):
+            for path in paths if uses_s3 else paths[:1]:
+                probes = []
+                for step in way:
+                    context = tuple((k, arns.group_prefix(group) if v == GROUP_PREFIX else resources.get(v, v))
+                                    for k, v in step.context)
+                    if step.via:
+                        context = (("kms:ViaService", arns.via_service(step.via)),) + context
+                    if step.resource == VERSION:
+                        context += variant
+                    probes.append(Probe(step.action, {**resources, **path}[step.resource], context))
+                out.append(probes)
     return out
 
 
-def legend_ways(capability: Capability, s3_layout: str = "bucket_policy") -> list[list[str]]:
-    """Each way's requests in words, with placeholders, for the legend."""
+def legend_ways(capability: Capability, s3_layout: str = "bucket_policy", staged: bool = False) -> list[list[str]]:
+    """Each way's requests in words, with placeholders, for the legend
+    (stage moves only when the config has stages)."""
     names = {OBJECT: "s3://BUCKET/GROUP/" + SAMPLE_OBJECT, VERSION: "model-package/GROUP/" + SAMPLE_VERSION,
              KEY: "the artifact key", GROUP: "model-package-group/GROUP", LISTING: "the bucket",
              REPOSITORY: "repository/NAME"}
@@ -262,12 +301,15 @@ def legend_ways(capability: Capability, s3_layout: str = "bucket_policy") -> lis
         names[LISTING] = "the group's access point or the bucket"
     out = []
     for way in capability.ways:
+        if any(step.staged for step in way) and not staged:
+            continue
         words = []
         for step in way:
             context = [f"kms:ViaService={step.via}.REGION.amazonaws.com"] if step.via else []
             context += [f"{k}={own.get(v, v)}" for k, v in step.context]
             suffix = f" with {', '.join(context)}" if context else ""
             where = names.get(step.resource) or f"{own[step.resource]} in its own account"
-            words.append(f"{step.action} on {where}{suffix}")
+            stage = " setting the StageStatus of the stage the version is pending at" if step.staged else ""
+            words.append(f"{step.action} on {where}{suffix}{stage}")
         out.append(words)
     return out

@@ -51,13 +51,21 @@ def render(matrix: Matrix) -> str:
         out.append("")
 
     out += ["## Matrix", ""] + _table(matrix) + [""]
+    if matrix.stages:
+        out += ["## Stages", "", text("Every model group moves through these ModelLifeCycle stages in order "
+                                      "(README, Stage gates). Workload accounts describe versions Approved at "
+                                      "their stage or at a later one."), "",
+                "| Stage | Approved by | Read by workload accounts |", "|---|---|---|"]
+        for stage, approvers, readers in matrix.stages:
+            out.append(f"| {text(stage)} | {text(', '.join(approvers)) or '—'} | {text(', '.join(readers)) or '—'} |")
+        out.append("")
 
     out += ["## Legend", "", "Columns:", ""]
     for column in matrix.columns:
         description = matrix.descriptions.get(column) or ""
         out.append(f"- **{text(column)}**" + (f": {text(description)}" if description else ""))
     out += ["", "Capabilities:", ""]
-    for heading, summary, ways in wording.legend(matrix.s3_layout):
+    for heading, summary, ways in wording.legend(matrix.s3_layout, bool(matrix.stages)):
         out.append(f"- **{text(heading)}**: {text(summary)}.")
         out += [f"  - {lead}: " + " and ".join(code(r) for r in requests) for lead, requests in ways]
     out.append("")

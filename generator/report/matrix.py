@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from generator.arns import Arns
 from generator.config import PARTIES, Config
 from generator.config.ecr import repository_accounts
+from generator.config.stages import account_stage, stage_approvers, stage_names
 from generator.evaluate import Decision
 from generator.policies import deploy_role
 from generator.policyset import PolicySet
@@ -90,6 +91,8 @@ class Matrix:
     descriptions: dict[str, str]  # column -> description
     cells: dict[tuple[Principal, str, str], Cell]  # (principal, column, capability)
     s3_layout: str = "bucket_policy"
+    # With stages: (stage, approving accounts, workload accounts reading it).
+    stages: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
 
     def capabilities(self, column: str) -> tuple[Capability, ...]:
         return of_scope(column_scope(column))
@@ -123,7 +126,7 @@ def registry_statements(policies: PolicySet) -> list[dict]:
     """Every statement of every registry-side (resource) policy."""
     out = []
     for entry in policies.manifest:
-        if entry["kind"] != "iam_role_policy":
+        if entry["kind"] not in ("iam_role_policy", "event_rule", "event_bus_policy"):
             document = policies.docs[entry["path"]]
             statements = document.get("Statement") if isinstance(document, dict) else None
             out += [s for s in (statements if isinstance(statements, list) else [statements]) if isinstance(s, dict)]
@@ -146,6 +149,8 @@ def expected(config: Config, principal: Principal, column: str) -> frozenset[str
                 wanted |= PARTY_CAPABILITIES[party]["repository"]
         return frozenset(wanted)
     groups = sorted(config.model_groups) if scope == "key" else [column]
+    if scope == "group" and any(principal.account in stage_approvers(config, s) for s in stage_names(config)):
+        wanted |= PARTY_CAPABILITIES["stage_approvers"][scope]
     for group in groups:
         for party in PARTIES:
             if principal.account in config.party_accounts(group, party):
@@ -166,6 +171,7 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
         descriptions[column] = f"ECR repository for the inference images of {served}"
     descriptions[KEY_COLUMN] = f"{config.registry.kms_key_alias}, shared by every group"
     cells: dict[tuple[Principal, str, str], Cell] = {}
+    stages = tuple(stage_names(config))
     for principal in rows:
         for column in columns:
             wanted = expected(config, principal, column)
@@ -179,11 +185,21 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
                         ))
                         for probe in way
                     ]
-                    for way in requests(arns, capability, column_target(column), principal.account_id)
+                    for way in requests(arns, capability, column_target(column), principal.account_id, stages)
                 ]
                 granted = any(all(c.decision.allowed for c in way) for way in ways)
                 cells[(principal, column, capability.name)] = Cell(
                     principal, column, capability.name, granted, capability.name in wanted, ways
                 )
     return Matrix(config_label, policies_label, config.organization_id, rows, columns, descriptions, cells,
-                  arns.s3_layout)
+                  arns.s3_layout, stage_table(config))
+
+
+def stage_table(config: Config) -> list[tuple[str, list[str], list[str]]]:
+    """[(stage, approving accounts, workload accounts reading it)] in stage
+    order, for every group alike; [] without stages."""
+    return [
+        (stage, stage_approvers(config, stage),
+         sorted(n for n, a in config.accounts.items() if a.kind == "workload" and account_stage(config, n) == stage))
+        for stage in stage_names(config)
+    ]

@@ -47,12 +47,12 @@ def capability_heading(capability: Capability) -> str:
     return f"{capability.name} ({where})"
 
 
-def legend(s3_layout: str = "bucket_policy") -> list[tuple[str, str, list[tuple[str, list[str]]]]]:
+def legend(s3_layout: str = "bucket_policy", staged: bool = False) -> list[tuple[str, str, list[tuple[str, list[str]]]]]:
     """(heading, summary, ways) for each capability, in column order; a way
     is (lead word, requests that must all be allowed)."""
     out = []
     for c in CAPABILITIES:
-        ways = legend_ways(c, s3_layout)
+        ways = legend_ways(c, s3_layout, staged)
         leads = ["either" if i == 0 else "or" for i in range(len(ways))] if len(ways) > 1 else ["all of"] * len(ways)
         out.append((capability_heading(c), c.summary, list(zip(leads, ways))))
     return out

@@ -31,4 +31,8 @@ from generator.lint.rules import (  # noqa: F401  (import registers)
     deploy_role_only_deploys,
     deploy_prefix_overlap,
     guardrails_allow_parties,
+    developers_first_stage_only,
+    every_stage_has_an_approver,
+    bus_policy_names_rule_role,
+    event_targets_are_parties,
 )

@@ -15,6 +15,7 @@ GOVERNED_TYPES = {
     "model_package_group_policy": ("model-package-group", "model-package"),
     "ecr_repository_policy": ("repository",),
     "iam_role_trust_policy": ("role",),
+    "event_bus_policy": ("event-bus",),
 }
 
 
@@ -28,7 +29,7 @@ def governed_resources(policy: PolicyFile) -> list[str]:
         return ["*"]
     if policy.kind == "ecr_repository_policy":
         return []  # no Resource element at all (invalid-structure checks)
-    if policy.kind == "iam_role_trust_policy":
+    if policy.kind in ("iam_role_trust_policy", "event_bus_policy"):
         return [policy.target]
     packages = policy.target.replace(":model-package-group/", ":model-package/", 1)
     return [policy.target, f"{packages}/*"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from generator import events
 from generator.lint.model import Hit, PolicyFile, account_of_principal, as_list, principal_values, rule
 from generator.policies import deploy_role
 from generator.roles import patterns
@@ -47,6 +48,10 @@ def unlisted_principal(policy: PolicyFile, ctx):
     for target in deploy_role.targets(config):
         role_patterns.setdefault(target.account_id, set()).add(config.deploy_role.name)
     any_account = set().union(*role_patterns.values()) if role_patterns else set()
+    if policy.kind == "event_bus_policy":
+        # The registry's event rule role, which the render creates itself
+        # (bus-policy-names-rule-role checks it is the only one named).
+        role_patterns.setdefault(config.registry_account.id, set()).add(events.ROLE_NAME)
     for stmt in policy.statements():
         if stmt.get("Effect") != "Allow":
             continue

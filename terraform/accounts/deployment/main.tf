@@ -36,3 +36,19 @@ output "unattached_policies" {
   description = "Policies of wildcard role entries, to be referenced by a permission set or the roles' own stack."
   value       = module.registry_access.unattached_policies
 }
+
+# The registry's approval events for the groups this account acts on
+# arrive on its own model-registry-events bus (only the registry's rule
+# role may put them). Route them to the pipeline or approval workflow
+# with this account's own rules on that bus.
+module "event_bus" {
+  source = "../../modules/event-bus"
+
+  bus_name    = "model-registry-events"
+  policy_json = file("${path.module}/policies/event-bus-policy.json")
+}
+
+output "event_bus_arn" {
+  description = "ARN of the bus that receives the registry's model package events."
+  value       = module.event_bus.bus_arn
+}

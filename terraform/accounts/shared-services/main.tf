@@ -78,3 +78,24 @@ output "model_package_group_arns" {
   description = "ARN of each model package group."
   value       = module.model_registry.model_package_group_arns
 }
+
+# Approval events: each model group's state changes go to the
+# model-registry-events bus of its deployers and approvers (and stage
+# approvers), and to nobody else; see generator/events.py for the quotas.
+module "registry_events" {
+  source = "../../modules/registry-events"
+
+  role_name           = "model-registry-event-forwarder"
+  role_policy_json    = file("${path.module}/policies/iam-role-model-registry-event-forwarder.json")
+  registry_account_id = "111111111111"
+  rule_arn_pattern    = "arn:aws:events:us-east-1:111111111111:rule/model-registry-events-*"
+
+  rules = {
+    "model-registry-events-d8adc381ec-1" = file("${path.module}/policies/event-rule-model-registry-events-d8adc381ec-1.json")
+  }
+}
+
+output "event_rule_arns" {
+  description = "ARN of each approval-event rule."
+  value       = module.registry_events.rule_arns
+}

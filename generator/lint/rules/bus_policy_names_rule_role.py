@@ -1,0 +1,41 @@
+"""bus-policy-names-rule-role: an event bus policy lets only the registry's rule role put events."""
+
+from __future__ import annotations
+
+from generator import events
+from generator.arns import Arns
+from generator.lint.model import Hit, as_list, principal_values, rule
+
+
+@rule(
+    "bus-policy-names-rule-role", "error",
+    "Every Allow of an event bus policy names only the registry account, narrowed by aws:PrincipalArn to exactly "
+    "the rule role, and only for SageMaker model package events",
+    category="security",
+    fix="Re-render: generator/policies/event_bus_policy.py names the registry root and the rule role only.",
+)
+def bus_policy_names_rule_role(policy, ctx):
+    """A receiving account's bus triggers its deployment pipeline or its
+    approval workflow: whoever can put events on it can start a deployment.
+    Only the registry's rule role may, and only with SageMaker model
+    package state changes (events:source and events:detail-type tested
+    for every entry, and required to be present)."""
+    if policy.kind != "event_bus_policy":
+        return
+    arns = Arns.of(ctx.config)
+    role, root = events.role_arn(arns), arns.account_root(arns.registry_id)
+    for stmt in policy.statements():
+        if stmt.get("Effect") != "Allow":
+            continue
+        sid = stmt.get("Sid")
+        if principal_values(stmt) != [root]:
+            yield Hit(f"statement {sid}: principal must be exactly the registry account root {root}", sid)
+        condition = stmt.get("Condition") or {}
+        named = as_list((condition.get("ArnEquals") or {}).get("aws:PrincipalArn"))
+        if named != [role]:
+            yield Hit(f"statement {sid}: ArnEquals aws:PrincipalArn must name exactly the rule role {role}", sid)
+        every = condition.get("ForAllValues:StringEquals") or {}
+        present = condition.get("Null") or {}
+        for key, value in (("events:source", events.SOURCE), ("events:detail-type", events.DETAIL_TYPE)):
+            if as_list(every.get(key)) != [value] or as_list(present.get(key)) != ["false"]:
+                yield Hit(f"statement {sid}: {key} must be {value} for every entry (ForAllValues) and present (Null false)", sid)

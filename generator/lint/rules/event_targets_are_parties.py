@@ -1,0 +1,52 @@
+"""event-targets-are-parties: an event rule forwards a group's events only to that group's receivers."""
+
+from __future__ import annotations
+
+from generator import events
+from generator.arns import Arns
+from generator.lint.model import Hit, rule
+
+
+@rule(
+    "event-targets-are-parties", "error",
+    "An event rule matches only configured groups and targets only the buses of accounts that receive every one "
+    "of them (deployers, approvers, stage approvers), through the rule role",
+    category="security",
+    fix="Re-render: generator/events.py plans rules from each group's deployers and approvers.",
+    scope="set",
+)
+def event_targets_are_parties(ctx):
+    """A model package event names the version and its approval state:
+    sending another group's events to an account leaks what another team
+    ships, and can start a pipeline that has no business with it. Each
+    rule's pattern must list configured groups only, and each target must
+    be the model-registry-events bus of an account that receives all of
+    them, reached through the rule role (5 targets at most, the quota)."""
+    config = ctx.config
+    arns = Arns.of(config)
+    by_id = {a.id: name for name, a in config.accounts.items()}
+    role = events.role_arn(arns)
+    for policy in ctx.policies:
+        if policy.kind != "event_rule" or not isinstance(policy.document, dict):
+            continue
+        pattern = policy.document.get("EventPattern") or {}
+        groups = (pattern.get("detail") or {}).get("ModelPackageGroupName") or []
+        if pattern.get("source") != [events.SOURCE] or pattern.get("detail-type") != [events.DETAIL_TYPE]:
+            yield Hit(f"pattern must match source {events.SOURCE} and detail-type {events.DETAIL_TYPE} only", path=policy.path)
+        unknown = [g for g in groups if g not in config.model_groups]
+        if unknown or not groups:
+            yield Hit(f"pattern must list configured model groups only, got {unknown or 'none'}", path=policy.path)
+        targets = policy.document.get("Targets") or []
+        if len(targets) > events.MAX_TARGETS:
+            yield Hit(f"{len(targets)} targets: EventBridge allows {events.MAX_TARGETS} per rule", path=policy.path)
+        for target in targets:
+            arn = str(target.get("Arn", ""))
+            account = by_id.get(arn.split(":")[4] if arn.count(":") >= 5 else "")
+            if account is None or arn != events.bus_arn(arns, config.accounts[account].id):
+                yield Hit(f"target {arn} is not the model-registry-events bus of a configured account", path=policy.path)
+                continue
+            if target.get("RoleArn") != role:
+                yield Hit(f"target {arn} must use the rule role {role}", path=policy.path)
+            outside = [g for g in groups if g in config.model_groups and account not in events.receivers_of(config, g)]
+            if outside:
+                yield Hit(f"target account {account} does not receive the events of {', '.join(outside)}", path=policy.path)

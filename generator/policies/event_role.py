@@ -1,0 +1,35 @@
+"""The rule role's identity policy (kind ``iam_role_policy``, registry account).
+
+EventBridge assumes this role to put the forwarded events on the receivers'
+buses: ``events:PutEvents`` on exactly those bus ARNs and nothing else
+(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html:
+"We recommend always using IAM roles when the target of a rule is an event
+bus"). If the exact list is over the managed-policy limit, the compact form
+names the bus in any account and narrows it with aws:ResourceAccount to the
+receivers: the same buses, about 15 characters per account instead of 75.
+"""
+
+from __future__ import annotations
+
+from generator import events, limits
+from generator.arns import Arns
+from generator.config import Config
+from generator.policies.common import document, statement
+
+SID = "PutEventsOnReceiverBuses"
+
+
+def build(config: Config, arns: Arns) -> tuple[dict, str]:
+    """(document, scope): scope is "event-buses" or "event-buses-compact"."""
+    receivers = events.receivers(config)
+    exact = document([
+        statement(SID, "Allow", ["events:PutEvents"],
+                  [events.bus_arn(arns, config.accounts[a].id) for a in receivers]),
+    ])
+    if limits.check("iam_role_policy", "", exact) is None:
+        return exact, "event-buses"
+    compact = document([
+        statement(SID, "Allow", ["events:PutEvents"], [events.bus_arn(arns, "*")],
+                  {"StringEquals": {"aws:ResourceAccount": sorted(config.accounts[a].id for a in receivers)}}),
+    ])
+    return compact, "event-buses-compact"
