@@ -242,6 +242,7 @@ def _explain_can(args: argparse.Namespace, config, principal: str, context: dict
     request of some way is allowed."""
     from generator.arns import Arns
     from generator.report import capabilities as caps
+    from generator.config.stages import stage_names
 
     scope = "key" if args.group is None else "group"
     found = [c for c in caps.CAPABILITIES if c.name == args.can and c.scope == scope]
@@ -258,7 +259,8 @@ def _explain_can(args: argparse.Namespace, config, principal: str, context: dict
     (capability,) = found
     policies = _policyset(args.policies)
     _warn_stale(config, args.policies)
-    ways = caps.requests(Arns.of(config), capability, args.group)
+    # With stages, a version capability is tried on sample lifecycles (as the report does).
+    ways = caps.requests(Arns.of(config), capability, args.group, stages=tuple(stage_names(config)))
     results = [[(probe, policies.decide(principal, probe.action, probe.resource, {**dict(probe.context), **context},
                                         org=config.organization_id)) for probe in way] for way in ways]
     granted = any(all(decision.allowed for _, decision in way) for way in results)

@@ -111,3 +111,29 @@ def test_can_bad_input(capsys):
     assert code == 2 and "did you mean 'credit-risk'?" in err
     code, _, err = run(capsys, "--principal", PROD_ROLE)
     assert code == 2 and "needs --action and --resource, or --can" in err
+
+
+def test_can_with_stages_tries_sample_lifecycles_negative_first(capsys, tmp_path):
+    """With stages, --can asks as the report does: a version without a lifecycle and one Approved at
+    each stage. A consumer reads only from its own stage on; a developer never reads a Prod-approved one."""
+    config = tmp_path / "accounts.yaml"
+    config.write_text(EXAMPLE.read_text() + "\nstages:\n  - name: Test\n  - name: Prod\n")
+    out_dir = tmp_path / "out"
+    assert main(["render", "--config", str(config), "--out", str(out_dir)]) == 0
+    capsys.readouterr()
+
+    def can(principal, capability, group="credit-risk"):
+        code = main(["explain", "--config", str(config), "--policies", str(out_dir), "--principal", principal,
+                     "--can", capability, "--group", group])
+        return code, capsys.readouterr().out
+
+    code, out = can("prod/SageMakerExecutionRole", "write")
+    assert code == 1 and out.startswith("NO:")
+    code, out = can("prod/SageMakerExecutionRole", "read")
+    assert code == 0 and out.startswith("YES:")
+    assert "sagemaker:CurrentModelLifeCycleStage=Prod, sagemaker:CurrentModelLifeCycleStageStatus=Approved" in out
+    # prod never reads a version approved only at Test: that way is denied
+    assert ("DENY  sagemaker:DescribeModelPackage on arn:aws:sagemaker:us-east-1:111111111111:model-package/"
+            "credit-risk/1, sagemaker:CurrentModelLifeCycleStage=Test") in out
+    code, out = can("test/SageMakerExecutionRole", "read")
+    assert code == 0 and out.startswith("YES:")
