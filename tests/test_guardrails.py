@@ -394,3 +394,19 @@ def test_repository_policies_stay_with_the_deploying_roles(example_guardrails):
         assert refused(example_guardrails, ADMIN, action, repository)
         assert not refused(example_guardrails, DEPLOYER, action, repository)
     assert not refused(example_guardrails, SCIENTIST, "ecr:PutImage", repository)
+
+
+def test_event_rules_stay_with_the_deploying_roles(example_guardrails):
+    """The approval-event rules (and their targets) in the registry account are the registry root's:
+    an administrator of the registry account cannot redirect, silence or delete them; the deploying
+    role can; the registry's other rules are not the guardrails' concern."""
+    rule = f"arn:aws:events:us-east-1:{REG}:rule/model-registry-events-d8adc381ec-1"
+    for action in ("events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule"):
+        assert refused(example_guardrails, ADMIN, action, rule)
+        assert refused(example_guardrails, APPROVER, action, rule)
+        assert not refused(example_guardrails, DEPLOYER, action, rule)
+        assert not refused(example_guardrails, ADMIN, action, f"arn:aws:events:us-east-1:{REG}:rule/team-own-rule")
+    # the rule role still forwards events (PutEvents is not a rule change)
+    forwarder = f"arn:aws:iam::{REG}:role/model-registry-event-forwarder"
+    assert not refused(example_guardrails, forwarder, "events:PutEvents",
+                       "arn:aws:events:us-east-1:333333333333:event-bus/model-registry-events")

@@ -19,6 +19,7 @@ https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_
 from __future__ import annotations
 
 from generator.access import APPROVED
+from generator import events
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.guardrails import deploying_roles
@@ -112,5 +113,21 @@ def statements(config: Config, arns: Arns) -> list[dict]:
             ["ecr:DeleteRepository", "ecr:DeleteRepositoryPolicy", "ecr:SetRepositoryPolicy"],
             repositories if len(repositories) <= 20 else f"arn:{partition}:ecr:{arns.region}:{arns.registry_id}:repository/*",
             {}, deployers, partition, principal=False,
+        )
+    if events.receivers(config):
+        # The approval-event rules (README, "Approval events") are the registry
+        # root's too: only the deploying roles put, retarget or delete them, so
+        # no administrator of the registry account redirects a group's events
+        # or silences them. Rules on the default bus are rule/NAME; PutRule,
+        # PutTargets, RemoveTargets and DeleteRule take that resource type
+        # (Service Authorization Reference, Amazon EventBridge:
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html).
+        # The bus policies have no such guard: events:PutPermission and
+        # RemovePermission take no resource type, so an SCP could only refuse
+        # them on every bus of the organization.
+        out += denies_unless(
+            "DenyEventRuleChangesUnlessDeployer",
+            ["events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets"],
+            events.rule_prefix_arn(arns), {}, deployers, partition, principal=False,
         )
     return out
