@@ -24,7 +24,15 @@ class ConfigError(Exception):
             where = f"{where}:{self.line}" if where else f"line {self.line}"
         head = f"{where}: " if where else ""
         key = f"{self.key}: " if self.key else ""
-        return f"{head}{key}{self.message}"
+        return _one_line(f"{head}{key}{self.message}")
+
+
+def _one_line(text: str) -> str:
+    """Escape control characters (a newline in a bad value or key) so the
+    error stays one line and cannot forge a second one."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class PolicyTooLarge(Exception):

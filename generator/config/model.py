@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from generator import roles
 from generator.config.ecr import ECR_FIELD_DESCRIPTION, EcrRepository, RepositoryName, check_ecr
+from generator.config.fields import aws_tags, free_text
 from generator.config.guardrails import Guardrails, check_guardrails
 from generator.config.rules import BUCKET_RE as _BUCKET_RE
 from generator.config.rules import bucket_name as _bucket
@@ -39,11 +40,13 @@ PARTY_KINDS: dict[str, str] = {
 PARTIES: tuple[str, ...] = ("developers", "deployers", "consumers", "approvers")
 
 _ROLE_SEGMENT = r"[A-Za-z0-9_+=,.@*-]+"
+# A wildcard role name must keep a run of this many literal characters.
+MIN_WILDCARD_FIXED = 4
 _ROLE_RE = re.compile(rf"^(?:{_ROLE_SEGMENT}/)*{_ROLE_SEGMENT}$")
 _ALIAS_RE = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
 _KEY_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):kms:(?P<region>[a-z0-9-]+):"
-    r"(?P<account>\d{12}):key/(?P<key>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+    r"(?P<account>[0-9]{12}):key/(?P<key>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
 )
 
 
@@ -60,7 +63,7 @@ _ROLE_JSON = {"pattern": _ROLE_RE.pattern, "maxLength": 512, "not": {"anyOf": [
 ]}}
 _BUCKET_JSON = {
     "pattern": _BUCKET_RE.pattern,
-    "not": {"anyOf": [{"pattern": p} for p in (r"\.\.", "^xn--", "-s3alias$", r"^\d+\.\d+\.\d+\.\d+$")]},
+    "not": {"anyOf": [{"pattern": p} for p in (r"\.\.", "^xn--", "-s3alias$", r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")]},
 }
 _ALIAS_JSON = {"pattern": _ALIAS_RE.pattern, "not": {"pattern": "^alias/aws/"}}
 _KEY_ARN_JSON = {"pattern": re.sub(r"\(\?P<\w+>", "(", _KEY_ARN_RE.pattern)}  # no named groups in ECMA regex
@@ -69,7 +72,7 @@ _UNIQUE_JSON = {"uniqueItems": True}
 
 def _role(value: str) -> str:
     """An IAM role name, optionally behind a path, optionally with ``*``."""
-    if not _ROLE_RE.match(value):
+    if not _ROLE_RE.fullmatch(value):
         raise ValueError(
             "must be an IAM role name (letters, digits and _+=,.@-), optionally "
             "behind a path like service-role/Name, with * as a wildcard"
@@ -80,6 +83,12 @@ def _role(value: str) -> str:
     problem = roles.problem(value)
     if problem:
         raise ValueError(problem)
+    if "*" in name and max(len(run) for run in name.split("*")) < MIN_WILDCARD_FIXED:
+        raise ValueError(
+            f"the fixed part of a wildcard role name needs a run of at least {MIN_WILDCARD_FIXED} characters "
+            "without * (like AWSReservedSSO_DataScientist_* or ModelApprover*) so it names one family of roles, "
+            "not almost every role in the account"
+        )
     if len(name) > 64:
         raise ValueError("IAM role names are at most 64 characters")
     if len(value) > 512:
@@ -88,7 +97,7 @@ def _role(value: str) -> str:
 
 
 def _alias(value: str) -> str:
-    if not _ALIAS_RE.match(value):
+    if not _ALIAS_RE.fullmatch(value):
         raise ValueError("must look like alias/name (letters, digits, '/', '_', '-')")
     if value.startswith("alias/aws/"):
         raise ValueError("alias/aws/ is reserved for AWS managed keys")
@@ -99,8 +108,8 @@ StrictStr = Annotated[str, Field(strict=True)]
 AccountId = Annotated[
     str,
     Field(strict=True, description="12-digit AWS account id, quoted so YAML keeps it a string",
-          json_schema_extra={"pattern": r"^\d{12}$"}),
-    AfterValidator(lambda v: v if re.fullmatch(r"\d{12}", v) else _fail("must be exactly 12 digits")),
+          json_schema_extra={"pattern": r"^[0-9]{12}$"}),
+    AfterValidator(lambda v: v if re.fullmatch(r"[0-9]{12}", v) else _fail("must be exactly 12 digits")),
 ]
 AccountName = Annotated[
     str,
@@ -167,11 +176,11 @@ class Account(_Strict):
         ),
         json_schema_extra=_UNIQUE_JSON,
     )
-    description: StrictStr | None = None
+    description: Annotated[str, Field(strict=True), AfterValidator(free_text)] | None = None
 
 
 class ModelGroup(_Strict):
-    description: Annotated[str, StringConstraints(max_length=1024)] = Field(
+    description: Annotated[str, StringConstraints(max_length=1024), AfterValidator(free_text)] = Field(
         default="", description="Model package group description."
     )
     developers: list[StrictStr] = Field(
@@ -190,13 +199,15 @@ class ModelGroup(_Strict):
         default=None, description="Governance accounts; default: every governance account.",
         json_schema_extra=_UNIQUE_JSON,
     )
-    tags: dict[StrictStr, StrictStr] = Field(
-        default_factory=dict, description="Tags for the model package group."
+    tags: Annotated[dict[StrictStr, StrictStr], AfterValidator(aws_tags)] = Field(
+        default_factory=dict,
+        description="Tags for the model package group (AWS rules: at most 50, key 1-128, value 0-256 characters, no aws: prefix).",
+        json_schema_extra={"maxProperties": 50},
     )
 
 
 _ROLE_ARN_RE = re.compile(
-    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>\d{12}):role/(?P<role>[A-Za-z0-9_+=,.@/-]{1,512})$"
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>[0-9]{12}):role/(?P<role>[A-Za-z0-9_+=,.@/-]{1,512})$"
 )
 
 
@@ -223,7 +234,7 @@ class ApplySettings(_Strict):
 
 class Config(_Strict):
     partition: Partition = "aws"
-    region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")]
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")]
     organization_id: Annotated[str, StringConstraints(pattern=r"^o-[a-z0-9]{10,32}$")] | None = Field(
         default=None,
         description="When set, every cross-account Allow also requires aws:PrincipalOrgID.",
@@ -432,7 +443,7 @@ def _check_partition_region(config: Config) -> None:
 
 def _check_key_arn(config: Config) -> None:
     arn = config.registry.kms_key_arn or ""
-    match = _KEY_ARN_RE.match(arn)
+    match = _KEY_ARN_RE.fullmatch(arn)
     key = "registry.kms_key_arn"
     if not match:
         raise ConfigError(key, "must be a KMS key ARN like arn:aws:kms:REGION:ACCOUNT:key/KEY-ID")
@@ -444,7 +455,7 @@ def _check_key_arn(config: Config) -> None:
 
 def check_role_arn(config: Config, arn: str, key: str) -> None:
     """The apply helper only ever assumes a role in the registry account."""
-    match = _ROLE_ARN_RE.match(arn)
+    match = _ROLE_ARN_RE.fullmatch(arn)
     if not match or "*" in arn:
         raise ConfigError(key, "must be an IAM role ARN like arn:aws:iam::ACCOUNT:role/NAME")
     if match["partition"] != config.partition:

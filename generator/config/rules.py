@@ -15,7 +15,7 @@ BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 def bucket_name(value: str) -> str:
     """An S3 general purpose bucket name (pydantic AfterValidator)."""
     if (
-        not BUCKET_RE.match(value)
+        not BUCKET_RE.fullmatch(value)
         or ".." in value
         or value.startswith("xn--")
         or value.endswith("-s3alias")

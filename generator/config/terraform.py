@@ -13,14 +13,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from generator.config.fields import aws_tags
 from generator.config.rules import bucket_name
 from generator.errors import ConfigError
 from generator.names import POLICY_NAME_PREFIX, policy_name
 
 _ROLE_NAME_RE = re.compile(r"^(?:[A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]{1,64}$")
-# AWS tag rules: keys 1-128 and values 0-256 characters of letters, digits,
-# spaces and _ . : / = + - @; keys starting with aws: are reserved.
-_TAG_RE = re.compile(r"^[\w .:/=+\-@]*$")
 _KEY_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
 # A Terraform module source without its module name: a local path
 # (./ or ../), or a registry, git, S3 or HTTP address (docs/terraform.md,
@@ -30,18 +28,18 @@ DEFAULT_MODULE_SOURCE = "../../modules"
 
 
 def _key_prefix(value: str) -> str:
-    if not _KEY_PREFIX_RE.match(value):
+    if not _KEY_PREFIX_RE.fullmatch(value):
         raise ValueError("must be path segments of letters, digits, _ . - joined by /")
     return value
 
 
 BucketName = Annotated[str, Field(strict=True), AfterValidator(bucket_name)]
-Region = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$")]
+Region = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]{1,2}$")]
 KeyPrefix = Annotated[str, StringConstraints(strict=True, max_length=200), AfterValidator(_key_prefix)]
 
 
 def _assume_role(value: str) -> str:
-    if not _ROLE_NAME_RE.match(value) or len(value) > 512:
+    if not _ROLE_NAME_RE.fullmatch(value) or len(value) > 512:
         raise ValueError(
             "must be an IAM role name (letters, digits and _+=,.@-), optionally behind a path; no wildcards"
         )
@@ -49,14 +47,7 @@ def _assume_role(value: str) -> str:
 
 
 def _tags(tags: dict[str, str]) -> dict[str, str]:
-    for key, value in tags.items():
-        if not 1 <= len(key) <= 128 or not _TAG_RE.match(key):
-            raise ValueError(f"tag key '{key}' must be 1-128 letters, digits, spaces or _.:/=+-@")
-        if key.lower().startswith("aws:"):
-            raise ValueError(f"tag key '{key}': the aws: prefix is reserved for AWS")
-        if len(value) > 256 or not _TAG_RE.match(value):
-            raise ValueError(f"tag '{key}' value must be at most 256 letters, digits, spaces or _.:/=+-@")
-    return tags
+    return aws_tags(tags)
 
 
 class _Strict(BaseModel):
