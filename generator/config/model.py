@@ -120,6 +120,15 @@ GroupName = Annotated[
     StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"),
 ]
 RoleName = Annotated[str, Field(strict=True, json_schema_extra=_ROLE_JSON), AfterValidator(_role)]
+
+
+def _one_role(value: str) -> str:
+    if "*" in value:
+        raise ValueError("must name one role (no *)")
+    return _role(value)
+
+
+OneRoleName = Annotated[str, Field(strict=True, json_schema_extra=_ROLE_JSON), AfterValidator(_one_role)]
 BucketName = Annotated[str, Field(strict=True, json_schema_extra=_BUCKET_JSON), AfterValidator(_bucket)]
 KeyAlias = Annotated[str, Field(strict=True, json_schema_extra=_ALIAS_JSON), AfterValidator(_alias)]
 
@@ -222,7 +231,7 @@ class ApplySettings(_Strict):
             "credentials already belong to the registry account (the helper checks that they do)."
         ),
     )
-    role_name: RoleName = Field(
+    role_name: OneRoleName = Field(
         default="OrganizationAccountAccessRole",
         description="Name (optionally path/name) of the role to assume in the registry account.",
     )
