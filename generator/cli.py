@@ -16,14 +16,18 @@ import sys
 from pathlib import Path
 
 from generator.config import load_config
-from generator.errors import ConfigError, PolicyTooLarge
+from generator.errors import ConfigError, PolicyTooLarge, one_line
+from generator.writer import BadOutput, WriteError
 
 EXIT_BAD_INPUT = 2
+EXIT_OS_ERROR = 1  # the file system refused, or another render holds the output lock
 
 
 def _render(args: argparse.Namespace) -> int:
     from generator import render, writer
 
+    if not args.check:
+        writer.check_out(args.out, args.config)
     config = load_config(args.config)
     files = render.render(config)
     if args.check:
@@ -32,7 +36,7 @@ def _render(args: argparse.Namespace) -> int:
         ok, report = render_check.check(args.out, files)
         (sys.stdout if ok else sys.stderr).write(report)
         return 0 if ok else 1
-    result = writer.write(args.out, files)
+    result = writer.write(args.out, files, config=args.config)
     print(
         f"rendered {len(files)} files into {args.out}: {len(result.written)} written, "
         f"{len(result.unchanged)} unchanged, {len(result.removed)} removed"
@@ -151,7 +155,7 @@ def _report(args: argparse.Namespace) -> int:
             return EXIT_DIFFERENCES
         print(f"{args.out}: up to date ({len(plan.unchanged)} files)")
     else:
-        result = writer.write(args.out, files, patterns=report.FILES)
+        result = writer.write(args.out, files, patterns=report.FILES, config=args.config)
         print(f"wrote the access matrix to {args.out}: {len(result.written)} written, {len(result.unchanged)} unchanged")
         if args.group or args.capability:
             print(_report_answer(matrix, args.group, args.capability), end="")
@@ -543,3 +547,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m generator") -> in
     except _Unreadable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BadOutput as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except WriteError as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_OS_ERROR

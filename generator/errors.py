@@ -24,10 +24,10 @@ class ConfigError(Exception):
             where = f"{where}:{self.line}" if where else f"line {self.line}"
         head = f"{where}: " if where else ""
         key = f"{self.key}: " if self.key else ""
-        return _one_line(f"{head}{key}{self.message}")
+        return one_line(f"{head}{key}{self.message}")
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """Escape control characters (a newline in a bad value or key) so the
     error stays one line and cannot forge a second one."""
     if text.isprintable():

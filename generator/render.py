@@ -377,6 +377,9 @@ def render(config: Config) -> dict[str, str]:
     policies = build_policies(config)
     check_sizes(policies)
     files = {p.path: p.text for p in policies}
-    files[MANIFEST] = to_json({"policies": [p.manifest_entry() for p in policies]})
     files.update(terraform.render(config, policies))
+    # "files": every other file of this render. The writer owns exactly
+    # these on the next render (never a user's file that merely looks
+    # generated); readers can tell a complete render from a partial one.
+    files[MANIFEST] = to_json({"policies": [p.manifest_entry() for p in policies], "files": sorted(files)})
     return files

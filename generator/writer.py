@@ -1,30 +1,74 @@
 """The only stage that touches the output directory.
 
-Writes each file only when its content changed (so git and Terraform see
-no churn), atomically (temp file + rename), and removes generated files the
-new render no longer contains. Files it does not own are never touched.
+A render's output directory may also hold the user's own files (notes,
+``.terraform/``, state, a hand-written root). The writer therefore owns
+exactly what the previous render wrote, as its manifest lists it
+(``manifest.json`` ``files``), and nothing else:
+
+* ``--out`` must be a directory that is empty or holds a manifest of ours;
+  ``/``, the config file itself and a regular file are refused (exit 2).
+* No link inside the output is ever followed: every directory is opened
+  relative to its parent with ``O_NOFOLLOW``, a symbolic link where the
+  render puts a file or directory is refused, and temporary files are
+  created with ``O_CREAT | O_EXCL`` under a random name in the target
+  directory, then renamed over the target.
+* All-or-nothing for readers: every file is put in place first, the manifest
+  last; files the new render no longer produces are removed only after the
+  new manifest is in place. A journal written before the first change lists
+  everything the render may touch, so a render killed at any point is
+  finished (its strays removed) by the next one; stale temporary files are
+  removed too.
+* A lock file (``.mrpolicy.lock``, ``flock``) serialises renders into one
+  directory: a second render waits up to :data:`LOCK_WAIT_SECONDS`, then
+  fails with one line.
+* An OS error is one line (exit 1); the previous render stays consistent.
+
+Each file is rewritten only when its content changed, so git and Terraform
+see no churn. ``report`` and ``schema`` write fixed file names with the same
+link-safe, exclusive-temporary primitives (no manifest, no removal beyond
+their own names).
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import fnmatch
+import json
 import os
+import re
+import secrets
+import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Generated paths, relative to the output directory. Anything else in the
-# directory (a user's notes, terraform state, .terraform/) is left alone.
-# A pattern matches only paths with as many segments as it has, so
-# "*/main.tf" owns an account root's main.tf, never one under .terraform/.
+from generator.paths import UnsafePath, check_relative
+
+MANIFEST = "manifest.json"
+LOCK = ".mrpolicy.lock"
+JOURNAL = ".mrpolicy-journal.json"
+LOCK_WAIT_SECONDS = 30.0
+_OURS = frozenset({LOCK, JOURNAL})
+# Temporary names: ours, and those of the previous writer (".NAME.PID.tmp").
+_TMP_RE = re.compile(r"^\.(?P<name>.+)\.(?:mrpolicy-[0-9a-f]{12}|[0-9]+)\.tmp$")
+
+# The shapes of generated paths, relative to the output directory. Not used
+# to decide ownership any more (the manifest does); kept for the lint rule
+# that looks for policy files the manifest does not list, and for tests.
 POLICY_FILES = "*/policies/*.json"
-OWNED = (
-    "manifest.json",
-    POLICY_FILES,
-    "*/versions.tf",
-    "*/backend.tf",
-    "*/providers.tf",
-    "*/main.tf",
-)
+ROOT_FILES = ("versions.tf", "backend.tf", "providers.tf", "main.tf")
+OWNED = (MANIFEST, POLICY_FILES, *(f"*/{name}" for name in ROOT_FILES))
+
+_NOFOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+class BadOutput(Exception):
+    """--out (or what is in it) cannot be written safely: one line, exit 2, nothing written."""
+
+
+class WriteError(Exception):
+    """The file system refused (or another render holds the lock): one line, exit 1."""
 
 
 @dataclass
@@ -40,61 +84,362 @@ def owned(relative: str, patterns: tuple[str, ...] = OWNED) -> bool:
 
 
 def existing_files(out: Path, patterns: tuple[str, ...] = OWNED) -> set[str]:
+    """Files under ``out`` whose path has a generated shape (links not followed)."""
     if not out.is_dir():
         return set()
     found = set()
-    for path in out.rglob("*"):
-        if path.is_file():
-            relative = path.relative_to(out).as_posix()
-            if owned(relative, patterns):
+    for dirpath, dirnames, filenames in os.walk(out):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            relative = os.path.relpath(path, out).replace(os.sep, "/")
+            if os.path.isfile(path) and not os.path.islink(path) and owned(relative, patterns):
                 found.add(relative)
     return found
 
 
-def diff(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) -> WriteResult:
-    """What :func:`write` would do, without doing it."""
-    result = WriteResult()
-    fresh = not out.exists()
-    for relative, text in sorted(files.items()):
-        same = False
-        if not fresh:
+# --- refusals --------------------------------------------------------------
+
+def check_out(out: Path, config: Path | None = None) -> None:
+    """Refuse an output directory that is obviously wrong, before any work."""
+    out = Path(out)
+    resolved = out.resolve()
+    if resolved == Path(resolved.anchor):
+        raise BadOutput(f"--out {out}: refusing to write into the file system root")
+    if config is not None:
+        try:
+            same = resolved == Path(config).resolve() or (out.exists() and os.path.samefile(out, config))
+        except OSError:
+            same = False
+        if same:
+            raise BadOutput(f"--out {out} is the config file itself; choose a directory")
+    if out.exists() and not out.is_dir():
+        raise BadOutput(f"--out {out} is a file, not a directory")
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise BadOutput(f"--out {out}: {parent} is a file, not a directory")
+
+
+# --- link-safe primitives ---------------------------------------------------
+
+def _open_dir(root_fd: int, parts: list[str], create: bool, out: Path) -> int:
+    """An fd of root/parts..., never following a link; optionally creating directories."""
+    fd = os.dup(root_fd)
+    try:
+        for index, part in enumerate(parts):
             try:
-                with open(os.path.join(out, relative), "rb") as handle:
-                    same = handle.read() == text.encode("utf-8")
-            except (FileNotFoundError, NotADirectoryError):
+                child = os.open(part, _NOFOLLOW_DIR, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                try:
+                    os.mkdir(part, 0o755, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                child = os.open(part, _NOFOLLOW_DIR, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    where = "/".join(parts[: index + 1])
+                    raise BadOutput(f"{out / where} is a symbolic link or not a directory; "
+                                    "the writer never follows links inside the output") from None
+                raise
+            os.close(fd)
+            fd = child
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _lstat(dir_fd: int, name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def _read(root_fd: int, relative: str, out: Path) -> bytes | None:
+    """Content of a regular file at ``relative`` (None if absent), links refused."""
+    *parts, name = relative.split("/")
+    try:
+        dir_fd = _open_dir(root_fd, parts, False, out)
+    except FileNotFoundError:
+        return None
+    try:
+        info = _lstat(dir_fd, name)
+        if info is None:
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            raise BadOutput(f"{out / relative} is a symbolic link; the writer never follows links inside the output")
+        if not stat.S_ISREG(info.st_mode):
+            raise BadOutput(f"{out / relative} is not a regular file")
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(dir_fd)
+
+
+def _put(root_fd: int, relative: str, data: bytes) -> None:
+    """Write ``data`` at ``relative``: an exclusive temporary file beside the
+    target, renamed over it (a reader sees the old file or the new one)."""
+    *parts, name = relative.split("/")
+    dir_fd = _open_dir(root_fd, parts, True, Path("."))
+    try:
+        info = _lstat(dir_fd, name)
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            raise BadOutput(f"{relative} is a symbolic link or not a regular file; refusing to replace it")
+        tmp = f".{name}.mrpolicy-{secrets.token_hex(6)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+                     0o644, dir_fd=dir_fd)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except BaseException:
+            try:
+                os.unlink(tmp, dir_fd=dir_fd)
+            except OSError:
                 pass
+            raise
+    finally:
+        os.close(dir_fd)
+
+
+def _remove(root_fd: int, relative: str) -> None:
+    """Remove one file we own (a link is removed, never followed), then empty parents."""
+    parts = relative.split("/")
+    try:
+        dir_fd = _open_dir(root_fd, parts[:-1], False, Path("."))
+    except (FileNotFoundError, BadOutput):
+        return
+    try:
+        info = _lstat(dir_fd, parts[-1])
+        if info is not None and not stat.S_ISDIR(info.st_mode):
+            os.unlink(parts[-1], dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+    for depth in range(len(parts) - 1, 0, -1):
+        try:
+            parent = _open_dir(root_fd, parts[: depth - 1], False, Path("."))
+        except (FileNotFoundError, BadOutput):
+            return
+        try:
+            os.rmdir(parts[depth - 1], dir_fd=parent)
+        except OSError:
+            return  # not empty (the user's files, or other rendered files): keep it
+        finally:
+            os.close(parent)
+
+
+def _clean_temps(root_fd: int, directories: set[str]) -> None:
+    for directory in sorted(directories):
+        parts = [p for p in directory.split("/") if p]
+        try:
+            dir_fd = _open_dir(root_fd, parts, False, Path("."))
+        except (FileNotFoundError, BadOutput, NotADirectoryError):
+            continue
+        try:
+            for name in os.listdir(dir_fd):
+                if _TMP_RE.match(name):
+                    info = _lstat(dir_fd, name)
+                    if info is not None and not stat.S_ISDIR(info.st_mode):
+                        os.unlink(name, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+# --- ownership ---------------------------------------------------------------
+
+def _previous(root_fd: int, out: Path) -> set[str] | None:
+    """What the previous render wrote (None: no render of ours here).
+
+    The manifest's ``files`` plus the manifest itself, plus what an
+    interrupted render's journal lists. A manifest of the format before
+    ``files`` existed owns its policy paths and each listed account's
+    Terraform root files."""
+    raw = _read(root_fd, MANIFEST, out)
+    journal = _read(root_fd, JOURNAL, out)
+    owned_paths: set[str] = set()
+    if journal is not None:
+        try:
+            listed = json.loads(journal.decode("utf-8"))["files"]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            listed = []
+        owned_paths.update(p for p in listed if isinstance(p, str) and _is_safe(p))
+    if raw is None:
+        return owned_paths or None
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BadOutput(f"{out / MANIFEST} is not a manifest of a previous render (not JSON); "
+                        "move it away or choose another --out") from None
+    entries = manifest.get("policies") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise BadOutput(f"{out / MANIFEST} is not a manifest of a previous render (no policies list); "
+                        "move it away or choose another --out")
+    files = manifest.get("files")
+    try:
+        if files is None:  # the format before manifests listed their files
+            paths = [check_relative(e.get("path"), "manifest path") for e in entries]
+            accounts = {e.get("account") for e in entries}
+            paths += [f"{check_relative(a, 'manifest account')}/{name}" for a in accounts for name in ROOT_FILES]
+        elif isinstance(files, list):
+            paths = [check_relative(p, "manifest path") for p in files]
+        else:
+            raise UnsafePath("manifest files must be a list of paths")
+    except UnsafePath as exc:
+        raise BadOutput(f"{out / MANIFEST}: {exc}") from None
+    owned_paths.update(paths)
+    owned_paths.add(MANIFEST)
+    return owned_paths
+
+
+def _is_safe(path: str) -> bool:
+    try:
+        check_relative(path)
+    except UnsafePath:
+        return False
+    return True
+
+
+def _foreign_entries(root_fd: int) -> list[str]:
+    return sorted(name for name in os.listdir(root_fd) if name not in _OURS and not _TMP_RE.match(name))
+
+
+def _plan(root_fd: int, out: Path, files: dict[str, bytes], owned_paths: set[str]) -> WriteResult:
+    result = WriteResult()
+    for relative in sorted(files):
+        same = _read(root_fd, relative, out) == files[relative]
         (result.unchanged if same else result.written).append(relative)
-    result.removed = sorted(existing_files(out, patterns) - set(files))
+    # The manifest goes last; everything else in path order.
+    if MANIFEST in result.written:
+        result.written.remove(MANIFEST)
+        result.written.append(MANIFEST)
+    result.removed = sorted(owned_paths - set(files))
     return result
 
 
-def write(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) -> WriteResult:
-    plan = diff(out, files, patterns)
-    for parent in sorted({os.path.dirname(os.path.join(out, relative)) for relative in plan.written}):
-        os.makedirs(parent, exist_ok=True)
-
-    def put(relative: str) -> None:
-        target = os.path.join(out, relative)
-        # Write beside the target and rename over it: a reader (or a crash)
-        # sees the old file or the new one, never half of one.
-        tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
+def _encode(files: dict[str, str]) -> dict[str, bytes]:
+    encoded = {}
+    for relative, text in files.items():
         try:
-            with open(tmp, "wb") as handle:
-                handle.write(files[relative].encode("utf-8"))
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            check_relative(relative, "rendered path")
+        except UnsafePath as exc:  # pragma: no cover - render builds these from validated names
+            raise BadOutput(str(exc)) from None
+        encoded[relative] = text.encode("utf-8")
+    return encoded
 
-    for relative in plan.written:
-        put(relative)
+
+def _oserror(out: Path, exc: OSError) -> WriteError:
+    where = f" ({exc.filename})" if exc.filename else ""
+    return WriteError(f"cannot write {out}: {exc.strerror or exc}{where}; the previous render is unchanged "
+                      "or will be finished by the next render")
+
+
+class _Lock:
+    def __init__(self, root_fd: int, out: Path):
+        self.root_fd, self.out, self.fd = root_fd, out, None
+
+    def __enter__(self):
+        self.fd = os.open(LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644,
+                          dir_fd=self.root_fd)
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(self.fd)
+                    raise WriteError(f"another render is writing to {self.out} (it holds {self.out / LOCK}); "
+                                     "wait for it to finish and run again") from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc):
+        os.close(self.fd)  # closing releases the flock
+
+
+# --- the two entry points ----------------------------------------------------
+
+def diff(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED) -> WriteResult:
+    """What :func:`write` would do, without doing it (``render --check``)."""
+    out = Path(out)
+    if not out.is_dir():
+        return WriteResult(written=sorted(files))
+    root_fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if MANIFEST in files:
+            owned_paths = _previous(root_fd, out) or set()
+        else:
+            owned_paths = {p for p in patterns if "*" not in p and _read(root_fd, p, out) is not None}
+        return _plan(root_fd, out, _encode(files), owned_paths)
+    finally:
+        os.close(root_fd)
+
+
+def write(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED, *,
+          config: Path | None = None) -> WriteResult:
+    """Make ``out`` hold exactly ``files`` (a render, with its manifest), or,
+    without a manifest (report, schema), write just these named files."""
+    out = Path(out)
+    check_out(out, config)
+    data = _encode(files)
+    try:
+        os.makedirs(out, exist_ok=True)
+        root_fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise _oserror(out, exc) from None
+    try:
+        if MANIFEST not in files:
+            return _write_named(root_fd, out, data, patterns)
+        _owned_or_refuse(root_fd, out)  # refuse before the lock file is created
+        with _Lock(root_fd, out):
+            return _write_render(root_fd, out, data)
+    except OSError as exc:
+        raise _oserror(out, exc) from None
+    finally:
+        os.close(root_fd)
+
+
+def _owned_or_refuse(root_fd: int, out: Path) -> set[str]:
+    owned_paths = _previous(root_fd, out)
+    if owned_paths is None:
+        foreign = _foreign_entries(root_fd)
+        if foreign:
+            raise BadOutput(f"--out {out} is not empty and has no manifest.json of a previous render "
+                            f"(found {foreign[0]}); choose an empty or new directory")
+        owned_paths = set()
+    return owned_paths
+
+
+def _write_render(root_fd: int, out: Path, data: dict[str, bytes]) -> WriteResult:
+    owned_paths = _owned_or_refuse(root_fd, out)
+    directories = {os.path.dirname(p) for p in owned_paths | set(data)}
+    _clean_temps(root_fd, directories)
+    plan = _plan(root_fd, out, data, owned_paths)  # refuses links before anything is written
+    journal_needed = plan.written or plan.removed
+    if journal_needed:
+        journal = json.dumps({"files": sorted(owned_paths | set(data))}, indent=0).encode("utf-8")
+        _put(root_fd, JOURNAL, journal)
+    for relative in plan.written:  # manifest last (see _plan)
+        _put(root_fd, relative, data[relative])
     for relative in plan.removed:
-        (out / relative).unlink()
-        _prune_empty(out, (out / relative).parent)
+        _remove(root_fd, relative)
+    if journal_needed:
+        os.unlink(JOURNAL, dir_fd=root_fd)
     return plan
 
 
-def _prune_empty(out: Path, directory: Path) -> None:
-    while directory != out and directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
-        directory = directory.parent
+def _write_named(root_fd: int, out: Path, data: dict[str, bytes], patterns: tuple[str, ...]) -> WriteResult:
+    names = {p for p in patterns if "*" not in p}
+    directories = {os.path.dirname(p) for p in names | set(data)}
+    _clean_temps(root_fd, directories)
+    present = {p for p in names if _read(root_fd, p, out) is not None}
+    plan = _plan(root_fd, out, data, present)
+    for relative in plan.written:
+        _put(root_fd, relative, data[relative])
+    for relative in plan.removed:
+        _remove(root_fd, relative)
+    return plan

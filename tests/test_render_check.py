@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -33,13 +34,17 @@ def test_stale_output_fails_with_diff_and_writes_nothing(example_files, tmp_path
     files[BUCKET] = files[BUCKET].replace('"s3:GetObject"', '"s3:GetObject",\n        "s3:PutObject"', 1)
     del files["prod/policies/iam-role-SageMakerExecutionRole.json"]
     files["prod/policies/iam-role-Retired.json"] = "{}\n"
+    # A file the previous render wrote (its manifest lists it) that this one no longer produces.
+    manifest = json.loads(files["manifest.json"])
+    manifest["files"] = sorted(set(manifest["files"]) | {"prod/policies/iam-role-Retired.json"})
+    files["manifest.json"] = json.dumps(manifest, indent=2) + "\n"
     out = write(tmp_path, files)
     before = snapshot(out)
     result = check(out)
     assert result.returncode == 1
     assert snapshot(out) == before
     report = result.stderr
-    assert f"{out}: stale: `make render` would change 3 files" in report
+    assert f"{out}: stale: `make render` would change 4 files" in report  # and the manifest
     assert f"  update {BUCKET}" in report
     assert "  create prod/policies/iam-role-SageMakerExecutionRole.json" in report
     assert "  remove prod/policies/iam-role-Retired.json" in report
