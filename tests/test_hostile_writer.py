@@ -229,7 +229,7 @@ def test_killed_render_in_a_real_process_leaves_a_consistent_tree(tmp_path):
     """SIGKILL at a random point of a larger render: the manifest on disk
     lists only files that exist, and the next render converges."""
     text = edit("  kms_key_alias: alias/ml-model-artifacts\n",
-                "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n") + "".join(f"  g{i}:\n    developers: [data-science]\n    consumers: [test]\n" for i in range(300))
+                "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n  access_point_prefix: mr\n") + "".join(f"  g{i}:\n    developers: [data-science]\n    consumers: [test]\n" for i in range(300))
     config = tmp_path / "big.yaml"
     config.write_text(text)
     out = tmp_path / "out"
