@@ -16,8 +16,11 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
   ...IfExists operators true, ForAnyValue false and ForAllValues true.
   Null tests presence.
 
-Not modelled (not used by our policies): NotPrincipal, NotResource,
-numeric/date/IP operators, permission boundaries, SCPs, session policies.
+NotPrincipal, NotAction and NotResource apply to everything they do not
+list (a hand-edited Allow with NotAction must not read as "no differences").
+
+Not modelled (not used by our policies): numeric/date/IP operators,
+permission boundaries, SCPs, session policies.
 An unknown operator raises, so a policy that uses one cannot pass silently.
 """
 
@@ -163,12 +166,27 @@ def _principal_matches(principal, request: Request) -> bool:
 
 
 def statement_applies(stmt: dict, request: Request, resource_policy: bool) -> bool:
-    if resource_policy and not _principal_matches(stmt.get("Principal"), request):
+    """Does ``stmt`` apply to ``request``? NotPrincipal, NotAction and
+    NotResource apply to everything they do not list, as IAM evaluates them
+    (IAM User Guide, policy elements NotPrincipal, NotAction, NotResource):
+    an Allow with NotAction allows every other action, a Deny with
+    NotResource denies every other resource."""
+    if resource_policy:
+        if "NotPrincipal" in stmt:
+            if _principal_matches(stmt["NotPrincipal"], request):
+                return False
+        elif not _principal_matches(stmt.get("Principal"), request):
+            return False
+    if "NotAction" in stmt:
+        if any(glob_match(a, request.action, case_sensitive=False) for a in _as_list(stmt["NotAction"])):
+            return False
+    elif not any(glob_match(a, request.action, case_sensitive=False) for a in _as_list(stmt.get("Action"))):
         return False
-    actions = _as_list(stmt.get("Action"))
-    if not any(glob_match(a, request.action, case_sensitive=False) for a in actions):
-        return False
-    if resource_policy and "Resource" not in stmt and "NotResource" not in stmt:
+    if "NotResource" in stmt:
+        excluded = [_substitute(r, request.context) for r in _as_list(stmt["NotResource"])]
+        if any(glob_match(r, request.resource) for r in excluded):
+            return False
+    elif resource_policy and "Resource" not in stmt:
         # An ECR repository policy has no Resource element (ECR rejects one):
         # it applies to the repository it is set on, the resource asked about.
         pass
