@@ -110,8 +110,12 @@ class _Unreadable(Exception):
 def _policyset(directory: Path):
     from generator.policyset import PolicySet
 
+    from generator.policyfile import PolicyInputError
+
     try:
         return PolicySet.from_dir(directory)
+    except PolicyInputError as exc:
+        raise _Unreadable(f"cannot read the rendered policies in {directory}: {exc}") from None
     except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
         detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, OSError) else f"{exc.strerror}: {exc.filename}"
         raise _Unreadable(
@@ -545,7 +549,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m generator") -> in
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except _Unreadable as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BadOutput as exc:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)

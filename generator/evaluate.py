@@ -113,6 +113,22 @@ def _match_value(base: str, policy_value: str, actual: str) -> bool:
     raise ValueError(f"condition operator {base} is not supported by the evaluator")
 
 
+EVALUATED_BASES = frozenset({
+    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
+    "StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals", "Bool", "Null",
+})
+
+
+def evaluates(operator: str) -> bool:
+    """Does this evaluator decide ``operator`` (report and explain refuse a policy that uses another)?"""
+    set_op, _, base = operator.rpartition(":")
+    if set_op not in ("", "ForAnyValue", "ForAllValues"):
+        return False
+    if base.endswith("IfExists"):
+        base = base[: -len("IfExists")]
+    return base in EVALUATED_BASES
+
+
 def condition_holds(operator: str, key: str, policy_values, context: dict) -> bool:
     set_op = None
     if ":" in operator:
@@ -278,4 +294,4 @@ def _principal_names_role(stmt: dict, request: Request) -> bool:
     return isinstance(principal, dict) and request.principal_arn in _as_list(principal.get("AWS"))
 
 
-__all__ = ["Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]
+__all__ = ["evaluates", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]

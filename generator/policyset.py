@@ -119,10 +119,13 @@ class PolicySet(PolicyIndex):
 
     @classmethod
     def from_dir(cls, out: Path) -> "PolicySet":
-        manifest = json.loads((out / "manifest.json").read_text())
-        files = {"manifest.json": (out / "manifest.json").read_text()}
-        for entry in manifest["policies"]:
-            files[entry["path"]] = (out / entry["path"]).read_text()
+        """Read a rendered directory with the shared reader (generator.policyfile):
+        one path rule, and a malformed file is a PolicyInputError, never a traceback."""
+        from generator.evaluate import evaluates
+        from generator.policyfile import read_policies
+
+        entries, files = read_policies(Path(out), evaluates)
+        files["manifest.json"] = json.dumps({"policies": entries})
         return cls(files)
 
     def identity_policies(self, role_arn: str) -> list[dict]:

@@ -42,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = lint(config, args.out)
     except LintInputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from generator.errors import one_line
+
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     rendered = FORMATS[args.format](report)
     if args.output is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,34 +36,35 @@ def _display(out: Path, relative: str) -> str:
 
 
 def load_policies(out: Path) -> list[PolicyFile]:
-    manifest_path = out / MANIFEST
+    """The manifest's policies, read with the shared reader (generator.policyfile):
+    the same path rule and refusals as report and explain. A missing file is
+    a finding (the manifest rule); anything unreadable is LintInputError."""
+    from generator.policyfile import PolicyInputError, parse_json, read_manifest, read_text
+
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LintInputError(f"{manifest_path}: not found (run `make render` first)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LintInputError(f"{manifest_path}: cannot read: {exc}") from None
-    entries = manifest.get("policies") if isinstance(manifest, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("path"), str) for e in entries):
-        raise LintInputError(f"{manifest_path}: expected {{\"policies\": [{{\"path\": ..., \"kind\": ...}}]}}")
+        entries = read_manifest(out)
+    except PolicyInputError as exc:
+        raise LintInputError(str(exc)) from None
     policies = []
     for entry in entries:
         relative = entry["path"]
-        if Path(relative).is_absolute() or ".." in Path(relative).parts:
-            raise LintInputError(f"{manifest_path}: path {relative!r} leaves the output directory")
-        try:
-            text = (out / relative).read_text(encoding="utf-8")
-        except (FileNotFoundError, IsADirectoryError):
-            text = None
         document = None
+        try:
+            text = read_text(out, relative)
+        except PolicyInputError as exc:
+            if not str(exc).endswith("not found (run `make render` first)"):
+                raise LintInputError(str(exc)) from None
+            text = None
         if text is not None:
             try:
-                document = json.loads(text)
-            except json.JSONDecodeError:
-                document = None
+                document = parse_json(text, out / relative)
+            except PolicyInputError as exc:
+                if "nested too deeply" in str(exc):
+                    raise LintInputError(str(exc)) from None
+                document = None  # invalid JSON: the invalid-structure rule reports it
         policies.append(
-            PolicyFile(relative, _display(out, relative), str(entry.get("kind")), str(entry.get("account_id", "")),
-                       str(entry.get("target", "")), entry, text, document)
+            PolicyFile(relative, _display(out, relative), entry["kind"], entry["account_id"],
+                       entry["target"], entry, text, document)
         )
     return policies
 

@@ -2,91 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from generator.lint.model import GUARDRAIL_POLICY_KINDS, RESOURCELESS_KINDS, Hit, PolicyFile, as_list, rule
 
-STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
-BASE_OPERATORS = {
-    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
-    "StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan",
-    "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals",
-    "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals",
-    "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals",
-    "ArnNotLike",
-}
-ACTION_RE = re.compile(r"^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$")
-SID_RE = re.compile(r"^[A-Za-z0-9]*$")
-PRINCIPAL_TYPES = {"AWS", "Service", "Federated", "CanonicalUser"}
-
-
-def operator_known(operator: str) -> bool:
-    set_op, _, base = operator.rpartition(":")
-    if set_op not in ("", "ForAnyValue", "ForAllValues"):
-        return False
-    if base == "Null":
-        return not set_op
-    if base.endswith("IfExists"):
-        base = base[: -len("IfExists")]
-    return base in BASE_OPERATORS
-
-
-def _strings(value) -> bool:
-    values = as_list(value)
-    return bool(values) and all(isinstance(v, str) and v for v in values)
-
-
-def _statement_problems(stmt, resource_policy: bool, resourceless: str = "") -> list[str]:
-    if not isinstance(stmt, dict):
-        return ["a statement must be a JSON object"]
-    problems = [f"unknown element {key}" for key in sorted(set(stmt) - STATEMENT_KEYS)]
-    if stmt.get("Effect") not in ("Allow", "Deny"):
-        problems.append(f"Effect must be Allow or Deny, not {stmt.get('Effect')!r}")
-    if "Sid" in stmt and not (isinstance(stmt["Sid"], str) and SID_RE.match(stmt["Sid"])):
-        problems.append("Sid may hold only letters and digits")
-    for one, other in (("Action", "NotAction"), ("Resource", "NotResource")):
-        present = [k for k in (one, other) if k in stmt]
-        if one == "Resource" and resourceless:
-            if present:
-                problems.append(f"{present[0]} is not allowed: " + (
-                    "IAM rejects a role trust policy that has it (the policy applies to its role)"
-                    if resourceless == "iam_role_trust_policy" else
-                    "ECR rejects a repository policy that has it (the policy applies to its repository)"))
-            continue
-        if len(present) != 1:
-            problems.append(f"needs exactly one of {one} or {other}")
-        elif not _strings(stmt[present[0]]):
-            problems.append(f"{present[0]} must be a non-empty string or list of strings")
-    for key in ("Action", "NotAction"):
-        for action in as_list(stmt.get(key)) if _strings(stmt.get(key, "x")) else []:
-            if not ACTION_RE.match(action):
-                problems.append(f"{key} {action!r} is not service:Action")
-    principals = [k for k in ("Principal", "NotPrincipal") if k in stmt]
-    if resource_policy and len(principals) != 1:
-        problems.append("a resource policy statement needs exactly one of Principal or NotPrincipal")
-    if not resource_policy and principals:
-        problems.append(f"an identity policy statement may not have {principals[0]}")
-    for key in principals:
-        value = stmt[key]
-        if value != "*" and not (
-            isinstance(value, dict) and value and set(value) <= PRINCIPAL_TYPES
-            and all(_strings(v) for v in value.values())
-        ):
-            problems.append(f'{key} must be "*" or a map of AWS/Service/Federated/CanonicalUser to strings')
-    condition = stmt.get("Condition", {})
-    if not isinstance(condition, dict):
-        problems.append("Condition must be a JSON object")
-        condition = {}
-    for operator, block in condition.items():
-        if not operator_known(operator):
-            problems.append(f"unknown condition operator {operator}")
-        if not isinstance(block, dict) or not block:
-            problems.append(f"Condition {operator} must map condition keys to values")
-            continue
-        for key, values in block.items():
-            if not all(isinstance(v, (str, bool, int)) for v in as_list(values)) or not as_list(values):
-                problems.append(f"Condition {operator} {key} must be a value or a list of values")
-    return problems
+# The grammar is shared with report and explain (generator.policyfile).
+from generator.policyfile import (  # noqa: E402,F401  (re-exported for rules and tests)
+    ACTION_RE,
+    BASE_OPERATORS,
+    PRINCIPAL_TYPES,
+    SID_RE,
+    STATEMENT_KEYS,
+    operator_known,
+)
+from generator.policyfile import statement_problems as _statement_problems  # noqa: E402
 
 
 def _guardrail_problems(stmt: dict, kind: str) -> list[str]:

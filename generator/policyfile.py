@@ -1,0 +1,263 @@
+"""Reading rendered policies back: one reader for lint, report and explain.
+
+Everything under ``--policies`` is input like a config file: the manifest
+may be hand-edited, a policy may be truncated, not UTF-8, nested 100,000
+deep, a directory or a link to a file elsewhere. Every such case becomes a
+:class:`PolicyInputError` (one line, exit 2) here, the same way for every
+command, instead of a traceback somewhere in an analysis.
+
+The grammar of a policy document (:func:`document_problems`) is the one the
+lint rule ``invalid-structure`` reports; report and explain refuse a
+document with problems, since they cannot evaluate it faithfully.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+
+from generator.paths import UnsafePath, check_relative
+
+MANIFEST = "manifest.json"
+MAX_FILE_BYTES = 16 * 1024 * 1024  # far above any AWS policy size limit; bounds memory
+
+
+class PolicyInputError(ValueError):
+    """A manifest or policy file that cannot be read: one line, exit 2."""
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+# --- files -------------------------------------------------------------------
+
+def _check_no_links(out: Path, relative: str) -> Path:
+    """``out/relative`` after checking that no component below ``out`` is a link."""
+    current = out
+    parts = relative.split("/")
+    for index, part in enumerate(parts):
+        current = current / part
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            raise PolicyInputError(f"{current}: not found (run `make render` first)") from None
+        except OSError as exc:
+            raise PolicyInputError(f"{current}: cannot read: {exc.strerror}") from None
+        if stat.S_ISLNK(info.st_mode):
+            raise PolicyInputError(f"{current}: is a symbolic link; rendered files are read only inside "
+                                   f"{out}, never through links")
+        if index < len(parts) - 1 and not stat.S_ISDIR(info.st_mode):
+            raise PolicyInputError(f"{current}: not a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise PolicyInputError(f"{current}: not a regular file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise PolicyInputError(f"{current}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    return current
+
+
+def read_text(out: Path, relative: str, what: str = "manifest path") -> str:
+    """The UTF-8 text of ``out/relative``: the one path rule (relative, inside
+    ``out``, no links) and the one way to fail (PolicyInputError)."""
+    out = Path(out)
+    try:
+        check_relative(relative, what)
+    except UnsafePath as exc:
+        raise PolicyInputError(f"{out / MANIFEST}: {exc}") from None
+    path = _check_no_links(out, relative)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise PolicyInputError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyInputError(f"{path}: not UTF-8 text") from None
+
+
+def parse_json(text: str, where: Path | str):
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise PolicyInputError(f"{where}: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise PolicyInputError(f"{where}: not valid JSON ({str(exc).splitlines()[0]})") from None
+
+
+_ENTRY_STRINGS = ("path", "kind", "target", "account", "account_id")
+_ENTRY_OPTIONAL = ("model_group", "role", "scope", "access_point")
+
+
+def read_manifest(out: Path) -> list[dict]:
+    """The manifest's policy entries, each checked: strings where strings
+    belong and a path that stays inside ``out``."""
+    out = Path(out)
+    where = out / MANIFEST
+    if not out.exists():
+        raise PolicyInputError(f"{where}: not found (run `make render` first)")
+    if not out.is_dir():
+        raise PolicyInputError(f"{out}: not a directory of rendered policies")
+    text = read_text(out, MANIFEST)
+    manifest = parse_json(text, where)
+    entries = manifest.get("policies") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        raise PolicyInputError(f"{where}: expected {{\"policies\": [{{\"path\": ..., \"kind\": ...}}, ...]}}")
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise PolicyInputError(f"{where}: policies[{index}] must be an object")
+        for key in _ENTRY_STRINGS:
+            if not isinstance(entry.get(key), str):
+                raise PolicyInputError(f"{where}: policies[{index}].{key} must be a string")
+        for key in _ENTRY_OPTIONAL:
+            if key in entry and not isinstance(entry[key], str):
+                raise PolicyInputError(f"{where}: policies[{index}].{key} must be a string")
+        try:
+            check_relative(entry["path"], "manifest path")
+        except UnsafePath as exc:
+            raise PolicyInputError(f"{where}: {exc}") from None
+    return entries
+
+
+# --- the grammar of a policy document -----------------------------------------
+
+STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+BASE_OPERATORS = {
+    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
+    "StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan",
+    "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals",
+    "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals",
+    "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals",
+    "ArnNotLike",
+}
+ACTION_RE = re.compile(r"^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$")
+SID_RE = re.compile(r"^[A-Za-z0-9]*$")
+PRINCIPAL_TYPES = {"AWS", "Service", "Federated", "CanonicalUser"}
+
+
+def operator_base(operator: str) -> tuple[str, str] | None:
+    """(set operator, base operator without IfExists), or None if unknown."""
+    set_op, _, base = operator.rpartition(":")
+    if set_op not in ("", "ForAnyValue", "ForAllValues"):
+        return None
+    if base == "Null":
+        return (set_op, base) if not set_op else None
+    if base.endswith("IfExists"):
+        base = base[: -len("IfExists")]
+    return (set_op, base) if base in BASE_OPERATORS else None
+
+
+def operator_known(operator: str) -> bool:
+    return operator_base(operator) is not None
+
+
+def _strings(value) -> bool:
+    values = _as_list(value)
+    return bool(values) and all(isinstance(v, str) and v for v in values)
+
+
+def statement_problems(stmt, resource_policy: bool, resourceless: str = "") -> list[str]:
+    if not isinstance(stmt, dict):
+        return ["a statement must be a JSON object"]
+    problems = [f"unknown element {key}" for key in sorted(set(stmt) - STATEMENT_KEYS)]
+    if stmt.get("Effect") not in ("Allow", "Deny"):
+        problems.append(f"Effect must be Allow or Deny, not {stmt.get('Effect')!r}")
+    if "Sid" in stmt and not (isinstance(stmt["Sid"], str) and SID_RE.fullmatch(stmt["Sid"])):
+        problems.append("Sid may hold only letters and digits")
+    for one, other in (("Action", "NotAction"), ("Resource", "NotResource")):
+        present = [k for k in (one, other) if k in stmt]
+        if one == "Resource" and resourceless:
+            if present:
+                problems.append(f"{present[0]} is not allowed: " + (
+                    "IAM rejects a role trust policy that has it (the policy applies to its role)"
+                    if resourceless == "iam_role_trust_policy" else
+                    "ECR rejects a repository policy that has it (the policy applies to its repository)"))
+            continue
+        if len(present) != 1:
+            problems.append(f"needs exactly one of {one} or {other}")
+        elif not _strings(stmt[present[0]]):
+            problems.append(f"{present[0]} must be a non-empty string or list of strings")
+    for key in ("Action", "NotAction"):
+        for action in _as_list(stmt.get(key)) if _strings(stmt.get(key, "x")) else []:
+            if not ACTION_RE.fullmatch(action):
+                problems.append(f"{key} {action!r} is not service:Action")
+    principals = [k for k in ("Principal", "NotPrincipal") if k in stmt]
+    if resource_policy and len(principals) != 1:
+        problems.append("a resource policy statement needs exactly one of Principal or NotPrincipal")
+    if not resource_policy and principals:
+        problems.append(f"an identity policy statement may not have {principals[0]}")
+    for key in principals:
+        value = stmt[key]
+        if value != "*" and not (
+            isinstance(value, dict) and value and set(value) <= PRINCIPAL_TYPES
+            and all(_strings(v) for v in value.values())
+        ):
+            problems.append(f'{key} must be "*" or a map of AWS/Service/Federated/CanonicalUser to strings')
+    condition = stmt.get("Condition", {})
+    if not isinstance(condition, dict):
+        problems.append("Condition must be a JSON object")
+        condition = {}
+    for operator, block in condition.items():
+        if not operator_known(operator):
+            problems.append(f"unknown condition operator {operator}")
+        if not isinstance(block, dict) or not block:
+            problems.append(f"Condition {operator} must map condition keys to values")
+            continue
+        for key, values in block.items():
+            if not all(isinstance(v, (str, bool, int)) for v in _as_list(values)) or not _as_list(values):
+                problems.append(f"Condition {operator} {key} must be a value or a list of values")
+    return problems
+
+
+# Kinds whose statements have no Resource element (ECR repository policies, role trust policies).
+RESOURCELESS_KINDS = ("ecr_repository_policy", "iam_role_trust_policy")
+# Kinds without a Principal element: identity policies and service control policies.
+IDENTITY_KINDS = ("iam_role_policy", "service_control_policy")
+
+
+def document_problems(doc, resource_policy: bool, resourceless: str = "") -> list[str]:
+    """Every grammar problem of a policy document, as short phrases."""
+    if not isinstance(doc, dict):
+        return ["a policy must be a JSON object"]
+    problems = [f"unknown top-level element {key}" for key in sorted(set(doc) - {"Version", "Id", "Statement"})]
+    if doc.get("Version") != "2012-10-17":
+        problems.append(f'Version must be "2012-10-17", not {doc.get("Version")!r}')
+    statements = _as_list(doc.get("Statement"))
+    if not statements:
+        problems.append("Statement is missing or empty")
+    for index, stmt in enumerate(statements):
+        sid = stmt.get("Sid") if isinstance(stmt, dict) else None
+        label = f"statement {sid}" if isinstance(sid, str) and sid else f"statement #{index + 1}"
+        problems.extend(f"{label}: {problem}" for problem in statement_problems(stmt, resource_policy, resourceless))
+    return problems
+
+
+def read_policies(out: Path, evaluable) -> tuple[list[dict], dict[str, str]]:
+    """(manifest entries, {path: text}) for report and explain: every file
+    read with the one path rule, every document well-formed and made only of
+    what ``evaluable(operator)`` says the evaluator decides faithfully."""
+    out = Path(out)
+    entries = read_manifest(out)
+    files: dict[str, str] = {}
+    for entry in entries:
+        relative = entry["path"]
+        if relative in files:
+            continue
+        text = read_text(out, relative)
+        doc = parse_json(text, out / relative)
+        kind = entry["kind"]
+        problems = document_problems(doc, kind not in IDENTITY_KINDS, kind if kind in RESOURCELESS_KINDS else "")
+        if not problems:
+            problems = [f"condition operator {op} is not evaluated by report/explain"
+                        for stmt in _as_list(doc.get("Statement"))
+                        for op in (stmt.get("Condition") or {}) if not evaluable(op)]
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise PolicyInputError(f"{out / relative}: {problems[0]}{more}; run `make lint` for every problem")
+        files[relative] = text
+    return entries, files
