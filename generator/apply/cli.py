@@ -64,5 +64,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         return run(options)
     except BadInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from generator.errors import one_line
+
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -95,7 +95,7 @@ def role_to_assume(config: Config, options: Options) -> str | None:
             raise BadInput(f"--role-arn: {exc.message}") from None
         return options.role_arn
     if options.role_name:
-        if not _ROLE_NAME.match(options.role_name):
+        if not _ROLE_NAME.fullmatch(options.role_name):
             raise BadInput(f"--role-name: '{options.role_name}' is not an IAM role name (optionally path/name)")
         return f"arn:{config.partition}:iam::{config.registry_account.id}:role/{options.role_name}"
     settings = config.apply
@@ -111,6 +111,8 @@ def _check_options(config: Config, options: Options) -> None:
         raise BadInput(f"mode must be one of {', '.join(MODES)}")
     if options.max_attempts < 1:
         raise BadInput("--max-attempts must be at least 1")
+    if options.endpoint_url is not None:
+        _check_endpoint(options.endpoint_url)
     if options.restore is not None and options.groups:
         raise BadInput("--restore names its group in the backup file; drop --group")
     if config.terraform.group_policies == "terraform" and options.mode == "apply":
@@ -126,6 +128,52 @@ def _check_options(config: Config, options: Options) -> None:
         raise BadInput(f"--group: '{unknown[0]}' is not a model group in {options.config} (known: {known})")
 
 
+def _check_endpoint(url: str) -> None:
+    """--endpoint-url: an http(s) URL with a host, nothing botocore would choke on later."""
+    from urllib.parse import urlsplit
+
+    shown = json.dumps(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise BadInput(f"--endpoint-url: {shown} is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or not url.isprintable() or " " in url:
+        raise BadInput(f"--endpoint-url: {shown} must be an http:// or https:// URL with a host")
+
+
+def _lint_before_any_put(config: Config, options: Options) -> None:
+    """Every policy apply may send passes lint first, a restored backup
+    included: apply never puts Principal "*", sagemaker:* or a policy for a
+    group outside the config, whatever file it is handed."""
+    from generator.lint.runner import lint_document
+
+    if options.restore is not None:
+        try:
+            saved = backup.read(options.restore)
+        except backup.BadBackup as exc:
+            raise BadInput(f"--restore: {exc}") from None
+        if saved.group not in config.model_groups:
+            raise BadInput(f"--restore: {options.restore} is a backup of model group '{saved.group}', which is not in "
+                           f"{options.config}; apply never touches groups outside it")
+        if saved.previous_policy is None:
+            return
+        texts = [(saved.group, saved.group_arn, str(options.restore), saved.previous_policy)]
+    else:
+        if options.mode != "apply":
+            return
+        texts = [(t.name, t.arn, t.path, t.text) for t in plan.targets(config, options.groups)]
+    for _group, arn, path, text in texts:
+        # Size is checked per group when it is sent (plan.check_sendable): an
+        # oversized group fails alone, the others still apply.
+        findings = [f for f in lint_document(config, plan.KIND, path, arn, config.registry_account.id, text)
+                    if f.rule_id != "size-limit"]
+        if findings:
+            first = findings[0]
+            more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+            raise BadInput(f"refusing to put {path}: lint {first.rule_id}: {first.message}{more}; nothing was sent")
+
+
 class Runner:
     def __init__(self, config: Config, options: Options, out: TextIO, err: TextIO):
         self.config = config
@@ -134,6 +182,7 @@ class Runner:
         self.err = err
         self.started = backup.timestamp(datetime.now(timezone.utc))
         self.registry = None
+        self._step: str | None = None  # within a change: "creating", "created" (before the put)
 
     # --- entry -----------------------------------------------------------------
     def run(self) -> int:
@@ -180,7 +229,14 @@ class Runner:
                         else:
                             outcome = self._apply_one(item, interrupts)
                 except KeyboardInterrupt:
-                    if interrupts.stopped_during_change:
+                    if interrupts.stopped_during_change and self._step == "creating":
+                        detail = ("stopped while creating the group: it may now exist without a policy "
+                                  "(no cross-account access); the next apply run finishes it")
+                    elif interrupts.stopped_during_change and self._step == "created":
+                        detail = ("stopped after creating the group, during its policy put: the group exists with "
+                                  "no policy (no cross-account access) or with the new one; the next apply run "
+                                  "finishes it")
+                    elif interrupts.stopped_during_change:
                         detail = "stopped during its change: the policy is either the old or the new one; run --check"
                     else:
                         detail = "interrupted before any change to it"
@@ -227,9 +283,12 @@ class Runner:
             created = False
             try:
                 if not exists:
+                    self._step = "creating"
                     self.registry.create_group(target.name, target.description, target.tags)
                     created = True
+                    self._step = "created"
                 self.registry.put_policy(target.name, target.text)
+                self._step = None
             except AwsError as exc:
                 state = (
                     "the group was created without a policy (no cross-account access) until a re-run puts it"
@@ -358,6 +417,7 @@ def run(options: Options, out: TextIO | None = None, err: TextIO | None = None) 
     """
     config = load_config(options.config)
     _check_options(config, options)
+    _lint_before_any_put(config, options)
     err = err or sys.stderr
     try:
         return Runner(config, options, out or sys.stdout, err).run()

@@ -99,3 +99,29 @@ def lint(config: Config, out: Path) -> Report:
             add(rule.id, None, MANIFEST, rule.check(ctx))
     unique = sorted(set(findings), key=lambda f: (f.path, f.line, f.rule_id, f.message))
     return Report(unique, len(ctx.policies))
+
+
+def lint_document(config: Config, kind: str, path: str, target: str, account_id: str, text: str) -> list[Finding]:
+    """Error findings of one policy document that is not (yet) on disk: the
+    structure rule, then every policy-scope rule. The apply helper runs it on
+    every policy before any put, a restored backup included."""
+    from generator.policyfile import PolicyInputError, parse_json
+
+    try:
+        document = parse_json(text, path)
+    except PolicyInputError:
+        document = None
+    policy = PolicyFile(path, path, kind, account_id, target, {"path": path, "kind": kind, "target": target,
+                                                                "account_id": account_id}, text, document)
+    ctx = LintContext(config, [policy], Path("."))
+    findings: list[Finding] = []
+    for rule_id in [STRUCTURE] + [r for r in RULES if r != STRUCTURE and RULES[r].scope == "policy"]:
+        rule = RULES[rule_id]
+        for hit in rule.check(policy, ctx):
+            if rule.severity == "error":
+                findings.append(Finding(path, rule.id, rule.severity, hit.message, policy.line_of(hit.sid)))
+        if rule_id == STRUCTURE:
+            if findings:
+                return findings
+            policy.well_formed = True
+    return findings
