@@ -237,6 +237,11 @@ def document_problems(doc, resource_policy: bool, resourceless: str = "") -> lis
     return problems
 
 
+# Rendered files that are not policy documents (an EventBridge rule's pattern
+# and targets): read with the same path rule, checked as JSON objects only.
+DATA_KINDS = ("event_rule",)
+
+
 def read_policies(out: Path, evaluable) -> tuple[list[dict], dict[str, str]]:
     """(manifest entries, {path: text}) for report and explain: every file
     read with the one path rule, every document well-formed and made only of
@@ -251,8 +256,11 @@ def read_policies(out: Path, evaluable) -> tuple[list[dict], dict[str, str]]:
         text = read_text(out, relative)
         doc = parse_json(text, out / relative)
         kind = entry["kind"]
-        problems = document_problems(doc, kind not in IDENTITY_KINDS, kind if kind in RESOURCELESS_KINDS else "")
-        if not problems:
+        if kind in DATA_KINDS:
+            problems = [] if isinstance(doc, dict) else ["must be a JSON object"]
+        else:
+            problems = document_problems(doc, kind not in IDENTITY_KINDS, kind if kind in RESOURCELESS_KINDS else "")
+        if not problems and kind not in DATA_KINDS:
             problems = [f"condition operator {op} is not evaluated by report/explain"
                         for stmt in _as_list(doc.get("Statement"))
                         for op in (stmt.get("Condition") or {}) if not evaluable(op)]
