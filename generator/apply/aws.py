@@ -227,25 +227,16 @@ class Registry:
     # --- one-line messages -----------------------------------------------------
     def _message(self, exc: ClientError, operation: str) -> str:
         code, message = _error(exc)
-        attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
-        if code in ("AccessDenied", "AccessDeniedException"):
+        if code in _DENIED:
             return (
                 f"access denied on {operation} for {self.caller_arn}; allow sagemaker:{operation} on this group "
                 "to that role in the registry account (see docs/apply.md, 'Permissions')"
             )
         if _is_missing_group(exc) or code == "ResourceNotFound":
             return f"{operation}: the group does not exist (deleted while apply ran?); re-run apply to create it"
-        if code in ("ThrottlingException", "Throttling", "TooManyRequestsException"):
-            return (
-                f"{operation} still throttled after {attempts + 1} attempts; re-run later or raise --max-attempts"
-            )
         if code == "ConflictException":
             return f"{operation}: another change to this group is in progress ({message}); re-run apply"
-        if code == "ValidationException":
-            return f"SageMaker rejected {operation}: {message}"
-        if code in ("ExpiredToken", "ExpiredTokenException"):
-            return f"{operation}: the credentials expired; refresh them and re-run"
-        return f"{operation} failed ({code}: {message})"
+        return _client_message(exc, operation)
 
     def _network(self, exc: BotoCoreError, operation: str, write: bool = False) -> str:
         if not isinstance(exc, _NETWORK):
@@ -364,16 +355,9 @@ class Lifecycle:
 
     def _message(self, exc: ClientError, operation: str) -> str:
         code, message = _error(exc)
-        attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
         if code in _DENIED:
             return f"access denied on {operation} for {self.caller_arn}: {message or code}"
-        if code in _THROTTLED:
-            return f"{operation} still throttled after {attempts + 1} attempts; re-run later or raise --max-attempts"
-        if code == "ValidationException":
-            return f"SageMaker rejected {operation}: {message}"
-        if code in ("ExpiredToken", "ExpiredTokenException"):
-            return f"{operation}: the credentials expired; refresh them and re-run"
-        return f"{operation} failed ({code}: {message})"
+        return _client_message(exc, operation)
 
     def _network(self, exc: BotoCoreError, operation: str, write: bool = False) -> str:
         if not isinstance(exc, _NETWORK):
@@ -406,6 +390,20 @@ class _AssumedRole(CredentialProvider):
 
     def load(self) -> RefreshableCredentials:
         return RefreshableCredentials.create_from_metadata(self._first, self._refresh, self.METHOD)
+
+
+def _client_message(exc: ClientError, operation: str) -> str:
+    """The one-line message of a SageMaker error that apply and the workflow
+    commands word the same way (throttling, validation, expired credentials)."""
+    code, message = _error(exc)
+    attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+    if code in _THROTTLED:
+        return f"{operation} still throttled after {attempts + 1} attempts; re-run later or raise --max-attempts"
+    if code == "ValidationException":
+        return f"SageMaker rejected {operation}: {message}"
+    if code in ("ExpiredToken", "ExpiredTokenException"):
+        return f"{operation}: the credentials expired; refresh them and re-run"
+    return f"{operation} failed ({code}: {message})"
 
 
 def _error(exc: ClientError) -> tuple[str, str]:
