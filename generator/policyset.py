@@ -21,6 +21,7 @@ policy, i.e. what the resource policies alone grant them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from generator.evaluate import Decision, Match, Request, decide, glob_match, matching_statements, statement_applies, with_defaults
@@ -33,6 +34,69 @@ UNKNOWN_IDENTITY = {"Statement": [{"Sid": UNKNOWN_IDENTITY_SID, "Effect": "Allow
 
 def account_of(role_arn: str) -> str:
     return role_arn.split(":")[4]
+
+
+class ActionIndex:
+    """A policy's statements by action, built once per policy: only the
+    statements whose Action can match a request are evaluated for it (the
+    others cannot apply to it, so the decision is the same)."""
+
+    def __init__(self, document):
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        statements = statements if isinstance(statements, list) else [statements] if statements else []
+        self.exact: dict[str, list[int]] = {}
+        self.patterns: list[tuple[str, int]] = []
+        self.always: list[int] = []  # no Action (NotAction, malformed): the evaluator decides
+        self.statements = statements
+        for i, stmt in enumerate(statements):
+            actions = stmt.get("Action") if isinstance(stmt, dict) else None
+            if actions is None:
+                self.always.append(i)
+                continue
+            for action in actions if isinstance(actions, list) else [actions]:
+                action = str(action)
+                if "*" in action or "?" in action:
+                    self.patterns.append((action, i))
+                else:
+                    self.exact.setdefault(action.lower(), []).append(i)
+        self._cache: dict[str, dict] = {}
+        self._allow_cache: dict[str, dict | None] = {}
+
+    def reduced(self, action: str) -> dict:
+        """The policy with only the statements that may apply to ``action``."""
+        found = self._cache.get(action)
+        if found is None:
+            indexes = set(self.exact.get(action.lower(), ())) | set(self.always)
+            indexes |= {i for pattern, i in self.patterns if glob_match(pattern, action, case_sensitive=False)}
+            found = self._cache[action] = {"Statement": [self.statements[i] for i in sorted(indexes)]}
+        return found
+
+    def for_action(self, action: str) -> dict | None:
+        """:meth:`reduced`, or None when no Allow statement can apply."""
+        found = self._allow_cache.get(action, 0)
+        if found == 0:
+            reduced = self.reduced(action)
+            found = self._allow_cache[action] = reduced if any(
+                isinstance(s, dict) and s.get("Effect") == "Allow" for s in reduced["Statement"]) else None
+        return found
+
+
+class _Files(Mapping):
+    """The rendered files of a directory, read when asked for (not kept)."""
+
+    def __init__(self, out: Path, paths: list[str]):
+        self.out, self.paths = out, paths
+
+    def __getitem__(self, path: str) -> str:
+        if path not in self.paths:
+            raise KeyError(path)
+        return (self.out / path).read_text()
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
 
 
 class PolicyIndex:
@@ -59,7 +123,22 @@ class PolicyIndex:
         self.alias = self.key["target"].split(":", 5)[5]
 
     def identity_entries(self, role_arn: str) -> list[dict]:
-        return [e for e in self.roles if glob_match(e["target"], role_arn)]
+        """The identity policies the manifest attaches to the role (wildcard
+        entries match by pattern), indexed by account once."""
+        index = self.__dict__.get("_roles_by_account")
+        if index is None:
+            index = {}
+            for e in self.roles:
+                parts = e["target"].split(":")
+                account = parts[4] if len(parts) > 4 and not any(c in parts[4] for c in "*?") else "*"
+                index.setdefault(account, []).append(e)
+            self.__dict__["_roles_by_account"] = index
+        account = role_arn.split(":")[4] if role_arn.count(":") >= 4 else ""
+        candidates = index.get(account, []) + index.get("*", [])
+        if index.get("*") and index.get(account):
+            order = {id(e): i for i, e in enumerate(self.roles)}
+            candidates.sort(key=lambda e: order[id(e)])
+        return [e for e in candidates if glob_match(e["target"], role_arn)]
 
     def identity_unknown(self, role_arn: str) -> bool:
         """A role in another account whose identity policy is not rendered."""
@@ -99,19 +178,29 @@ class PolicyIndex:
 
 
 class PolicySet(PolicyIndex):
-    def __init__(self, files: dict[str, str]):
+    def __init__(self, files: Mapping[str, str], docs: dict[str, dict] | None = None):
         self.files = files
         self.manifest: list[dict] = json.loads(files["manifest.json"])["policies"]
-        self.docs: dict[str, dict] = {e["path"]: json.loads(files[e["path"]]) for e in self.manifest}
+        self.docs: dict[str, dict] = docs if docs is not None else {
+            e["path"]: json.loads(files[e["path"]]) for e in self.manifest}
+        self._indexes: dict[str, ActionIndex] = {}
         super().__init__(self.manifest)
 
     @classmethod
     def from_dir(cls, out: Path) -> "PolicySet":
-        manifest = json.loads((out / "manifest.json").read_text())
-        files = {"manifest.json": (out / "manifest.json").read_text()}
-        for entry in manifest["policies"]:
-            files[entry["path"]] = (out / entry["path"]).read_text()
-        return cls(files)
+        """Every policy parsed once; the texts are read again only if asked for."""
+        text = (out / "manifest.json").read_text()
+        manifest = json.loads(text)
+        docs = {entry["path"]: json.loads((out / entry["path"]).read_text()) for entry in manifest["policies"]}
+        files = _Files(out, ["manifest.json", *docs])
+        return cls(files, docs)
+
+    def reduced(self, path: str, action: str) -> dict:
+        """The policy at ``path`` with only the statements that may apply to ``action``."""
+        index = self._indexes.get(path)
+        if index is None:
+            index = self._indexes[path] = ActionIndex(self.docs[path])
+        return index.reduced(action)
 
     def identity_policies(self, role_arn: str) -> list[dict]:
         return [self.docs[e["path"]] for e in self.identity_entries(role_arn)]
@@ -159,7 +248,7 @@ class PolicySet(PolicyIndex):
         unknown = False
         if identity is None:
             entries = self.identity_entries(role_arn)
-            policies = [self.docs[e["path"]] for e in entries]
+            policies = [self.reduced(e["path"], action) for e in entries]
             names = [e["path"] for e in entries]
             if not entries and account_of(role_arn) != self.registry_id:
                 unknown, policies, names = True, [UNKNOWN_IDENTITY], [UNKNOWN_IDENTITY_SOURCE]
@@ -167,7 +256,12 @@ class PolicySet(PolicyIndex):
             policies = identity
             names = identity_sources or [f"supplied identity policy {i + 1}" for i in range(len(identity))]
         entry = self.resource_entry(resource)
-        resource_policy = self.docs[entry["path"]] if entry else None
+        resource_policy = None
+        if entry:
+            # Same account: the evaluator looks at every statement's Principal
+            # (does one name the role itself?), so the whole policy is kept.
+            same = account_of(role_arn) == self.registry_id
+            resource_policy = self.docs[entry["path"]] if same else self.reduced(entry["path"], action)
         request = Request(role_arn, action, resource, full)
         point = self.access_point_of(resource)
         # Actions without resource-level permissions (Resource "*", such as
@@ -193,7 +287,7 @@ class PolicySet(PolicyIndex):
         context = dict(request.context)
         context.update({"s3:DataAccessPointAccount": self.registry_id, "s3:DataAccessPointArn": point_arn})
         bucket_request = with_defaults(Request(request.principal_arn, request.action, underlying, context))
-        bucket = self.docs[self.bucket["path"]]
+        bucket = self.reduced(self.bucket["path"], request.action)
         decision.consulted.append(("resource", self.bucket["path"]))
         for stmt in bucket.get("Statement", []):
             if statement_applies(stmt, bucket_request, True):

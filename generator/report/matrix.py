@@ -13,7 +13,8 @@ grants of the config, so a policy edited by hand shows up as it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Callable
 
 from generator.arns import Arns
 from generator.config import PARTIES, Config
@@ -21,6 +22,7 @@ from generator.evaluate import Decision
 from generator.policyset import PolicySet
 from generator.report.principals import Principal, principals
 from generator.report.capabilities import (
+    CAPABILITIES,
     PARTY_CAPABILITIES,
     Capability,
     Probe,
@@ -37,14 +39,36 @@ class Check:
     decision: Decision
 
 
-@dataclass
 class Cell:
-    principal: Principal
-    column: str
-    capability: str
-    granted: bool
-    expected: bool
-    ways: list[list[Check]] = field(default_factory=list)  # one list of checks per way of the capability
+    """One capability of one principal in one column. ``ways`` (the checks
+    behind it, one list per way of the capability) is evaluated when first
+    asked for: the matrix needs only the verdicts, the report's evidence and
+    differences need the checks."""
+
+    __slots__ = ("principal", "column", "capability", "granted", "expected", "_ways", "_resolve")
+
+    def __init__(self, principal: Principal, column: str, capability: str, granted: bool, expected: bool,
+                 ways: list[list[Check]] | None = None, resolve: Callable[[], list[list[Check]]] | None = None):
+        self.principal, self.column, self.capability = principal, column, capability
+        self.granted, self.expected = granted, expected
+        self._ways, self._resolve = ways, resolve
+
+    @property
+    def ways(self) -> list[list[Check]]:
+        if self._ways is None:
+            self._ways = self._resolve() if self._resolve else []
+        return self._ways
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Cell) and (self.principal, self.column, self.capability, self.granted,
+                                            self.expected) == (other.principal, other.column, other.capability,
+                                                               other.granted, other.expected)
+
+    def __hash__(self) -> int:
+        return hash((self.principal, self.column, self.capability))
+
+    def __repr__(self) -> str:
+        return f"Cell({self.principal.label!r}, {self.column!r}, {self.capability!r}, granted={self.granted}, expected={self.expected})"
 
     @property
     def checks(self) -> list[Check]:
@@ -65,6 +89,20 @@ class Cell:
         return "; ".join(f"{c.probe.describe()}: {c.decision.reason}" for c in failing)
 
 
+class Cells(dict):
+    """(principal, column, capability) -> Cell. Only cells that are granted or
+    expected are stored; any other is a cell that is neither (its checks are
+    evaluated if asked for)."""
+
+    def __init__(self, resolver: Callable[[Principal, str, str], list[list[Check]]]):
+        super().__init__()
+        self.resolver = resolver
+
+    def __missing__(self, key):
+        principal, column, capability = key
+        return Cell(principal, column, capability, False, False, resolve=lambda: self.resolver(*key))
+
+
 @dataclass
 class Matrix:
     config_label: str
@@ -73,7 +111,7 @@ class Matrix:
     principals: list[Principal]
     columns: list[str]  # model groups, then KEY_COLUMN
     descriptions: dict[str, str]  # column -> description
-    cells: dict[tuple[Principal, str, str], Cell]  # (principal, column, capability)
+    cells: dict[tuple[Principal, str, str], Cell]  # (principal, column, capability); see Cells
     s3_layout: str = "bucket_policy"
 
     def capabilities(self, column: str) -> tuple[Capability, ...]:
@@ -89,15 +127,37 @@ class Matrix:
     def evidence(self, principal: Principal) -> list[Cell]:
         return [c for column in self.columns for c in self.row(principal, column) if c.granted]
 
+    def stored(self) -> list[Cell]:
+        """Every granted or expected cell, in row, column and capability order."""
+        cached = self.__dict__.get("_stored")
+        if cached is not None and cached[0] == len(self.cells):
+            return cached[1]
+        rows = {p: i for i, p in enumerate(self.principals)}
+        columns = {c: i for i, c in enumerate(self.columns)}
+        order = {(c.scope, c.name): i for i, c in enumerate(CAPABILITIES)}
+        found = sorted(
+            (c for c in self.cells.values() if c.granted or c.expected),
+            key=lambda c: (rows[c.principal], columns[c.column],
+                           order[("key" if c.column == KEY_COLUMN else "group", c.capability)]),
+        )
+        self.__dict__["_stored"] = (len(self.cells), found)
+        return found
+
     @property
     def differences(self) -> list[Cell]:
-        return [
-            self.cells[(p, column, c.name)]
-            for p in self.principals
-            for column in self.columns
-            for c in self.capabilities(column)
-            if self.cells[(p, column, c.name)].difference
-        ]
+        return [c for c in self.stored() if c.difference]
+
+    @property
+    def large(self) -> bool:
+        """Written in the compact form (see LARGE_GROUPS)."""
+        return len(self.columns) - 1 > LARGE_GROUPS
+
+    def by_column(self) -> list[tuple[str, list[tuple[Principal, list[Cell]]]]]:
+        """Per column, the principals with a shown cell and those cells, in order."""
+        grouped: dict[str, dict[Principal, list[Cell]]] = {c: {} for c in self.columns}
+        for cell in self.stored():
+            grouped[cell.column].setdefault(cell.principal, []).append(cell)
+        return [(column, list(grouped[column].items())) for column in self.columns]
 
 
 def allowed_by(decision: Decision) -> str:
@@ -128,33 +188,92 @@ def expected(config: Config, principal: Principal, column: str) -> frozenset[str
     return frozenset(wanted)
 
 
+def checks(config: Config, policies: PolicySet, arns: Arns, principal: Principal, column: str,
+           capability: str) -> list[list[Check]]:
+    """Every request of every way of a capability, evaluated (the evidence)."""
+    scope = "key" if column == KEY_COLUMN else "group"
+    found = next(c for c in of_scope(scope) if c.name == capability)
+    return [
+        [Check(probe, policies.decide(principal.arn, probe.action, probe.resource, dict(probe.context),
+                                      org=config.organization_id)) for probe in way]
+        for way in requests(arns, found, None if scope == "key" else column)
+    ]
+
+
+def listed_by_account(rows: list[Principal]) -> dict[str, list[int]]:
+    by_account: dict[str, list[int]] = {}
+    for i, p in enumerate(rows):
+        if p.listed:
+            by_account.setdefault(p.account, []).append(i)
+    return by_account
+
+
+def expected_by_row(config: Config, by_account: dict[str, list[int]], group: str | None) -> dict[int, set[str]]:
+    """{row index: capabilities accounts.yaml asks for} in a group's column
+    (``None``: the key column), for the listed rows of its parties."""
+    scope = "key" if group is None else "group"
+    wanted: dict[int, set[str]] = {}
+    for g in (sorted(config.model_groups) if group is None else [group]):
+        for party in PARTIES:
+            for account in config.party_accounts(g, party):
+                for i in by_account.get(account, ()):
+                    wanted.setdefault(i, set()).update(PARTY_CAPABILITIES[party][scope])
+    return wanted
+
+
 def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
-             policies_label: str = "terraform/accounts") -> Matrix:
+             policies_label: str = "terraform/accounts", progress=None) -> Matrix:
+    """The matrix, by :class:`generator.report.engine.Engine` (linear in
+    groups); ``progress`` wraps the iteration over groups (a progress bar)."""
+    from generator.report.engine import Engine
+
     arns = Arns.of(config)
     rows = principals(config, arns, registry_statements(policies))
     groups = sorted(config.model_groups)
     columns = groups + [KEY_COLUMN]
     descriptions = {g: config.model_groups[g].description for g in groups}
     descriptions[KEY_COLUMN] = f"{config.registry.kms_key_alias}, shared by every group"
-    cells: dict[tuple[Principal, str, str], Cell] = {}
-    for principal in rows:
-        for column in columns:
-            wanted = expected(config, principal, column)
-            scope = "key" if column == KEY_COLUMN else "group"
-            for capability in of_scope(scope):
-                ways = [
-                    [
-                        Check(probe, policies.decide(
-                            principal.arn, probe.action, probe.resource, dict(probe.context),
-                            org=config.organization_id,
-                        ))
-                        for probe in way
-                    ]
-                    for way in requests(arns, capability, None if scope == "key" else column)
-                ]
-                granted = any(all(c.decision.allowed for c in way) for way in ways)
-                cells[(principal, column, capability.name)] = Cell(
-                    principal, column, capability.name, granted, capability.name in wanted, ways
-                )
+    cells = Cells(lambda p, column, capability: checks(config, policies, arns, p, column, capability))
+    engine = Engine(config, policies, rows)
+    evidence_now = len(groups) <= LARGE_GROUPS  # the small report shows the evidence of every cell
+
+    def store(index: int, column: str, capability: str, granted: bool, wanted: set[str]) -> None:
+        if granted or capability in wanted:
+            principal = rows[index]
+            cell = Cell(principal, column, capability, granted, capability in wanted,
+                        resolve=lambda: checks(config, policies, arns, principal, column, capability))
+            if evidence_now:
+                cell.ways  # noqa: B018  (evaluate the evidence while the policies are at hand)
+            cells[(principal, column, capability)] = cell
+
+    by_account = listed_by_account(rows)
+    for group in (progress(groups) if progress else groups):
+        wanted = expected_by_row(config, by_account, group)
+        for (index, capability), granted in engine.group(group, set(wanted)).items():
+            store(index, group, capability, granted, wanted.get(index, set()))
+    wanted = expected_by_row(config, by_account, None)
+    for (index, capability), granted in engine.key().items():
+        store(index, KEY_COLUMN, capability, granted, wanted.get(index, set()))
     return Matrix(config_label, policies_label, config.organization_id, rows, columns, descriptions, cells,
                   arns.s3_layout)
+
+
+def evaluate_exhaustive(config: Config, policies: PolicySet) -> dict[tuple[Principal, str, str], bool]:
+    """Every (row, column, capability) evaluated request by request, with no
+    shortcut: the reference the tests hold :func:`evaluate` to."""
+    arns = Arns.of(config)
+    rows = principals(config, arns, registry_statements(policies))
+    out = {}
+    for principal in rows:
+        for column in sorted(config.model_groups) + [KEY_COLUMN]:
+            scope = "key" if column == KEY_COLUMN else "group"
+            for capability in of_scope(scope):
+                ways = checks(config, policies, arns, principal, column, capability.name)
+                out[(principal, column, capability.name)] = any(all(c.decision.allowed for c in w) for w in ways)
+    return out
+
+
+# Above this many model groups the report is written in its compact form
+# (one line per group; evidence for differences only): a table with a column
+# per group stops being readable long before it stops being computable.
+LARGE_GROUPS = 50
