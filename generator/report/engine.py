@@ -253,7 +253,7 @@ class Engine:
         self.by_account: dict[str, list[_Row]] = {}
         for row in self.rows:
             self.by_account.setdefault(row.account, []).append(row)
-        self.group_of_point = {Arns.access_point_name(g): g for g in config.model_groups}
+        self.group_of_point = {self.arns.access_point_name(g): g for g in config.model_groups}
         self.memo: dict[tuple, bool] = {}
         self._principal_cache: dict[str, dict[int, int]] = {}
         self._shapes: dict[object, int] = {}
