@@ -10,9 +10,13 @@ then measures, each in a fresh process:
   documents serialized with the standard json module (indent=2, as the
   generator writes them) and written to disk;
 - re-render: a second render into the same directory (must write 0 files);
-- determinism: a render into a second directory must be byte-identical.
+- determinism: a render into a second directory must be byte-identical;
+- the checks of the render, each on its own: `python -m generator lint`
+  and `python -m generator report` on the rendered directory, wall time
+  and peak memory, compared with the render's time.
 
 Usage: python -m benchmarks.run [--sizes 20x100,100x1000,500x10000] [--repeat 3] [--markdown]
+       python -m benchmarks.run --checks-only ...   (render, lint and report only)
 This is a benchmark, not a test: numbers depend on the machine.
 """
 
@@ -127,6 +131,38 @@ def same_tree(a: Path, b: Path) -> bool:
     return all(filecmp.cmp(a / f, b / f, shallow=False) for f in files_a)
 
 
+def measure_checks(config: Path, out: Path, work: Path, repeat: int) -> dict:
+    """lint and report of a rendered directory, best of ``repeat`` each; both
+    must pass (exit 0), or the benchmark stops."""
+    python = sys.executable
+    lint = [python, "-m", "generator", "lint", "--config", str(config), "--out", str(out)]
+    report = [python, "-m", "generator", "report", "--config", str(config), "--policies", str(out),
+              "--out", str(work / "report")]
+    lints = [peak_of(lint)[:2] for _ in range(repeat)]
+    reports = [peak_of(report)[:2] for _ in range(repeat)]
+    return {
+        "lint_s": min(r[0] for r in lints), "lint_peak_mib": max(r[1] for r in lints),
+        "report_s": min(r[0] for r in reports), "report_peak_mib": max(r[1] for r in reports),
+        "report_bytes": sum(p.stat().st_size for p in (work / "report").iterdir()),
+    }
+
+
+def measure_render_and_checks(accounts: int, groups: int, work: Path, repeat: int, stages: bool = False) -> dict:
+    """Render, lint and report only (no floor, no re-render), best of ``repeat`` each."""
+    config = work / f"accounts-{accounts}x{groups}.yaml"
+    config.write_text(build(accounts, groups, stages=stages))
+    render = [sys.executable, "-m", "generator", "render", "--config", str(config), "--out"]
+    runs = []
+    for attempt in range(repeat):
+        runs.append(peak_of([*render, str(work / f"out{attempt}")])[:2])
+        if attempt:
+            shutil.rmtree(work / f"out{attempt}")
+    result = {"accounts": accounts, "groups": groups, "render_s": min(r[0] for r in runs),
+              "peak_mib": max(r[1] for r in runs)}
+    result.update(measure_checks(config, work / "out0", work, repeat))
+    return result
+
+
 def measure(accounts: int, groups: int, work: Path, repeat: int, stages: bool = False) -> dict:
     """Each timing is the best of ``repeat`` runs (shared machines are noisy;
     the best run is the one least disturbed), each into a fresh directory."""
@@ -168,6 +204,7 @@ def measure(accounts: int, groups: int, work: Path, repeat: int, stages: bool = 
         # EventBridge: rules on the registry's default bus (quota 300 per bus).
         "event_rules": sum(e["kind"] == "event_rule"
                            for e in json.loads((out / "manifest.json").read_text())["policies"]),
+        **measure_checks(config, out, work, repeat),
     }
 
 
@@ -194,22 +231,42 @@ def markdown(results: list[dict]) -> str:
     return "\n".join([head, *rows, "", "Largest policy of each kind (size / AWS limit):", "", head2, *rows2])
 
 
+def markdown_checks(results: list[dict]) -> str:
+    head = ("| accounts × groups | render | lint | report | lint / render | report / render "
+            "| peak memory: render, lint, report |\n|---|---|---|---|---|---|---|")
+    rows = [
+        f"| {r['accounts']} × {r['groups']:,} | {r['render_s']:.2f} s | {r['lint_s']:.2f} s | {r['report_s']:.2f} s "
+        f"| {r['lint_s'] / r['render_s']:.2f}× | {r['report_s'] / r['render_s']:.2f}× "
+        f"| {r['peak_mib']:.0f}, {r['lint_peak_mib']:.0f}, {r['report_peak_mib']:.0f} MiB |"
+        for r in results
+    ]
+    return "\n".join([head, *rows])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20x100,100x1000,500x10000")
     parser.add_argument("--markdown", action="store_true", help="print the README table")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
     parser.add_argument("--stages", action="store_true", help="add ModelLifeCycle stages test and prod (stage gates)")
+    parser.add_argument("--checks-only", action="store_true",
+                        help="render, lint and report only (no floor, re-render or determinism check)")
     args = parser.parse_args()
     results = []
     for size in args.sizes.split(","):
         accounts, groups = (int(n) for n in size.split("x"))
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-            result = measure(accounts, groups, Path(tmp), args.repeat, args.stages)
+            if args.checks_only:
+                result = measure_render_and_checks(accounts, groups, Path(tmp), args.repeat, args.stages)
+            else:
+                result = measure(accounts, groups, Path(tmp), args.repeat, args.stages)
         results.append(result)
         print(json.dumps(result), file=sys.stderr)
     if args.markdown:
-        print(markdown(results))
+        if not args.checks_only:
+            print(markdown(results))
+            print()
+        print(markdown_checks(results))
 
 
 if __name__ == "__main__":

@@ -145,7 +145,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"error: --capability: '{bad[0]}' is not one of {', '.join(known)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     policies = _policyset(args.policies)
-    matrix, files = report.build(config, policies, str(args.config), str(args.policies))
+    matrix, files = report.build(config, policies, str(args.config), str(args.policies), progress=True)
     if to_stdout:
         if args.group or args.capability:
             print(_report_answer(matrix, args.group, args.capability), end="")

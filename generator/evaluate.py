@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 NEGATED = {"StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike", "StringNotEqualsIgnoreCase"}
 
@@ -77,14 +78,22 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def glob_match(pattern: str, value: str, case_sensitive: bool = True) -> bool:
+@lru_cache(maxsize=1 << 16)
+def _glob(pattern: str, case_sensitive: bool) -> re.Pattern:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    flags = 0 if case_sensitive else re.IGNORECASE
-    return re.fullmatch(regex, value, flags | re.DOTALL) is not None
+    return re.compile(regex, (0 if case_sensitive else re.IGNORECASE) | re.DOTALL)
+
+
+def glob_match(pattern: str, value: str, case_sensitive: bool = True) -> bool:
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == value if case_sensitive else pattern.lower() == value.lower()
+    return _glob(pattern, case_sensitive).fullmatch(value) is not None
 
 
 def _substitute(text: str, context: dict) -> str:
     """Policy variables such as ${aws:PrincipalAccount}."""
+    if "${" not in text:
+        return text
 
     def repl(match: re.Match) -> str:
         values = _lookup(context, match.group(1))

@@ -242,13 +242,13 @@ def document_problems(doc, resource_policy: bool, resourceless: str = "") -> lis
 DATA_KINDS = ("event_rule",)
 
 
-def read_policies(out: Path, evaluable) -> tuple[list[dict], dict[str, str]]:
-    """(manifest entries, {path: text}) for report and explain: every file
+def read_policies(out: Path, evaluable) -> tuple[list[dict], dict[str, object]]:
+    """(manifest entries, {path: parsed document}) for report and explain: every file
     read with the one path rule, every document well-formed and made only of
     what ``evaluable(operator)`` says the evaluator decides faithfully."""
     out = Path(out)
     entries = read_manifest(out)
-    files: dict[str, str] = {}
+    files: dict[str, object] = {}
     for entry in entries:
         relative = entry["path"]
         if relative in files:
@@ -267,5 +267,5 @@ def read_policies(out: Path, evaluable) -> tuple[list[dict], dict[str, str]]:
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise PolicyInputError(f"{out / relative}: {problems[0]}{more}; run `make lint` for every problem")
-        files[relative] = text
+        files[relative] = doc
     return entries, files

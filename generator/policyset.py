@@ -21,6 +21,7 @@ policy, i.e. what the resource policies alone grant them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from generator.evaluate import Decision, Match, Request, decide, glob_match, matching_statements, statement_applies, with_defaults
@@ -33,6 +34,75 @@ UNKNOWN_IDENTITY = {"Statement": [{"Sid": UNKNOWN_IDENTITY_SID, "Effect": "Allow
 
 def account_of(role_arn: str) -> str:
     return role_arn.split(":")[4]
+
+
+class ActionIndex:
+    """A policy's statements by action, built once per policy: only the
+    statements whose Action can match a request are evaluated for it (the
+    others cannot apply to it, so the decision is the same)."""
+
+    def __init__(self, document):
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        statements = statements if isinstance(statements, list) else [statements] if statements else []
+        self.exact: dict[str, list[int]] = {}
+        self.patterns: list[tuple[str, int]] = []
+        self.always: list[int] = []  # no Action (NotAction, malformed): the evaluator decides
+        self.statements = statements
+        for i, stmt in enumerate(statements):
+            actions = stmt.get("Action") if isinstance(stmt, dict) else None
+            if actions is None:
+                self.always.append(i)
+                continue
+            for action in actions if isinstance(actions, list) else [actions]:
+                action = str(action)
+                if "*" in action or "?" in action:
+                    self.patterns.append((action, i))
+                else:
+                    self.exact.setdefault(action.lower(), []).append(i)
+        self._cache: dict[str, dict] = {}
+        self._allow_cache: dict[str, dict | None] = {}
+
+    def reduced(self, action: str) -> dict:
+        """The policy with only the statements that may apply to ``action``."""
+        found = self._cache.get(action)
+        if found is None:
+            indexes = set(self.exact.get(action.lower(), ())) | set(self.always)
+            indexes |= {i for pattern, i in self.patterns if glob_match(pattern, action, case_sensitive=False)}
+            found = self._cache[action] = {"Statement": [self.statements[i] for i in sorted(indexes)]}
+        return found
+
+    def for_action(self, action: str) -> dict | None:
+        """:meth:`reduced`, or None when no Allow statement can apply."""
+        found = self._allow_cache.get(action, 0)
+        if found == 0:
+            reduced = self.reduced(action)
+            found = self._allow_cache[action] = reduced if any(
+                isinstance(s, dict) and s.get("Effect") == "Allow" for s in reduced["Statement"]) else None
+        return found
+
+
+class _Files(Mapping):
+    """The rendered files of a directory, read when asked for (not kept);
+    the manifest is the checked entries the reader returned."""
+
+    def __init__(self, out: Path, entries: list[dict], docs: dict[str, dict]):
+        self.out, self.entries = out, entries
+        self.paths = {"manifest.json": None, **dict.fromkeys(docs)}
+
+    def __getitem__(self, path: str) -> str:
+        if path not in self.paths:
+            raise KeyError(path)
+        if path == "manifest.json":
+            return json.dumps({"policies": self.entries})
+        from generator.policyfile import read_text
+
+        return read_text(self.out, path)
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
 
 
 class PolicyIndex:
@@ -61,11 +131,33 @@ class PolicyIndex:
         self.alias = self.key["target"].split(":", 5)[5]
 
     def identity_entries(self, role_arn: str) -> list[dict]:
-        return [e for e in self.roles if glob_match(e["target"], role_arn)]
+        """The identity policies the manifest attaches to the role (wildcard
+        entries match by pattern), indexed by account once."""
+        index = self.__dict__.get("_roles_by_account")
+        if index is None:
+            index = {}
+            for e in self.roles:
+                parts = e["target"].split(":")
+                account = parts[4] if len(parts) > 4 and not any(c in parts[4] for c in "*?") else "*"
+                index.setdefault(account, []).append(e)
+            self.__dict__["_roles_by_account"] = index
+        account = role_arn.split(":")[4] if role_arn.count(":") >= 4 else ""
+        candidates = index.get(account, []) + index.get("*", [])
+        if index.get("*") and index.get(account):
+            order = {id(e): i for i, e in enumerate(self.roles)}
+            candidates.sort(key=lambda e: order[id(e)])
+        return [e for e in candidates if glob_match(e["target"], role_arn)]
 
     def identity_unknown(self, role_arn: str) -> bool:
         """A role in another account whose identity policy is not rendered."""
         return account_of(role_arn) != self.registry_id and not self.identity_entries(role_arn)
+
+    def resource_account(self, resource: str) -> str:
+        """The account that owns ``resource``: the ARN's account field (a
+        workload account's role or SageMaker model), else the registry
+        (S3 ARNs carry no account)."""
+        parts = resource.split(":")
+        return parts[4] if len(parts) > 5 and parts[4] else self.registry_id
 
     def access_point_of(self, resource: str) -> tuple[str, str] | None:
         """(access point ARN, underlying bucket ARN) for a request made
@@ -78,13 +170,6 @@ class PolicyIndex:
         key = tail[len("object/"):] if tail.startswith("object/") else None
         underlying = self.bucket_arn if key is None else f"{self.bucket_arn}/{key}"
         return f"{head}{marker}{name}", underlying
-
-    def resource_account(self, resource: str) -> str:
-        """The account that owns ``resource``: the ARN's account field (a
-        workload account's role or SageMaker model), else the registry
-        (S3 ARNs carry no account)."""
-        parts = resource.split(":")
-        return parts[4] if len(parts) > 5 and parts[4] else self.registry_id
 
     def resource_entry(self, resource: str) -> dict | None:
         """The manifest entry of the policy that governs ``resource``: a
@@ -111,22 +196,32 @@ class PolicyIndex:
 
 
 class PolicySet(PolicyIndex):
-    def __init__(self, files: dict[str, str]):
+    def __init__(self, files: Mapping[str, str], docs: dict[str, dict] | None = None):
         self.files = files
         self.manifest: list[dict] = json.loads(files["manifest.json"])["policies"]
-        self.docs: dict[str, dict] = {e["path"]: json.loads(files[e["path"]]) for e in self.manifest}
+        self.docs: dict[str, dict] = docs if docs is not None else {
+            e["path"]: json.loads(files[e["path"]]) for e in self.manifest}
+        self._indexes: dict[str, ActionIndex] = {}
         super().__init__(self.manifest)
 
     @classmethod
     def from_dir(cls, out: Path) -> "PolicySet":
         """Read a rendered directory with the shared reader (generator.policyfile):
-        one path rule, and a malformed file is a PolicyInputError, never a traceback."""
+        one path rule, and a malformed file is a PolicyInputError, never a
+        traceback. Every policy is parsed once; the texts are read again
+        only if asked for."""
         from generator.evaluate import evaluates
         from generator.policyfile import read_policies
 
-        entries, files = read_policies(Path(out), evaluates)
-        files["manifest.json"] = json.dumps({"policies": entries})
-        return cls(files)
+        entries, docs = read_policies(Path(out), evaluates)
+        return cls(_Files(Path(out), entries, docs), docs)
+
+    def reduced(self, path: str, action: str) -> dict:
+        """The policy at ``path`` with only the statements that may apply to ``action``."""
+        index = self._indexes.get(path)
+        if index is None:
+            index = self._indexes[path] = ActionIndex(self.docs[path])
+        return index.reduced(action)
 
     def identity_policies(self, role_arn: str) -> list[dict]:
         return [self.docs[e["path"]] for e in self.identity_entries(role_arn)]
@@ -135,11 +230,12 @@ class PolicySet(PolicyIndex):
         entry = self.resource_entry(resource)
         return self.governing_document(entry) if entry else None
 
-    def governing_document(self, entry: dict) -> dict:
-        """A policy as evaluated for requests on its target. A trust policy
-        has no Resource element: it applies to its role, so the evaluator
-        is given the role as each statement's Resource."""
-        doc = self.docs[entry["path"]]
+    def governing_document(self, entry: dict, action: str | None = None, *, whole: bool = True) -> dict:
+        """A policy as evaluated for requests on its target (only the
+        statements that may apply to ``action`` unless ``whole``). A trust
+        policy has no Resource element: it applies to its role, so the
+        evaluator is given the role as each statement's Resource."""
+        doc = self.docs[entry["path"]] if whole or action is None else self.reduced(entry["path"], action)
         if entry["kind"] != "iam_role_trust_policy":
             return doc
         return {**doc, "Statement": [{**stmt, "Resource": entry["target"]} for stmt in doc.get("Statement", [])]}
@@ -183,7 +279,7 @@ class PolicySet(PolicyIndex):
         unknown = False
         if identity is None:
             entries = self.identity_entries(role_arn)
-            policies = [self.docs[e["path"]] for e in entries]
+            policies = [self.reduced(e["path"], action) for e in entries]
             names = [e["path"] for e in entries]
             if not entries and account_of(role_arn) != self.registry_id:
                 unknown, policies, names = True, [UNKNOWN_IDENTITY], [UNKNOWN_IDENTITY_SOURCE]
@@ -193,7 +289,12 @@ class PolicySet(PolicyIndex):
         entry = self.resource_entry(resource)
         if entry and entry["kind"] == "iam_role_trust_policy" and action.lower() != "sts:assumerole":
             entry = None  # a trust policy governs assuming the role only (iam:PassRole is the caller's IAM)
-        resource_policy = self.governing_document(entry) if entry else None
+        resource_policy = None
+        if entry:
+            # Same account: the evaluator looks at every statement's Principal
+            # (does one name the role itself?), so the whole policy is kept.
+            same = account_of(role_arn) == self.resource_account(resource)
+            resource_policy = self.governing_document(entry, action, whole=same)
         request = Request(role_arn, action, resource, full)
         point = self.access_point_of(resource)
         # Actions without resource-level permissions (Resource "*", such as
@@ -204,17 +305,17 @@ class PolicySet(PolicyIndex):
             labels=("identity", "access-point" if point else "resource"),
             sources=(names, entry["path"] if entry else None),
         )
-        if point:
-            self._through_access_point(decision, request, *point)
-        decision.identity_unknown = unknown
-        if unknown and decision.allowed:
-            decision.reason += " (the role's own identity policy is not rendered: the registry side alone decides)"
         if entry and entry["kind"] == "iam_role_trust_policy" and decision.allowed and not decision.resource_allows:
             # sts:AssumeRole always needs the role's trust policy to allow the
             # caller, in the role's own account too (unlike other resource
             # policies): https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html
             decision.allowed = False
             decision.reason = "the role's trust policy does not allow this principal (needed even in the same account)"
+        if point:
+            self._through_access_point(decision, request, *point)
+        decision.identity_unknown = unknown
+        if unknown and decision.allowed:
+            decision.reason += " (the role's own identity policy is not rendered: the registry side alone decides)"
         return decision
 
     def _through_access_point(self, decision: Decision, request: Request, point_arn: str, underlying: str) -> None:
@@ -225,7 +326,7 @@ class PolicySet(PolicyIndex):
         context = dict(request.context)
         context.update({"s3:DataAccessPointAccount": self.registry_id, "s3:DataAccessPointArn": point_arn})
         bucket_request = with_defaults(Request(request.principal_arn, request.action, underlying, context))
-        bucket = self.docs[self.bucket["path"]]
+        bucket = self.reduced(self.bucket["path"], request.action)
         decision.consulted.append(("resource", self.bucket["path"]))
         for stmt in bucket.get("Statement", []):
             if statement_applies(stmt, bucket_request, True):

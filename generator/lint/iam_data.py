@@ -56,18 +56,26 @@ def _actions(service: str) -> dict[str, dict]:
 
 def expand(action: str) -> list[str]:
     """Full action names an action (or pattern such as s3:Get*) covers."""
+    return list(_expand(action))
+
+
+@lru_cache(maxsize=None)
+def _expand(action: str) -> tuple[str, ...]:
     if action == "*":
-        return []  # every action of every service: callers treat * on its own
+        return ()  # every action of every service: callers treat * on its own
     parts = split_action(action)
     if parts is None or not service_exists(parts[0]):
-        return []
+        return ()
     service, name = parts
     pattern = name.lower()
-    return sorted(
+    if "*" not in pattern and "?" not in pattern and "[" not in pattern:
+        details = _actions(service).get(pattern)
+        return (f"{service}:{details['name']}",) if details else ()
+    return tuple(sorted(
         f"{service}:{details['name']}"
         for lowered, details in _actions(service).items()
         if fnmatch.fnmatchcase(lowered, pattern)
-    )
+    ))
 
 
 def action_details(action: str) -> dict | None:
@@ -96,11 +104,16 @@ def resource_type(service: str, name: str) -> dict:
 
 def resource_types(action: str) -> list[tuple[str, str]]:
     """[(resource type name, ARN template)] an action takes; [] if none."""
+    return list(_resource_types(action))
+
+
+@lru_cache(maxsize=None)
+def _resource_types(action: str) -> tuple[tuple[str, str], ...]:
     details = action_details(action)
     if not details:
         return []
     service = split_action(action)[0]
-    return [(rt["name"], resource_type(service, rt["name"])["arn"]) for rt in details["resourceTypes"]]
+    return tuple((rt["name"], resource_type(service, rt["name"])["arn"]) for rt in details["resourceTypes"])
 
 
 _VARIABLE = re.compile(r"\$\{[^}]+\}")
@@ -139,6 +152,18 @@ def _template_tokens(template: str) -> tuple[tuple[str, str], ...]:
     return tuple(tokens)
 
 
+@lru_cache(maxsize=None)
+def _template_regex(template: str) -> re.Pattern:
+    """The template as a regex: each variable matches any run without its forbidden characters."""
+    parts = []
+    for kind, value in _template_tokens(template):
+        if kind == "lit":
+            parts.append(re.escape(value))
+        else:
+            parts.append(f"[^{re.escape(value)}]*" if value else ".*")
+    return re.compile("".join(parts), re.DOTALL)
+
+
 def _policy_tokens(resource: str) -> tuple[tuple[str, str], ...]:
     """A policy Resource as tokens: "*" and policy variables match any run."""
     resource = _VARIABLE.sub("*", resource)
@@ -147,6 +172,14 @@ def _policy_tokens(resource: str) -> tuple[tuple[str, str], ...]:
 
 def arn_fits(template: str, resource: str) -> bool:
     """True when some ARN matches both the template and the policy pattern."""
+    if not any(c in resource for c in "*?$"):
+        # A concrete ARN: does the template match it (the same answer as the general search, faster).
+        return _template_regex(template).fullmatch(resource) is not None
+    return _arn_fits(template, resource)
+
+
+@lru_cache(maxsize=1 << 16)
+def _arn_fits(template: str, resource: str) -> bool:
     a, b = _policy_tokens(resource), _template_tokens(template)
 
     @lru_cache(maxsize=None)
@@ -195,12 +228,14 @@ def action_condition_keys(action: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+@lru_cache(maxsize=None)
 def is_global_key(key: str) -> bool:
     from iam_validator.core.config.aws_global_conditions import get_global_conditions
 
     return get_global_conditions().is_valid_global_key(key)
 
 
+@lru_cache(maxsize=1 << 16)
 def key_applies(key: str, action: str) -> bool:
     """Whether condition ``key`` is ever present in a request for ``action``."""
     if is_global_key(key):

@@ -147,7 +147,13 @@ class LintContext:
                 yield policy
 
     def policy(self, path: str) -> PolicyFile | None:
-        return next((p for p in self.policies if p.path == path), None)
+        by_path = self.__dict__.get("_by_path")
+        if by_path is None or len(by_path) != len(self.policies):
+            by_path = {}
+            for p in self.policies:
+                by_path.setdefault(p.path, p)
+            self.__dict__["_by_path"] = by_path
+        return by_path.get(path)
 
 
 # --- statement helpers shared by rules ------------------------------------

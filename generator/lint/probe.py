@@ -13,11 +13,12 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
+
 from generator.access import party_members
 from generator.arns import Arns
 from generator.evaluate import Request, decide
-from generator.lint.model import LintContext, PolicyFile
-from generator.policyset import PolicyIndex
+from generator.lint.model import LintContext, PolicyFile, account_of_principal, as_list, narrowing_values
+from generator.policyset import ActionIndex, PolicyIndex
 
 ALLOW_ALL_IDENTITY = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 ALLOW_ALL_RESOURCE = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
@@ -39,6 +40,46 @@ def governing(policy: PolicyFile) -> dict:
             "Statement": [{**s, "Resource": policy.target} for s in policy.statements()]}
 
 
+def _named_accounts(reduced: dict) -> frozenset[str] | None:
+    """Accounts the Allow statements of a (reduced) resource policy can name,
+    or None when any account may match (Principal "*" not narrowed by
+    aws:PrincipalAccount, NotPrincipal, or a malformed principal). A role of
+    another account cannot be allowed by it: no need to evaluate."""
+    accounts: set[str] = set()
+    for stmt in reduced["Statement"]:
+        if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow":
+            continue
+        principal = stmt.get("Principal")
+        if "NotPrincipal" in stmt or principal is None:
+            return None
+        if principal == "*":
+            values = ["*"]
+        elif isinstance(principal, dict) and set(principal) == {"AWS"}:
+            values = [str(v) for v in as_list(principal.get("AWS"))]
+        else:
+            return None
+        if "*" in values:
+            narrowed = narrowing_values(stmt, "aws:PrincipalAccount")
+            if not narrowed or any(not (v.isdigit() and len(v) == 12) for v in narrowed):
+                return None
+            accounts.update(narrowed)
+            continue
+        for value in values:
+            account = account_of_principal(value)
+            if account is None or not account.isdigit():
+                return None
+            accounts.add(account)
+    return frozenset(accounts)
+
+
+def action_index(policy: PolicyFile) -> ActionIndex:
+    """The policy's statements by action, built once per policy file."""
+    index = policy.__dict__.get("_action_index")
+    if index is None:
+        index = policy.__dict__["_action_index"] = ActionIndex(governing(policy))
+    return index
+
+
 class Prober:
     def __init__(self, ctx: LintContext):
         self.ctx = ctx
@@ -48,6 +89,17 @@ class Prober:
                             "ecr_repository_policy", "iam_role_trust_policy")
         )
         self.identity_policies = list(ctx.well_formed("iam_role_policy"))
+        self._named_cache: dict[int, frozenset[str] | None] = {}  # keyed by id() of cached reduced policies
+        # Identity policies by the account of their target (role ARN or pattern).
+        self._identity_by_account: dict[str, list[PolicyFile]] = {}
+        self._identity_any_account: list[PolicyFile] = []
+        for policy in self.identity_policies:
+            parts = policy.target.split(":")
+            account = parts[4] if len(parts) > 4 else "*"
+            if any(c in account for c in "*?[") or not account:
+                self._identity_any_account.append(policy)
+            else:
+                self._identity_by_account.setdefault(account, []).append(policy)
         entries = [p.entry for p in self.resource_policies]
         kinds = {e["kind"] for e in entries}
         # Without a bucket and a key policy (a broken render) nothing is resolved;
@@ -63,6 +115,12 @@ class Prober:
     # --- what -------------------------------------------------------------
     def context(self, group: str, status: str | None) -> dict:
         """A request that passes every guard a legitimate caller passes."""
+        cache = self.__dict__.setdefault("_context_cache", {})
+        if (group, status) not in cache:
+            cache[(group, status)] = self._context(group, status)
+        return cache[(group, status)]
+
+    def _context(self, group: str, status: str | None) -> dict:
         context = {
             "aws:SecureTransport": "true",
             "aws:ResourceAccount": self.arns.registry_id,
@@ -82,8 +140,23 @@ class Prober:
         tests, the report and explain resolve it (generator/policyset.py)."""
         if self.index is None:
             return None
-        entry = self.index.resource_entry(resource)
-        return self.ctx.policy(entry["path"]) if entry else None
+        cache = self.__dict__.setdefault("_resource_cache", {})
+        if resource not in cache:
+            entry = self.index.resource_entry(resource)
+            cache[resource] = self.ctx.policy(entry["path"]) if entry else None
+        return cache[resource]
+
+    def _identity_of(self, role_arn: str) -> list[PolicyFile]:
+        """The identity policies attached to the role (by target pattern), once per role."""
+        cache = self.__dict__.setdefault("_identity_cache", {})
+        found = cache.get(role_arn)
+        if found is None:
+            account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
+            candidates = self._identity_by_account.get(account, []) + self._identity_any_account
+            if self._identity_any_account:
+                candidates = sorted(candidates, key=self.identity_policies.index)
+            found = cache[role_arn] = [p for p in candidates if fnmatch.fnmatchcase(role_arn, p.target)]
+        return found
 
     def grantors(self, role_arn: str, action: str, resource: str, context: dict) -> list[Grantor]:
         """Statements that let the role do it, in either half judged alone.
@@ -91,15 +164,24 @@ class Prober:
         Raises ValueError when a policy uses a condition operator the
         evaluator does not model.
         """
-        request = Request(role_arn, action, resource, dict(context))
         found: list[Grantor] = []
         halves: list[tuple[PolicyFile, list, dict | None, str]] = []
         policy = self._resource_policy(resource)
         if policy is not None:
-            halves.append((policy, [ALLOW_ALL_IDENTITY], governing(policy), "resource"))
-        for policy in self.identity_policies:
-            if fnmatch.fnmatchcase(role_arn, policy.target):
-                halves.append((policy, [policy.document], ALLOW_ALL_RESOURCE, "identity"))
+            reduced = action_index(policy).for_action(action)
+            if reduced is not None:
+                named = self._named_cache.get(id(reduced), False)
+                if named is False:
+                    named = self._named_cache[id(reduced)] = _named_accounts(reduced)
+                if named is None or role_arn.split(":")[4] in named:
+                    halves.append((policy, [ALLOW_ALL_IDENTITY], reduced, "resource"))
+        for policy in self._identity_of(role_arn):
+            reduced = action_index(policy).for_action(action)
+            if reduced is not None:
+                halves.append((policy, [reduced], ALLOW_ALL_RESOURCE, "identity"))
+        if not halves:
+            return found
+        request = Request(role_arn, action, resource, dict(context))
         for policy, identity, resource_policy, half in halves:
             account = self.index.resource_account(resource) if self.index else self.arns.registry_id
             decision = decide(request, identity, resource_policy, account)

@@ -85,7 +85,9 @@ def lint(config: Config, out: Path) -> Report:
             count += 1
         return count
 
-    for policy in ctx.policies:
+    from generator.progress import bar
+
+    for policy in bar(ctx.policies, "lint: policies", total=len(ctx.policies), unit="policy"):
         if policy.kind not in KINDS or policy.kind in DATA_KINDS:
             continue  # the manifest rule reports unknown kinds; set rules check data files
         policy.well_formed = add(STRUCTURE, policy, policy.path, RULES[STRUCTURE].check(policy, ctx)) == 0
@@ -94,9 +96,9 @@ def lint(config: Config, out: Path) -> Report:
         for rule in RULES.values():
             if rule.scope == "policy" and rule.id != STRUCTURE:
                 add(rule.id, policy, policy.path, rule.check(policy, ctx))
-    for rule in RULES.values():
-        if rule.scope == "set":
-            add(rule.id, None, MANIFEST, rule.check(ctx))
+    set_rules = [rule for rule in RULES.values() if rule.scope == "set"]
+    for rule in bar(set_rules, "lint: who-can-do-what rules", total=len(set_rules), unit="rule"):
+        add(rule.id, None, MANIFEST, rule.check(ctx))
     unique = sorted(set(findings), key=lambda f: (f.path, f.line, f.rule_id, f.message))
     return Report(unique, len(ctx.policies))
 

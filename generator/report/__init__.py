@@ -17,8 +17,15 @@ FILES = ("access-matrix.md", "access-matrix.html")
 
 
 def build(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
-          policies_label: str = "terraform/accounts") -> tuple[Matrix, dict[str, str]]:
-    matrix = evaluate(config, policies, config_label, policies_label)
+          policies_label: str = "terraform/accounts", progress: bool = False) -> tuple[Matrix, dict[str, str]]:
+    """``progress``: a progress bar over the model groups (on a terminal only)."""
+    bar = None
+    if progress:
+        from generator.progress import bar as make_bar
+
+        def bar(groups):
+            return make_bar(groups, "report: model groups", total=len(groups), unit="group")
+    matrix = evaluate(config, policies, config_label, policies_label, progress=bar)
     return matrix, {"access-matrix.md": markdown.render(matrix), "access-matrix.html": html.render(matrix)}
 
 

@@ -6,6 +6,7 @@ or the policies is escaped; the template holds no external reference.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import jinja2
@@ -77,7 +78,44 @@ def _evidence(matrix: Matrix) -> list[dict]:
     return out
 
 
+def _large(matrix: Matrix) -> str:
+    """The compact page for large organizations: one table row per (column,
+    principal) with access, no script; built directly (a template per row
+    is slow at 10,000 groups). Every value is escaped."""
+    e = html.escape
+    out = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        f"<title>{e(wording.TITLE)}</title>",
+        f"<!-- {e(wording.GENERATED)} Self-contained: no network, no external files. -->",
+        "<style>body{font-family:system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse}"
+        "th,td{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}.extra,.missing{color:#c5221f;"
+        "font-weight:700}</style>",
+        "</head>", "<body>", f"<h1>{e(wording.TITLE)}</h1>", f"<p>{e(wording.how(matrix))}</p>",
+        f'<p role="status"><strong>{e(wording.verdict(matrix))}</strong></p>',
+    ]
+    if matrix.differences:
+        out.append("<ul>" + "".join(f"<li>{e(wording.difference(c))}</li>" for c in matrix.differences) + "</ul>")
+    out += [f"<h2>Access by model group</h2>", f"<p>{e(wording.large_note(matrix))}</p>",
+            "<table><thead><tr><th>Column</th><th>Account</th><th>Account id</th><th>Kind</th><th>Role</th>"
+            "<th>Capabilities</th></tr></thead><tbody>"]
+    for column, entries in matrix.by_column():
+        for p, cells in entries:
+            words = ", ".join(
+                f'<span class="{c.difference}">{e(wording.cell_words(c))}</span>' if c.difference
+                else e(wording.cell_words(c)) for c in cells)
+            out.append(f"<tr><td>{e(column)}</td><td>{e(p.account)}</td><td>{e(p.account_id)}</td>"
+                       f"<td>{e(p.kind)}</td><td>{e(p.role)}</td><td>{words}</td></tr>")
+    out += ["</tbody></table>", "<h2>Legend</h2>", "<ul>"]
+    for heading, summary, ways in wording.legend(matrix.s3_layout):
+        out.append(f"<li><strong>{e(heading)}</strong>: {e(summary)}.</li>")
+    out += [f"<li>{e(note)}</li>" for note in wording.LEGEND_NOTES]
+    out += ["</ul>", "</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
 def render(matrix: Matrix) -> str:
+    if matrix.large:
+        return _large(matrix)
     template = _ENV.get_template("access-matrix.html.j2")
     return template.render(
         title=wording.TITLE,

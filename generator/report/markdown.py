@@ -50,7 +50,20 @@ def render(matrix: Matrix) -> str:
     if matrix.differences:
         out.append("")
 
-    out += ["## Matrix", ""] + _table(matrix) + [""]
+    if matrix.large:
+        out += ["## Access by model group", ""]
+        out.append(text(wording.large_note(matrix)))
+        out.append("")
+        for column, entries in matrix.by_column():
+            listed = "; ".join(
+                f"{text(p.label)}: " + ", ".join(
+                    f"**{text(wording.cell_words(c))}**" if c.difference else text(wording.cell_words(c)) for c in cells)
+                for p, cells in entries
+            )
+            out.append(f"- **{text(column)}**: {listed or '—'}")
+        out.append("")
+    else:
+        out += ["## Matrix", ""] + _table(matrix) + [""]
     if matrix.stages:
         out += ["## Stages", "", text("Every model group moves through these ModelLifeCycle stages in order "
                                       "(README, Stage gates). Workload accounts describe versions Approved at "
@@ -74,6 +87,8 @@ def render(matrix: Matrix) -> str:
     for p in matrix.principals:
         note = f": {text(p.note)}" if p.note else ""
         out.append(f"- **{text(p.label)}** ({code(p.arn)}){note}")
+    if matrix.large:
+        return "\n".join(out) + "\n"
     out += ["", "## Why: the statements that allow each capability", ""]
     out.append(text(f"Paths are relative to {matrix.policies_label}; each request lists the statements (file, Sid) "
                     "that allowed it."))

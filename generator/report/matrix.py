@@ -14,6 +14,7 @@ grants of the config, so a policy edited by hand shows up as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from generator.arns import Arns
 from generator.config import PARTIES, Config
@@ -24,6 +25,7 @@ from generator.policies import deploy_role
 from generator.policyset import PolicySet
 from generator.report.principals import Principal, principals
 from generator.report.capabilities import (
+    CAPABILITIES,
     PARTY_CAPABILITIES,
     Capability,
     Probe,
@@ -53,14 +55,36 @@ class Check:
     decision: Decision
 
 
-@dataclass
 class Cell:
-    principal: Principal
-    column: str
-    capability: str
-    granted: bool
-    expected: bool
-    ways: list[list[Check]] = field(default_factory=list)  # one list of checks per way of the capability
+    """One capability of one principal in one column. ``ways`` (the checks
+    behind it, one list per way of the capability) is evaluated when first
+    asked for: the matrix needs only the verdicts, the report's evidence and
+    differences need the checks."""
+
+    __slots__ = ("principal", "column", "capability", "granted", "expected", "_ways", "_resolve")
+
+    def __init__(self, principal: Principal, column: str, capability: str, granted: bool, expected: bool,
+                 ways: list[list[Check]] | None = None, resolve: Callable[[], list[list[Check]]] | None = None):
+        self.principal, self.column, self.capability = principal, column, capability
+        self.granted, self.expected = granted, expected
+        self._ways, self._resolve = ways, resolve
+
+    @property
+    def ways(self) -> list[list[Check]]:
+        if self._ways is None:
+            self._ways = self._resolve() if self._resolve else []
+        return self._ways
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Cell) and (self.principal, self.column, self.capability, self.granted,
+                                            self.expected) == (other.principal, other.column, other.capability,
+                                                               other.granted, other.expected)
+
+    def __hash__(self) -> int:
+        return hash((self.principal, self.column, self.capability))
+
+    def __repr__(self) -> str:
+        return f"Cell({self.principal.label!r}, {self.column!r}, {self.capability!r}, granted={self.granted}, expected={self.expected})"
 
     @property
     def checks(self) -> list[Check]:
@@ -81,6 +105,20 @@ class Cell:
         return "; ".join(f"{c.probe.describe()}: {c.decision.reason}" for c in failing)
 
 
+class Cells(dict):
+    """(principal, column, capability) -> Cell. Only cells that are granted or
+    expected are stored; any other is a cell that is neither (its checks are
+    evaluated if asked for)."""
+
+    def __init__(self, resolver: Callable[[Principal, str, str], list[list[Check]]]):
+        super().__init__()
+        self.resolver = resolver
+
+    def __missing__(self, key):
+        principal, column, capability = key
+        return Cell(principal, column, capability, False, False, resolve=lambda: self.resolver(*key))
+
+
 @dataclass
 class Matrix:
     config_label: str
@@ -89,7 +127,7 @@ class Matrix:
     principals: list[Principal]
     columns: list[str]  # model groups, then KEY_COLUMN
     descriptions: dict[str, str]  # column -> description
-    cells: dict[tuple[Principal, str, str], Cell]  # (principal, column, capability)
+    cells: dict[tuple[Principal, str, str], Cell]  # (principal, column, capability); see Cells
     s3_layout: str = "bucket_policy"
     # With stages: (stage, approving accounts, workload accounts reading it).
     stages: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
@@ -107,15 +145,37 @@ class Matrix:
     def evidence(self, principal: Principal) -> list[Cell]:
         return [c for column in self.columns for c in self.row(principal, column) if c.granted]
 
+    def stored(self) -> list[Cell]:
+        """Every granted or expected cell, in row, column and capability order."""
+        cached = self.__dict__.get("_stored")
+        if cached is not None and cached[0] == len(self.cells):
+            return cached[1]
+        rows = {p: i for i, p in enumerate(self.principals)}
+        columns = {c: i for i, c in enumerate(self.columns)}
+        order = {(c.scope, c.name): i for i, c in enumerate(CAPABILITIES)}
+        found = sorted(
+            (c for c in self.cells.values() if c.granted or c.expected),
+            key=lambda c: (rows[c.principal], columns[c.column],
+                           order[(column_scope(c.column), c.capability)]),
+        )
+        self.__dict__["_stored"] = (len(self.cells), found)
+        return found
+
     @property
     def differences(self) -> list[Cell]:
-        return [
-            self.cells[(p, column, c.name)]
-            for p in self.principals
-            for column in self.columns
-            for c in self.capabilities(column)
-            if self.cells[(p, column, c.name)].difference
-        ]
+        return [c for c in self.stored() if c.difference]
+
+    @property
+    def large(self) -> bool:
+        """Written in the compact form (see LARGE_GROUPS)."""
+        return sum(column_scope(c) == "group" for c in self.columns) > LARGE_GROUPS
+
+    def by_column(self) -> list[tuple[str, list[tuple[Principal, list[Cell]]]]]:
+        """Per column, the principals with a shown cell and those cells, in order."""
+        grouped: dict[str, dict[Principal, list[Cell]]] = {c: {} for c in self.columns}
+        for cell in self.stored():
+            grouped[cell.column].setdefault(cell.principal, []).append(cell)
+        return [(column, list(grouped[column].items())) for column in self.columns]
 
 
 def allowed_by(decision: Decision) -> str:
@@ -158,8 +218,71 @@ def expected(config: Config, principal: Principal, column: str) -> frozenset[str
     return frozenset(wanted)
 
 
+def checks(config: Config, policies: PolicySet, arns: Arns, principal: Principal, column: str,
+           capability: str) -> list[list[Check]]:
+    """Every request of every way of a capability, evaluated (the evidence)."""
+    scope = column_scope(column)
+    found = next(c for c in of_scope(scope) if c.name == capability)
+    return [
+        [Check(probe, policies.decide(principal.arn, probe.action, probe.resource, dict(probe.context),
+                                      org=config.organization_id)) for probe in way]
+        for way in requests(arns, found, column_target(column), principal.account_id, tuple(stage_names(config)))
+    ]
+
+
+class Expected:
+    """What accounts.yaml asks for, column by column: {row index:
+    capabilities} for the listed rows of the accounts that have a part in
+    the column; the same answers as :func:`expected` for every row, without
+    asking every row about every column."""
+
+    def __init__(self, config: Config, rows: list[Principal]):
+        self.config, self.rows = config, rows
+        self.by_account: dict[str, list[int]] = {}
+        for i, p in enumerate(rows):
+            if p.listed:
+                self.by_account.setdefault(p.account, []).append(i)
+        self.stage_approvers = sorted({a for s in stage_names(config) for a in stage_approvers(config, s)})
+
+    def _rows(self, accounts) -> list[int]:
+        return sorted({i for account in accounts for i in self.by_account.get(account, ())})
+
+    def column(self, column: str) -> dict[int, set[str]]:
+        config = self.config
+        scope = column_scope(column)
+        if scope == "key":
+            # Per party of every group: one pass over the groups, not one per row.
+            wanted: dict[int, set[str]] = {}
+            for group in sorted(config.model_groups):
+                for party in PARTIES:
+                    capabilities = PARTY_CAPABILITIES[party]["key"]
+                    if not capabilities:
+                        continue
+                    for account in config.party_accounts(group, party):
+                        for i in self.by_account.get(account, ()):
+                            if not self.rows[i].deploy_role:
+                                wanted.setdefault(i, set()).update(capabilities)
+            return wanted
+        target = column_target(column)
+        if scope == "repository":
+            accounts = {a for party in PARTIES for a in repository_accounts(config, target, party)}
+        else:
+            accounts = {a for party in PARTIES for a in config.party_accounts(target, party)}
+            accounts.update(self.stage_approvers)
+        found = {}
+        for i in self._rows(accounts):
+            capabilities = expected(config, self.rows[i], column)
+            if capabilities:
+                found[i] = set(capabilities)
+        return found
+
+
 def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
-             policies_label: str = "terraform/accounts") -> Matrix:
+             policies_label: str = "terraform/accounts", progress=None) -> Matrix:
+    """The matrix, by :class:`generator.report.engine.Engine` (linear in
+    groups); ``progress`` wraps the iteration over groups (a progress bar)."""
+    from generator.report.engine import Engine
+
     arns = Arns.of(config)
     rows = principals(config, arns, registry_statements(policies))
     groups = sorted(config.model_groups)
@@ -170,27 +293,31 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
         served = ", ".join(config.ecr_repositories[column_target(column)].model_groups)
         descriptions[column] = f"ECR repository for the inference images of {served}"
     descriptions[KEY_COLUMN] = f"{config.registry.kms_key_alias}, shared by every group"
-    cells: dict[tuple[Principal, str, str], Cell] = {}
-    stages = tuple(stage_names(config))
-    for principal in rows:
-        for column in columns:
-            wanted = expected(config, principal, column)
-            scope = column_scope(column)
-            for capability in of_scope(scope):
-                ways = [
-                    [
-                        Check(probe, policies.decide(
-                            principal.arn, probe.action, probe.resource, dict(probe.context),
-                            org=config.organization_id,
-                        ))
-                        for probe in way
-                    ]
-                    for way in requests(arns, capability, column_target(column), principal.account_id, stages)
-                ]
-                granted = any(all(c.decision.allowed for c in way) for way in ways)
-                cells[(principal, column, capability.name)] = Cell(
-                    principal, column, capability.name, granted, capability.name in wanted, ways
-                )
+    cells = Cells(lambda p, column, capability: checks(config, policies, arns, p, column, capability))
+    engine = Engine(config, policies, rows)
+    evidence_now = len(groups) <= LARGE_GROUPS  # the small report shows the evidence of every cell
+
+    def store(index: int, column: str, capability: str, granted: bool, wanted: set[str]) -> None:
+        if granted or capability in wanted:
+            principal = rows[index]
+            cell = Cell(principal, column, capability, granted, capability in wanted,
+                        resolve=lambda: checks(config, policies, arns, principal, column, capability))
+            if evidence_now:
+                cell.ways  # noqa: B018  (evaluate the evidence while the policies are at hand)
+            cells[(principal, column, capability)] = cell
+
+    expect = Expected(config, rows)
+    for group in (progress(groups) if progress else groups):
+        wanted = expect.column(group)
+        for (index, capability), granted in engine.group(group, set(wanted)).items():
+            store(index, group, capability, granted, wanted.get(index, set()))
+    for column in repositories:
+        wanted = expect.column(column)
+        for (index, capability), granted in engine.repository(column_target(column), set(wanted)).items():
+            store(index, column, capability, granted, wanted.get(index, set()))
+    wanted = expect.column(KEY_COLUMN)
+    for (index, capability), granted in engine.key().items():
+        store(index, KEY_COLUMN, capability, granted, wanted.get(index, set()))
     return Matrix(config_label, policies_label, config.organization_id, rows, columns, descriptions, cells,
                   arns.s3_layout, stage_table(config))
 
@@ -203,3 +330,28 @@ def stage_table(config: Config) -> list[tuple[str, list[str], list[str]]]:
          sorted(n for n, a in config.accounts.items() if a.kind == "workload" and account_stage(config, n) == stage))
         for stage in stage_names(config)
     ]
+
+
+def evaluate_exhaustive(config: Config, policies: PolicySet) -> dict[tuple[Principal, str, str], tuple[bool, bool]]:
+    """Every (row, column, capability) evaluated request by request, with no
+    shortcut, as (granted, expected): the reference the tests hold
+    :func:`evaluate` to."""
+    arns = Arns.of(config)
+    rows = principals(config, arns, registry_statements(policies))
+    columns = (sorted(config.model_groups) + [f"{REPOSITORY_PREFIX}{n}" for n in sorted(config.ecr_repositories)]
+               + [KEY_COLUMN])
+    out = {}
+    for principal in rows:
+        for column in columns:
+            wanted = expected(config, principal, column)
+            for capability in of_scope(column_scope(column)):
+                ways = checks(config, policies, arns, principal, column, capability.name)
+                out[(principal, column, capability.name)] = (
+                    any(all(c.decision.allowed for c in w) for w in ways), capability.name in wanted)
+    return out
+
+
+# Above this many model groups the report is written in its compact form
+# (one line per group; evidence for differences only): a table with a column
+# per group stops being readable long before it stops being computable.
+LARGE_GROUPS = 50

@@ -54,6 +54,13 @@ class Principal:
     def label(self) -> str:
         return f"{self.account} / {self.role}"
 
+    def __hash__(self) -> int:  # rows key every cell: hash the ARN, once
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.arn, self.account, self.role))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
 
 def sample(pattern: str) -> str:
     """A concrete name for a pattern: ``*`` becomes EXAMPLE, ``?`` X."""

@@ -41,6 +41,13 @@ def difference(cell: Cell) -> str:
             f"which accounts.yaml asks for; denied: {cell.why()}")
 
 
+def large_note(matrix: Matrix) -> str:
+    groups = len(matrix.columns) - 1
+    return (f"{groups:,} model groups: too many for a table with a column per group, so each group is one line "
+            "listing every row with access in it (rows with none are left out), and the evidence is given for "
+            "differences only. Ask python -m generator explain about any single request.")
+
+
 def capability_heading(capability: Capability) -> str:
     where = {"group": "per model group", "repository": "per ECR repository column"}.get(capability.scope,
                                                                                        "artifact key column")

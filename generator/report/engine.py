@@ -1,0 +1,664 @@
+"""The access matrix at organization scale: the same answers, computed once per shape.
+
+Evaluating every row against every group with every request is rows x
+groups x requests decisions (500 accounts x 10,000 groups: tens of millions).
+Two facts make it linear:
+
+1. **Only rows a group's registry policies name can get anything in that
+   group.** Every group request needs the registry half (cross-account, or a
+   registry role that has no identity policy here): a SageMaker request the
+   group policy, a request through an access point that access point's
+   policy, a direct S3 request a bucket-policy Allow that is not conditioned
+   on ``s3:DataAccessPoint*`` (those keys exist only on requests through an
+   access point). So per group, the candidates are the rows an Allow
+   statement of those policies names (Principal, plus its aws:PrincipalArn /
+   aws:PrincipalAccount conditions), and the rows accounts.yaml expects there;
+   every other row is granted nothing, without evaluating it.
+
+2. **Groups are rendered from the same templates.** A request's decision
+   depends on the request and on the statements that can apply to it: the
+   caller's identity statements whose resources can name the group, and the
+   registry statements whose principal part names the caller. With the
+   group's name (and its access point's) replaced by a placeholder, those are
+   the same text for most (row, group) pairs; the decision is computed once
+   per distinct text (by :meth:`PolicySet.decide`, on the first real request
+   of that shape) and reused. Replacing a name by a placeholder keeps every
+   comparison's outcome only when wildcards cannot reach into a name: every
+   ``*`` must sit between separators (``.../<group>/*``, ``model-package/*/*``),
+   no ``?``, no policy variable, no ...IgnoreCase operator, no NotPrincipal.
+   A group whose statements break that rule is evaluated request by request
+   (the slow path, same answers).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from generator.arns import Arns
+from generator.config import Config
+from generator.config.stages import stage_names
+from generator.policyset import PolicySet, account_of
+from generator.report.capabilities import Capability, Probe, of_scope, requests
+from generator.report.principals import NONE, Principal, UNKNOWN
+
+_G, _A = "\x00G\x00", "\x00A\x00"  # placeholders: the group's name, its access point's name
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-\x00")
+_PRINCIPAL_KEYS = {"aws:principalarn", "aws:principalaccount"}
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+class Unsafe(Exception):
+    """A statement the placeholder cannot stand in for (see the module docstring)."""
+
+
+_RUN = re.compile(r"[A-Za-z0-9\-]+")
+_SPLIT = re.compile(r"([A-Za-z0-9\-]+)")
+
+
+class Shape:
+    """A statement's text for the memo, computed once: its Effect and
+    actions as written, the rest (resources, conditions; no Sid, and for a
+    resource policy no principal part) as text, and the name-like words in
+    that rest; a group whose names are not among the words gets the text as
+    it is, without replacing anything."""
+
+    __slots__ = ("statement", "drop_principal", "text", "words", "structural", "unsafe", "parts", "icase_words",
+                 "prefix_star")
+
+    def __init__(self, stmt: dict, drop_principal: bool, names: frozenset[str] = frozenset(),
+                 raw: "Canon | None" = None):
+        self.statement, self.drop_principal = stmt, drop_principal
+        self.prefix_star = False
+        try:
+            self.text = _RAW.statement(stmt, drop_principal)
+            self.unsafe = False
+        except Unsafe:
+            self.text, self.unsafe = "", True
+            if raw is not None and raw.prefix:
+                # A "<access point prefix>*" pattern (the bucket policy's
+                # delegation to the registry's access points): safe for a
+                # group whose access point placeholder keeps the prefix.
+                try:
+                    self.text = raw.statement(stmt, drop_principal)
+                    self.unsafe, self.prefix_star = False, True
+                except Unsafe:
+                    pass
+        self.words = frozenset(_RUN.findall(self.text))
+        self.icase_words = _icase_words(stmt) if not self.unsafe else frozenset()
+        # The text cut around the words that are names of this config's groups
+        # and access points, so a group's shape is a join, not a search.
+        self.parts = None
+        self.structural = None
+        if names and not self.words.isdisjoint(names):
+            parts, start = [], 0
+            for match in _RUN.finditer(self.text):
+                if match.group(0) in names:
+                    parts += [self.text[start:match.start()], match.group(0)]
+                    start = match.end()
+            parts.append(self.text[start:])
+            self.parts = parts
+
+    def _structural(self) -> frozenset[str]:
+        """Words that are not values (actions, operators, condition keys): a
+        group named like one of them is replaced value by value instead."""
+        if self.structural is None:
+            stmt = self.statement
+            structural = json.dumps([stmt.get("Effect"), stmt.get("Action"), stmt.get("NotAction")])
+            condition = stmt.get("Condition")
+            if isinstance(condition, dict):
+                structural += json.dumps([[op, list(keys) if isinstance(keys, dict) else []]
+                                          for op, keys in condition.items()])
+            self.structural = frozenset(_RUN.findall(structural))
+        return self.structural
+
+    def canonical(self, canon: "Canon") -> str:
+        if self.unsafe or self.prefix_star and not canon.prefix_ok:
+            raise Unsafe("statement")
+        if not self.icase_words.isdisjoint(canon.lower_names):
+            raise Unsafe("a ...IgnoreCase value may name the group in another case")
+        if self.words.isdisjoint(canon.names):
+            return self.text
+        if self._structural().isdisjoint(canon.names):
+            # Only values hold the names: replace them in the text (a name is
+            # a whole run of name characters, so JSON syntax is untouched).
+            if self.parts is not None:
+                names = canon.names
+                return "".join(names.get(p, p) for p in self.parts)
+            return canon.replace(self.text)
+        return canon.statement(self.statement, self.drop_principal)
+
+
+class Canon:
+    """Replaces one group's names by placeholders, checking the rule above."""
+
+    def __init__(self, group: str | None, point: str | None, prefix: str = ""):
+        # With registry.access_point_prefix, a * right after the prefix
+        # (accesspoint/mr-*) matches a name and its placeholder alike: a
+        # name that starts with the prefix keeps it in its placeholder.
+        self.prefix = prefix
+        self.prefix_ok = bool(prefix)
+        if group is None:  # no replacement: the checks only
+            self.names, self.pattern, self.lower_names = {}, None, frozenset()
+            return
+        names = {group: _G}
+        if point and point != group:
+            names[point] = _A
+        if prefix:
+            names = {n: prefix + p if n.startswith(prefix) else p for n, p in names.items()}
+        self.names = names
+        self.lower_names = frozenset(n.lower() for n in names)
+        self.pattern = _RUN
+
+    def replace(self, value: str) -> str:
+        """Every whole run of name characters that is one of the names, replaced."""
+        names = self.names
+        return _RUN.sub(lambda m: names.get(m.group(0), m.group(0)), value)
+
+    def text(self, value: str, wildcards: bool) -> str:
+        if self.pattern is not None and any(n in value for n in self.names):
+            value = self.replace(value)
+        if wildcards:
+            if "?" in value or "${" in value:
+                raise Unsafe(value)
+            if "*" in value and not _stars_between_separators(value, self.prefix if self.prefix_ok else ""):
+                raise Unsafe(value)
+        return value
+
+    def statement(self, stmt: dict, drop_principal: bool) -> str:
+        """The statement as text with the group's names replaced; without its
+        Sid and, for a resource policy, without its principal part."""
+        out = {}
+        for key, value in stmt.items():
+            if key == "Sid":
+                continue
+            if key in ("Principal",) and drop_principal:
+                continue
+            if key == "NotPrincipal":
+                raise Unsafe("NotPrincipal")
+            if key in ("Action", "NotAction", "Effect"):
+                out[key] = value
+            elif key in ("Resource", "NotResource"):
+                out[key] = [self.text(str(v), True) for v in _as_list(value)]
+            elif key == "Condition":
+                out[key] = self.condition(value, drop_principal)
+            else:
+                out[key] = value
+        return json.dumps(out, sort_keys=True)
+
+    def condition(self, block, drop_principal: bool):
+        if not isinstance(block, dict):
+            return block
+        out = {}
+        for operator, keys in block.items():
+            if "IgnoreCase" in operator and isinstance(keys, dict) and not _icase_words(
+                    {"Condition": {operator: keys}}).isdisjoint(self.lower_names):
+                # A case-insensitive comparison with a value that is a name in
+                # another case: replacing exact-case names could change it.
+                raise Unsafe(operator)
+            if not isinstance(keys, dict):
+                out[operator] = keys
+                continue
+            kept = {}
+            for key, values in keys.items():
+                if drop_principal and key.lower() in _PRINCIPAL_KEYS:
+                    continue
+                kept[key] = [self.text(str(v).lower() if isinstance(v, bool) else str(v), True) for v in _as_list(values)]
+            if kept:
+                out[operator] = kept
+        return out
+
+
+_RAW = Canon(None, None)
+
+
+def _icase_words(stmt: dict) -> frozenset[str]:
+    """The name-like words (lowercased) of the values a ...IgnoreCase
+    operator compares: a placeholder stands in for a name only where the
+    comparison is exact, so a group whose name is among these words (in any
+    case) is evaluated request by request."""
+    condition = stmt.get("Condition")
+    words: set[str] = set()
+    for operator, keys in (condition.items() if isinstance(condition, dict) else ()):
+        if "IgnoreCase" in operator and isinstance(keys, dict):
+            for values in keys.values():
+                for value in _as_list(values):
+                    words.update(w.lower() for w in _RUN.findall(str(value)))
+    return frozenset(words)
+
+
+def _stars_between_separators(value: str, prefix: str = "") -> bool:
+    """Every * has a separator (or the end, or another *) on both sides, so it
+    can never match part of a name: whole names are compared, never pieces.
+    The one exception: a * right after a whole run that is exactly ``prefix``
+    (the access point prefix, which every access point name and placeholder
+    starts with)."""
+    for i, c in enumerate(value):
+        if c != "*":
+            continue
+        before = value[i - 1] if i else ""
+        after = value[i + 1] if i + 1 < len(value) else ""
+        if after in _NAME_CHARS and after != "":
+            return False
+        if before in _NAME_CHARS and before != "":
+            start = i
+            while start and value[start - 1] in _NAME_CHARS:
+                start -= 1
+            if not prefix or value[start:i] != prefix:
+                return False
+    return True
+
+
+def _principal_condition(stmt: dict) -> dict:
+    """The part of a statement's Condition on aws:PrincipalArn / aws:PrincipalAccount."""
+    out = {}
+    condition = stmt.get("Condition")
+    for operator, keys in (condition.items() if isinstance(condition, dict) else ()):
+        if isinstance(keys, dict):
+            kept = {k: v for k, v in keys.items() if k.lower() in _PRINCIPAL_KEYS}
+            if kept:
+                out[operator] = kept
+    return out
+
+
+def _has_access_point_condition(stmt: dict) -> bool:
+    """A positive condition on s3:DataAccessPoint* keys: such a statement never
+    applies to a request made on the bucket directly (the keys are absent)."""
+    condition = stmt.get("Condition")
+    for operator, keys in (condition.items() if isinstance(condition, dict) else ()):
+        base = operator.split(":")[-1]
+        if operator.startswith("ForAllValues") or base.endswith("IfExists") or base == "Null" or "Not" in base:
+            continue
+        if isinstance(keys, dict) and any(k.lower().startswith("s3:dataaccesspoint") for k in keys):
+            return True
+    return False
+
+
+@dataclass
+class _Row:
+    index: int
+    principal: Principal
+    account: str
+    identity: list[str]  # manifest paths of the rendered identity policies
+
+
+class Engine:
+    """Granted capabilities per (row, column), from the rendered policies."""
+
+    def __init__(self, config: Config, policies: PolicySet, rows: list[Principal]):
+        self.config = config
+        self.policies = policies
+        self.arns = Arns.of(config)
+        self.org = config.organization_id
+        self.stages = tuple(stage_names(config))
+        self.rows = [
+            _Row(i, p, p.account_id,
+                 [e["path"] for e in policies.identity_entries(p.arn)] if p.identity not in (UNKNOWN, NONE) else [])
+            for i, p in enumerate(rows)
+        ]
+        self.by_account: dict[str, list[_Row]] = {}
+        for row in self.rows:
+            self.by_account.setdefault(row.account, []).append(row)
+        self.group_of_point = {self.arns.access_point_name(g): g for g in config.model_groups}
+        self.memo: dict[tuple, bool] = {}
+        self._principal_cache: dict[str, dict[int, int]] = {}
+        self._shapes: dict[object, int] = {}
+        self._identity_index: dict[str, list] = {}
+        bucket = policies.docs[policies.bucket["path"]]
+        self.bucket_statements = [s for s in _as_list(bucket.get("Statement")) if isinstance(s, dict)]
+        # Rows a bucket-policy Allow names for requests on the bucket itself.
+        self.direct_bucket_rows: set[int] = set()
+        for stmt in self.bucket_statements:
+            if stmt.get("Effect") == "Allow" and not _has_access_point_condition(stmt):
+                self.direct_bucket_rows |= set(self._matching_rows(stmt))
+        self.names = frozenset(config.model_groups) | frozenset(self.group_of_point)
+        self.prefix = (self.arns.access_point_prefix or "") if self.arns.s3_layout == "access_points" else ""
+        self.raw = Canon(None, None, self.prefix)
+        self.bucket_slot = [(Shape(s, True, self.names, self.raw), self._matching_rows(s)) for s in self.bucket_statements]
+        key = policies.docs[policies.key["path"]]
+        self.key_slot = [(Shape(s, True, self.names, self.raw), self._matching_rows(s))
+                         for s in _as_list(key.get("Statement")) if isinstance(s, dict)]
+        self._slot_words = {name: frozenset().union(*(shape.words for shape, _ in slot))
+                            for name, slot in (("bucket", self.bucket_slot), ("key", self.key_slot))}
+        self._shared_cache: dict[str, dict[int, int]] = {"bucket": {}, "key": {}}
+        self._identity_fixed: dict[int, tuple] = {}
+        self.stats = {"decisions": 0, "reused": 0, "slow_groups": 0}
+
+    # --- who a statement names -------------------------------------------
+    def _matching_rows(self, stmt: dict) -> dict[int, int]:
+        """Rows the statement's principal part names: row index -> 2 when it
+        names the role ARN itself, 1 when an account or "*" does (the same
+        principal part, say every governance account, is resolved once)."""
+        key = repr((stmt.get("Principal"), stmt.get("NotPrincipal"), _principal_condition(stmt),
+                    "NotPrincipal" in stmt))
+        found = self._principal_cache.get(key)
+        if found is None:
+            found = self._principal_cache[key] = self._resolve_principal(stmt)
+        return found
+
+    def _resolve_principal(self, stmt: dict) -> dict[int, int]:
+        from generator.evaluate import condition_holds
+
+        principal = stmt.get("Principal")
+        if "NotPrincipal" in stmt:
+            return {row.index: 1 for row in self.rows}
+        values = ["*"] if principal == "*" else (
+            [str(v) for v in _as_list(principal.get("AWS"))] if isinstance(principal, dict) else [])
+        found: dict[int, int] = {}
+        for value in values:
+            if value == "*":
+                candidates = [(row, 1) for row in self.rows]
+            elif re.fullmatch(r"\d{12}", value) or value.endswith(":root"):
+                account = value if value.isdigit() else value.split(":")[4]
+                candidates = [(row, 1) for row in self.by_account.get(account, ())]
+            else:
+                parts = value.split(":")
+                account = parts[4] if len(parts) > 4 else ""
+                candidates = [(row, 2) for row in self.by_account.get(account, ()) if row.principal.arn == value]
+            for row, kind in candidates:
+                found[row.index] = max(found.get(row.index, 0), kind)
+        condition = _principal_condition(stmt)
+        if condition and found:
+            kept = {}
+            for index, kind in found.items():
+                arn = self.rows[index].principal.arn
+                context = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account_of(arn)}
+                if all(condition_holds(op, key, vals, context) for op, keys in condition.items()
+                       for key, vals in keys.items()):
+                    kept[index] = kind
+            found = kept
+        return found
+
+    # --- shapes -------------------------------------------------------------
+    def _shape(self, text) -> int:
+        return self._shapes.setdefault(text, len(self._shapes))
+
+    def _identity_statements(self, path: str) -> list:
+        """Per statement of an identity policy: (statement, group-specific
+        resources by group, resources that may name any group, the Shape of
+        the statement reduced to those common resources)."""
+        index = self._identity_index.get(path)
+        if index is None:
+            index = []
+            for stmt in _as_list(self.policies.docs[path].get("Statement")):
+                if not isinstance(stmt, dict):
+                    continue
+                by_group: dict[str, list[str]] = {}
+                common: list[str] = []
+                key = "Resource" if "Resource" in stmt else "NotResource"
+                if key == "NotResource":
+                    common = None  # the whole statement applies to every group
+                else:
+                    for resource in _as_list(stmt.get("Resource")):
+                        if self._foreign(str(resource)):
+                            continue  # can never match a request on the registry's resources
+                        group = self._group_of(str(resource))
+                        if group is None:
+                            common.append(str(resource))
+                        elif group:
+                            by_group.setdefault(group, []).append(str(resource))
+                whole = Shape(stmt, False, frozenset(), self.raw) if common is None else (
+                    Shape({**stmt, "Resource": common}, False, frozenset(), self.raw) if common else None)
+                index.append((stmt, by_group, common, whole))
+            self._identity_index[path] = index
+        return index
+
+    def _foreign(self, resource: str) -> bool:
+        """An ARN whose account field is another literal account: the deploy
+        role's own SageMaker resources, roles it passes or assumes, other
+        accounts' event buses. Every request the engine shapes is on a
+        registry resource (the deploy capability, in the caller's own
+        account, is evaluated request by request), so such a resource never
+        matches one."""
+        parts = resource.split(":", 5)
+        return len(parts) == 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit() \
+            and parts[4] != self.arns.registry_id
+
+    def _group_of(self, resource: str) -> str | None:
+        """The one group a literal resource can name ("" for none of this
+        config's groups), or None when it may name any group."""
+        if any(c in resource for c in "*?$"):
+            head = re.split(r"[*?$]", resource, 1)[0]
+        else:
+            head = resource + "\x01"
+        arns = self.arns
+        for prefix, terminator in (
+            (f"{arns.bucket_arn}/", "/"),
+            (f"arn:{arns.partition}:sagemaker:{arns.region}:{arns.registry_id}:model-package-group/", "\x01"),
+            (f"arn:{arns.partition}:sagemaker:{arns.region}:{arns.registry_id}:model-package/", "/"),
+        ):
+            if head.startswith(prefix):
+                rest = head[len(prefix):]
+                name, sep, _ = rest.partition(terminator)
+                if not sep or not name:
+                    return None
+                return name if name in self.config.model_groups else ""
+        prefix = f"arn:{arns.partition}:s3:{arns.region}:{arns.registry_id}:accesspoint/"
+        if head.startswith(prefix):
+            name = re.split(r"[/\x01]", head[len(prefix):], 1)
+            if len(name) < 2:
+                return None
+            return self.group_of_point.get(name[0], "")
+        return None
+
+    def _identity_shape(self, row: _Row, group: str, canon: Canon) -> int:
+        """The row's identity statements that can apply in this group, as a
+        shape; computed once per row when nothing in them names the group."""
+        fixed = self._identity_fixed.get(row.index)
+        if fixed is None:
+            groups, words = set(), set()
+            for path in row.identity:
+                for _, by_group, common, whole in self._identity_statements(path):
+                    groups |= set(by_group)
+                    if whole is not None:
+                        words |= whole.words
+            fixed = self._identity_fixed[row.index] = (groups, words, {})
+        groups, words, cached = fixed
+        independent = group not in groups and words.isdisjoint(canon.names)
+        if independent and "shape" in cached:
+            return cached["shape"]
+        parts = []
+        for path in row.identity:
+            statements = []
+            for stmt, by_group, common, whole in self._identity_statements(path):
+                mine = by_group.get(group) if common is not None else None
+                if mine:
+                    statements.append(canon.statement({**stmt, "Resource": mine + common}, False))
+                elif whole is not None:
+                    statements.append(whole.canonical(canon))
+            parts.append(tuple(statements))
+        shape = self._shape(tuple(parts))
+        if independent:
+            cached["shape"] = shape
+        return shape
+
+    def _shared_shape(self, name: str, row: _Row, canon: Canon, texts: dict[int, str]) -> int:
+        """The row's shape in the bucket or key policy (shared by every group);
+        computed once per row when the policy does not name the group."""
+        statements = self.bucket_slot if name == "bucket" else self.key_slot
+        words = self._slot_words[name]
+        independent = words.isdisjoint(canon.names)
+        cache = self._shared_cache[name]
+        if independent and row.index in cache:
+            return cache[row.index]
+        parts = []
+        for i, (shape, matched) in enumerate(statements):
+            kind = matched.get(row.index)
+            if kind:
+                if i not in texts:
+                    texts[i] = shape.canonical(canon)
+                parts.append((kind, texts[i]))
+        found = self._shape(tuple(parts))
+        if independent:
+            cache[row.index] = found
+        return found
+
+    # --- evaluation -----------------------------------------------------------
+    def decide(self, row: _Row, probe: Probe) -> bool:
+        self.stats["decisions"] += 1
+        return self.policies.decide(row.principal.arn, probe.action, probe.resource, dict(probe.context),
+                                    org=self.org).allowed
+
+    def group(self, group: str, expected_rows: set[int]) -> dict[tuple[int, str], bool]:
+        """{(row index, capability): granted} for the group's candidates; any
+        row left out is granted nothing in this group."""
+        policies = self.policies
+        capabilities = [c for c in of_scope("group") if c.name != "deploy"]
+        ways = {c.name: requests(self.arns, c, group, "", self.stages) for c in capabilities}
+        group_entry = policies.groups.get(self.arns.group_arn(group))
+        point_entry = policies.access_points.get(self.arns.access_point_arn(group)) if policies.access_points else None
+        canon = Canon(group, self.arns.access_point_name(group) if point_entry else None, self.prefix)
+        result, candidates = self._column(group, capabilities, ways, {"group": group_entry, "point": point_entry},
+                                          canon, set(expected_rows) | self.direct_bucket_rows)
+        deploy = next((c for c in of_scope("group") if c.name == "deploy"), None)
+        if deploy is not None:
+            for index in sorted(candidates):
+                result[(index, deploy.name)] = self._deploys(self.rows[index], deploy, group)
+        return result
+
+    def repository(self, name: str, expected_rows: set[int]) -> dict[tuple[int, str], bool]:
+        """{(row index, capability): granted} in an ECR repository's column,
+        for its candidates (rows its policy names, rows accounts.yaml
+        expects there); any other row is granted nothing."""
+        capabilities = list(of_scope("repository"))
+        ways = {c.name: requests(self.arns, c, name) for c in capabilities}
+        entry = self.policies.repositories.get(self.arns.repository_arn(name))
+        return self._column(name, capabilities, ways, {"repo": entry}, Canon(name, None, self.prefix), set(expected_rows))[0]
+
+    def _deploys(self, row: _Row, capability: Capability, group: str) -> bool:
+        """The deploy capability: its SageMaker requests are in the caller's
+        own account, decided by its identity policies alone, so it is
+        evaluated request by request, and only for a row whose identity
+        policies can allow sagemaker:CreateModel at all (a rendered policy
+        with no Allow statement for it is an implicit deny)."""
+        first = next(s for s in capability.ways[0] if s.resource == "model")
+        if row.identity and not any(
+                isinstance(s, dict) and s.get("Effect") == "Allow"
+                for path in row.identity for s in self.policies.reduced(path, first.action)["Statement"]):
+            return False
+        if not row.identity and row.account == self.arns.registry_id:
+            return False  # a registry-account role with no identity policy: nothing in its own account
+        ways = requests(self.arns, capability, group, row.account, self.stages)
+        return any(all(self.decide(row, p) for p in way) for way in ways)
+
+    def _column(self, target: str, capabilities, ways, entries: dict, canon: Canon,
+                candidates: set[int]) -> tuple[dict[tuple[int, str], bool], set[int]]:
+        """Granted capabilities of the candidates in one column whose
+        registry policies are ``entries`` (slot name -> manifest entry),
+        computed once per shape; and the candidates (the given rows and every
+        row an Allow statement of those policies names)."""
+        policies = self.policies
+        # Per slot of this column (group policy, access point policy, repository
+        # policy): the statements, and for each row the statements that name it.
+        slots: dict[str, list[Shape]] = {}
+        named: dict[str, dict[int, list[tuple[int, int]]]] = {}
+        for name, entry in entries.items():
+            shapes, by_row = [], {}
+            if entry is not None:
+                for stmt in _as_list(policies.docs[entry["path"]].get("Statement")):
+                    if not isinstance(stmt, dict):
+                        continue
+                    matched = self._matching_rows(stmt)
+                    for index, kind in matched.items():
+                        by_row.setdefault(index, []).append((len(shapes), kind))
+                    if stmt.get("Effect") == "Allow":
+                        candidates.update(matched)
+                    shapes.append(Shape(stmt, True, self.names, self.raw))
+            slots[name], named[name] = shapes, by_row
+        result: dict[tuple[int, str], bool] = {}
+        if not candidates:
+            return result, candidates
+        try:
+            probe_shapes = {}
+            used: set[str] = set()
+            for capability in capabilities:
+                for way in ways[capability.name]:
+                    for probe in way:
+                        if probe not in probe_shapes:
+                            probe_shapes[probe] = (
+                                probe.action, canon.text(probe.resource, False),
+                                tuple((k, canon.text(str(v), False)) for k, v in probe.context),
+                                self._slots_of(probe.resource),
+                            )
+                            used.update(probe_shapes[probe][3])
+            texts: dict[str, dict[int, str]] = {name: {} for name in (*entries, "bucket", "key")}
+            by_signature: dict[tuple, dict[str, bool]] = {}
+            for index in sorted(candidates):
+                row = self.rows[index]
+                identity = self._identity_shape(row, target, canon) if row.identity else row.principal.identity
+                shapes = {}
+                for name in entries:
+                    parts = []
+                    for i, kind in named[name].get(index, ()):
+                        if i not in texts[name]:
+                            texts[name][i] = slots[name][i].canonical(canon)
+                        parts.append((kind, texts[name][i]))
+                    shapes[name] = self._shape(tuple(parts))
+                for name in ("bucket", "key"):
+                    if name in used:
+                        shapes[name] = self._shared_shape(name, row, canon, texts[name])
+                same = row.account == self.arns.registry_id
+                signature = (identity, same, *(shapes[n] for n in sorted(shapes)))
+                granted = by_signature.get(signature)
+                if granted is None:
+                    granted = by_signature[signature] = self._capabilities(
+                        row, capabilities, ways, probe_shapes, identity, same, shapes)
+                else:
+                    self.stats["reused"] += 1
+                for name, value in granted.items():
+                    result[(index, name)] = value
+        except Unsafe:
+            self.stats["slow_groups"] += 1
+            result = {}
+            for index in sorted(candidates):
+                row = self.rows[index]
+                for capability in capabilities:
+                    result[(index, capability.name)] = any(
+                        all(self.decide(row, p) for p in way) for way in ways[capability.name])
+        return result, candidates
+
+    def _capabilities(self, row, capabilities, ways, probe_shapes, identity, same, shapes) -> dict[str, bool]:
+        cache: dict[Probe, bool] = {}
+
+        def allowed(probe: Probe) -> bool:
+            found = cache.get(probe)
+            if found is None:
+                action, resource, context, used = probe_shapes[probe]
+                key = (action, resource, context, identity, same, tuple(shapes[s] for s in used))
+                found = self.memo.get(key)
+                if found is None:
+                    found = self.memo[key] = self.decide(row, probe)
+                cache[probe] = found
+            return found
+
+        return {c.name: any(all(allowed(p) for p in way) for way in ways[c.name]) for c in capabilities}
+
+    def _slots_of(self, resource: str) -> tuple[str, ...]:
+        if ":ecr:" in resource:
+            return ("repo",)
+        point = self.policies.access_point_of(resource)
+        if point:
+            return ("point", "bucket")
+        if resource.startswith(self.arns.bucket_arn):
+            return ("bucket",)
+        if ":kms:" in resource:
+            return ("key",)
+        return ("group",)
+
+    def key(self) -> dict[tuple[int, str], bool]:
+        """{(row index, capability): granted} in the artifact key column, every row."""
+        out = {}
+        for capability in of_scope("key"):
+            ways = requests(self.arns, capability, None)
+            for row in self.rows:
+                out[(row.index, capability.name)] = any(all(self.decide(row, p) for p in way) for way in ways)
+        return out
+
+
+__all__ = ["Engine", "Capability"]

@@ -1,0 +1,184 @@
+"""The scalable matrix (generator/report/engine.py) gives exactly the answers
+of evaluating every row, column and request one by one.
+
+The engine skips rows a group's registry policies do not name and reuses a
+decision for requests of the same shape; each of these configurations, and
+hand-edited policies built to defeat both shortcuts, must give the same
+matrix as the exhaustive evaluation.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+
+import pytest
+
+from benchmarks.synth import build as synth
+from generator import limits, render
+from generator.config import config_from_text
+from generator.policyset import PolicySet
+from generator.report.matrix import column_scope, evaluate, evaluate_exhaustive
+
+from .conftest import EXAMPLE
+
+GOOD = EXAMPLE.read_text()
+AP = GOOD.replace("  kms_key_alias: alias/ml-model-artifacts\n",
+                  "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n")
+AP_PREFIX = AP.replace("  s3_layout: access_points\n", "  s3_layout: access_points\n  access_point_prefix: mr-\n")
+STAGED = GOOD.replace(
+    "accounts:\n",
+    'accounts:\n  model-risk:      {id: "777777777777", kind: governance, roles: [ModelRiskApprover]}\n', 1,
+).replace("    consumers: [test, prod]\n", "    consumers: [test, prod]\n    approvers: [governance]\n", 1) + """
+stages:
+  - name: Development
+    approvers: [governance]
+  - name: Test
+  - name: Prod
+    approvers: [model-risk]
+"""
+SSO = GOOD.replace("roles: [SageMakerExecutionRole]}\n  deployment",
+                   'roles: [SageMakerExecutionRole, "aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataScientist_*"]}'
+                   "\n  deployment")
+
+
+def files_of(text: str, tiny: bool = False) -> tuple[object, dict[str, str]]:
+    config = config_from_text(text)
+    saved = dict(limits.LIMITS)
+    if tiny:
+        for kind, limit in saved.items():
+            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+    try:
+        policies = render.build_policies(config)
+    finally:
+        limits.LIMITS.update(saved)
+    files = {p.path: p.text for p in policies}
+    files["manifest.json"] = render.to_json({"policies": [p.manifest_entry() for p in policies]})
+    return config, files
+
+
+def granted(matrix) -> dict:
+    """(granted, expected) of every cell, stored or not."""
+    return {(p, column, c.name): (matrix.cells[(p, column, c.name)].granted, matrix.cells[(p, column, c.name)].expected)
+            for p in matrix.principals for column in matrix.columns for c in matrix.capabilities(column)}
+
+
+def same(config, files) -> None:
+    policies = PolicySet(files)
+    fast = evaluate(config, policies)
+    reference = evaluate_exhaustive(config, PolicySet(files))
+    assert granted(fast) == reference
+    # Not a vacuous comparison: something is granted and expected in every
+    # kind of column the config has (groups, repositories, the key).
+    kinds = {column_scope(column) for (_, column, _), (g, e) in reference.items() if g and e}
+    assert kinds == {"group", "key"} | ({"repository"} if config.ecr_repositories else set())
+
+
+@pytest.mark.parametrize("text,tiny", [(GOOD, False), (AP, False), (GOOD, True), (AP, True), (SSO, False),
+                                       (AP.replace("organization_id: o-a1b2c3d4e5\n", ""), False),
+                                       (STAGED, False), (STAGED, True), (AP_PREFIX, False)],
+                         ids=["bucket", "access-points", "compact", "access-points+compact", "sso", "no-org",
+                              "stages", "stages+compact", "access-point-prefix"])
+def test_engine_equals_exhaustive_evaluation(text, tiny):
+    same(*files_of(text, tiny))
+
+
+@pytest.mark.parametrize("stages", [False, True], ids=["unstaged", "stages"])
+def test_engine_equals_exhaustive_evaluation_on_a_synthetic_organization(stages):
+    same(*files_of(synth(14, 24, stages=stages)))
+
+
+def _tamper(files: dict[str, str], path: str, edit) -> dict[str, str]:
+    files = dict(files)
+    doc = json.loads(files[path])
+    edit(doc)
+    files[path] = json.dumps(doc)
+    return files
+
+
+GP = "shared-services/policies/model-package-group-credit-risk.json"
+AP_CR = "shared-services/policies/s3-access-point-credit-risk.json"
+BUCKET = "shared-services/policies/s3-bucket-policy.json"
+PROD = "prod/policies/iam-role-SageMakerExecutionRole.json"
+
+
+def _allow(principal, role, actions, resource, sid="T"):
+    return {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": principal}, "Action": actions, "Resource": resource,
+            "Condition": {"ArnLike": {"aws:PrincipalArn": role}}}
+
+
+TAMPERED = {
+    # a wildcard that reaches into a group name: only credit-risk-like names match
+    "partial-name-wildcard": (AP, BUCKET, lambda d: d["Statement"].append(_allow(
+        "arn:aws:iam::555555555555:root", "arn:aws:iam::555555555555:role/*", ["s3:PutObject"],
+        "arn:aws:s3:::acme-ml-model-artifacts/credit-*")), None),
+    # the bucket delegates to "mr-*"; a hand-added Deny on "mr-credit*" must not be read as "mr-*"
+    # (it takes write away from credit-risk's developers, and from no other group's)
+    "partial-access-point-prefix": (AP_PREFIX, BUCKET, lambda d: d["Statement"].append(
+        {"Sid": "NoCredit", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+         "Resource": "arn:aws:s3:::acme-ml-model-artifacts/*",
+         "Condition": {"ArnLike": {"s3:DataAccessPointArn": "arn:aws:s3:us-east-1:111111111111:accesspoint/mr-credit*"}}}),
+        None),
+    "question-mark": (GOOD, GP, lambda d: d["Statement"].append(_allow(
+        "arn:aws:iam::444444444444:root", "arn:aws:iam::444444444444:role/SageMakerExecutionRole",
+        ["sagemaker:UpdateModelPackage"], "arn:aws:sagemaker:us-east-1:111111111111:model-package/credit-ris?/*")),
+        (PROD, lambda d: d["Statement"].append({"Effect": "Allow", "Action": "*", "Resource": "*"}))),
+    "ignore-case": (AP, AP_CR, lambda d: d["Statement"].append({**_allow(
+        "arn:aws:iam::999999999999:root", "arn:aws:iam::999999999999:role/X", ["s3:GetObject"],
+        "arn:aws:s3:us-east-1:111111111111:accesspoint/credit-risk/object/*"),
+        "Condition": {"StringEqualsIgnoreCase": {"aws:PrincipalArn": "ARN:AWS:IAM::999999999999:ROLE/X"}}}), None),
+    "other-groups-prefix-through-this-access-point": (AP, AP_CR, lambda d: d["Statement"].append(_allow(
+        "arn:aws:iam::555555555555:root", "arn:aws:iam::555555555555:role/SageMakerExecutionRole", ["s3:GetObject"],
+        "arn:aws:s3:us-east-1:111111111111:accesspoint/credit-risk/object/*")), None),
+    "identity-wildcard-everything": (AP, PROD, lambda d: d["Statement"].append(
+        {"Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*"}), None),
+    "root-principal-any-role": (GOOD, GP, lambda d: d["Statement"].append(
+        {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::555555555555:root"},
+         "Action": "sagemaker:DescribeModelPackageGroup",
+         "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/credit-risk"}), None),
+    "registry-role-named": (GOOD, GP, lambda d: d["Statement"].append(
+        {"Sid": "Reg", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/UnlistedRole"},
+         "Action": "sagemaker:UpdateModelPackage",
+         "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model-package/credit-risk/*"}), None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAMPERED))
+def test_engine_equals_exhaustive_evaluation_on_hand_edited_policies(name):
+    text, path, edit, second = TAMPERED[name]
+    config, files = files_of(text)
+    files = _tamper(files, path, edit)
+    if second:
+        files = _tamper(files, *second)
+    same(config, files)
+
+
+def test_large_organizations_get_the_compact_report():
+    """Past LARGE_GROUPS groups: one line per group (md) and one table row per
+    (group, principal) with access (html), evidence for differences only."""
+    from generator import report
+    from generator.report.matrix import LARGE_GROUPS
+
+    from generator.arns import Arns
+
+    config, files = files_of(synth(12, LARGE_GROUPS + 5))
+    files = dict(files)
+    path = next(p for p in files if p.endswith("model-package-group-model-00001.json"))
+    doc = json.loads(files[path])
+    doc["Statement"].append({"Sid": "Peek", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+                             "Action": "sagemaker:DescribeModelPackageGroup",
+                             "Resource": Arns.of(config).group_arn("model-00001")})
+    files[path] = json.dumps(doc)
+    matrix, out = report.build(config, PolicySet(files))
+    assert matrix.large
+    md, page = out["access-matrix.md"], out["access-matrix.html"]
+    assert "## Access by model group" in md and "## Matrix" not in md and "## Why" not in md
+    section = md.split("## Access by model group")[1].split("## Legend")[0]
+    assert section.count("\n- **model-") == LARGE_GROUPS + 5
+    assert "<th>Column</th>" in page and "<script" not in page
+    [difference] = matrix.differences
+    assert difference.principal.account_id == "999999999999" and difference.capability == "metadata"
+    assert "Peek" in difference.why()
+    assert "- EXTRA (not in accounts.yaml) / ModelDeployPipelineRole (arn:aws:iam::999999999999:role/" in md
+    assert report.build(config, PolicySet(files))[1] == out
