@@ -87,6 +87,9 @@ def _glob(pattern: str, case_sensitive: bool) -> re.Pattern:
 def glob_match(pattern: str, value: str, case_sensitive: bool = True) -> bool:
     if "*" not in pattern and "?" not in pattern:
         return pattern == value if case_sensitive else pattern.lower() == value.lower()
+    if pattern[-1] == "*" and "?" not in pattern and pattern.count("*") == 1:
+        # The common form, a prefix and one trailing * (model/<group>-*, .../<prefix>/*).
+        return value.startswith(pattern[:-1]) if case_sensitive else value.lower().startswith(pattern[:-1].lower())
     return _glob(pattern, case_sensitive).fullmatch(value) is not None
 
 
@@ -216,10 +219,59 @@ def statement_applies(stmt: dict, request: Request, resource_policy: bool) -> bo
         # it applies to the repository it is set on, the resource asked about.
         pass
     else:
-        resources = [_substitute(r, request.context) for r in _as_list(stmt.get("Resource"))]
-        if not any(glob_match(r, request.resource) for r in resources):
+        resource = stmt.get("Resource")
+        if isinstance(resource, list) and len(resource) > 8:
+            if not _resource_matcher(resource).matches(request.resource, request.context):
+                return False
+        elif not any(glob_match(_substitute(r, request.context), request.resource) for r in _as_list(resource)):
             return False
     return _conditions_hold(stmt.get("Condition"), request.context)
+
+
+class _ResourceMatcher:
+    """A long Resource list, indexed once: the literal ARNs in a set, the
+    "prefix*" patterns by prefix length (a value matches one when its first
+    L characters are among the prefixes of length L), every other pattern
+    (more wildcards, policy variables) tried one by one as glob_match does.
+    The same answer as trying every pattern: a deploy role lists each of its
+    groups' SageMaker names, and is asked about each of them."""
+
+    def __init__(self, resources: list):
+        self.literal: set[str] = set()
+        self.prefixes: dict[int, set[str]] = {}
+        self.other: list[str] = []
+        for r in resources:
+            r = str(r)
+            if "${" in r or "?" in r:
+                self.other.append(r)
+            elif "*" not in r:
+                self.literal.add(r)
+            elif r.count("*") == 1 and r.endswith("*"):
+                self.prefixes.setdefault(len(r) - 1, set()).add(r[:-1])
+            else:
+                self.other.append(r)
+
+    def matches(self, value: str, context: dict) -> bool:
+        if value in self.literal:
+            return True
+        for length, prefixes in self.prefixes.items():
+            if value[:length] in prefixes and len(value) >= length:
+                return True
+        return any(glob_match(_substitute(r, context), value) for r in self.other)
+
+
+_MATCHERS: dict[int, tuple[list, _ResourceMatcher]] = {}
+
+
+def _resource_matcher(resources: list) -> _ResourceMatcher:
+    """The matcher of a Resource list, built once per list object (kept with
+    it, so an id is never reused while cached)."""
+    found = _MATCHERS.get(id(resources))
+    if found is None or found[0] is not resources:
+        if len(_MATCHERS) > 200_000:
+            _MATCHERS.clear()
+        found = _MATCHERS[id(resources)] = (resources, _ResourceMatcher(resources))
+    return found[1]
 
 
 def _sid(stmt: dict, label: str) -> str:

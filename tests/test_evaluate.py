@@ -9,8 +9,10 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_con
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator.evaluate import Request, condition_holds, decide
+from generator.evaluate import Request, condition_holds, decide, glob_match
 
 ROLE = "arn:aws:iam::222222222222:role/R"
 
@@ -92,3 +94,28 @@ def test_same_account_root_principal_delegates_to_iam():
     assert not decide(req, [], key_policy, "222222222222").allowed
     iam = _doc({"Sid": "I", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": ["*"]})
     assert decide(req, [iam], key_policy, "222222222222").allowed
+
+
+@settings(max_examples=400, deadline=None)
+@given(pattern=st.text(alphabet="ab/-*?Ä", max_size=8), value=st.text(alphabet="ab/-Ää", max_size=10),
+       case_sensitive=st.booleans())
+def test_glob_fast_paths_agree_with_the_regular_expression(pattern, value, case_sensitive):
+    """glob_match's shortcuts (no wildcard; one trailing *) give the answer of
+    the full translation to a regular expression, in both cases."""
+    from generator.evaluate import _glob
+
+    assert glob_match(pattern, value, case_sensitive) == (
+        _glob(pattern, case_sensitive).fullmatch(value) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(resources=st.lists(st.text(alphabet="ab/-*?$", max_size=6).map(lambda r: "arn:" + r), min_size=9, max_size=20),
+       value=st.text(alphabet="ab/-", max_size=8).map(lambda v: "arn:" + v))
+def test_a_long_resource_list_matches_as_each_pattern_would(resources, value):
+    """The index of long Resource lists (literal set, prefix* by length) gives
+    the answer of trying every pattern with glob_match."""
+    from generator.evaluate import statement_applies
+
+    stmt = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resources}
+    request = Request("arn:aws:iam::111111111111:role/R", "s3:GetObject", value, {})
+    assert statement_applies(stmt, request, False) == any(glob_match(r, value) for r in resources)

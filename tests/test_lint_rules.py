@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.config import config_from_text
 from generator.lint import RULES
@@ -538,3 +540,22 @@ def test_wildcard_and_sso_roles_render_lint_clean(tmp_path, layout, tiny):
     write(tmp_path, files)
     found = [f.text() for f in findings(config, tmp_path) if f.rule_id != "size-limit"]
     assert found == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(template=st.sampled_from([
+           "arn:${Partition}:sagemaker:${Region}:${Account}:model/${ModelName}",
+           "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+           "arn:${Partition}:s3:::${BucketName}",
+           "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}",
+           "arn:${Partition}:sagemaker:${Region}:${Account}:model-package/${ModelPackageName}",
+       ]),
+       prefix=st.text(alphabet="arn:aws3sgmkeodl/-x1", max_size=40))
+def test_prefix_patterns_fit_a_template_as_the_general_search_says(template, prefix):
+    """arn_fits' one-pass answer for "prefix*" patterns equals the general
+    search (the memoized meet of both patterns)."""
+    from generator.lint import iam_data
+
+    assert iam_data.arn_fits(template, prefix + "*") == iam_data._arn_fits(template, prefix + "*")
+    for real in ("arn:aws:sagemaker:us-east-1:111111111111:model/churn-", "arn:aws:s3:::bucket/key/"):
+        assert iam_data.arn_fits(template, real + "*") == iam_data._arn_fits(template, real + "*")

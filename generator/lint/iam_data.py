@@ -175,7 +175,51 @@ def arn_fits(template: str, resource: str) -> bool:
     if not any(c in resource for c in "*?$"):
         # A concrete ARN: does the template match it (the same answer as the general search, faster).
         return _template_regex(template).fullmatch(resource) is not None
+    if resource.endswith("*") and resource.count("*") == 1 and not any(c in resource for c in "?$"):
+        return _prefix_fits(template, resource[:-1])
     return _arn_fits(template, resource)
+
+
+@lru_cache(maxsize=None)
+def _automaton(template: str) -> tuple[tuple[tuple[str, str], ...], tuple[frozenset[int], ...]]:
+    """The template's tokens, and for each position the positions reachable
+    without reading a character (a variable may be empty)."""
+    tokens = _template_tokens(template)
+    eps = []
+    for j in range(len(tokens) + 1):
+        reach, k = {j}, j
+        while k < len(tokens) and tokens[k][0] == "var":
+            k += 1
+            reach.add(k)
+        eps.append(frozenset(reach))
+    return tokens, tuple(eps)
+
+
+@lru_cache(maxsize=1 << 16)
+def _prefix_fits(template: str, prefix: str) -> bool:
+    """Does some ARN of the template start with ``prefix`` (a policy pattern
+    ``prefix*``: the * then takes the rest)? The template read as an
+    automaton over its tokens, fed the prefix: the answer is whether any
+    state is still alive. The same answer as the general search, in one
+    pass (a deploy role's <group>-* names, one per group)."""
+    tokens, eps = _automaton(template)
+    end = len(tokens)
+    states = eps[0]
+    for c in prefix:
+        following: set[int] = set()
+        for j in states:
+            if j == end:
+                continue
+            kind, value = tokens[j]
+            if kind == "lit":
+                if value == c:
+                    following |= eps[j + 1]
+            elif c not in value:
+                following |= eps[j]
+        if not following:
+            return False
+        states = following
+    return True
 
 
 @lru_cache(maxsize=1 << 16)

@@ -158,6 +158,41 @@ class Prober:
             found = cache[role_arn] = [p for p in candidates if fnmatch.fnmatchcase(role_arn, p.target)]
         return found
 
+    def candidates(self, roles: list[str], resource: str, actions: list[str]) -> list[str]:
+        """The roles (in the given order) that :meth:`grantors` could find a
+        statement for, for one of ``actions`` on ``resource``: those an Allow
+        of the resource policy can name, and those whose identity policies
+        have an Allow for one of the actions. For every other role grantors
+        is empty, so a rule asking many roles about many resources asks only
+        these."""
+        named: set[str] | None = set()
+        policy = self._resource_policy(resource)
+        if policy is not None:
+            for action in actions:
+                reduced = action_index(policy).for_action(action)
+                if reduced is None:
+                    continue
+                found = self._named_cache.get(id(reduced), False)
+                if found is False:
+                    found = self._named_cache[id(reduced)] = _named_accounts(reduced)
+                if found is None:
+                    named = None
+                    break
+                named |= found
+        cache = self.__dict__.setdefault("_identity_may_allow", {})
+        out = []
+        for role in roles:
+            if named is None or role.split(":")[4] in named:
+                out.append(role)
+                continue
+            key = (role, tuple(actions))
+            if key not in cache:
+                cache[key] = any(action_index(p).for_action(a) is not None
+                                 for p in self._identity_of(role) for a in actions)
+            if cache[key]:
+                out.append(role)
+        return out
+
     def grantors(self, role_arn: str, action: str, resource: str, context: dict) -> list[Grantor]:
         """Statements that let the role do it, in either half judged alone.
 

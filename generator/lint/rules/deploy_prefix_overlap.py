@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from generator.lint.model import Hit, as_list, rule
 from generator.lint.rules.deploy_role_pass_role import deploy_role_policies
 from generator.policies import deploy_role
@@ -27,12 +29,23 @@ def deploy_prefix_overlap(ctx):
     if config.deploy_role is None:
         return
     by_id = {a.id: n for n, a in config.accounts.items()}
+    # Every group's name prefix, sorted: the groups a stem covers are one run
+    # of this list (bisect), not a scan of every group per stem.
+    prefixes = sorted((deploy_role.name_prefix(g), g) for g in config.model_groups)
+    keys = [p for p, _ in prefixes]
     for policy in deploy_role_policies(ctx):
         account = by_id.get(policy.account_id)
         if account is None:
             continue
         deployed = set(deploy_role.deployed_groups(config, account))
-        others = [g for g in sorted(config.model_groups) if g not in deployed]
+
+        def covered(stem: str):
+            for i in range(bisect.bisect_left(keys, stem), len(keys)):
+                if not keys[i].startswith(stem):
+                    break
+                if prefixes[i][1] not in deployed:
+                    yield prefixes[i][1]
+
         seen = set()
         for stmt in policy.statements():
             for resource in as_list(stmt.get("Resource")):
@@ -41,8 +54,8 @@ def deploy_prefix_overlap(ctx):
                 if kind not in ("model", "endpoint", "endpoint-config") or not name.endswith("*"):
                     continue
                 stem = name[:-1]
-                for group in others:
-                    if deploy_role.name_prefix(group).startswith(stem) and (stem, group) not in seen:
+                for group in sorted(covered(stem)):
+                    if (stem, group) not in seen:
                         seen.add((stem, group))
                         yield Hit(f"statement {stmt.get('Sid')}: names {stem}* of account {account} also cover group "
                                   f"'{group}' ({deploy_role.name_prefix(group)}...), which it does not deploy",
