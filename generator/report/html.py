@@ -105,12 +105,38 @@ def _large(matrix: Matrix) -> str:
                 else e(wording.cell_words(c)) for c in cells)
             out.append(f"<tr><td>{e(column)}</td><td>{e(p.account)}</td><td>{e(p.account_id)}</td>"
                        f"<td>{e(p.kind)}</td><td>{e(p.role)}</td><td>{words}</td></tr>")
-    out += ["</tbody></table>", "<h2>Legend</h2>", "<ul>"]
+    out += ["</tbody></table>"] + _guardrails_html(matrix) + ["<h2>Legend</h2>", "<ul>"]
     for heading, summary, ways in wording.legend(matrix.s3_layout):
         out.append(f"<li><strong>{e(heading)}</strong>: {e(summary)}.</li>")
     out += [f"<li>{e(note)}</li>" for note in wording.LEGEND_NOTES]
     out += ["</ul>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
+
+
+def _guardrails(matrix: Matrix) -> dict | None:
+    """The guardrails table for the template (report/guarded.py), or None."""
+    table = matrix.guardrails
+    if table is None:
+        return None
+    return {
+        "note": wording.GUARDRAILS_NOTE,
+        "columns": [c.label for c in table.columns],
+        "rows": [{"account": row.account, "label": row.label,
+                  "cells": [wording.guardrail_cell(r) for r in row.refused]} for row in table.rows],
+    }
+
+
+def _guardrails_html(matrix: Matrix) -> list[str]:
+    table = _guardrails(matrix)
+    if table is None:
+        return []
+    e = html.escape
+    out = ["<h2>Guardrails</h2>", f"<p>{e(table['note'])}</p>", "<table><thead><tr><th>Account</th><th>Principal</th>"
+           + "".join(f"<th>{e(c)}</th>" for c in table["columns"]) + "</tr></thead><tbody>"]
+    for row in table["rows"]:
+        out.append(f"<tr><td>{e(row['account'])}</td><td>{e(row['label'])}</td>"
+                   + "".join(f"<td>{e(c)}</td>" for c in row["cells"]) + "</tr>")
+    return out + ["</tbody></table>"]
 
 
 def render(matrix: Matrix) -> str:
@@ -130,4 +156,5 @@ def render(matrix: Matrix) -> str:
         capability_names=sorted({c.name for c in CAPABILITIES}),
         evidence=_evidence(matrix),
         policies_label=matrix.policies_label,
+        guardrails=_guardrails(matrix),
     )

@@ -73,6 +73,16 @@ def render(matrix: Matrix) -> str:
             out.append(f"| {text(stage)} | {text(', '.join(approvers)) or '—'} | {text(', '.join(readers)) or '—'} |")
         out.append("")
 
+    if matrix.guardrails is not None:
+        table = matrix.guardrails
+        out += ["## Guardrails", "", text(wording.GUARDRAILS_NOTE), "",
+                "| Account | Principal | " + " | ".join(text(c.label) for c in table.columns) + " |",
+                "|---|---|" + "---|" * len(table.columns)]
+        for row in table.rows:
+            cells = " | ".join(text(wording.guardrail_cell(r)) for r in row.refused)
+            out.append(f"| {text(row.account)} | {text(row.label)} | {cells} |")
+        out.append("")
+
     out += ["## Legend", "", "Columns:", ""]
     for column in matrix.columns:
         description = matrix.descriptions.get(column) or ""

@@ -23,6 +23,7 @@ from generator.config.stages import account_stage, stage_approvers, stage_names
 from generator.evaluate import Decision
 from generator.policies import deploy_role
 from generator.policyset import PolicySet
+from generator.report.guarded import GuardrailTable, evaluate_guardrails
 from generator.report.principals import Principal, principals
 from generator.report.capabilities import (
     CAPABILITIES,
@@ -131,6 +132,8 @@ class Matrix:
     s3_layout: str = "bucket_policy"
     # With stages: (stage, approving accounts, workload accounts reading it).
     stages: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+    # With guardrails: what the SCPs and RCPs refuse each row (report/guarded.py).
+    guardrails: "GuardrailTable | None" = None
 
     def capabilities(self, column: str) -> tuple[Capability, ...]:
         return of_scope(column_scope(column))
@@ -319,7 +322,7 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
     for (index, capability), granted in engine.key().items():
         store(index, KEY_COLUMN, capability, granted, wanted.get(index, set()))
     return Matrix(config_label, policies_label, config.organization_id, rows, columns, descriptions, cells,
-                  arns.s3_layout, stage_table(config))
+                  arns.s3_layout, stage_table(config), evaluate_guardrails(config, policies, rows))
 
 
 def stage_table(config: Config) -> list[tuple[str, list[str], list[str]]]:

@@ -91,3 +91,19 @@ def cell_words(cell: Cell) -> str:
     if cell.difference == "missing":
         return f"missing: {cell.capability}"
     return cell.capability
+
+
+GUARDRAILS_NOTE = (
+    "What the organization's service and resource control policies refuse each principal, whatever its own IAM "
+    "and the registry's resource policies allow: they hold against an account administrator who widens IAM "
+    "(README, Organization guardrails). Each refused request names the guardrail statement; a dash means the "
+    "guardrails do not refuse it, so IAM and the resource policies alone decide. Worst case for where they are "
+    "attached: every principal of the organization under the SCPs, the bucket and key under the RCPs."
+)
+
+
+def guardrail_cell(refused: list[str]) -> str:
+    """A cell of the guardrails table: 'refused (Sid, ...)' or a dash."""
+    if not refused:
+        return "—"
+    return "refused (" + ", ".join(sorted({r.rsplit(":", 1)[-1] for r in refused})) + ")"
