@@ -36,6 +36,20 @@ def account_of(role_arn: str) -> str:
     return role_arn.split(":")[4]
 
 
+def access_point_condition(stmt: dict) -> bool:
+    """A positive condition on s3:DataAccessPoint* keys: such a statement never
+    applies to a request made on the bucket directly (S3 sets the keys only on
+    requests through an access point)."""
+    condition = stmt.get("Condition")
+    for operator, keys in (condition.items() if isinstance(condition, dict) else ()):
+        base = operator.split(":")[-1]
+        if operator.startswith("ForAllValues") or base.endswith("IfExists") or base == "Null" or "Not" in base:
+            continue
+        if isinstance(keys, dict) and any(k.lower().startswith("s3:dataaccesspoint") for k in keys):
+            return True
+    return False
+
+
 class ActionIndex:
     """A policy's statements by action, built once per policy: only the
     statements whose Action can match a request are evaluated for it (the

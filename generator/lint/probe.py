@@ -18,7 +18,7 @@ from generator.access import party_members
 from generator.arns import Arns
 from generator.evaluate import Request, decide
 from generator.lint.model import LintContext, PolicyFile, account_of_principal, as_list, narrowing_values
-from generator.policyset import ActionIndex, PolicyIndex
+from generator.policyset import ActionIndex, PolicyIndex, access_point_condition
 
 ALLOW_ALL_IDENTITY = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 ALLOW_ALL_RESOURCE = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
@@ -40,14 +40,20 @@ def governing(policy: PolicyFile) -> dict:
             "Statement": [{**s, "Resource": policy.target} for s in policy.statements()]}
 
 
-def _named_accounts(reduced: dict) -> frozenset[str] | None:
+def _named_accounts(reduced: dict, direct_bucket: bool = False) -> frozenset[str] | None:
     """Accounts the Allow statements of a (reduced) resource policy can name,
     or None when any account may match (Principal "*" not narrowed by
-    aws:PrincipalAccount, NotPrincipal, or a malformed principal). A role of
-    another account cannot be allowed by it: no need to evaluate."""
+    aws:PrincipalAccount or by aws:PrincipalArn patterns in literal
+    accounts, NotPrincipal, or a malformed principal). A role of another
+    account cannot be allowed by it: no need to evaluate. ``direct_bucket``:
+    the bucket policy governs only requests on the bucket itself here (a
+    request through an access point is governed by that access point's
+    policy), so an Allow conditioned on s3:DataAccessPoint* never applies."""
     accounts: set[str] = set()
     for stmt in reduced["Statement"]:
         if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow":
+            continue
+        if direct_bucket and access_point_condition(stmt):
             continue
         principal = stmt.get("Principal")
         if "NotPrincipal" in stmt or principal is None:
@@ -60,6 +66,9 @@ def _named_accounts(reduced: dict) -> frozenset[str] | None:
             return None
         if "*" in values:
             narrowed = narrowing_values(stmt, "aws:PrincipalAccount")
+            if narrowed is None:
+                arns = narrowing_values(stmt, "aws:PrincipalArn")
+                narrowed = [a.split(":")[4] if a.count(":") >= 5 else "" for a in arns] if arns else None
             if not narrowed or any(not (v.isdigit() and len(v) == 12) for v in narrowed):
                 return None
             accounts.update(narrowed)
@@ -174,7 +183,8 @@ class Prober:
                     continue
                 found = self._named_cache.get(id(reduced), False)
                 if found is False:
-                    found = self._named_cache[id(reduced)] = _named_accounts(reduced)
+                    found = self._named_cache[id(reduced)] = _named_accounts(
+                        reduced, policy.kind == "s3_bucket_policy")
                 if found is None:
                     named = None
                     break
@@ -207,7 +217,8 @@ class Prober:
             if reduced is not None:
                 named = self._named_cache.get(id(reduced), False)
                 if named is False:
-                    named = self._named_cache[id(reduced)] = _named_accounts(reduced)
+                    named = self._named_cache[id(reduced)] = _named_accounts(
+                        reduced, policy.kind == "s3_bucket_policy")
                 if named is None or role_arn.split(":")[4] in named:
                     halves.append((policy, [ALLOW_ALL_IDENTITY], reduced, "resource"))
         for policy in self._identity_of(role_arn):

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.stages import stage_names
-from generator.policyset import PolicySet, account_of
+from generator.policyset import PolicySet, access_point_condition, account_of
 from generator.report.capabilities import Capability, Probe, of_scope, requests
 from generator.report.principals import NONE, Principal, UNKNOWN
 
@@ -267,19 +267,6 @@ def _principal_condition(stmt: dict) -> dict:
     return out
 
 
-def _has_access_point_condition(stmt: dict) -> bool:
-    """A positive condition on s3:DataAccessPoint* keys: such a statement never
-    applies to a request made on the bucket directly (the keys are absent)."""
-    condition = stmt.get("Condition")
-    for operator, keys in (condition.items() if isinstance(condition, dict) else ()):
-        base = operator.split(":")[-1]
-        if operator.startswith("ForAllValues") or base.endswith("IfExists") or base == "Null" or "Not" in base:
-            continue
-        if isinstance(keys, dict) and any(k.lower().startswith("s3:dataaccesspoint") for k in keys):
-            return True
-    return False
-
-
 @dataclass
 class _Row:
     index: int
@@ -315,7 +302,7 @@ class Engine:
         # Rows a bucket-policy Allow names for requests on the bucket itself.
         self.direct_bucket_rows: set[int] = set()
         for stmt in self.bucket_statements:
-            if stmt.get("Effect") == "Allow" and not _has_access_point_condition(stmt):
+            if stmt.get("Effect") == "Allow" and not access_point_condition(stmt):
                 self.direct_bucket_rows |= set(self._matching_rows(stmt))
         self.names = frozenset(config.model_groups) | frozenset(self.group_of_point)
         self.prefix = (self.arns.access_point_prefix or "") if self.arns.s3_layout == "access_points" else ""

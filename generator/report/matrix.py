@@ -65,7 +65,11 @@ class Cell:
     __slots__ = ("principal", "column", "capability", "granted", "expected", "_ways", "_resolve")
 
     def __init__(self, principal: Principal, column: str, capability: str, granted: bool, expected: bool,
-                 ways: list[list[Check]] | None = None, resolve: Callable[[], list[list[Check]]] | None = None):
+                 ways: list[list[Check]] | None = None,
+                 resolve: Callable[[Principal, str, str], list[list[Check]]] | None = None):
+        """``resolve(principal, column, capability)`` evaluates the checks when
+        first asked for: one function shared by every cell (a closure per
+        cell costs memory at 10,000 groups)."""
         self.principal, self.column, self.capability = principal, column, capability
         self.granted, self.expected = granted, expected
         self._ways, self._resolve = ways, resolve
@@ -73,7 +77,7 @@ class Cell:
     @property
     def ways(self) -> list[list[Check]]:
         if self._ways is None:
-            self._ways = self._resolve() if self._resolve else []
+            self._ways = self._resolve(self.principal, self.column, self.capability) if self._resolve else []
         return self._ways
 
     def __eq__(self, other) -> bool:
@@ -117,7 +121,7 @@ class Cells(dict):
 
     def __missing__(self, key):
         principal, column, capability = key
-        return Cell(principal, column, capability, False, False, resolve=lambda: self.resolver(*key))
+        return Cell(principal, column, capability, False, False, resolve=self.resolver)
 
 
 @dataclass
@@ -304,7 +308,7 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
         if granted or capability in wanted:
             principal = rows[index]
             cell = Cell(principal, column, capability, granted, capability in wanted,
-                        resolve=lambda: checks(config, policies, arns, principal, column, capability))
+                        resolve=cells.resolver)
             if evidence_now:
                 cell.ways  # noqa: B018  (evaluate the evidence while the policies are at hand)
             cells[(principal, column, capability)] = cell
