@@ -8,7 +8,9 @@ Shape of a large organization (deterministic for a given size):
 - the rest workload accounts in test/prod pairs; each group has 1-3 pairs as consumers;
 - SageMakerExecutionRole everywhere, plus an SSO data-scientist role in
   development accounts; 1 in 10 groups carries tags;
-- one ECR repository per group, serving that group's images.
+- one ECR repository per group, serving that group's images;
+- a deploy role (deploy_role) in every workload account: the busiest one
+  deploys about 140 groups, the most the README's deploy-role limits discuss.
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ def build(accounts: int, groups: int, seed: int = 7, stages: bool = False) -> st
     # One ECR repository of inference images per group (README, "Inference images").
     lines.append("ecr_repositories:")
     lines += [f"  model-{g:05d}-serving: {{model_groups: [model-{g:05d}]}}" for g in range(groups)]
+    # The deployment pipeline's role in every workload account (docs/deploy.md).
+    lines += ["deploy_role:", "  name: ModelDeployRole"]
     if stages:
         # The workload stages as ModelLifeCycle stages, approved by every governance account.
         lines += ["stages:", "  - name: test", "  - name: prod"]

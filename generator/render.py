@@ -16,6 +16,7 @@ from json.encoder import encode_basestring as _escape  # the C escaper where ava
 from generator import events, limits, roles, terraform
 from generator.arns import Arns
 from generator.config import Config
+from generator.config.deploy import DEFAULT_MANAGED_POLICIES, MAX_MANAGED_POLICIES
 from generator.config.guardrails import ORGANIZATION_DIR
 from generator.errors import ConfigError, PolicyTooLarge
 from generator.names import role_slug
@@ -265,11 +266,17 @@ def _deploy_role_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
         out.append(RenderedPolicy.of(target.account, target.account_id, "iam_role_trust_policy", target.role_arn,
                                      f"{base}-trust.json", trust, {"role": name, "trust": "deploy-role"}, text))
         documents = deploy_role.permission_documents(config, arns, target)
-        if len(documents) > deploy_role.MAX_PERMISSION_POLICIES:
+        most = config.deploy_role.max_managed_policies
+        if len(documents) > most:
+            raise_quota = (
+                f"request an increase of the account's IAM quota of managed policies per role (up to "
+                f"{MAX_MANAGED_POLICIES}) and raise the setting, or " if most < MAX_MANAGED_POLICIES else ""
+            )
             raise PolicyTooLarge(
-                f"{base}.json: the deploy role of {target.account} needs {len(documents)} managed policies for its "
-                f"{len(target.groups)} groups, over the IAM default of {deploy_role.MAX_PERMISSION_POLICIES} per role; "
-                "split the account's groups over more workload accounts"
+                f"{base}.json: the deploy role of {target.account} needs {len(documents)} managed policies of "
+                f"6,144 characters for its {len(target.groups)} groups even in its compact form, over "
+                f"deploy_role.max_managed_policies ({most}), the account's quota (IAM's default: {DEFAULT_MANAGED_POLICIES} per role); "
+                f"{raise_quota}split the account's groups over more workload accounts"
             )
         for index, doc in enumerate(documents, 1):
             extra = {"role": name, "scope": "deploy-role"}

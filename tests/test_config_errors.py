@@ -81,6 +81,13 @@ CASES = [
      "model_groups.churn-predictor: no account is granted anything"),
     ("same sid prefix", edit("  churn-predictor:\n", "  Credit-risk:\n    developers: [data-science]\n  churn-predictor:\n"),
      "'Credit-risk' and 'credit-risk' give the same statement id prefix CreditRisk"),
+] + [
+    # deploy_role.max_managed_policies: the IAM managed-policies-per-role quota, 10 by default, at most 20
+    (f"deploy role max managed policies {label}",
+     edit("  name: ModelDeployRole\n", f"  name: ModelDeployRole\n  max_managed_policies: {value}\n"),
+     "deploy_role.max_managed_policies: must be a whole number from 1 to 20")
+    for label, value in (("zero", "0"), ("over 20", "21"), ("negative", "-1"), ("quoted", '"12"'),
+                         ("boolean", "true"), ("fraction", "12.5"))
 ]
 
 

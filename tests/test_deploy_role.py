@@ -12,7 +12,7 @@ import pytest
 
 from generator import limits
 from generator.config import config_from_text
-from generator.errors import ConfigError
+from generator.errors import ConfigError, PolicyTooLarge
 from generator.render import build_policies, render
 
 from .conftest import EXAMPLE, World, world_from_text
@@ -423,3 +423,230 @@ def test_stage_gate_is_the_consumers_gate(who, exec_role, context, expected):
     alone = world.decide(who, "sagemaker:DescribeModelPackage", CREDIT_V1,
                          identity=[{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}], **context)
     assert alone.allowed is expected, alone.reason
+
+
+# --- at scale: many groups in one workload account (issue 18, benchmark 500 x 10,000) ---
+#
+# The benchmark's busiest workload account consumes 144 groups named like
+# model-00564. The deploy role's permissions must fit the IAM default of 10
+# managed policies of 6,144 characters, without granting anything more: the
+# tests below ask the policies who can do what, negative cases first, and
+# compare the compact form's decisions with the explicit form's.
+
+def _scale_text(prod: int, test_only: int = 0, max_policies: int | None = None, names: str = "model-{:05d}") -> str:
+    head = EXAMPLE_TEXT.split("model_groups:")[0].replace(
+        "  kms_key_alias: alias/ml-model-artifacts\n",
+        "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n  access_point_prefix: mr-\n")
+    groups = "".join(f"  {names.format(i)}:\n    developers: [data-science]\n    consumers: [prod]\n" for i in range(prod))
+    groups += "".join(f"  {names.format(i)}:\n    developers: [data-science]\n    consumers: [test]\n"
+                      for i in range(prod, prod + test_only))
+    setting = f"  max_managed_policies: {max_policies}\n" if max_policies is not None else ""
+    return head + "model_groups:\n" + groups + "deploy_role:\n  name: ModelDeployRole\n" + setting
+
+
+def _deploy_policies(files: dict[str, str], account: str = "prod") -> list[dict]:
+    return [json.loads(text) for path, text in sorted(files.items())
+            if path.startswith(f"{account}/policies/deploy-role-ModelDeployRole") and not path.endswith("-trust.json")]
+
+
+def _resources(docs: list[dict]) -> list[str]:
+    return [r for doc in docs for s in doc["Statement"] for r in ([s["Resource"]] if isinstance(s["Resource"], str)
+                                                                    else s["Resource"])]
+
+
+@pytest.fixture(scope="module")
+def scale_files() -> dict[str, str]:
+    # 160 groups in prod (more than the benchmark's busiest account), 4 more that only test consumes.
+    return render(config_from_text(_scale_text(160, 4)))
+
+
+@pytest.fixture(scope="module")
+def scale_world(scale_files) -> World:
+    return World(scale_files)
+
+
+G0, G159, G160 = "model-00000", "model-00159", "model-00160"  # G160: consumed by test only
+
+
+@pytest.mark.parametrize("action,resource,context", [
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G160}-v1", {}),
+    ("sagemaker:DeleteModel", f"{PROD_SM}:model/{G160}-v1", {}),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/{G160}-live", {}),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint-config/{G160}-v1", {}),
+    ("sagemaker:UpdateEndpoint", f"{PROD_SM}:endpoint-config/{G160}-v2", {}),
+    ("sagemaker:DescribeEndpoint", f"{PROD_SM}:endpoint/{G160}-live", {}),
+    ("sagemaker:DeleteEndpointConfig", f"{PROD_SM}:endpoint-config/{G160}-v1", {}),
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G160}-v1", {"sagemaker__ModelArn": f"{PROD_SM}:model/{G0}-v1"}),
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G0}-v1", {"sagemaker__ModelArn": f"{PROD_SM}:model/{G160}-v1"}),
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G0}-v1", {}),
+    ("sagemaker:DescribeModelPackage", f"{SM}:model-package/{G160}/1", {}),
+    # names outside the prefix, and in another account
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G0}", {}),
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/x{G0}-v1", {}),
+    ("sagemaker:CreateModel", f"{TEST_SM}:model/{G0}-v1", {}),
+    ("sagemaker:DeleteEndpoint", f"{TEST_SM}:endpoint/{G0}-live", {}),
+    # the group's names, but other actions and other resource types
+    ("sagemaker:AddTags", f"{PROD_SM}:model/{G0}-v1", {}),
+    ("sagemaker:CreateTrainingJob", f"{PROD_SM}:training-job/{G0}-v1", {}),
+    ("sagemaker:CreateInferenceComponent", f"{PROD_SM}:inference-component/{G0}-v1", {}),
+    ("sagemaker:UpdateModelPackage", f"{SM}:model-package/{G0}/1", {"sagemaker__ModelApprovalStatus": "Approved"}),
+    ("iam:PassRole", PROD_EXEC, {PASS: "ec2.amazonaws.com"}),
+    ("iam:PassRole", "arn:aws:iam::555555555555:role/Admin", {PASS: "sagemaker.amazonaws.com"}),
+    ("iam:CreateRole", "arn:aws:iam::555555555555:role/Anything", {}),
+    ("s3:PutObject", f"{B}/{G0}/model.tar.gz", {}),
+])
+def test_at_scale_the_deploy_role_still_cannot(scale_world, action, resource, context):
+    decision = scale_world.decide(PROD_DR, action, resource, **context)
+    assert not decision.allowed, decision.reason
+
+
+@pytest.mark.parametrize("action,resource,context", [
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G159}-v1", {}),
+    ("sagemaker:DescribeModel", f"{PROD_SM}:model/{G0}-v1", {}),
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G159}-v1", {"sagemaker__ModelArn": f"{PROD_SM}:model/{G159}-v1"}),
+    ("sagemaker:DescribeEndpointConfig", f"{PROD_SM}:endpoint-config/{G159}-v1", {}),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/{G159}-live", {}),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint-config/{G159}-v1", {}),
+    ("sagemaker:UpdateEndpoint", f"{PROD_SM}:endpoint/{G0}-live", {}),
+    ("sagemaker:DeleteEndpoint", f"{PROD_SM}:endpoint/{G0}-live", {}),
+    ("sagemaker:DescribeModelPackage", f"{SM}:model-package/{G159}/3", {}),
+    ("iam:PassRole", PROD_EXEC, {PASS: "sagemaker.amazonaws.com"}),
+])
+def test_at_scale_the_deploy_role_deploys_every_group_of_its_account(scale_world, action, resource, context):
+    decision = scale_world.decide(PROD_DR, action, resource, **context)
+    assert decision.allowed, decision.reason
+
+
+def test_at_scale_the_deploy_role_fits_the_default_managed_policy_quota(scale_files):
+    docs = _deploy_policies(scale_files)
+    assert 1 < len(docs) <= 10
+    for doc in docs:
+        assert limits.check("iam_role_policy", "", doc) is None
+    # every group's names are in exactly one policy (each policy is exact per group)
+    owners = {}
+    for index, doc in enumerate(docs):
+        for resource in _resources([doc]):
+            if resource.startswith(PROD_SM):
+                owners.setdefault(resource.rsplit("/", 1)[-1], set()).add(index)
+    assert sorted(owners) == sorted(f"model-{i:05d}-*" for i in range(160))
+    assert all(len(where) == 1 for where in owners.values())
+    assert sum("PassExecutionRolesToSageMaker" in json.dumps(doc) for doc in docs) == 1
+
+
+def test_small_accounts_keep_one_resource_type_per_arn(example_files):
+    # The explicit form: every ARN names its resource type (model/, endpoint-config/, endpoint/).
+    for account in ("test", "prod"):
+        resources = _resources(_deploy_policies(example_files, account))
+        assert resources and not [r for r in resources if ":*/" in r]
+
+
+def _decisions(docs: list[dict]) -> dict:
+    """What the identity policies ``docs`` allow PROD_DR, for every request
+    of a grid that AWS can make: each action on ARNs of the resource types
+    it takes (the evaluator matches strings; it does not know that
+    CreateModel is only ever asked about a model)."""
+    from generator.evaluate import Request, decide
+    from generator.lint import iam_data
+
+    names = [f"{G0}-v1", f"{G0}-live", "model-00015-v1", f"{G0}", f"x{G0}-v1", "model-00016-v1", "model-0000-v1"]
+    out = {}
+    for account in ("555555555555", "444444444444"):
+        sm = f"arn:aws:sagemaker:us-east-1:{account}"
+        resources = [f"{sm}:{kind}/{name}" for kind in ("model", "endpoint-config", "endpoint", "training-job",
+                                                          "inference-component", "model-package")
+                     for name in names]
+        resources += [f"{SM}:model-package/{g}/1" for g in (G0, "model-00015", "model-00016")]
+        resources += [f"arn:aws:iam::{account}:role/{r}" for r in ("SageMakerExecutionRole", "Admin", "ModelDeployRole")]
+        contexts = [{}, {"sagemaker:ModelArn": f"{sm}:model/{G0}-v1"}, {"sagemaker:ModelArn": f"{sm}:model/model-00016-v1"},
+                    {"iam:PassedToService": "sagemaker.amazonaws.com"}, {"iam:PassedToService": "ec2.amazonaws.com"}]
+        actions = sorted({a for doc in docs for s in doc["Statement"] for a in s["Action"]}) + [
+            "sagemaker:AddTags", "sagemaker:CreateTrainingJob", "sagemaker:CreateInferenceComponent",
+            "sagemaker:UpdateModelPackage", "sagemaker:DeleteModelPackage", "iam:CreateRole"]
+        for action in actions:
+            templates = [template for _, template in iam_data.resource_types(action)]
+            for resource in resources:
+                if not any(iam_data.arn_fits(t, resource) for t in templates):
+                    continue
+                for context in contexts:
+                    request = Request(PROD_DR, action, resource, context)
+                    out[(action, resource, tuple(context.items()))] = bool(decide(request, docs, None, "555555555555").identity_allows)
+    return out
+
+
+def test_compact_form_grants_exactly_what_the_explicit_form_grants():
+    # Both forms' statements over the same 16 groups, each as one document,
+    # asked the same requests (the render splits a form over policies by
+    # whole groups; see test_at_scale_* for the rendered split).
+    from generator.arns import Arns
+    from generator.policies import deploy_role
+
+    config = config_from_text(_scale_text(16, 1))
+    (target,) = [t for t in deploy_role.targets(config) if t.account == "prod"]
+    arns = Arns.of(config)
+    explicit = [{"Version": "2012-10-17", "Statement": deploy_role._statements(
+        config, arns, target, list(target.groups), True, compact=False)}]
+    compact = [{"Version": "2012-10-17", "Statement": deploy_role._statements(
+        config, arns, target, list(target.groups), True, compact=True)}]
+    assert not [r for r in _resources(explicit) if ":*/" in r]
+    assert [r for r in _resources(compact) if ":*/" in r]
+    left, right = _decisions(explicit), _decisions(compact)
+    assert left == right
+    allowed = {key for key, ok in left.items() if ok}
+    assert len(allowed) > 20  # the grid does reach what the role may do
+    assert all(f"{G0}-" in key[1] or "model-00015-" in key[1] or "model-package/" in key[1]
+               or key[0] == "iam:PassRole" for key in allowed)
+    assert not [key for key in allowed if "model-00016" in key[1] or "444444444444" in key[1]]
+
+
+def test_compact_form_only_when_the_explicit_one_is_over_the_setting():
+    # 16 groups: the explicit form takes two managed policies, the compact one fits one.
+    explicit = _deploy_policies(render(config_from_text(_scale_text(16, 1, max_policies=2))))
+    compact = _deploy_policies(render(config_from_text(_scale_text(16, 1, max_policies=1))))
+    assert len(explicit) == 2 and len(compact) == 1
+    assert not [r for r in _resources(explicit) if ":*/" in r]
+    assert [s["Sid"] for s in compact[0]["Statement"]] == [
+        "ManageGroupModelsAndEndpoints", "CreateGroupEndpointConfigs", "DescribeRegistryVersions",
+        "PassExecutionRolesToSageMaker"]
+
+
+def test_refuses_when_even_the_compact_form_is_over_the_setting():
+    with pytest.raises(PolicyTooLarge) as caught:
+        build_policies(config_from_text(_scale_text(60, max_policies=1)))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "prod/policies/deploy-role-ModelDeployRole.json: the deploy role of prod needs" in message
+    assert "managed policies of 6,144 characters for its 60 groups even in its compact form" in message
+    assert "over deploy_role.max_managed_policies (1)" in message
+    assert "quota" in message and "split the account's groups over more workload accounts" in message
+
+
+def test_a_raised_quota_holds_more_groups():
+    text = _scale_text(260)
+    with pytest.raises(PolicyTooLarge) as caught:
+        build_policies(config_from_text(text))
+    assert "over deploy_role.max_managed_policies (10)" in str(caught.value)
+    raised = text.replace("  name: ModelDeployRole\n", "  name: ModelDeployRole\n  max_managed_policies: 20\n")
+    policies = [p for p in build_policies(config_from_text(raised)) if p.extra.get("scope") == "deploy-role"]
+    assert 10 < len(policies) <= 20
+    assert all(limits.check("iam_role_policy", p.text) is None for p in policies)
+
+
+def test_max_managed_policies_defaults_to_the_iam_default():
+    assert config_from_text(EXAMPLE_TEXT).deploy_role.max_managed_policies == 10
+
+
+def test_compact_form_lints_clean(tmp_path):
+    assert _lint(_scale_text(16, 1, max_policies=1), tmp_path) == []
+
+
+def test_compact_form_overlapping_prefixes_are_flagged(tmp_path):
+    text = _scale_text(16, max_policies=1).replace("deploy_role:", (
+        "  churn:\n    developers: [data-science]\n    consumers: [prod]\n"
+        "  churn-v2:\n    developers: [data-science]\n    consumers: [test]\n"
+        "deploy_role:"))
+    findings = _lint(text, tmp_path)
+    assert [(f.rule_id, f.message) for f in findings] == [(
+        "deploy-prefix-overlap",
+        "statement ManageGroupModelsAndEndpoints: names churn-* of account prod also cover group 'churn-v2' "
+        "(churn-v2-...), which it does not deploy",
+    )]

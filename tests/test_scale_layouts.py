@@ -120,6 +120,13 @@ def test_synthetic_organization_keeps_every_promise(synthetic):
         outsider = next(a for a in workloads if a not in consumers)
         assert not world.decide(role(outsider), "s3:GetObject", obj, org=org).allowed
         assert not world.decide(role(outsider), "sagemaker:DescribeModelPackage", version, org=org).allowed
+        # deploy roles (deploy_role): each consumer's deploys the group in its own account, nobody else's does
+        for account, allowed in [(a, True) for a in consumers] + [(outsider, False)]:
+            account_id = config.accounts[account].id
+            deploy = arns.role_arn(account_id, config.deploy_role.name)
+            model = f"arn:aws:sagemaker:{config.region}:{account_id}:model/{group}-v1"
+            assert world.decide(deploy, "sagemaker:CreateModel", model, org=org).allowed is allowed
+            assert world.decide(deploy, "sagemaker:DescribeModelPackage", version, org=org).allowed is allowed
         approver = arns.role_arn(config.accounts[config.party_accounts(group, "approvers")[0]].id, "ModelApproverRole")
         assert world.decide(approver, "sagemaker:UpdateModelPackage", version,
                             {"sagemaker:ModelApprovalStatus": "Approved"}, org=org).allowed

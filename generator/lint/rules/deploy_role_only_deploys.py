@@ -29,6 +29,13 @@ def _actions(stmt: dict) -> list[str]:
     return out
 
 
+def _takes_only_managed_kinds(action: str) -> bool:
+    """Does ``action`` take resources of the deploy role's kinds only (model,
+    endpoint-config, endpoint), per the Service Authorization Reference?"""
+    kinds = [name for name, _ in iam_data.resource_types(action)]
+    return bool(kinds) and all(kind in deploy_role.MANAGED_KINDS for kind in kinds)
+
+
 @rule(
     "deploy-role-only-deploys", "error",
     "A deploy role holds only the deployment actions, on SageMaker resources named for its account's groups "
@@ -46,7 +53,11 @@ def deploy_role_only_deploys(ctx):
     targets deploy-role-pass-role checks); model, endpoint-config and
     endpoint resources must be in the role's own account and named
     <group>-* for a group the account consumes and a deployment account
-    deploys; model versions only of those groups, in the registry."""
+    deploys; model versions only of those groups, in the registry. The
+    compact form's ``*/<group>-*`` (any resource type) is accepted only in
+    a statement whose every action takes nothing but model,
+    endpoint-config and endpoint resources, so that it cannot reach
+    another type (a training job, a model package) named for the group."""
     config = ctx.config
     if config.deploy_role is None:
         return
@@ -58,18 +69,27 @@ def deploy_role_only_deploys(ctx):
         own = {f"{prefix}{policy.account_id}:{kind}/{deploy_role.name_prefix(g)}*"
                for g in groups for kind in ("model", "endpoint-config", "endpoint")}
         versions = {f"{prefix}{ctx.registry_id}:model-package/{g}/*" for g in groups}
+        any_kind = {f"{prefix}{policy.account_id}:*/{deploy_role.name_prefix(g)}*" for g in groups}
         for stmt in policy.statements():
             if stmt.get("Effect") != "Allow":
                 continue
             sid = stmt.get("Sid")
-            extra = sorted({a for a in _actions(stmt) if a.lower() not in _LOWER})
+            actions = _actions(stmt)
+            extra = sorted({a for a in actions if a.lower() not in _LOWER})
             if extra:
                 yield Hit(f"statement {sid}: grants {', '.join(extra[:5])}, which deploying does not need", sid,
                           policy.path)
+            other_kinds = sorted({a for a in actions if not _takes_only_managed_kinds(a)})
             for resource in as_list(stmt.get("Resource")) if "NotResource" not in stmt else ["NotResource"]:
                 if ":iam::" in resource:
                     continue  # iam:PassRole targets: deploy-role-pass-role
                 if resource in own or resource in versions:
+                    continue
+                if resource in any_kind:
+                    if other_kinds:
+                        yield Hit(f"statement {sid}: {resource} names any resource type, and "
+                                  f"{', '.join(other_kinds[:5])} takes types other than "
+                                  f"{', '.join(deploy_role.MANAGED_KINDS)}", sid, policy.path)
                     continue
                 if any(fnmatch.fnmatchcase(r, resource) for r in own | versions) or ":sagemaker:" not in resource:
                     yield Hit(f"statement {sid}: {resource} reaches beyond the account's groups", sid, policy.path)
