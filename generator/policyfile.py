@@ -242,17 +242,20 @@ def document_problems(doc, resource_policy: bool, resourceless: str = "") -> lis
 DATA_KINDS = ("event_rule",)
 
 
-def read_policies(out: Path, evaluable) -> tuple[list[dict], dict[str, object]]:
-    """(manifest entries, {path: parsed document}) for report and explain: every file
+def read_policies(out: Path, evaluable, keep=lambda kind: True) -> tuple[list[dict], dict[str, object]]:
+    """(manifest entries, {path: parsed document} of the kinds ``keep`` says)
+    for report and explain: every file
     read with the one path rule, every document well-formed and made only of
     what ``evaluable(operator)`` says the evaluator decides faithfully."""
     out = Path(out)
     entries = read_manifest(out)
     files: dict[str, object] = {}
+    seen: set[str] = set()
     for entry in entries:
         relative = entry["path"]
-        if relative in files:
+        if relative in seen:
             continue
+        seen.add(relative)
         text = read_text(out, relative)
         doc = parse_json(text, out / relative)
         kind = entry["kind"]
@@ -267,5 +270,6 @@ def read_policies(out: Path, evaluable) -> tuple[list[dict], dict[str, object]]:
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise PolicyInputError(f"{out / relative}: {problems[0]}{more}; run `make lint` for every problem")
-        files[relative] = doc
+        if keep(kind):
+            files[relative] = doc
     return entries, files

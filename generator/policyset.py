@@ -21,6 +21,7 @@ policy, i.e. what the resource policies alone grant them.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -95,13 +96,56 @@ class ActionIndex:
         return found
 
 
+# Per-group kinds: each is read for its own column of the matrix, so a large
+# organization's (tens of thousands) are parsed again when asked for instead
+# of all being kept in memory (generator.policyfile checked them all first).
+ON_DEMAND_KINDS = ("model_package_group_policy", "s3_access_point_policy", "ecr_repository_policy", "event_rule")
+ON_DEMAND_KEPT = 512  # the most recently used on-demand documents kept parsed
+
+
+class _Docs(Mapping):
+    """Parsed documents: most kept, the per-group kinds (ON_DEMAND_KINDS)
+    read and parsed again when asked for, the last few hundred kept."""
+
+    def __init__(self, out: Path, entries: list[dict], kept: dict):
+        from collections import OrderedDict
+
+        self.out, self.kept = out, kept
+        self.on_demand = {e["path"] for e in entries if e["path"] not in kept}
+        self.recent: OrderedDict = OrderedDict()
+
+    def __getitem__(self, path: str):
+        found = self.kept.get(path)
+        if found is not None:
+            return found
+        if path not in self.on_demand:
+            raise KeyError(path)
+        found = self.recent.get(path)
+        if found is None:
+            from generator.policyfile import parse_json, read_text
+
+            found = self.recent[path] = parse_json(read_text(self.out, path), self.out / path)
+            if len(self.recent) > ON_DEMAND_KEPT:
+                self.recent.popitem(last=False)
+        else:
+            self.recent.move_to_end(path)
+        return found
+
+    def __iter__(self):
+        yield from self.kept
+        yield from sorted(self.on_demand)
+
+    def __len__(self) -> int:
+        return len(self.kept) + len(self.on_demand)
+
+
 class _Files(Mapping):
     """The rendered files of a directory, read when asked for (not kept);
     the manifest is the checked entries the reader returned."""
 
-    def __init__(self, out: Path, entries: list[dict], docs: dict[str, dict]):
+    def __init__(self, out: Path, entries: list[dict]):
         self.out, self.entries = out, entries
-        self.paths = {"manifest.json": None, **dict.fromkeys(docs)}
+        self.paths = {"manifest.json": None, **dict.fromkeys(e["path"] for e in entries)}
 
     def __getitem__(self, path: str) -> str:
         if path not in self.paths:
@@ -213,9 +257,10 @@ class PolicySet(PolicyIndex):
     def __init__(self, files: Mapping[str, str], docs: dict[str, dict] | None = None):
         self.files = files
         self.manifest: list[dict] = json.loads(files["manifest.json"])["policies"]
-        self.docs: dict[str, dict] = docs if docs is not None else {
+        self.docs: Mapping[str, dict] = docs if docs is not None else {
             e["path"]: json.loads(files[e["path"]]) for e in self.manifest}
         self._indexes: dict[str, ActionIndex] = {}
+        self._recent_indexes: OrderedDict[str, ActionIndex] = OrderedDict()
         super().__init__(self.manifest)
 
     @classmethod
@@ -227,13 +272,22 @@ class PolicySet(PolicyIndex):
         from generator.evaluate import evaluates
         from generator.policyfile import read_policies
 
-        entries, docs = read_policies(Path(out), evaluates)
-        return cls(_Files(Path(out), entries, docs), docs)
+        entries, docs = read_policies(Path(out), evaluates, keep=lambda kind: kind not in ON_DEMAND_KINDS)
+        return cls(_Files(Path(out), entries), _Docs(Path(out), entries, docs))
 
     def reduced(self, path: str, action: str) -> dict:
         """The policy at ``path`` with only the statements that may apply to ``action``."""
         index = self._indexes.get(path)
         if index is None:
+            if path in getattr(self.docs, "on_demand", ()):
+                # An on-demand document's index is kept like the document: the
+                # most recent few hundred.
+                index = self._recent_indexes.get(path)
+                if index is None:
+                    index = self._recent_indexes[path] = ActionIndex(self.docs[path])
+                    if len(self._recent_indexes) > ON_DEMAND_KEPT:
+                        self._recent_indexes.popitem(last=False)
+                return index.reduced(action)
             index = self._indexes[path] = ActionIndex(self.docs[path])
         return index.reduced(action)
 
