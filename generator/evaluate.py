@@ -239,17 +239,20 @@ class _ResourceMatcher:
     def __init__(self, resources: list):
         self.literal: set[str] = set()
         self.prefixes: dict[int, set[str]] = {}
-        self.other: list[str] = []
+        self.other: list[str] = []  # with policy variables: substituted per request
+        patterns: list[str] = []  # any other wildcard pattern: one regular expression for all
         for r in resources:
             r = str(r)
-            if "${" in r or "?" in r:
+            if "${" in r:
                 self.other.append(r)
-            elif "*" not in r:
+            elif "*" not in r and "?" not in r:
                 self.literal.add(r)
-            elif r.count("*") == 1 and r.endswith("*"):
+            elif r.count("*") == 1 and r.endswith("*") and "?" not in r:
                 self.prefixes.setdefault(len(r) - 1, set()).add(r[:-1])
             else:
-                self.other.append(r)
+                patterns.append(r)
+        self.combined = re.compile("|".join(f"(?:{_glob(p, True).pattern})" for p in patterns), re.DOTALL) \
+            if patterns else None
 
     def matches(self, value: str, context: dict) -> bool:
         if value in self.literal:
@@ -257,6 +260,8 @@ class _ResourceMatcher:
         for length, prefixes in self.prefixes.items():
             if value[:length] in prefixes and len(value) >= length:
                 return True
+        if self.combined is not None and self.combined.fullmatch(value):
+            return True
         return any(glob_match(_substitute(r, context), value) for r in self.other)
 
 

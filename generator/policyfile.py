@@ -17,6 +17,7 @@ import json
 import os
 import re
 import stat
+import zlib
 from pathlib import Path
 
 from generator.paths import UnsafePath, check_relative
@@ -243,8 +244,8 @@ DATA_KINDS = ("event_rule",)
 
 
 def read_policies(out: Path, evaluable, keep=lambda kind: True) -> tuple[list[dict], dict[str, object]]:
-    """(manifest entries, {path: parsed document} of the kinds ``keep`` says)
-    for report and explain: every file
+    """(manifest entries, {path: parsed document, or for the kinds ``keep``
+    refuses its zlib-compressed text}) for report and explain: every file
     read with the one path rule, every document well-formed and made only of
     what ``evaluable(operator)`` says the evaluator decides faithfully."""
     out = Path(out)
@@ -270,6 +271,7 @@ def read_policies(out: Path, evaluable, keep=lambda kind: True) -> tuple[list[di
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise PolicyInputError(f"{out / relative}: {problems[0]}{more}; run `make lint` for every problem")
-        if keep(kind):
-            files[relative] = doc
+        # A document not kept is kept as its checked text, compressed: parsed
+        # again when asked for, never read from disk a second time.
+        files[relative] = doc if keep(kind) else zlib.compress(text.encode(), 1)
     return entries, files

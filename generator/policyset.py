@@ -21,6 +21,7 @@ policy, i.e. what the resource policies alone grant them.
 from __future__ import annotations
 
 import json
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
@@ -105,26 +106,24 @@ ON_DEMAND_KEPT = 512  # the most recently used on-demand documents kept parsed
 
 class _Docs(Mapping):
     """Parsed documents: most kept, the per-group kinds (ON_DEMAND_KINDS)
-    read and parsed again when asked for, the last few hundred kept."""
+    kept as their checked text, compressed, and parsed again when asked for
+    (the last few hundred kept parsed)."""
 
-    def __init__(self, out: Path, entries: list[dict], kept: dict):
+    def __init__(self, read: dict):
         from collections import OrderedDict
 
-        self.out, self.kept = out, kept
-        self.on_demand = {e["path"] for e in entries if e["path"] not in kept}
+        self.kept = {p: d for p, d in read.items() if not isinstance(d, bytes)}
+        self.compressed = {p: d for p, d in read.items() if isinstance(d, bytes)}
+        self.on_demand = frozenset(self.compressed)
         self.recent: OrderedDict = OrderedDict()
 
     def __getitem__(self, path: str):
         found = self.kept.get(path)
         if found is not None:
             return found
-        if path not in self.on_demand:
-            raise KeyError(path)
         found = self.recent.get(path)
         if found is None:
-            from generator.policyfile import parse_json, read_text
-
-            found = self.recent[path] = parse_json(read_text(self.out, path), self.out / path)
+            found = self.recent[path] = json.loads(zlib.decompress(self.compressed[path]))
             if len(self.recent) > ON_DEMAND_KEPT:
                 self.recent.popitem(last=False)
         else:
@@ -133,10 +132,10 @@ class _Docs(Mapping):
 
     def __iter__(self):
         yield from self.kept
-        yield from sorted(self.on_demand)
+        yield from self.compressed
 
     def __len__(self) -> int:
-        return len(self.kept) + len(self.on_demand)
+        return len(self.kept) + len(self.compressed)
 
 
 class _Files(Mapping):
@@ -273,7 +272,7 @@ class PolicySet(PolicyIndex):
         from generator.policyfile import read_policies
 
         entries, docs = read_policies(Path(out), evaluates, keep=lambda kind: kind not in ON_DEMAND_KINDS)
-        return cls(_Files(Path(out), entries), _Docs(Path(out), entries, docs))
+        return cls(_Files(Path(out), entries), _Docs(docs))
 
     def reduced(self, path: str, action: str) -> dict:
         """The policy at ``path`` with only the statements that may apply to ``action``."""
