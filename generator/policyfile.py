@@ -82,13 +82,29 @@ def read_text(out: Path, relative: str, what: str = "manifest path") -> str:
         raise PolicyInputError(f"{path}: not UTF-8 text") from None
 
 
-def parse_json(text: str, where: Path | str):
+def parse_json(text: str, where: Path | str, strings: dict | None = None):
+    """The parsed JSON, or PolicyInputError. ``strings``: a dict shared across
+    documents that makes equal keys and string values one object (thousands
+    of policies repeat the same actions, keys and ARNs)."""
     try:
+        if strings is not None:
+            return json.loads(text, object_pairs_hook=lambda pairs: _interned(pairs, strings))
         return json.loads(text)
     except RecursionError:
         raise PolicyInputError(f"{where}: JSON nested too deeply") from None
     except ValueError as exc:
         raise PolicyInputError(f"{where}: not valid JSON ({str(exc).splitlines()[0]})") from None
+
+
+def _interned(pairs, strings: dict) -> dict:
+    out = {}
+    for key, value in pairs:
+        if isinstance(value, str):
+            value = strings.setdefault(value, value)
+        elif isinstance(value, list):
+            value = [strings.setdefault(v, v) if isinstance(v, str) else v for v in value]
+        out[strings.setdefault(key, key)] = value
+    return out
 
 
 _ENTRY_STRINGS = ("path", "kind", "target", "account", "account_id")

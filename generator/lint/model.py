@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import inspect
 import json
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal
 
@@ -107,9 +108,19 @@ class PolicyFile:
     account_id: str
     target: str
     entry: dict
-    text: str | None  # None when the file is missing
+    source: InitVar[str | None]  # the file's text; None when the file is missing
     document: object = None  # parsed JSON; None when unreadable
     well_formed: bool = False  # set by the runner after the structure rule
+    # The text kept compressed: at 10,000 groups the texts alone are hundreds
+    # of MB, and only size rules and a finding's line number read them.
+    _packed: bytes | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self, source: str | None) -> None:
+        self._packed = None if source is None else zlib.compress(source.encode("utf-8"), 1)
+
+    @property
+    def text(self) -> str | None:
+        return None if self._packed is None else zlib.decompress(self._packed).decode("utf-8")
 
     @property
     def is_resource_policy(self) -> bool:
@@ -122,10 +133,11 @@ class PolicyFile:
 
     def line_of(self, sid: str | None) -> int:
         """1-based line of the statement's Sid, so SARIF points at it."""
-        if not sid or not self.text:
+        text = self.text if sid else None
+        if not text:
             return 1
         needle = f'"Sid": {json.dumps(sid)}'
-        for number, line in enumerate(self.text.splitlines(), start=1):
+        for number, line in enumerate(text.splitlines(), start=1):
             if needle in line:
                 return number
         return 1

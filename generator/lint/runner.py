@@ -46,6 +46,7 @@ def load_policies(out: Path) -> list[PolicyFile]:
     except PolicyInputError as exc:
         raise LintInputError(str(exc)) from None
     policies = []
+    strings: dict[str, str] = {}  # one object per distinct string across every document (memory)
     for entry in entries:
         relative = entry["path"]
         document = None
@@ -57,7 +58,7 @@ def load_policies(out: Path) -> list[PolicyFile]:
             text = None
         if text is not None:
             try:
-                document = parse_json(text, out / relative)
+                document = parse_json(text, out / relative, strings)
             except PolicyInputError as exc:
                 if "nested too deeply" in str(exc):
                     raise LintInputError(str(exc)) from None
