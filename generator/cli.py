@@ -268,7 +268,9 @@ def _explain_can(args: argparse.Namespace, config, principal: str, context: dict
     policies = _policyset(args.policies)
     _warn_stale(config, args.policies)
     # With stages, a version capability is tried on sample lifecycles (as the report does).
-    ways = caps.requests(Arns.of(config), capability, args.group, stages=tuple(stage_names(config)))
+    # deploy's SageMaker resources are in the caller's own account.
+    account = principal.split(":")[4] if principal.count(":") >= 5 else ""
+    ways = caps.requests(Arns.of(config), capability, args.group, account, tuple(stage_names(config)))
     results = [[(probe, policies.decide(principal, probe.action, probe.resource, {**dict(probe.context), **context},
                                         org=config.organization_id)) for probe in way] for way in ways]
     granted = any(all(decision.allowed for _, decision in way) for way in results)

@@ -137,3 +137,16 @@ def test_can_with_stages_tries_sample_lifecycles_negative_first(capsys, tmp_path
             "credit-risk/1, sagemaker:CurrentModelLifeCycleStage=Test") in out
     code, out = can("test/SageMakerExecutionRole", "read")
     assert code == 0 and out.startswith("YES:")
+
+
+def test_can_deploy_asks_about_the_callers_own_account(capsys):
+    """deploy's SageMaker resources are in the caller's own account: the
+    prod deploy role can deploy credit-risk there; prod's execution role,
+    whose identity policy grants no CreateModel, cannot; and the requests
+    name prod's account, never an empty one."""
+    code, out, _ = run(capsys, "--principal", "prod/SageMakerExecutionRole", "--can", "deploy", "--group", "credit-risk")
+    assert code == 1 and out.startswith("NO")
+    code, out, _ = run(capsys, "--principal", "prod/ModelDeployRole", "--can", "deploy", "--group", "credit-risk")
+    assert code == 0 and out.startswith("YES"), out
+    assert "arn:aws:sagemaker:us-east-1:555555555555:model/credit-risk-sample" in out
+    assert ":sagemaker:us-east-1::" not in out
