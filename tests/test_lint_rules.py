@@ -561,12 +561,14 @@ def test_wildcard_and_sso_roles_render_lint_clean(tmp_path, layout, tiny):
            "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}",
            "arn:${Partition}:sagemaker:${Region}:${Account}:model-package/${ModelPackageName}",
        ]),
-       prefix=st.text(alphabet="arn:aws3sgmkeodl/-x1", max_size=40))
-def test_prefix_patterns_fit_a_template_as_the_general_search_says(template, prefix):
-    """arn_fits' one-pass answer for "prefix*" patterns equals the general
-    search (the memoized meet of both patterns)."""
+       prefix=st.text(alphabet="arn:aws3sgmkeodl/-x1*", max_size=40))
+def test_star_patterns_fit_a_template_as_the_general_search_says(template, prefix):
+    """arn_fits' one-pass answer for patterns of literal characters and
+    stars equals the general search (the memoized meet of both patterns)."""
     from generator.lint import iam_data
 
-    assert iam_data.arn_fits(template, prefix + "*") == iam_data._arn_fits(template, prefix + "*")
-    for real in ("arn:aws:sagemaker:us-east-1:111111111111:model/churn-", "arn:aws:s3:::bucket/key/"):
+    for pattern in (prefix, prefix + "*", "arn:aws:sagemaker:us-east-1:111111111111:*/" + prefix):
+        assert iam_data.arn_fits(template, pattern) == iam_data._arn_fits(template, pattern), pattern
+    for real in ("arn:aws:sagemaker:us-east-1:111111111111:model/churn-", "arn:aws:s3:::bucket/key/",
+                 "arn:aws:sagemaker:us-east-1:111111111111:*/churn-"):
         assert iam_data.arn_fits(template, real + "*") == iam_data._arn_fits(template, real + "*")

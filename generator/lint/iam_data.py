@@ -175,8 +175,8 @@ def arn_fits(template: str, resource: str) -> bool:
     if not any(c in resource for c in "*?$"):
         # A concrete ARN: does the template match it (the same answer as the general search, faster).
         return _template_regex(template).fullmatch(resource) is not None
-    if resource.endswith("*") and resource.count("*") == 1 and not any(c in resource for c in "?$"):
-        return _prefix_fits(template, resource[:-1])
+    if not any(c in resource for c in "?$"):
+        return _star_fits(template, resource)
     return _arn_fits(template, resource)
 
 
@@ -196,16 +196,21 @@ def _automaton(template: str) -> tuple[tuple[tuple[str, str], ...], tuple[frozen
 
 
 @lru_cache(maxsize=1 << 16)
-def _prefix_fits(template: str, prefix: str) -> bool:
-    """Does some ARN of the template start with ``prefix`` (a policy pattern
-    ``prefix*``: the * then takes the rest)? The template read as an
-    automaton over its tokens, fed the prefix: the answer is whether any
-    state is still alive. The same answer as the general search, in one
-    pass (a deploy role's <group>-* names, one per group)."""
+def _star_fits(template: str, pattern: str) -> bool:
+    """Does some ARN match both the template and ``pattern`` (literal
+    characters and ``*``)? The template read as an automaton over its tokens
+    and fed the pattern: a literal character moves each live state, a ``*``
+    (any string) makes every state from the earliest live one onwards live
+    (a string can always be chosen to pass a literal or a variable). The
+    same answer as the general search (_arn_fits), in one pass: a deploy
+    role's compact */<group>-* names, one per group."""
     tokens, eps = _automaton(template)
     end = len(tokens)
-    states = eps[0]
-    for c in prefix:
+    states: frozenset[int] | set[int] = eps[0]
+    for c in pattern:
+        if c == "*":
+            states = set(range(min(states), end + 1))
+            continue
         following: set[int] = set()
         for j in states:
             if j == end:
@@ -219,7 +224,7 @@ def _prefix_fits(template: str, prefix: str) -> bool:
         if not following:
             return False
         states = following
-    return True
+    return end in states
 
 
 @lru_cache(maxsize=1 << 16)

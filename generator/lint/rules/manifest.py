@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 
 from generator import writer
 from generator.lint.model import KINDS, Hit, rule
@@ -20,10 +22,11 @@ def manifest(ctx):
     is usually left over from an old render), and an unknown kind has no
     size limit or attachment point."""
     listed = [p.path for p in ctx.policies]
+    times = Counter(listed)
     for policy in ctx.policies:
         if policy.kind not in KINDS:
             yield Hit(f"unknown kind {policy.kind!r} (expected one of {', '.join(KINDS)})", path=policy.path)
-        if listed.count(policy.path) > 1:
+        if times[policy.path] > 1:
             yield Hit("listed more than once in manifest.json", path=policy.path)
     on_disk = writer.existing_files(ctx.out, (writer.POLICY_FILES,))
     for path in sorted(on_disk - set(listed)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from functools import lru_cache
 
 from generator.lint.model import Hit, PolicyFile, as_list, cross_account, rule
 
@@ -29,10 +30,16 @@ ADMIN_ACTIONS = (
 
 def admin_actions_granted(stmt: dict) -> list[str]:
     if "NotAction" in stmt:
-        excluded = as_list(stmt["NotAction"])
-        return [a for a in ADMIN_ACTIONS if not any(fnmatch.fnmatchcase(a.lower(), p.lower()) for p in excluded)]
-    patterns = as_list(stmt.get("Action"))
-    return [a for a in ADMIN_ACTIONS if any(fnmatch.fnmatchcase(a.lower(), p.lower()) for p in patterns)]
+        return list(_admin_actions(tuple(str(p) for p in as_list(stmt["NotAction"])), True))
+    return list(_admin_actions(tuple(str(p) for p in as_list(stmt.get("Action"))), False))
+
+
+@lru_cache(maxsize=4096)
+def _admin_actions(patterns: tuple[str, ...], negated: bool) -> tuple[str, ...]:
+    """The administration actions an Action (or NotAction) list grants, once
+    per distinct list (thousands of policies repeat the same few)."""
+    lowered = [p.lower() for p in patterns]
+    return tuple(a for a in ADMIN_ACTIONS if any(fnmatch.fnmatchcase(a.lower(), p) for p in lowered) != negated)
 
 
 def _reaches_registry(stmt: dict, registry_id: str, bucket_arn: str) -> bool:

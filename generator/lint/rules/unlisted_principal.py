@@ -21,6 +21,25 @@ def _condition_values(stmt: dict, key: str) -> list[str]:
     return out
 
 
+def _known(ctx) -> tuple[set[str], dict[str, set[str]], set[str]]:
+    """(account ids, role patterns by account id, every role pattern) that
+    accounts.yaml names: computed once per lint run, not once per policy."""
+    cached = ctx.__dict__.get("_unlisted_principal_known")
+    if cached is None:
+        config = ctx.config
+        ids = {account.id for account in config.accounts.values()}
+        role_patterns: dict[str, set[str]] = {}
+        for account in config.accounts.values():
+            for entry in account.roles:
+                role_patterns.setdefault(account.id, set()).update(patterns(entry))
+        # deploy_role names one more role in each workload account that gets one.
+        for target in deploy_role.targets(config):
+            role_patterns.setdefault(target.account_id, set()).add(config.deploy_role.name)
+        any_account = set().union(*role_patterns.values()) if role_patterns else set()
+        cached = ctx.__dict__["_unlisted_principal_known"] = (ids, role_patterns, any_account)
+    return cached
+
+
 @rule(
     "unlisted-principal", "error",
     "Every principal and aws:PrincipalArn / aws:PrincipalAccount value of a registry-side Allow is named by accounts.yaml",
@@ -39,19 +58,12 @@ def unlisted_principal(policy: PolicyFile, ctx):
     if not policy.is_resource_policy:
         return
     config = ctx.config
-    ids = {account.id for account in config.accounts.values()}
-    role_patterns: dict[str, set[str]] = {}
-    for account in config.accounts.values():
-        for entry in account.roles:
-            role_patterns.setdefault(account.id, set()).update(patterns(entry))
-    # deploy_role names one more role in each workload account that gets one.
-    for target in deploy_role.targets(config):
-        role_patterns.setdefault(target.account_id, set()).add(config.deploy_role.name)
-    any_account = set().union(*role_patterns.values()) if role_patterns else set()
+    ids, role_patterns, any_account = _known(ctx)
     if policy.kind == "event_bus_policy":
         # The registry's event rule role, which the render creates itself
         # (bus-policy-names-rule-role checks it is the only one named).
-        role_patterns.setdefault(config.registry_account.id, set()).add(events.ROLE_NAME)
+        role_patterns = {**role_patterns, config.registry_account.id:
+                         role_patterns.get(config.registry_account.id, set()) | {events.ROLE_NAME}}
     for stmt in policy.statements():
         if stmt.get("Effect") != "Allow":
             continue
