@@ -178,11 +178,17 @@ class Matrix:
         return sum(column_scope(c) == "group" for c in self.columns) > LARGE_GROUPS
 
     def by_column(self) -> list[tuple[str, list[tuple[Principal, list[Cell]]]]]:
-        """Per column, the principals with a shown cell and those cells, in order."""
+        """Per column, the principals with a shown cell and those cells, in order
+        (computed once: the Markdown and the HTML report both ask)."""
+        cached = self.__dict__.get("_by_column")
+        if cached is not None and cached[0] == len(self.cells):
+            return cached[1]
         grouped: dict[str, dict[Principal, list[Cell]]] = {c: {} for c in self.columns}
         for cell in self.stored():
             grouped[cell.column].setdefault(cell.principal, []).append(cell)
-        return [(column, list(grouped[column].items())) for column in self.columns]
+        found = [(column, list(grouped[column].items())) for column in self.columns]
+        self.__dict__["_by_column"] = (len(self.cells), found)
+        return found
 
 
 def allowed_by(decision: Decision) -> str:

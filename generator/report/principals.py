@@ -93,9 +93,17 @@ def named_principals(statements, outside_id: str) -> set[tuple[str, str | None]]
     """(account id, role pattern or None for any role) that Allow statements
     of a resource policy name. A wildcard account becomes ``outside_id``."""
     out: set[tuple[str, str | None]] = set()
+    seen: set[str] = set()
     for stmt in statements:
         if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow":
             continue
+        # Thousands of group policies name the same principals the same way:
+        # each distinct principal part is read once.
+        key = repr((stmt.get("Principal"), _narrowing(stmt, "aws:PrincipalAccount"),
+                    _narrowing(stmt, "aws:PrincipalArn")))
+        if key in seen:
+            continue
+        seen.add(key)
         principal = stmt.get("Principal")
         values = ["*"] if principal == "*" else (
             [str(v) for v in _as_list(principal.get("AWS"))] if isinstance(principal, dict) else [])
