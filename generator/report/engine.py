@@ -501,12 +501,13 @@ class Engine:
         group_entry = policies.groups.get(self.arns.group_arn(group))
         point_entry = policies.access_points.get(self.arns.access_point_arn(group)) if policies.access_points else None
         canon = Canon(group, self.arns.access_point_name(group) if point_entry else None, self.prefix)
-        result, candidates = self._column(group, capabilities, ways, {"group": group_entry, "point": point_entry},
-                                          canon, set(expected_rows) | self.direct_bucket_rows)
+        result, candidates, deciders = self._column(group, capabilities, ways,
+                                                    {"group": group_entry, "point": point_entry},
+                                                    canon, set(expected_rows) | self.direct_bucket_rows)
         deploy = next((c for c in of_scope("group") if c.name == "deploy"), None)
         if deploy is not None:
             for index in sorted(candidates):
-                result[(index, deploy.name)] = self._deploys(self.rows[index], deploy, group)
+                result[(index, deploy.name)] = self._deploys(self.rows[index], deploy, group, deciders.get(index))
         return result
 
     def repository(self, name: str, expected_rows: set[int]) -> dict[tuple[int, str], bool]:
@@ -516,9 +517,10 @@ class Engine:
         capabilities = list(of_scope("repository"))
         ways = {c.name: requests(self.arns, c, name) for c in capabilities}
         entry = self.policies.repositories.get(self.arns.repository_arn(name))
-        return self._column(name, capabilities, ways, {"repo": entry}, Canon(name, None, self.prefix), set(expected_rows))[0]
+        return self._column(name, capabilities, ways, {"repo": entry}, Canon(name, None, self.prefix),
+                            set(expected_rows))[0]
 
-    def _deploys(self, row: _Row, capability: Capability, group: str) -> bool:
+    def _deploys(self, row: _Row, capability: Capability, group: str, decider=None) -> bool:
         """The deploy capability: its SageMaker requests are in the caller's
         own account, decided by its identity policies alone, so it is
         evaluated request by request, and only for a row whose identity
@@ -532,14 +534,20 @@ class Engine:
         if not row.identity and row.account == self.arns.registry_id:
             return False  # a registry-account role with no identity policy: nothing in its own account
         ways = requests(self.arns, capability, group, row.account, self.stages)
-        return any(all(self.decide(row, p) for p in way) for way in ways)
+        # The registry request (DescribeModelPackage) through the row's shape
+        # memo when the column computed one (the same decision for every group
+        # of that shape); the own-account ones request by request, for this row.
+        if decider is None:
+            return any(all(self.decide(row, p) for p in way) for way in ways)
+        return any(all(decider(p, row) for p in way) for way in ways)
 
     def _column(self, target: str, capabilities, ways, entries: dict, canon: Canon,
-                candidates: set[int]) -> tuple[dict[tuple[int, str], bool], set[int]]:
+                candidates: set[int]) -> tuple[dict[tuple[int, str], bool], set[int], dict]:
         """Granted capabilities of the candidates in one column whose
         registry policies are ``entries`` (slot name -> manifest entry),
-        computed once per shape; and the candidates (the given rows and every
-        row an Allow statement of those policies names)."""
+        computed once per shape; the candidates (the given rows and every
+        row an Allow statement of those policies names); and per candidate a
+        function deciding one of its requests through the same memo."""
         policies = self.policies
         # Per slot of this column (group policy, access point policy, repository
         # policy): the statements, and for each row the statements that name it.
@@ -559,8 +567,9 @@ class Engine:
                     shapes.append(Shape(stmt, True, self.names, self.raw))
             slots[name], named[name] = shapes, by_row
         result: dict[tuple[int, str], bool] = {}
+        deciders: dict = {}
         if not candidates:
-            return result, candidates
+            return result, candidates, deciders
         try:
             probe_shapes = {}
             used: set[str] = set()
@@ -592,30 +601,37 @@ class Engine:
                         shapes[name] = self._shared_shape(name, row, canon, texts[name])
                 same = row.account == self.arns.registry_id
                 signature = (identity, same, *(shapes[n] for n in sorted(shapes)))
-                granted = by_signature.get(signature)
-                if granted is None:
-                    granted = by_signature[signature] = self._capabilities(
+                found = by_signature.get(signature)
+                if found is None:
+                    found = by_signature[signature] = self._capabilities(
                         row, capabilities, ways, probe_shapes, identity, same, shapes)
                 else:
                     self.stats["reused"] += 1
+                granted, deciders[index] = found
                 for name, value in granted.items():
                     result[(index, name)] = value
         except Unsafe:
             self.stats["slow_groups"] += 1
-            result = {}
+            result, deciders = {}, {}
             for index in sorted(candidates):
                 row = self.rows[index]
                 for capability in capabilities:
                     result[(index, capability.name)] = any(
                         all(self.decide(row, p) for p in way) for way in ways[capability.name])
-        return result, candidates
+        return result, candidates, deciders
 
-    def _capabilities(self, row, capabilities, ways, probe_shapes, identity, same, shapes) -> dict[str, bool]:
+    def _capabilities(self, row, capabilities, ways, probe_shapes, identity, same, shapes):
+        """({capability: granted}, a function deciding one request of this
+        row's shape): rows of the same signature share both. A request the
+        column did not shape (the deploy capability's own-account ones) is
+        decided for the row that asks, never cached."""
         cache: dict[Probe, bool] = {}
 
-        def allowed(probe: Probe) -> bool:
+        def allowed(probe: Probe, asking: _Row | None = None) -> bool:
             found = cache.get(probe)
             if found is None:
+                if probe not in probe_shapes:
+                    return self.decide(asking or row, probe)
                 action, resource, context, used = probe_shapes[probe]
                 key = (action, resource, context, identity, same, tuple(shapes[s] for s in used))
                 found = self.memo.get(key)
@@ -624,7 +640,7 @@ class Engine:
                 cache[probe] = found
             return found
 
-        return {c.name: any(all(allowed(p) for p in way) for way in ways[c.name]) for c in capabilities}
+        return {c.name: any(all(allowed(p) for p in way) for way in ways[c.name]) for c in capabilities}, allowed
 
     def _slots_of(self, resource: str) -> tuple[str, ...]:
         if ":ecr:" in resource:
