@@ -537,9 +537,15 @@ class Engine:
         # The registry request (DescribeModelPackage) through the row's shape
         # memo when the column computed one (the same decision for every group
         # of that shape); the own-account ones request by request, for this row.
-        if decider is None:
-            return any(all(self.decide(row, p) for p in way) for way in ways)
-        return any(all(decider(p, row) for p in way) for way in ways)
+        # Each lifecycle variant repeats the own-account requests: each is decided once.
+        seen: dict[Probe, bool] = {}
+
+        def allowed(probe: Probe) -> bool:
+            if probe not in seen:
+                seen[probe] = self.decide(row, probe) if decider is None else decider(probe, row)
+            return seen[probe]
+
+        return any(all(allowed(p) for p in way) for way in ways)
 
     def _column(self, target: str, capabilities, ways, entries: dict, canon: Canon,
                 candidates: set[int]) -> tuple[dict[tuple[int, str], bool], set[int], dict]:
