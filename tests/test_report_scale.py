@@ -9,7 +9,6 @@ matrix as the exhaustive evaluation.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 

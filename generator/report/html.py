@@ -95,7 +95,7 @@ def _large(matrix: Matrix) -> str:
     ]
     if matrix.differences:
         out.append("<ul>" + "".join(f"<li>{e(wording.difference(c))}</li>" for c in matrix.differences) + "</ul>")
-    out += [f"<h2>Access by model group</h2>", f"<p>{e(wording.large_note(matrix))}</p>",
+    out += ["<h2>Access by model group</h2>", f"<p>{e(wording.large_note(matrix))}</p>",
             "<table><thead><tr><th>Column</th><th>Account</th><th>Account id</th><th>Kind</th><th>Role</th>"
             "<th>Capabilities</th></tr></thead><tbody>"]
     for column, entries in matrix.by_column():
