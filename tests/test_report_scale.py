@@ -136,6 +136,13 @@ TAMPERED = {
         {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::555555555555:root"},
          "Action": "sagemaker:DescribeModelPackageGroup",
          "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/credit-risk"}), None),
+    # Principal "*" narrowed to one account's roles by aws:PrincipalArn: the
+    # engine looks only at that account's rows (and still checks the pattern)
+    "star-narrowed-by-principal-arn": (GOOD, GP, lambda d: d["Statement"].append(
+        {"Sid": "Star", "Effect": "Allow", "Principal": "*", "Action": "sagemaker:DescribeModelPackageGroup",
+         "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/credit-risk",
+         "Condition": {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::555555555555:role/Sage*",
+                                                        "arn:aws:iam::444444444444:role/Nobody"]}}}), None),
     "registry-role-named": (GOOD, GP, lambda d: d["Statement"].append(
         {"Sid": "Reg", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/UnlistedRole"},
          "Action": "sagemaker:UpdateModelPackage",

@@ -255,6 +255,33 @@ def _stars_between_separators(value: str, prefix: str = "") -> bool:
     return True
 
 
+_NARROWING = ("ArnLike", "ArnEquals", "StringEquals", "StringLike")
+
+
+def _narrowed_accounts(condition: dict) -> set[str] | None:
+    """The accounts a principal must be in to meet ``condition`` (the part on
+    aws:PrincipalArn / aws:PrincipalAccount), when a positive operator pins
+    them to literal 12-digit accounts; None when nothing does. Every
+    operator must hold, so each one that pins accounts narrows further."""
+    found: set[str] | None = None
+    for operator, keys in condition.items():
+        if operator not in _NARROWING or not isinstance(keys, dict):
+            continue
+        for key, values in keys.items():
+            accounts = set()
+            for value in _as_list(values):
+                value = str(value)
+                account = value if key.lower() == "aws:principalaccount" else (
+                    value.split(":")[4] if value.count(":") >= 5 else "")
+                if not (len(account) == 12 and account.isdigit()):
+                    accounts = None
+                    break
+                accounts.add(account)
+            if accounts is not None:
+                found = accounts if found is None else found & accounts
+    return found
+
+
 def _principal_condition(stmt: dict) -> dict:
     """The part of a statement's Condition on aws:PrincipalArn / aws:PrincipalAccount."""
     out = {}
@@ -338,8 +365,14 @@ class Engine:
         values = ["*"] if principal == "*" else (
             [str(v) for v in _as_list(principal.get("AWS"))] if isinstance(principal, dict) else [])
         found: dict[int, int] = {}
+        narrowed = _narrowed_accounts(_principal_condition(stmt))
         for value in values:
-            if value == "*":
+            if value == "*" and narrowed is not None:
+                # Principal "*" narrowed to literal accounts by a positive
+                # condition: only those accounts' rows can meet it (the
+                # condition itself is still checked below).
+                candidates = [(row, 1) for account in sorted(narrowed) for row in self.by_account.get(account, ())]
+            elif value == "*":
                 candidates = [(row, 1) for row in self.rows]
             elif re.fullmatch(r"\d{12}", value) or value.endswith(":root"):
                 account = value if value.isdigit() else value.split(":")[4]

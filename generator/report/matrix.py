@@ -206,6 +206,14 @@ def registry_statements(policies: PolicySet) -> list[dict]:
     return out
 
 
+def _stage_approver_accounts(config: Config) -> frozenset[str]:
+    """Accounts that approve some stage, computed once per config (asked per row and column)."""
+    cache = config.__dict__.setdefault("_report_cache", {})
+    if "stage_approvers" not in cache:
+        cache["stage_approvers"] = frozenset(a for s in stage_names(config) for a in stage_approvers(config, s))
+    return cache["stage_approvers"]
+
+
 def expected(config: Config, principal: Principal, column: str) -> frozenset[str]:
     if not principal.listed:
         return frozenset()
@@ -222,7 +230,7 @@ def expected(config: Config, principal: Principal, column: str) -> frozenset[str
                 wanted |= PARTY_CAPABILITIES[party]["repository"]
         return frozenset(wanted)
     groups = sorted(config.model_groups) if scope == "key" else [column]
-    if scope == "group" and any(principal.account in stage_approvers(config, s) for s in stage_names(config)):
+    if scope == "group" and principal.account in _stage_approver_accounts(config):
         wanted |= PARTY_CAPABILITIES["stage_approvers"][scope]
     for group in groups:
         for party in PARTIES:
