@@ -59,7 +59,6 @@ class Unsafe(Exception):
 
 
 _RUN = re.compile(r"[A-Za-z0-9\-]+")
-_SPLIT = re.compile(r"([A-Za-z0-9\-]+)")
 
 
 class Shape:

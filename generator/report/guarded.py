@@ -29,6 +29,7 @@ from generator.config.guardrails import deploying_roles
 from generator.config.stages import stage_names
 from generator.evaluate import Request
 from generator.guardrails import Guardrail, denies, from_policyset
+from generator.policyset import ActionIndex
 from generator.report.capabilities import SAMPLE_VERSION, key_arn
 
 
@@ -90,11 +91,9 @@ def evaluate_guardrails(config: Config, policies, principals) -> GuardrailTable 
     for column in columns:
         kept = []
         for guardrail in guardrails:
-            statements = guardrail.document.get("Statement", [])
-            statements = statements if isinstance(statements, list) else [statements]
-            reduced = policies_reduce(statements, column.action)
-            if reduced:
-                kept.append(Guardrail(guardrail.kind, guardrail.source, {"Statement": reduced}))
+            reduced = ActionIndex(guardrail.document).reduced(column.action)
+            if reduced["Statement"]:
+                kept.append(Guardrail(guardrail.kind, guardrail.source, reduced))
         by_column.append(kept)
     registry = config.accounts[config.registry.account]
     # The roles the guardrails exempt from the policy-change denies are not
@@ -112,21 +111,3 @@ def evaluate_guardrails(config: Config, policies, principals) -> GuardrailTable 
                                   config.organization_id) if kept else [])
         rows.append(GuardrailRow(account, label, refused))
     return GuardrailTable(columns, rows)
-
-
-def policies_reduce(statements: list, action: str) -> list:
-    """The statements whose Action or NotAction can apply to ``action``."""
-    from generator.evaluate import glob_match
-
-    out = []
-    for stmt in statements:
-        if not isinstance(stmt, dict):
-            continue
-        if "NotAction" in stmt:
-            out.append(stmt)
-            continue
-        actions = stmt.get("Action")
-        actions = actions if isinstance(actions, list) else [actions]
-        if any(glob_match(str(a), action, case_sensitive=False) for a in actions):
-            out.append(stmt)
-    return out

@@ -263,7 +263,6 @@ class Expected:
         for i, p in enumerate(rows):
             if p.listed:
                 self.by_account.setdefault(p.account, []).append(i)
-        self.stage_approvers = sorted({a for s in stage_names(config) for a in stage_approvers(config, s)})
 
     def _rows(self, accounts) -> list[int]:
         return sorted({i for account in accounts for i in self.by_account.get(account, ())})
@@ -289,7 +288,7 @@ class Expected:
             accounts = {a for party in PARTIES for a in repository_accounts(config, target, party)}
         else:
             accounts = {a for party in PARTIES for a in config.party_accounts(target, party)}
-            accounts.update(self.stage_approvers)
+            accounts.update(_stage_approver_accounts(config))
         found = {}
         for i in self._rows(accounts):
             capabilities = expected(config, self.rows[i], column)
