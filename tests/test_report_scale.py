@@ -37,6 +37,11 @@ stages:
   - name: Prod
     approvers: [model-risk]
 """
+# Another partition and region, with stages and access points behind a prefix.
+GOV_STAGED_AP = STAGED.replace("partition: aws\n", "partition: aws-us-gov\n").replace(
+    "region: us-east-1", "region: us-gov-west-1").replace(
+    "  kms_key_alias: alias/ml-model-artifacts\n",
+    "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n  access_point_prefix: mr-\n")
 SSO = GOOD.replace("roles: [SageMakerExecutionRole]}\n  deployment",
                    'roles: [SageMakerExecutionRole, "aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataScientist_*"]}'
                    "\n  deployment")
@@ -76,9 +81,10 @@ def same(config, files) -> None:
 
 @pytest.mark.parametrize("text,tiny", [(GOOD, False), (AP, False), (GOOD, True), (AP, True), (SSO, False),
                                        (AP.replace("organization_id: o-a1b2c3d4e5\n", ""), False),
-                                       (STAGED, False), (STAGED, True), (AP_PREFIX, False)],
+                                       (STAGED, False), (STAGED, True), (AP_PREFIX, False),
+                                       (GOV_STAGED_AP, False)],
                          ids=["bucket", "access-points", "compact", "access-points+compact", "sso", "no-org",
-                              "stages", "stages+compact", "access-point-prefix"])
+                              "stages", "stages+compact", "access-point-prefix", "gov-partition"])
 def test_engine_equals_exhaustive_evaluation(text, tiny):
     same(*files_of(text, tiny))
 
