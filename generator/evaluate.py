@@ -279,6 +279,214 @@ def _resource_matcher(resources: list) -> _ResourceMatcher:
     return found[1]
 
 
+class _Fallback(Exception):
+    """A statement outside what _Compiled models exactly: it is interpreted."""
+
+
+def _pattern_sets(patterns, lowered: bool) -> tuple[frozenset, tuple, tuple]:
+    """(literals, "prefix*" prefixes, other patterns) of a list of glob
+    patterns, as glob_match treats them (lowered when case-insensitive)."""
+    literals, prefixes, other = set(), [], []
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            raise _Fallback
+        if "*" not in pattern and "?" not in pattern:
+            literals.add(pattern.lower() if lowered else pattern)
+        elif pattern[-1] == "*" and "?" not in pattern and pattern.count("*") == 1:
+            prefixes.append(pattern[:-1].lower() if lowered else pattern[:-1])
+        else:
+            other.append(pattern)
+    return frozenset(literals), tuple(prefixes), tuple(other)
+
+
+class _Condition:
+    """One (operator, key, values) of a Condition block, parsed once:
+    :func:`condition_holds` without the per-request parsing."""
+
+    __slots__ = ("set_op", "base", "if_exists", "negated", "key", "raw", "values", "equal")
+
+    def __init__(self, operator, key, policy_values):
+        if not isinstance(operator, str) or not isinstance(key, str):
+            raise _Fallback
+        set_op = None
+        if ":" in operator:
+            set_op, operator = operator.split(":", 1)
+        self.set_op = set_op
+        self.if_exists = operator.endswith("IfExists")
+        self.base = operator[: -len("IfExists")] if self.if_exists else operator
+        self.negated = self.base in NEGATED
+        self.key = key.lower()
+        self.raw = [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(policy_values)]
+        # Without policy variables the values do not depend on the request.
+        self.values = None if any("${" in v for v in self.raw) else self.raw
+        self.equal = None  # StringEquals: the values as a set
+        if self.values is not None and self.base in ("StringEquals", "StringNotEquals"):
+            self.equal = frozenset(self.values)
+
+    def holds(self, lowered: dict, context: dict) -> bool:
+        values = self.values if self.values is not None else [_substitute(v, context) for v in self.raw]
+        actual = lowered.get(self.key, ())
+        base = self.base
+        if base == "Null":
+            wants_absent = values[0].lower() == "true"
+            return (not actual) == wants_absent
+        if not actual:
+            if self.set_op == "ForAllValues":
+                return True
+            if self.set_op == "ForAnyValue":
+                return False
+            return self.if_exists or self.negated
+        equal = self.equal
+        if self.set_op == "ForAllValues":
+            if equal is not None:
+                hits = [a in equal for a in actual]
+            else:
+                hits = [any(_match_value(base, v, a) for v in values) for a in actual]
+            return all((not h) if self.negated else h for h in hits)
+        if equal is not None:
+            matched = any(a in equal for a in actual) if values else False
+        else:
+            matched = any(_match_value(base, v, a) for v in values for a in actual)
+        return not matched if self.negated else matched
+
+
+class _Compiled:
+    """A statement parsed once for many requests; :meth:`applies` answers
+    exactly as :func:`statement_applies` (tests/test_evaluate_compiled.py
+    compares the two on generated statements and requests). A statement
+    with anything unusual (a non-string value, a malformed element) is not
+    compiled: it is interpreted."""
+
+    __slots__ = ("stmt", "principal", "not_principal", "principal_any", "accounts", "arns",
+                 "actions", "not_action", "conditions", "not_resource", "has_resource", "resources", "variables")
+
+    def __init__(self, stmt: dict):
+        self.stmt = stmt
+        self.not_principal = "NotPrincipal" in stmt
+        principal = stmt["NotPrincipal"] if self.not_principal else stmt.get("Principal")
+        self.principal_any, accounts, arns = False, set(), set()
+        if principal == "*":
+            self.principal_any = True
+        elif isinstance(principal, dict):
+            for value in _as_list(principal.get("AWS")):
+                if not isinstance(value, str):
+                    raise _Fallback
+                if value == "*":
+                    self.principal_any = True
+                elif re.fullmatch(r"\d{12}", value) or value.endswith(":root"):
+                    if not value.isdigit() and value.count(":") < 4:
+                        raise _Fallback  # statement_applies raises on it: keep that
+                    accounts.add(value if value.isdigit() else value.split(":")[4])
+                else:
+                    arns.add(value)
+        self.accounts, self.arns = frozenset(accounts), frozenset(arns)
+        self.not_action = "NotAction" in stmt
+        self.actions = _pattern_sets(_as_list(stmt["NotAction"] if self.not_action else stmt.get("Action")), True)
+        self.not_resource = "NotResource" in stmt
+        self.has_resource = "Resource" in stmt
+        patterns = _as_list(stmt["NotResource"] if self.not_resource else stmt.get("Resource"))
+        if not all(isinstance(r, str) for r in patterns):
+            raise _Fallback
+        # Patterns with policy variables are substituted per request; the others matched as glob_match does.
+        self.variables = tuple(r for r in patterns if "${" in r)
+        self.resources = _pattern_sets([r for r in patterns if "${" not in r], False)
+        block = stmt.get("Condition")
+        if block is not None and not isinstance(block, dict):
+            raise _Fallback
+        conditions = []
+        for operator, keys in (block or {}).items():
+            if not isinstance(keys, dict):
+                raise _Fallback
+            conditions.extend(_Condition(operator, key, values) for key, values in keys.items())
+        self.conditions = tuple(conditions)
+
+    def _principal(self, request: Request) -> bool:
+        return self.principal_any or request.principal_arn in self.arns or (
+            bool(self.accounts) and request.principal_account in self.accounts)
+
+    def _action(self, action: str) -> bool:
+        literals, prefixes, other = self.actions
+        lowered = action.lower()
+        return lowered in literals or any(lowered.startswith(p) for p in prefixes) or any(
+            glob_match(p, action, case_sensitive=False) for p in other)
+
+    def _resource(self, request: Request) -> bool:
+        value = request.resource
+        literals, prefixes, other = self.resources
+        return value in literals or any(value.startswith(p) for p in prefixes) or any(
+            glob_match(p, value) for p in other) or any(
+            glob_match(_substitute(r, request.context), value) for r in self.variables)
+
+    def applies(self, request: Request, lowered: dict, resource_policy: bool) -> bool:
+        if resource_policy and self._principal(request) == self.not_principal:
+            return False
+        if self._action(request.action) == self.not_action:
+            return False
+        if self.not_resource:
+            if self._resource(request):
+                return False
+        elif resource_policy and not self.has_resource:
+            pass  # an ECR repository policy: it applies to the repository it is set on
+        elif not self._resource(request):
+            return False
+        return all(c.holds(lowered, request.context) for c in self.conditions)
+
+
+class _Interpreted:
+    __slots__ = ("stmt",)
+
+    def __init__(self, stmt):
+        self.stmt = stmt
+
+    def applies(self, request: Request, lowered: dict, resource_policy: bool) -> bool:
+        return statement_applies(self.stmt, request, resource_policy)
+
+
+def _compile(stmt) -> "_Compiled | _Interpreted":
+    if not isinstance(stmt, dict):
+        return _Interpreted(stmt)
+    try:
+        return _Compiled(stmt)
+    except _Fallback:
+        return _Interpreted(stmt)
+
+
+class Policy(dict):
+    """A policy document that is not changed after it is built (a reduced
+    policy of generator.policyset.ActionIndex, a rendered document read
+    once): its statements are parsed once, on first use, for every request
+    :func:`decide` asks of it. A plain dict is interpreted on every request,
+    so a caller that edits a document in place is never answered from a stale
+    parse."""
+
+    __slots__ = ("_compiled",)
+
+    def compiled(self) -> list:
+        try:
+            return self._compiled
+        except AttributeError:
+            self._compiled = [_compile(stmt) for stmt in _as_list(self.get("Statement"))]
+            return self._compiled
+
+
+def _statements(policy: dict) -> list:
+    if isinstance(policy, Policy):
+        return policy.compiled()
+    return [_Interpreted(stmt) for stmt in _as_list(policy.get("Statement"))]
+
+
+def lowered_context(context: dict) -> dict:
+    """The context by lower-cased key, values as _lookup returns them (the first of two spellings wins, as there)."""
+    lowered: dict[str, list[str]] = {}
+    for name, value in context.items():
+        if type(name) is str:
+            key = name.lower()
+            if key not in lowered:
+                lowered[key] = [value] if type(value) is str else [
+                    str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(value)]
+    return lowered
+
+
 def _sid(stmt: dict, label: str) -> str:
     return f"{label}:{stmt.get('Sid', '?')}"
 
@@ -298,6 +506,7 @@ def decide(
     if len(identity_names) != len(identity_policies):
         raise ValueError("sources must name every identity policy")
     request = with_defaults(request)
+    lowered = lowered_context(request.context)
     decision = Decision(False, "")
     for label, policies, names, is_resource in (
         (labels[0], identity_policies, identity_names, False),
@@ -306,9 +515,10 @@ def decide(
         half = "resource" if is_resource else "identity"
         for policy, name in zip(policies, names):
             decision.consulted.append((half, name))
-            for stmt in _as_list(policy.get("Statement")):
-                if not statement_applies(stmt, request, is_resource):
+            for compiled in _statements(policy):
+                if not compiled.applies(request, lowered, is_resource):
                     continue
+                stmt = compiled.stmt
                 decision.matches.append(Match(half, name, str(stmt.get("Sid", "?")), stmt.get("Effect", "")))
                 if stmt.get("Effect") == "Deny":
                     decision.denies.append(_sid(stmt, label))
@@ -346,11 +556,17 @@ def with_defaults(request: Request) -> Request:
     return Request(request.principal_arn, request.action, request.resource, context)
 
 
-def matching_statements(request: Request, policy: dict, resource_policy: bool, label: str) -> tuple[list[str], list[str]]:
-    """(allowing, denying) statement labels of one policy for a request."""
+def matching_statements(request: Request, policy: dict, resource_policy: bool, label: str,
+                        lowered: dict | None = None) -> tuple[list[str], list[str]]:
+    """(allowing, denying) statement labels of one policy for a request
+    (``lowered``: the request's lowered_context, when the caller asks many
+    policies about one request)."""
     allows, denies = [], []
-    for stmt in _as_list(policy.get("Statement")):
-        if statement_applies(stmt, request, resource_policy):
+    if lowered is None:
+        lowered = lowered_context(request.context)
+    for compiled in _statements(policy):
+        if compiled.applies(request, lowered, resource_policy):
+            stmt = compiled.stmt
             (denies if stmt.get("Effect") == "Deny" else allows).append(_sid(stmt, label))
     return allows, denies
 
@@ -360,4 +576,4 @@ def _principal_names_role(stmt: dict, request: Request) -> bool:
     return isinstance(principal, dict) and request.principal_arn in _as_list(principal.get("AWS"))
 
 
-__all__ = ["evaluates", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]
+__all__ = ["evaluates", "Policy", "lowered_context", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]

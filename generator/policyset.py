@@ -26,12 +26,12 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
-from generator.evaluate import Decision, Match, Request, decide, glob_match, matching_statements, statement_applies, with_defaults
+from generator.evaluate import Decision, Match, Policy, Request, decide, glob_match, matching_statements, statement_applies, with_defaults
 
 
 UNKNOWN_IDENTITY_SOURCE = "(not rendered: unknown, assumed to allow)"
 UNKNOWN_IDENTITY_SID = "UnknownIdentityPolicy"
-UNKNOWN_IDENTITY = {"Statement": [{"Sid": UNKNOWN_IDENTITY_SID, "Effect": "Allow", "Action": "*", "Resource": "*"}]}
+UNKNOWN_IDENTITY = Policy({"Statement": [{"Sid": UNKNOWN_IDENTITY_SID, "Effect": "Allow", "Action": "*", "Resource": "*"}]})
 
 
 def account_of(role_arn: str) -> str:
@@ -77,6 +77,7 @@ class ActionIndex:
                     self.exact.setdefault(action.lower(), []).append(i)
         self._cache: dict[str, dict] = {}
         self._allow_cache: dict[str, dict | None] = {}
+        self._allows = frozenset(i for i, s in enumerate(statements) if isinstance(s, dict) and s.get("Effect") == "Allow")
 
     def reduced(self, action: str) -> dict:
         """The policy with only the statements that may apply to ``action``."""
@@ -84,13 +85,18 @@ class ActionIndex:
         if found is None:
             indexes = set(self.exact.get(action.lower(), ())) | set(self.always)
             indexes |= {i for pattern, i in self.patterns if glob_match(pattern, action, case_sensitive=False)}
-            found = self._cache[action] = {"Statement": [self.statements[i] for i in sorted(indexes)]}
+            found = self._cache[action] = Policy({"Statement": [self.statements[i] for i in sorted(indexes)]})
         return found
 
     def for_action(self, action: str) -> dict | None:
         """:meth:`reduced`, or None when no Allow statement can apply."""
         found = self._allow_cache.get(action, 0)
         if found == 0:
+            allows = self._allows
+            if not any(i in allows for i in self.exact.get(action.lower(), ())) and allows.isdisjoint(self.always) \
+                    and not any(i in allows and glob_match(p, action, case_sensitive=False) for p, i in self.patterns):
+                self._allow_cache[action] = None  # no Allow statement names the action: nothing to reduce
+                return None
             reduced = self.reduced(action)
             found = self._allow_cache[action] = reduced if any(
                 isinstance(s, dict) and s.get("Effect") == "Allow" for s in reduced["Statement"]) else None

@@ -300,6 +300,7 @@ def _service_keys(service: str) -> tuple[str, ...]:
         return ()
 
 
+@lru_cache(maxsize=1 << 14)
 def key_known(key: str) -> bool:
     """Whether ``key`` is a condition key of its service at all (or global)."""
     if is_global_key(key):

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from generator.access import party_members
 from generator.arns import Arns
-from generator.evaluate import Request, decide
+from generator.evaluate import Policy, Request, lowered_context, matching_statements, with_defaults
 from generator.lint.model import LintContext, PolicyFile, account_of_principal, as_list, narrowing_values
 from generator.policyset import ActionIndex, PolicyIndex, access_point_condition
 
-ALLOW_ALL_IDENTITY = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-ALLOW_ALL_RESOURCE = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+ALLOW_ALL_IDENTITY = Policy({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+ALLOW_ALL_RESOURCE = Policy({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
 STATUSES = (None, "PendingManualApproval", "Approved", "Rejected")
 
 
@@ -189,17 +189,17 @@ class Prober:
                     named = None
                     break
                 named |= found
-        cache = self.__dict__.setdefault("_identity_may_allow", {})
+        cache = self.__dict__.setdefault("_identity_may_allow", {}).setdefault(tuple(actions), {})
         out = []
         for role in roles:
             if named is None or role.split(":")[4] in named:
                 out.append(role)
                 continue
-            key = (role, tuple(actions))
-            if key not in cache:
-                cache[key] = any(action_index(p).for_action(a) is not None
-                                 for p in self._identity_of(role) for a in actions)
-            if cache[key]:
+            found = cache.get(role)
+            if found is None:
+                found = cache[role] = any(action_index(p).for_action(a) is not None
+                                          for p in self._identity_of(role) for a in actions)
+            if found:
                 out.append(role)
         return out
 
@@ -210,7 +210,7 @@ class Prober:
         evaluator does not model.
         """
         found: list[Grantor] = []
-        halves: list[tuple[PolicyFile, list, dict | None, str]] = []
+        halves: list[tuple[PolicyFile, dict, str]] = []
         policy = self._resource_policy(resource)
         if policy is not None:
             reduced = action_index(policy).for_action(action)
@@ -220,18 +220,25 @@ class Prober:
                     named = self._named_cache[id(reduced)] = _named_accounts(
                         reduced, policy.kind == "s3_bucket_policy")
                 if named is None or role_arn.split(":")[4] in named:
-                    halves.append((policy, [ALLOW_ALL_IDENTITY], reduced, "resource"))
+                    halves.append((policy, reduced, "resource"))
         for policy in self._identity_of(role_arn):
             reduced = action_index(policy).for_action(action)
             if reduced is not None:
-                halves.append((policy, [reduced], ALLOW_ALL_RESOURCE, "identity"))
+                halves.append((policy, reduced, "identity"))
         if not halves:
             return found
-        request = Request(role_arn, action, resource, dict(context))
-        for policy, identity, resource_policy, half in halves:
-            account = self.index.resource_account(resource) if self.index else self.arns.registry_id
-            decision = decide(request, identity, resource_policy, account)
-            if decision.allowed:
-                allows = decision.resource_allows if half == "resource" else decision.identity_allows
+        # Each half is judged with the other half allowing everything
+        # (ALLOW_ALL_IDENTITY, ALLOW_ALL_RESOURCE: no Deny, every principal,
+        # action and resource). Then, by evaluate.decide's logic in the same
+        # account and across accounts alike, the request is allowed exactly
+        # when no Deny of the judged policy applies, and the statements that
+        # let the role do it are that policy's applying Allows. Asked here
+        # directly, once per request (tests/test_lint_probe.py compares it
+        # with decide).
+        request = with_defaults(Request(role_arn, action, resource, dict(context)))
+        lowered = lowered_context(request.context)
+        for policy, judged, half in halves:
+            allows, denies = matching_statements(request, judged, half == "resource", half, lowered)
+            if not denies:
                 found.extend(Grantor(policy.path, label.split(":", 1)[1]) for label in allows)
         return found

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Config
+from generator.progress import loading
 from generator.lint import rules as _rules  # noqa: F401  (registers the rules)
 from generator.lint.model import KINDS, DATA_KINDS, RULES, Finding, LintContext, PolicyFile
 from generator.render import MANIFEST
@@ -72,7 +73,8 @@ def load_policies(out: Path) -> list[PolicyFile]:
 
 def lint(config: Config, out: Path) -> Report:
     out = Path(out)
-    ctx = LintContext(config, load_policies(out), out)
+    with loading():
+        ctx = LintContext(config, load_policies(out), out)
     findings: list[Finding] = []
 
     def add(rule_id: str, policy: PolicyFile | None, path: str, hits) -> int:

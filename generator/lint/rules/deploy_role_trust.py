@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from generator.evaluate import Request, decide, glob_match
+from generator.evaluate import Policy, Request, decide, glob_match
 from generator.lint.model import Hit, as_list, rule
-from generator.lint.probe import ALLOW_ALL_IDENTITY, governing
+from generator.lint.probe import ALLOW_ALL_IDENTITY, _named_accounts, governing
 from generator.policies import deploy_role
 
 OUTSIDE_ACCOUNT = "999999999999"
@@ -74,9 +74,14 @@ def deploy_role_trust(ctx):
                 deployers.update(config.party_accounts(group, "deployers"))
         allowed_patterns = [f"arn:{partition}:iam::{config.accounts[d].id}:role/{r}"
                             for d in sorted(deployers) for r in config.accounts[d].roles]
-        doc = governing(policy)
+        doc = Policy(governing(policy))
+        # Only the roles of accounts an Allow statement can name can be let in
+        # (the trust policy alone decides): the others are not asked.
+        named = _named_accounts(doc)
         org = config.organization_id
         for arn in everyone:
+            if named is not None and arn.split(":")[4] not in named:
+                continue
             expected = any(glob_match(p, arn) for p in allowed_patterns)
             contexts = []
             if not expected:

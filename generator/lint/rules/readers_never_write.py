@@ -63,9 +63,20 @@ def readers_never_write(ctx):
     hits: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for group in sorted(ctx.config.model_groups):
         probes = write_probes(prober, group)
+        by_resource: dict[str, dict[str, None]] = defaultdict(dict)
+        for action, resource, _ in probes:
+            by_resource[resource][action] = None
         for party in READ_ONLY_PARTIES:
-            for role in prober.roles(group, party):
+            roles = prober.roles(group, party)
+            # Only the roles one half can grant one of the actions on the
+            # resource to (Prober.candidates): for every other role every
+            # probe of that resource finds no statement.
+            asked = {resource: set(prober.candidates(roles, resource, list(actions)))
+                     for resource, actions in by_resource.items()}
+            for role in roles:
                 for action, resource, status in probes:
+                    if role not in asked[resource]:
+                        continue
                     try:
                         grantors = prober.grantors(role, action, resource, prober.context(group, status))
                     except ValueError as exc:

@@ -6,8 +6,23 @@ from generator.lint import iam_data
 from generator.lint.model import Hit, PolicyFile, as_list, rule
 
 
+from functools import lru_cache
+
+
+@lru_cache(maxsize=None)
+def _templates(action: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(template for _, template in iam_data.resource_types(action)))
+
+
+@lru_cache(maxsize=1 << 18)
+def _templates_fit(templates: tuple[str, ...], resource: str) -> bool:
+    return any(iam_data.arn_fits(template, resource) for template in templates)
+
+
 def _fits(action: str, resource: str) -> bool:
-    return any(iam_data.arn_fits(template, resource) for _, template in iam_data.resource_types(action))
+    """Whether ``resource`` fits a resource type of ``action``; asked once per
+    (ARN templates, resource): the actions of one resource type share it."""
+    return _templates_fit(_templates(action), resource)
 
 
 @rule(

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from generator.lint import iam_data
 from generator.lint.model import Hit, PolicyFile, as_list, rule
+
+
+@lru_cache(maxsize=1 << 14)
+def _missing(key: str, actions: tuple[str, ...]) -> list[str]:
+    """The actions ``key`` never applies to (thousands of statements share a few action lists)."""
+    return [a for a in actions if not iam_data.key_applies(key, a)]
 
 
 @rule(
@@ -22,7 +30,7 @@ def unknown_condition_key(policy: PolicyFile, ctx):
     for stmt in policy.statements():
         sid = stmt.get("Sid")
         # NotAction: which actions a key must apply to is unknowable; "*" expands to nothing.
-        actions = [a for pattern in as_list(stmt.get("Action")) for a in iam_data.expand(pattern)]
+        actions = tuple(a for pattern in as_list(stmt.get("Action")) for a in iam_data.expand(pattern))
         for block in (stmt.get("Condition") or {}).values():
             for key in block:
                 if iam_data.is_global_key(key):
@@ -30,7 +38,7 @@ def unknown_condition_key(policy: PolicyFile, ctx):
                 if not iam_data.key_known(key):
                     yield Hit(f"statement {sid}: {key} is not a condition key of {key.partition(':')[0]}", sid)
                     continue
-                missing = [a for a in actions if not iam_data.key_applies(key, a)]
+                missing = _missing(key, actions)
                 listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
                 if missing and len(missing) == len(actions):
                     yield Hit(f"statement {sid}: condition key {key} applies to none of its actions ({listed})", sid)

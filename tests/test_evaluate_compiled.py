@@ -1,0 +1,104 @@
+"""The compiled statements of generator.evaluate.Policy answer exactly as
+the interpreter (statement_applies) they replace in decide: the same
+True/False, or the same exception type, for generated statements and
+requests, odd ones (non-string values, malformed blocks, unsupported
+operators) included. Pinned on their own first: a statement edited in a
+plain dict is never answered from an old parse."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.evaluate import Policy, Request, decide, lowered_context, statement_applies, _compile
+
+ROLE = "arn:aws:iam::111111111111:role/Dev"
+OTHER = "arn:aws:iam::222222222222:role/Dev"
+
+
+def _outcome(fn):
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - the type is what is compared
+        return type(exc)
+
+
+def test_a_plain_dict_edited_in_place_is_evaluated_as_edited():
+    doc = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                          "Condition": {"StringEquals": {"aws:PrincipalAccount": "111111111111"}}}]}
+    request = Request(ROLE, "s3:GetObject", "arn:aws:s3:::b/k", {})
+    assert decide(request, [doc], None, "111111111111").allowed
+    doc["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalAccount"] = "999999999999"
+    assert not decide(request, [doc], None, "111111111111").allowed
+
+
+def test_a_policy_and_a_plain_dict_decide_alike_including_denies_and_sids():
+    statements = [
+        {"Sid": "Read", "Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"},
+        {"Sid": "NoTls", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    ]
+    for secure in ("true", "false"):
+        request = Request(ROLE, "s3:GetObject", "arn:aws:s3:::b/k", {"aws:SecureTransport": secure})
+        plain = decide(request, [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}],
+                       {"Statement": statements}, "333333333333")
+        compiled = decide(request, [Policy({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})],
+                          Policy({"Statement": statements}), "333333333333")
+        assert (plain.allowed, plain.denies, plain.resource_allows, plain.matches) == \
+            (compiled.allowed, compiled.denies, compiled.resource_allows, compiled.matches)
+    assert not compiled.allowed and compiled.denies == ["resource:NoTls"]
+
+
+# --- generated statements --------------------------------------------------
+_text = st.sampled_from(["s3:GetObject", "s3:get*", "S3:*Object", "s3:?etObject", "sagemaker:*", "*", "", "kms:Decrypt"])
+_arn = st.sampled_from([ROLE, OTHER, "111111111111", "arn:aws:iam::111111111111:root", "*", "x:root",
+                        "arn:aws:iam::222222222222:role/*", "222222222222"])
+_values = st.one_of(
+    st.sampled_from(["true", "false", "111111111111", "o-abc", "arn:aws:iam::*:role/Dev", "${aws:PrincipalAccount}",
+                     "Approved", "approved"]),
+    st.booleans(), st.integers(0, 3),
+)
+_operator = st.sampled_from([
+    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike",
+    "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "Bool", "Null", "StringEqualsIfExists",
+    "StringNotEqualsIfExists", "ForAnyValue:StringEquals", "ForAllValues:StringEquals", "ForAllValues:StringLike",
+    "ForAnyValue:StringNotEquals", "NumericLessThan", "Odd:StringEquals",
+])
+_key = st.sampled_from(["aws:PrincipalAccount", "aws:principalaccount", "aws:SecureTransport", "aws:PrincipalOrgID",
+                        "sagemaker:ModelApprovalStatus", "aws:PrincipalArn", "kms:ResourceAliases"])
+_condition = st.dictionaries(_operator, st.dictionaries(_key, st.one_of(_values, st.lists(_values, max_size=3)),
+                                                        max_size=2), max_size=3)
+_odd = st.sampled_from([None, 7, ["x"], {"AWS": 7}, "arn"])
+
+
+@st.composite
+def statements(draw):
+    stmt: dict = {"Effect": draw(st.sampled_from(["Allow", "Deny"]))}
+    principal = draw(st.one_of(st.just("*"), st.builds(lambda v: {"AWS": v}, st.one_of(_arn, st.lists(_arn, max_size=3))),
+                               _odd, st.just({"Service": "s3.amazonaws.com"})))
+    stmt["NotPrincipal" if draw(st.booleans()) and draw(st.booleans()) else "Principal"] = principal
+    if draw(st.booleans()):
+        stmt["NotAction" if draw(st.integers(0, 4)) == 0 else "Action"] = draw(st.one_of(_text, st.lists(_text, max_size=3), _odd))
+    resources = st.sampled_from(["*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/k", "arn:aws:s3:::b/${aws:PrincipalAccount}/*",
+                                 "arn:aws:s3:::?/k"])
+    if draw(st.booleans()):
+        stmt["NotResource" if draw(st.integers(0, 4)) == 0 else "Resource"] = draw(
+            st.one_of(resources, st.lists(resources, max_size=10)))
+    if draw(st.booleans()):
+        stmt["Condition"] = draw(st.one_of(_condition, _odd))
+    return stmt
+
+
+@settings(max_examples=3000, deadline=None)
+@given(stmt=statements(),
+       principal=st.sampled_from([ROLE, OTHER]),
+       action=st.sampled_from(["s3:GetObject", "S3:getobject", "sagemaker:CreateModelPackage", "kms:Decrypt"]),
+       resource=st.sampled_from(["arn:aws:s3:::b/k", "arn:aws:s3:::b/111111111111/m", "arn:aws:kms:us-east-1:1:key/k"]),
+       context=st.dictionaries(_key, st.one_of(_values, st.lists(_values, max_size=3), st.none()), max_size=4),
+       resource_policy=st.booleans())
+def test_compiled_statements_answer_as_the_interpreter(stmt, principal, action, resource, context, resource_policy):
+    request = Request(principal, action, resource, dict(context, **{"aws:PrincipalAccount": principal.split(":")[4]}))
+    expected = _outcome(lambda: statement_applies(stmt, request, resource_policy))
+    compiled = _outcome(lambda: _compile(stmt).applies(request, lowered_context(request.context), resource_policy))
+    assert compiled == expected
