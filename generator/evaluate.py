@@ -442,7 +442,8 @@ class _Interpreted:
         return statement_applies(self.stmt, request, resource_policy)
 
 
-def _compile(stmt) -> "_Compiled | _Interpreted":
+def compile_statement(stmt) -> "_Compiled | _Interpreted":
+    """A statement parsed once for many requests (``.stmt``, ``.applies``)."""
     if not isinstance(stmt, dict):
         return _Interpreted(stmt)
     try:
@@ -459,13 +460,20 @@ class Policy(dict):
     so a caller that edits a document in place is never answered from a stale
     parse."""
 
-    __slots__ = ("_compiled",)
+    __slots__ = ("_compiled", "_parse")
+
+    def __init__(self, document=(), parse=None):
+        """``parse``: a function returning the compiled statements (for one
+        whose statements are parsed already, see policyset.ActionIndex)."""
+        super().__init__(document)
+        self._parse = parse
 
     def compiled(self) -> list:
         try:
             return self._compiled
         except AttributeError:
-            self._compiled = [_compile(stmt) for stmt in _as_list(self.get("Statement"))]
+            self._compiled = self._parse() if self._parse else [
+                compile_statement(stmt) for stmt in _as_list(self.get("Statement"))]
             return self._compiled
 
 

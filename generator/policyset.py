@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
-from generator.evaluate import Decision, Match, Policy, Request, decide, glob_match, matching_statements, statement_applies, with_defaults
+from generator.evaluate import Decision, Match, Policy, Request, compile_statement, decide, glob_match, matching_statements, statement_applies, with_defaults
 
 
 UNKNOWN_IDENTITY_SOURCE = "(not rendered: unknown, assumed to allow)"
@@ -76,8 +76,16 @@ class ActionIndex:
                 else:
                     self.exact.setdefault(action.lower(), []).append(i)
         self._cache: dict[str, dict] = {}
+        self._compiled: dict[int, object] = {}
         self._allow_cache: dict[str, dict | None] = {}
         self._allows = frozenset(i for i, s in enumerate(statements) if isinstance(s, dict) and s.get("Effect") == "Allow")
+
+    def _compiled_at(self, index: int):
+        """Statement ``index`` parsed once for every reduced policy that holds it."""
+        found = self._compiled.get(index)
+        if found is None:
+            found = self._compiled[index] = compile_statement(self.statements[index])
+        return found
 
     def reduced(self, action: str) -> dict:
         """The policy with only the statements that may apply to ``action``."""
@@ -85,7 +93,9 @@ class ActionIndex:
         if found is None:
             indexes = set(self.exact.get(action.lower(), ())) | set(self.always)
             indexes |= {i for pattern, i in self.patterns if glob_match(pattern, action, case_sensitive=False)}
-            found = self._cache[action] = Policy({"Statement": [self.statements[i] for i in sorted(indexes)]})
+            ordered = sorted(indexes)
+            found = self._cache[action] = Policy({"Statement": [self.statements[i] for i in ordered]},
+                                                 parse=lambda: [self._compiled_at(i) for i in ordered])
         return found
 
     def for_action(self, action: str) -> dict | None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.evaluate import Policy, Request, decide, lowered_context, statement_applies, _compile
+from generator.evaluate import Policy, Request, decide, lowered_context, statement_applies, compile_statement
 
 ROLE = "arn:aws:iam::111111111111:role/Dev"
 OTHER = "arn:aws:iam::222222222222:role/Dev"
@@ -100,5 +100,5 @@ def statements(draw):
 def test_compiled_statements_answer_as_the_interpreter(stmt, principal, action, resource, context, resource_policy):
     request = Request(principal, action, resource, dict(context, **{"aws:PrincipalAccount": principal.split(":")[4]}))
     expected = _outcome(lambda: statement_applies(stmt, request, resource_policy))
-    compiled = _outcome(lambda: _compile(stmt).applies(request, lowered_context(request.context), resource_policy))
+    compiled = _outcome(lambda: compile_statement(stmt).applies(request, lowered_context(request.context), resource_policy))
     assert compiled == expected
