@@ -112,8 +112,11 @@ def _policyset(directory: Path):
 
     from generator.policyfile import PolicyInputError
 
+    from generator.progress import loading
+
     try:
-        return PolicySet.from_dir(directory)
+        with loading():  # kept for the whole run: out of the garbage collector's view
+            return PolicySet.from_dir(directory)
     except PolicyInputError as exc:
         raise _Unreadable(f"cannot read the rendered policies in {directory}: {exc}") from None
     except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:

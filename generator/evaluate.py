@@ -387,9 +387,14 @@ class _Compiled:
         patterns = _as_list(stmt["NotResource"] if self.not_resource else stmt.get("Resource"))
         if not all(isinstance(r, str) for r in patterns):
             raise _Fallback
-        # Patterns with policy variables are substituted per request; the others matched as glob_match does.
-        self.variables = tuple(r for r in patterns if "${" in r)
-        self.resources = _pattern_sets([r for r in patterns if "${" not in r], False)
+        # A long list indexed (_ResourceMatcher); a short one as literals,
+        # "prefix*" and other patterns, those with policy variables
+        # substituted per request: each as glob_match does.
+        if len(patterns) > 8:
+            self.variables, self.resources = (), _ResourceMatcher(patterns)
+        else:
+            self.variables = tuple(r for r in patterns if "${" in r)
+            self.resources = _pattern_sets([r for r in patterns if "${" not in r], False)
         block = stmt.get("Condition")
         if block is not None and not isinstance(block, dict):
             raise _Fallback
@@ -412,6 +417,8 @@ class _Compiled:
 
     def _resource(self, request: Request) -> bool:
         value = request.resource
+        if type(self.resources) is _ResourceMatcher:
+            return self.resources.matches(value, request.context)
         literals, prefixes, other = self.resources
         return value in literals or any(value.startswith(p) for p in prefixes) or any(
             glob_match(p, value) for p in other) or any(

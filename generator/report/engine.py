@@ -342,6 +342,7 @@ class Engine:
         self._shared_cache: dict[str, dict[int, int]] = {"bucket": {}, "key": {}}
         self._identity_fixed: dict[int, tuple] = {}
         self.stats = {"decisions": 0, "reused": 0, "slow_groups": 0}
+        self._deploy_ways: dict[tuple[str, str, str], list] = {}
 
     # --- who a statement names -------------------------------------------
     def _matching_rows(self, stmt: dict) -> dict[int, int]:
@@ -537,6 +538,7 @@ class Engine:
                                                     {"group": group_entry, "point": point_entry},
                                                     canon, set(expected_rows) | self.direct_bucket_rows)
         deploy = next((c for c in of_scope("group") if c.name == "deploy"), None)
+        self._deploy_ways = {}  # per group: kept for this column's rows only
         if deploy is not None:
             for index in sorted(candidates):
                 result[(index, deploy.name)] = self._deploys(self.rows[index], deploy, group, deciders.get(index))
@@ -565,7 +567,10 @@ class Engine:
             return False
         if not row.identity and row.account == self.arns.registry_id:
             return False  # a registry-account role with no identity policy: nothing in its own account
-        ways = requests(self.arns, capability, group, row.account, self.stages)
+        key = (capability.name, group, row.account)
+        ways = self._deploy_ways.get(key)
+        if ways is None:  # the same requests for every row of one account
+            ways = self._deploy_ways[key] = requests(self.arns, capability, group, row.account, self.stages)
         # The registry request (DescribeModelPackage) through the row's shape
         # memo when the column computed one (the same decision for every group
         # of that shape); the own-account ones request by request, for this row.
