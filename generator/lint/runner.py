@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,37 +72,152 @@ def load_policies(out: Path) -> list[PolicyFile]:
     return policies
 
 
-def lint(config: Config, out: Path) -> Report:
+# Above this many policies, and with more than one CPU, the per-policy rules
+# run in a second process (see lint()); below it a fork costs more than it saves.
+PARALLEL_FROM = 1500
+
+
+def _policy_hits(ctx: LintContext, policy: PolicyFile, add) -> None:
+    """The structure rule, then (on a well-formed document) every other per-policy rule."""
+    policy.well_formed = add(STRUCTURE, policy, policy.path, RULES[STRUCTURE].check(policy, ctx)) == 0
+    if not policy.well_formed:
+        return
+    for rule in RULES.values():
+        if rule.scope == "policy" and rule.id != STRUCTURE:
+            add(rule.id, policy, policy.path, rule.check(policy, ctx))
+
+
+def _finding(out: Path, rule_id: str, target: PolicyFile | None, path: str, hit) -> Finding:
+    rule = RULES[rule_id]
+    where = target.display if target else _display(out, hit.path or path)
+    line = target.line_of(hit.sid) if target else 1
+    return Finding(where, rule.id, rule.severity, hit.message, line)
+
+
+class _Streamed(PolicyFile):
+    """A policy checked and dropped at once: its text kept as it is, not compressed."""
+
+    def __post_init__(self, source: str | None) -> None:
+        self._plain = source
+
+    @property
+    def text(self) -> str | None:
+        return self._plain
+
+
+_STREAM: tuple | None = None  # (config, out) for the forked per-policy process
+
+
+def _streamed_policy_findings() -> list[Finding]:
+    """In the second process: every policy of the manifest read, checked by
+    the per-policy rules and dropped, one at a time (the per-policy rules
+    look at one document and the config only), so this process holds one
+    document at a time."""
+    config, out = _STREAM
+    from generator.policyfile import PolicyInputError, parse_json, read_manifest, read_text
+
+    ctx = LintContext(config, [], out)
+    findings: list[Finding] = []
+    for entry in read_manifest(out):
+        if entry["kind"] not in KINDS or entry["kind"] in DATA_KINDS:
+            continue
+        relative = entry["path"]
+        try:
+            text = read_text(out, relative)
+        except PolicyInputError:
+            text = None  # missing: the structure rule says so; anything else the loading process reports
+        document = None
+        if text is not None:
+            try:
+                document = parse_json(text, out / relative)
+            except PolicyInputError:
+                document = None
+        policy = _Streamed(relative, _display(out, relative), entry["kind"], entry["account_id"],
+                           entry["target"], entry, text, document)
+
+        def add(rule_id: str, target: PolicyFile, path: str, hits) -> int:
+            count = 0
+            for hit in hits:
+                findings.append(_finding(out, rule_id, target, path, hit))
+                count += 1
+            return count
+
+        _policy_hits(ctx, policy, add)
+    return findings
+
+
+def _parallel(policies: int) -> bool:
+    import multiprocessing
+
+    return (policies >= PARALLEL_FROM and (os.cpu_count() or 1) > 1
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
+    """Every rule on the render in ``out``. ``parallel`` (default: for a
+    large render on a machine with two or more CPUs) runs the per-policy
+    rules in a forked second process that streams the files, while this
+    one loads them all for the who-can-do-what rules: the same findings,
+    in about the time of the slower half, and the second process holds one
+    document at a time (tests/test_lint_parallel.py compares both ways)."""
+    global _STREAM
     out = Path(out)
+    from generator.policyfile import PolicyInputError, read_manifest
+
+    try:
+        entries = read_manifest(out)
+    except PolicyInputError as exc:
+        raise LintInputError(str(exc)) from None
+    if parallel is None:
+        parallel = _parallel(len(entries))
+    pool = streamed = None
+    if parallel:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _STREAM = (config, out)
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        streamed = pool.submit(_streamed_policy_findings)
+    try:
+        return _lint(config, out, streamed)
+    finally:
+        _STREAM = None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _lint(config: Config, out: Path, streamed) -> Report:
     with loading():
         ctx = LintContext(config, load_policies(out), out)
     findings: list[Finding] = []
 
     def add(rule_id: str, policy: PolicyFile | None, path: str, hits) -> int:
-        rule = RULES[rule_id]
         count = 0
         for hit in hits:
             target = ctx.policy(hit.path) if hit.path else policy
-            where = target.display if target else _display(out, hit.path or path)
-            line = target.line_of(hit.sid) if target else 1
-            findings.append(Finding(where, rule.id, rule.severity, hit.message, line))
+            findings.append(_finding(out, rule_id, target, path, hit))
             count += 1
         return count
+
+    def well_formed_only(rule_id: str, policy: PolicyFile | None, path: str, hits) -> int:
+        return sum(1 for _ in hits)  # the second process reports them
 
     from generator.progress import bar
 
     for policy in bar(ctx.policies, "lint: policies", total=len(ctx.policies), unit="policy"):
         if policy.kind not in KINDS or policy.kind in DATA_KINDS:
             continue  # the manifest rule reports unknown kinds; set rules check data files
-        policy.well_formed = add(STRUCTURE, policy, policy.path, RULES[STRUCTURE].check(policy, ctx)) == 0
-        if not policy.well_formed:
-            continue
-        for rule in RULES.values():
-            if rule.scope == "policy" and rule.id != STRUCTURE:
-                add(rule.id, policy, policy.path, rule.check(policy, ctx))
+        if streamed is None:
+            _policy_hits(ctx, policy, add)
+        else:
+            # The set rules below need to know which documents are well formed.
+            policy.well_formed = well_formed_only(STRUCTURE, policy, policy.path,
+                                                  RULES[STRUCTURE].check(policy, ctx)) == 0
     set_rules = [rule for rule in RULES.values() if rule.scope == "set"]
     for rule in bar(set_rules, "lint: who-can-do-what rules", total=len(set_rules), unit="rule"):
         add(rule.id, None, MANIFEST, rule.check(ctx))
+    if streamed is not None:
+        findings += streamed.result()
     unique = sorted(set(findings), key=lambda f: (f.path, f.line, f.rule_id, f.message))
     return Report(unique, len(ctx.policies))
 
