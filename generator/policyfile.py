@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import zlib
+from functools import lru_cache
 from pathlib import Path
 
 from generator.paths import UnsafePath, check_relative
@@ -169,8 +170,15 @@ def operator_base(operator: str) -> tuple[str, str] | None:
     return (set_op, base) if base in BASE_OPERATORS else None
 
 
+@lru_cache(maxsize=4096)
 def operator_known(operator: str) -> bool:
     return operator_base(operator) is not None
+
+
+@lru_cache(maxsize=4096)
+def _action_well_formed(action: str) -> bool:
+    """ACTION_RE, asked once per distinct action (thousands of statements repeat a few hundred)."""
+    return ACTION_RE.fullmatch(action) is not None
 
 
 def _strings(value) -> bool:
@@ -201,7 +209,7 @@ def statement_problems(stmt, resource_policy: bool, resourceless: str = "") -> l
             problems.append(f"{present[0]} must be a non-empty string or list of strings")
     for key in ("Action", "NotAction"):
         for action in _as_list(stmt.get(key)) if _strings(stmt.get(key, "x")) else []:
-            if not ACTION_RE.fullmatch(action):
+            if not _action_well_formed(action):
                 problems.append(f"{key} {action!r} is not service:Action")
     principals = [k for k in ("Principal", "NotPrincipal") if k in stmt]
     if resource_policy and len(principals) != 1:

@@ -149,6 +149,14 @@ TAMPERED = {
          "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/credit-risk",
          "Condition": {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::555555555555:role/Sage*",
                                                         "arn:aws:iam::444444444444:role/Nobody"]}}}), None),
+    # the deploy capability's own-account requests (decided from the deploy
+    # role's identity policy alone): a Deny in its account takes deploy away
+    # from prod's deploy role, and a missing CreateEndpoint Allow from test's
+    "deploy-role-own-account-deny": (GOOD, "prod/policies/deploy-role-ModelDeployRole.json", lambda d: d["Statement"].append(
+        {"Sid": "NoEndpoints", "Effect": "Deny", "Action": "sagemaker:CreateEndpoint",
+         "Resource": "arn:aws:sagemaker:us-east-1:555555555555:endpoint/credit-risk-*"}),
+        ("test/policies/deploy-role-ModelDeployRole.json", lambda d: [
+            s.update(Action=[a for a in s["Action"] if a != "sagemaker:CreateEndpoint"]) for s in d["Statement"]])),
     "registry-role-named": (GOOD, GP, lambda d: d["Statement"].append(
         {"Sid": "Reg", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/UnlistedRole"},
          "Action": "sagemaker:UpdateModelPackage",

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.stages import stage_names
+from generator.evaluate import Request, lowered_context, matching_statements, with_defaults
 from generator.policyset import PolicySet, access_point_condition, account_of
 from generator.report.capabilities import Capability, Probe, of_scope, requests
 from generator.report.principals import NONE, Principal, UNKNOWN
@@ -522,8 +523,26 @@ class Engine:
     # --- evaluation -----------------------------------------------------------
     def decide(self, row: _Row, probe: Probe) -> bool:
         self.stats["decisions"] += 1
-        return self.policies.decide(row.principal.arn, probe.action, probe.resource, dict(probe.context),
-                                    org=self.org).allowed
+        policies = self.policies
+        resource = probe.resource
+        if row.identity and resource != "*" and policies.resource_account(resource) == account_of(row.principal.arn) \
+                and policies.resource_entry(resource) is None and not policies.access_point_of(resource):
+            # In the role's own account, on a resource no rendered resource
+            # policy governs (the deploy capability's SageMaker resources):
+            # PolicySet.decide comes down to the role's identity policies, an
+            # Allow and no Deny. Asked directly, without a Decision.
+            context = policies.request_context(row.principal.arn, resource, dict(probe.context), self.org)
+            request = with_defaults(Request(row.principal.arn, probe.action, resource, context))
+            lowered = lowered_context(request.context)
+            allowed = False
+            for path in row.identity:
+                allows, denies = matching_statements(request, policies.reduced(path, probe.action), False,
+                                                     "identity", lowered)
+                if denies:
+                    return False
+                allowed = allowed or bool(allows)
+            return allowed
+        return policies.decide(row.principal.arn, probe.action, resource, dict(probe.context), org=self.org).allowed
 
     def group(self, group: str, expected_rows: set[int]) -> dict[tuple[int, str], bool]:
         """{(row index, capability): granted} for the group's candidates; any
