@@ -114,6 +114,9 @@ def _streamed_policy_findings() -> list[Finding]:
     look at one document and the config only), so this process holds one
     document at a time."""
     config, out = _STREAM
+    import gc
+
+    gc.disable()  # a process of its own: every document it reads is freed by reference counting
     from generator.policyfile import PolicyInputError, parse_json, read_manifest, read_text
 
     ctx = LintContext(config, [], out)
@@ -175,7 +178,11 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        import gc
+
         _STREAM = (config, out)
+        gc.collect()
+        gc.freeze()  # the config and the modules: never garbage, shared with the second process
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
         streamed = pool.submit(_streamed_policy_findings)
     try:
