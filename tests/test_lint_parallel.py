@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 
 import pytest
 
@@ -61,3 +62,18 @@ def test_unreadable_input_is_refused_both_ways(example_config, example_files, tm
     for parallel in (False, True):
         with pytest.raises(LintInputError, match="nested too deeply"):
             lint(example_config, out, parallel=parallel)
+
+
+def _die():
+    os._exit(9)  # as if the kernel had killed it
+
+
+def test_a_second_process_that_dies_is_made_up_for(example_config, example_files, tmp_path, monkeypatch):
+    from generator.lint import runner
+
+    files = broken(example_files, BUCKET, _wildcard_action)
+    out = write(tmp_path, files)
+    expected = lint(example_config, out, parallel=False).findings
+    monkeypatch.setattr(runner, "_streamed_policy_findings", _die)
+    assert lint(example_config, out, parallel=True).findings == expected
+    assert any(f.rule_id == "wildcard-action" for f in expected)

@@ -224,7 +224,15 @@ def _lint(config: Config, out: Path, streamed) -> Report:
     for rule in bar(set_rules, "lint: who-can-do-what rules", total=len(set_rules), unit="rule"):
         add(rule.id, None, MANIFEST, rule.check(ctx))
     if streamed is not None:
-        findings += streamed.result()
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            findings += streamed.result()
+        except BrokenProcessPool:
+            # The second process died (killed, out of memory): its rules run here instead.
+            for policy in ctx.policies:
+                if policy.kind in KINDS and policy.kind not in DATA_KINDS:
+                    _policy_hits(ctx, policy, add)
     unique = sorted(set(findings), key=lambda f: (f.path, f.line, f.rule_id, f.message))
     return Report(unique, len(ctx.policies))
 
