@@ -202,3 +202,23 @@ def test_large_organizations_get_the_compact_report():
     assert "Peek" in difference.why()
     assert "- EXTRA (not in accounts.yaml) / ModelDeployPipelineRole (arn:aws:iam::999999999999:role/" in md
     assert report.build(config, PolicySet(files))[1] == out
+
+
+@pytest.mark.parametrize("stages", [False, True], ids=["unstaged", "stages"])
+def test_the_two_process_report_equals_the_one_process_report(stages):
+    """evaluate(parallel=True) evaluates the second half of the groups in a
+    forked process: the same cells, stored in the same order, so the same
+    Markdown and HTML."""
+    import multiprocessing
+
+    from generator.report import html, markdown
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs fork")
+    config, files = files_of(synth(14, 24, stages=stages))
+    one = evaluate(config, PolicySet(files), parallel=False)
+    two = evaluate(config, PolicySet(files), parallel=True)
+    assert granted(one) == granted(two)
+    assert [c.column for c in one.stored()] == [c.column for c in two.stored()]
+    assert markdown.render(one) == markdown.render(two) and html.render(one) == html.render(two)
+    assert any(g for g, _ in granted(one).values())

@@ -297,10 +297,34 @@ class Expected:
         return found
 
 
+# From this many model groups, with two or more CPUs, the second half of the
+# group columns is evaluated in a forked process (see evaluate()).
+PARALLEL_GROUPS = 200
+_FORKED: tuple | None = None  # (engine, expected, groups) for the forked process
+
+
+def _parallel(groups: int) -> bool:
+    import multiprocessing
+    import os
+
+    return groups >= PARALLEL_GROUPS and (os.cpu_count() or 1) > 1 \
+        and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _second_half() -> list[list]:
+    """In the forked process: each group's evaluated cells, in order."""
+    engine, expect, groups = _FORKED
+    return [list(engine.group(group, set(expect.column(group))).items()) for group in groups]
+
+
 def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
-             policies_label: str = "terraform/accounts", progress=None) -> Matrix:
+             policies_label: str = "terraform/accounts", progress=None, parallel: bool | None = None) -> Matrix:
     """The matrix, by :class:`generator.report.engine.Engine` (linear in
-    groups); ``progress`` wraps the iteration over groups (a progress bar)."""
+    groups); ``progress`` wraps the iteration over groups (a progress bar).
+    ``parallel`` (default: from PARALLEL_GROUPS groups, with two or more
+    CPUs) evaluates the second half of the group columns in a forked
+    process, at the same time as the first half here: the same matrix
+    (tests/test_report_scale.py compares both ways)."""
     from generator.report.engine import Engine
 
     arns = Arns.of(config)
@@ -327,10 +351,44 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
             cells[(principal, column, capability)] = cell
 
     expect = Expected(config, rows)
-    for group in (progress(groups) if progress else groups):
-        wanted = expect.column(group)
-        for (index, capability), granted in engine.group(group, set(wanted)).items():
-            store(index, group, capability, granted, wanted.get(index, set()))
+    if parallel is None:
+        parallel = _parallel(len(groups))
+    split = (len(groups) + 1) // 2 if parallel and len(groups) > 1 else len(groups)
+    pool = pending = None
+    if split < len(groups):
+        # The second half of the groups in a forked process (before any
+        # progress bar starts a thread); stored here afterwards, in order.
+        import gc
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _FORKED
+        _FORKED = (engine, expect, groups[split:])
+        gc.collect()
+        gc.freeze()
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        pending = pool.submit(_second_half)
+    try:
+        mine = groups[:split]
+        for group in (progress(mine) if progress else mine):
+            wanted = expect.column(group)
+            for (index, capability), granted in engine.group(group, set(wanted)).items():
+                store(index, group, capability, granted, wanted.get(index, set()))
+        if pending is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                results = pending.result()
+            except BrokenProcessPool:  # the second process died (killed, out of memory): done here instead
+                results = [list(engine.group(g, set(expect.column(g))).items()) for g in groups[split:]]
+            for group, items in zip(groups[split:], results):
+                wanted = expect.column(group)
+                for (index, capability), granted in items:
+                    store(index, group, capability, granted, wanted.get(index, set()))
+    finally:
+        _FORKED = None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     for column in repositories:
         wanted = expect.column(column)
         for (index, capability), granted in engine.repository(column_target(column), set(wanted)).items():
