@@ -298,17 +298,35 @@ class Expected:
 
 
 # From this many model groups, with two or more CPUs, the second half of the
-# group columns is evaluated in a forked process (see evaluate()).
+# group columns is evaluated in a forked process (see evaluate()) - while this
+# process holds less than PARALLEL_RESIDENT_MIB: the second process ends up
+# with its own copy of a part of what it reads (a quarter of this process at
+# 500 x 10,000, measured by the benchmark), and the pair must stay under the
+# 1 GB the README promises.
 PARALLEL_GROUPS = 200
+PARALLEL_RESIDENT_MIB = 512
 _FORKED: tuple | None = None  # (engine, expected, groups) for the forked process
+
+
+def _resident_mib() -> float | None:
+    """This process's resident memory (Linux /proc), or None where unknown."""
+    import os
+
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _parallel(groups: int) -> bool:
     import multiprocessing
     import os
 
-    return groups >= PARALLEL_GROUPS and (os.cpu_count() or 1) > 1 \
-        and "fork" in multiprocessing.get_all_start_methods()
+    if groups < PARALLEL_GROUPS or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    resident = _resident_mib()
+    return resident is not None and resident < PARALLEL_RESIDENT_MIB
 
 
 def _second_half() -> list[list]:
@@ -322,7 +340,7 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
     """The matrix, by :class:`generator.report.engine.Engine` (linear in
     groups); ``progress`` wraps the iteration over groups (a progress bar).
     ``parallel`` (default: from PARALLEL_GROUPS groups, with two or more
-    CPUs) evaluates the second half of the group columns in a forked
+    CPUs, while this process holds under PARALLEL_RESIDENT_MIB) evaluates the second half of the group columns in a forked
     process, at the same time as the first half here: the same matrix
     (tests/test_report_scale.py compares both ways)."""
     from generator.report.engine import Engine

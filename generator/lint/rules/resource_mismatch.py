@@ -14,7 +14,7 @@ def _templates(action: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(template for _, template in iam_data.resource_types(action)))
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 12)
 def _templates_fit(templates: tuple[str, ...], resource: str) -> bool:
     return any(iam_data.arn_fits(template, resource) for template in templates)
 
