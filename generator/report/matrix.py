@@ -342,9 +342,10 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
     """The matrix, by :class:`generator.report.engine.Engine` (linear in
     groups); ``progress`` wraps the iteration over groups (a progress bar).
     ``parallel`` (default: from PARALLEL_GROUPS groups, with two or more
-    CPUs, while this process holds under PARALLEL_RESIDENT_MIB) evaluates the second half of the group columns in a forked
-    process, at the same time as the first half here: the same matrix
-    (tests/test_report_scale.py compares both ways)."""
+    CPUs, while this process holds under PARALLEL_RESIDENT_MIB) evaluates
+    the second half of the group columns in a forked process, at the same
+    time as the first half here: the same matrix (tests/test_report_scale.py
+    compares both ways)."""
     from generator.report.engine import Engine
 
     arns = Arns.of(config)
