@@ -222,3 +222,22 @@ def test_the_two_process_report_equals_the_one_process_report(stages):
     assert [c.column for c in one.stored()] == [c.column for c in two.stored()]
     assert markdown.render(one) == markdown.render(two) and html.render(one) == html.render(two)
     assert any(g for g, _ in granted(one).values())
+
+
+def _die():
+    import os
+
+    os._exit(9)  # as if the kernel had killed the second process
+
+
+def test_a_second_report_process_that_dies_is_made_up_for(monkeypatch):
+    import multiprocessing
+
+    from generator.report import matrix as matrix_module
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs fork")
+    config, files = files_of(synth(14, 24))
+    one = evaluate(config, PolicySet(files), parallel=False)
+    monkeypatch.setattr(matrix_module, "_second_half", _die)
+    assert granted(evaluate(config, PolicySet(files), parallel=True)) == granted(one)

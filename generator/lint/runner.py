@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,10 +149,9 @@ def _streamed_policy_findings() -> list[Finding]:
 
 
 def _parallel(policies: int) -> bool:
-    import multiprocessing
+    from generator import forked
 
-    return (policies >= PARALLEL_FROM and (os.cpu_count() or 1) > 1
-            and "fork" in multiprocessing.get_all_start_methods())
+    return policies >= PARALLEL_FROM and forked.available()
 
 
 def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
@@ -173,24 +171,22 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
         raise LintInputError(str(exc)) from None
     if parallel is None:
         parallel = _parallel(len(entries))
-    pool = streamed = None
+    streamed = None
     if parallel:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         import gc
+
+        from generator.forked import Forked
 
         _STREAM = (config, out)
         gc.collect()
         gc.freeze()  # the config and the modules: never garbage, shared with the second process
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        streamed = pool.submit(_streamed_policy_findings)
+        streamed = Forked(_streamed_policy_findings)
     try:
         return _lint(config, out, streamed)
     finally:
         _STREAM = None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if streamed is not None:
+            streamed.cancel()  # a refused input is refused now, not after the second process's share
 
 
 def _lint(config: Config, out: Path, streamed) -> Report:
@@ -224,11 +220,11 @@ def _lint(config: Config, out: Path, streamed) -> Report:
     for rule in bar(set_rules, "lint: who-can-do-what rules", total=len(set_rules), unit="rule"):
         add(rule.id, None, MANIFEST, rule.check(ctx))
     if streamed is not None:
-        from concurrent.futures.process import BrokenProcessPool
+        from generator.forked import Died
 
         try:
             findings += streamed.result()
-        except BrokenProcessPool:
+        except Died:
             # The second process died (killed, out of memory): its rules run here instead.
             for policy in ctx.policies:
                 if policy.kind in KINDS and policy.kind not in DATA_KINDS:

@@ -322,10 +322,9 @@ def _resident_mib() -> float | None:
 
 
 def _parallel(groups: int) -> bool:
-    import multiprocessing
-    import os
+    from generator import forked
 
-    if groups < PARALLEL_GROUPS or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if groups < PARALLEL_GROUPS or not forked.available():
         return False
     resident = _resident_mib()
     return resident is not None and resident < PARALLEL_RESIDENT_MIB
@@ -375,20 +374,19 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
     if parallel is None:
         parallel = _parallel(len(groups))
     split = (len(groups) + 1) // 2 if parallel and len(groups) > 1 else len(groups)
-    pool = pending = None
+    pending = None
     if split < len(groups):
         # The second half of the groups in a forked process (before any
         # progress bar starts a thread); stored here afterwards, in order.
         import gc
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+
+        from generator.forked import Forked
 
         global _FORKED
         _FORKED = (engine, expect, groups[split:])
         gc.collect()
         gc.freeze()
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        pending = pool.submit(_second_half)
+        pending = Forked(_second_half)
     try:
         mine = groups[:split]
         for group in (progress(mine) if progress else mine):
@@ -396,11 +394,11 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
             for (index, capability), granted in engine.group(group, set(wanted)).items():
                 store(index, group, capability, granted, wanted.get(index, set()))
         if pending is not None:
-            from concurrent.futures.process import BrokenProcessPool
+            from generator.forked import Died
 
             try:
                 results = pending.result()
-            except BrokenProcessPool:  # the second process died (killed, out of memory): done here instead
+            except Died:  # the second process died (killed, out of memory): done here instead
                 results = [list(engine.group(g, set(expect.column(g))).items()) for g in groups[split:]]
             for group, items in zip(groups[split:], results):
                 wanted = expect.column(group)
@@ -408,8 +406,8 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
                     store(index, group, capability, granted, wanted.get(index, set()))
     finally:
         _FORKED = None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pending is not None:
+            pending.cancel()
     for column in repositories:
         wanted = expect.column(column)
         for (index, capability), granted in engine.repository(column_target(column), set(wanted)).items():

@@ -1,0 +1,69 @@
+"""One function run in a forked second process, its result read back.
+
+lint and report use it to spread a large run over two CPUs (see
+generator/lint/runner.py and generator/report/matrix.py). The child is a
+fork: it sees everything the parent had loaded, without pickling it. Its
+result (or the exception it raised) comes back through a pipe. If it dies
+without answering (killed, out of memory), :meth:`Forked.result` raises
+:class:`Died` and the caller does the work itself. :meth:`Forked.cancel`
+stops a child whose answer is no longer wanted (the parent failed first),
+so a refused input is refused at once, not after the child's share.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Callable
+
+
+class Died(Exception):
+    """The second process ended without an answer."""
+
+
+def available() -> bool:
+    """Fork exists here (not on Windows) and there is a second CPU to use."""
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run(function: Callable[[], object], send) -> None:
+    try:
+        answer = (True, function())
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        answer = (False, exc)
+    try:
+        send.send(answer)
+    finally:
+        send.close()
+
+
+class Forked:
+    def __init__(self, function: Callable[[], object]):
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_run, args=(function, send), daemon=True)
+        self._process.start()
+        send.close()  # the child holds the only sending end: its death is an EOF here
+        self._done = False
+
+    def result(self):
+        """The function's return value in the child; its exception is raised here."""
+        try:
+            ok, value = self._receive.recv()
+        except (EOFError, OSError):
+            raise Died() from None
+        finally:
+            self._done = True
+            self._receive.close()
+            self._process.join()
+        if ok:
+            return value
+        raise value
+
+    def cancel(self) -> None:
+        """Stop the child if its answer was not read (nothing to do otherwise)."""
+        if not self._done:
+            self._done = True
+            self._process.terminate()
+            self._process.join()
+            self._receive.close()
