@@ -1,8 +1,9 @@
-"""Progress bars for long runs (lint, report) on a terminal, with tqdm.
+"""Long runs (lint, report): progress bars on a terminal, with tqdm, and
+:func:`loading` for what such a run loads once and keeps.
 
-Shown on stderr only when stderr is a terminal and only once a run has
-taken a couple of seconds, so small configs, CI logs, pipes and the tests
-see nothing.
+Bars are shown on stderr only when stderr is a terminal and only once a run
+has taken a couple of seconds, so small configs, CI logs, pipes and the
+tests see nothing.
 """
 
 from __future__ import annotations

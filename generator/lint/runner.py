@@ -202,9 +202,6 @@ def _lint(config: Config, out: Path, streamed) -> Report:
             count += 1
         return count
 
-    def well_formed_only(rule_id: str, policy: PolicyFile | None, path: str, hits) -> int:
-        return sum(1 for _ in hits)  # the second process reports them
-
     from generator.progress import bar
 
     for policy in bar(ctx.policies, "lint: policies", total=len(ctx.policies), unit="policy"):
@@ -213,9 +210,9 @@ def _lint(config: Config, out: Path, streamed) -> Report:
         if streamed is None:
             _policy_hits(ctx, policy, add)
         else:
-            # The set rules below need to know which documents are well formed.
-            policy.well_formed = well_formed_only(STRUCTURE, policy, policy.path,
-                                                  RULES[STRUCTURE].check(policy, ctx)) == 0
+            # The set rules below need to know which documents are well
+            # formed; the second process reports the structure findings.
+            policy.well_formed = next(iter(RULES[STRUCTURE].check(policy, ctx)), None) is None
     set_rules = [rule for rule in RULES.values() if rule.scope == "set"]
     for rule in bar(set_rules, "lint: who-can-do-what rules", total=len(set_rules), unit="rule"):
         add(rule.id, None, MANIFEST, rule.check(ctx))
