@@ -19,6 +19,11 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 NotPrincipal, NotAction and NotResource apply to everything they do not
 list (a hand-edited Allow with NotAction must not read as "no differences").
 
+A :class:`Policy` (a reduced policy of generator.policyset.ActionIndex) has
+its statements parsed once (:func:`compile_statement`) for every request
+asked of it; a plain dict is interpreted per request (statement_applies).
+Both answer alike (tests/test_evaluate_compiled.py).
+
 Not modelled (not used by our policies): numeric/date/IP operators,
 permission boundaries, SCPs, session policies.
 An unknown operator raises, so a policy that uses one cannot pass silently.
@@ -357,7 +362,7 @@ class _Compiled:
     with anything unusual (a non-string value, a malformed element) is not
     compiled: it is interpreted."""
 
-    __slots__ = ("stmt", "principal", "not_principal", "principal_any", "accounts", "arns",
+    __slots__ = ("stmt", "not_principal", "principal_any", "accounts", "arns",
                  "actions", "not_action", "conditions", "not_resource", "has_resource", "resources", "variables")
 
     def __init__(self, stmt: dict):
