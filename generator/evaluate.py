@@ -110,11 +110,16 @@ def _substitute(text: str, context: dict) -> str:
     return re.sub(r"\$\{([^}]+)\}", repl, text)
 
 
+def value_strings(value) -> list[str]:
+    """A condition or context value as the strings IAM compares (JSON true/false as "true"/"false")."""
+    return [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(value)]
+
+
 def _lookup(context: dict, key: str) -> list[str]:
     lowered = key.lower()
     for name, value in context.items():
         if name.lower() == lowered:
-            return [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(value)]
+            return value_strings(value)
     return []
 
 
@@ -152,7 +157,7 @@ def condition_holds(operator: str, key: str, policy_values, context: dict) -> bo
         set_op, operator = operator.split(":", 1)
     if_exists = operator.endswith("IfExists")
     base = operator[: -len("IfExists")] if if_exists else operator
-    values = [_substitute(str(v).lower() if isinstance(v, bool) else str(v), context) for v in _as_list(policy_values)]
+    values = [_substitute(v, context) for v in value_strings(policy_values)]
     actual = _lookup(context, key)
 
     if base == "Null":
@@ -321,7 +326,7 @@ class _Condition:
         self.base = operator[: -len("IfExists")] if self.if_exists else operator
         self.negated = self.base in NEGATED
         self.key = key.lower()
-        self.raw = [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(policy_values)]
+        self.raw = value_strings(policy_values)
         # Without policy variables the values do not depend on the request.
         self.values = None if any("${" in v for v in self.raw) else self.raw
         self.equal = None  # StringEquals: the values as a set
@@ -502,8 +507,7 @@ def lowered_context(context: dict) -> dict:
         if type(name) is str:
             key = name.lower()
             if key not in lowered:
-                lowered[key] = [value] if type(value) is str else [
-                    str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(value)]
+                lowered[key] = [value] if type(value) is str else value_strings(value)
     return lowered
 
 
@@ -596,4 +600,4 @@ def _principal_names_role(stmt: dict, request: Request) -> bool:
     return isinstance(principal, dict) and request.principal_arn in _as_list(principal.get("AWS"))
 
 
-__all__ = ["evaluates", "Policy", "lowered_context", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]
+__all__ = ["evaluates", "Policy", "lowered_context", "value_strings", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]

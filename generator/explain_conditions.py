@@ -19,6 +19,7 @@ from generator.evaluate import (
     _substitute,
     condition_holds,
     glob_match,
+    value_strings,
     with_defaults,
 )
 from generator.policyset import PolicySet
@@ -42,7 +43,7 @@ def _actual(context: dict, key: str) -> str:
 
 def describe(operator: str, key: str, values, context: dict) -> str:
     """One condition the request fails, and the context that would meet it."""
-    shown = ",".join(str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(values))
+    shown = ",".join(value_strings(values))
     actual = _actual(context, key)
     base = operator.split(":", 1)[-1].removesuffix("IfExists")
     head = f"{operator} {key} {shown} (the request has {key}={actual})"

@@ -26,9 +26,9 @@ def available() -> bool:
     return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _run(function: Callable[[], object], send) -> None:
+def _run(function: Callable[..., object], args: tuple, send) -> None:
     try:
-        answer = (True, function())
+        answer = (True, function(*args))
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
         answer = (False, exc)
     try:
@@ -38,10 +38,11 @@ def _run(function: Callable[[], object], send) -> None:
 
 
 class Forked:
-    def __init__(self, function: Callable[[], object]):
+    def __init__(self, function: Callable[..., object], *args):
+        """``function(*args)`` in the child; the arguments are inherited by the fork, not pickled."""
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run, args=(function, send), daemon=True)
+        self._process = context.Process(target=_run, args=(function, args, send), daemon=True)
         self._process.start()
         send.close()  # the child holds the only sending end: its death is an EOF here
         self._done = False

@@ -64,7 +64,7 @@ def test_unreadable_input_is_refused_both_ways(example_config, example_files, tm
             lint(example_config, out, parallel=parallel)
 
 
-def _die():
+def _die(*_):
     os._exit(9)  # as if the kernel had killed it
 
 

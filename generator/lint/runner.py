@@ -104,15 +104,11 @@ class _Streamed(PolicyFile):
         return self._plain
 
 
-_STREAM: tuple | None = None  # (config, out) for the forked per-policy process
-
-
-def _streamed_policy_findings() -> list[Finding]:
+def _streamed_policy_findings(config: Config, out: Path) -> list[Finding]:
     """In the second process: every policy of the manifest read, checked by
     the per-policy rules and dropped, one at a time (the per-policy rules
     look at one document and the config only), so this process holds one
     document at a time."""
-    config, out = _STREAM
     import gc
 
     gc.disable()  # a process of its own: every document it reads is freed by reference counting
@@ -161,7 +157,6 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
     one loads them all for the who-can-do-what rules: the same findings,
     in about the time of the slower half, and the second process holds one
     document at a time (tests/test_lint_parallel.py compares both ways)."""
-    global _STREAM
     out = Path(out)
     from generator.policyfile import PolicyInputError, read_manifest
 
@@ -177,14 +172,12 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
 
         from generator.forked import Forked
 
-        _STREAM = (config, out)
         gc.collect()
         gc.freeze()  # the config and the modules: never garbage, shared with the second process
-        streamed = Forked(_streamed_policy_findings)
+        streamed = Forked(_streamed_policy_findings, config, out)
     try:
         return _lint(config, out, streamed)
     finally:
-        _STREAM = None
         if streamed is not None:
             streamed.cancel()  # a refused input is refused now, not after the second process's share
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.stages import stage_names
-from generator.evaluate import Request, lowered_context, matching_statements, with_defaults
+from generator.evaluate import Request, lowered_context, matching_statements, value_strings, with_defaults
 from generator.policyset import PolicySet, access_point_condition, account_of
 from generator.report.capabilities import Capability, Probe, of_scope, requests
 from generator.report.principals import NONE, Principal, UNKNOWN
@@ -209,7 +209,7 @@ class Canon:
             for key, values in keys.items():
                 if drop_principal and key.lower() in _PRINCIPAL_KEYS:
                     continue
-                kept[key] = [self.text(str(v).lower() if isinstance(v, bool) else str(v), True) for v in _as_list(values)]
+                kept[key] = [self.text(v, True) for v in value_strings(values)]
             if kept:
                 out[operator] = kept
         return out

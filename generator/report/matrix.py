@@ -307,7 +307,6 @@ class Expected:
 # in one process.
 PARALLEL_GROUPS = 200
 PARALLEL_RESIDENT_MIB = 200
-_FORKED: tuple | None = None  # (engine, expected, groups) for the forked process
 
 
 def _resident_mib() -> float | None:
@@ -330,9 +329,8 @@ def _parallel(groups: int) -> bool:
     return resident is not None and resident < PARALLEL_RESIDENT_MIB
 
 
-def _second_half() -> list[list]:
+def _second_half(engine, expect: "Expected", groups: list[str]) -> list[list]:
     """In the forked process: each group's evaluated cells, in order."""
-    engine, expect, groups = _FORKED
     return [list(engine.group(group, set(expect.column(group))).items()) for group in groups]
 
 
@@ -382,11 +380,9 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
 
         from generator.forked import Forked
 
-        global _FORKED
-        _FORKED = (engine, expect, groups[split:])
         gc.collect()
         gc.freeze()
-        pending = Forked(_second_half)
+        pending = Forked(_second_half, engine, expect, groups[split:])
     try:
         mine = groups[:split]
         for group in (progress(mine) if progress else mine):
@@ -405,7 +401,6 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
                 for (index, capability), granted in items:
                     store(index, group, capability, granted, wanted.get(index, set()))
     finally:
-        _FORKED = None
         if pending is not None:
             pending.cancel()
     for column in repositories:
