@@ -206,8 +206,8 @@ def test_large_organizations_get_the_compact_report():
 
 @pytest.mark.parametrize("stages", [False, True], ids=["unstaged", "stages"])
 def test_the_two_process_report_equals_the_one_process_report(stages):
-    """evaluate(parallel=True) evaluates the second half of the groups in a
-    forked process: the same cells, stored in the same order, so the same
+    """evaluate(parallel=True) evaluates the last groups and the repository
+    columns in a forked process: the same cells, stored in the same order, so the same
     Markdown and HTML."""
     import multiprocessing
 
@@ -239,5 +239,5 @@ def test_a_second_report_process_that_dies_is_made_up_for(monkeypatch):
         pytest.skip("needs fork")
     config, files = files_of(synth(14, 24))
     one = evaluate(config, PolicySet(files), parallel=False)
-    monkeypatch.setattr(matrix_module, "_second_half", _die)
+    monkeypatch.setattr(matrix_module, "_second_share", _die)
     assert granted(evaluate(config, PolicySet(files), parallel=True)) == granted(one)

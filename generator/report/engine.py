@@ -613,7 +613,9 @@ class Engine:
         policies = self.policies
         # Per slot of this column (group policy, access point policy, repository
         # policy): the statements, and for each row the statements that name it.
-        slots: dict[str, list[Shape]] = {}
+        # A statement of these is in this column only: its text for the memo is
+        # computed once, when a candidate it names asks (no Shape to reuse).
+        slots: dict[str, list[dict]] = {}
         named: dict[str, dict[int, list[tuple[int, int]]]] = {}
         for name, entry in entries.items():
             shapes, by_row = [], {}
@@ -626,7 +628,7 @@ class Engine:
                         by_row.setdefault(index, []).append((len(shapes), kind))
                     if stmt.get("Effect") == "Allow":
                         candidates.update(matched)
-                    shapes.append(Shape(stmt, True, self.names, self.raw))
+                    shapes.append(stmt)
             slots[name], named[name] = shapes, by_row
         result: dict[tuple[int, str], bool] = {}
         deciders: dict = {}
@@ -655,7 +657,7 @@ class Engine:
                     parts = []
                     for i, kind in named[name].get(index, ()):
                         if i not in texts[name]:
-                            texts[name][i] = slots[name][i].canonical(canon)
+                            texts[name][i] = canon.statement(slots[name][i], True)
                         parts.append((kind, texts[name][i]))
                     shapes[name] = self._shape(tuple(parts))
                 for name in ("bucket", "key"):

@@ -297,8 +297,8 @@ class Expected:
         return found
 
 
-# From this many model groups, with two or more CPUs, the second half of the
-# group columns is evaluated in a forked process (see evaluate()) - while this
+# From this many model groups, with two or more CPUs, the last groups and the
+# repository columns are evaluated in a forked process (see evaluate()) - while this
 # process holds less than PARALLEL_RESIDENT_MIB when it forks. The second
 # process ends up with its own copy of much of what it reads: at 500 x 10,000
 # (292 MiB here at the fork, 874 MiB at the end) the pair reached 1,088 MiB,
@@ -329,9 +329,22 @@ def _parallel(groups: int) -> bool:
     return resident is not None and resident < PARALLEL_RESIDENT_MIB
 
 
-def _second_half(engine, expect: "Expected", groups: list[str]) -> list[list]:
-    """In the forked process: each group's evaluated cells, in order."""
-    return [list(engine.group(group, set(expect.column(group))).items()) for group in groups]
+def _columns(engine, expect: "Expected", groups: list[str], repositories: list[str]) -> list[tuple]:
+    """[(column, what accounts.yaml asks for in it, its evaluated cells)] for
+    ``groups`` then ``repositories`` (the forked process's share, see evaluate())."""
+    out = []
+    for group in groups:
+        wanted = expect.column(group)
+        out.append((group, wanted, list(engine.group(group, set(wanted)).items())))
+    for column in repositories:
+        wanted = expect.column(column)
+        out.append((column, wanted, list(engine.repository(column_target(column), set(wanted)).items())))
+    return out
+
+
+def _second_share(engine, expect: "Expected", groups: list[str], repositories: list[str]) -> list[tuple]:
+    """What the forked process evaluates and sends back: :func:`_columns`."""
+    return _columns(engine, expect, groups, repositories)
 
 
 def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
@@ -340,9 +353,9 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
     groups); ``progress`` wraps the iteration over groups (a progress bar).
     ``parallel`` (default: from PARALLEL_GROUPS groups, with two or more
     CPUs, while this process holds under PARALLEL_RESIDENT_MIB) evaluates
-    the second half of the group columns in a forked process, at the same
-    time as the first half here: the same matrix (tests/test_report_scale.py
-    compares both ways)."""
+    the last groups and the repository columns in a forked process, at the
+    same time as the first groups and the key here: the same matrix
+    (tests/test_report_scale.py compares both ways)."""
     from generator.report.engine import Engine
 
     arns = Arns.of(config)
@@ -371,45 +384,47 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
     expect = Expected(config, rows)
     if parallel is None:
         parallel = _parallel(len(groups))
-    split = (len(groups) + 1) // 2 if parallel and len(groups) > 1 else len(groups)
+    # The forked process takes the last groups and every repository column (a
+    # repository column costs about a fifth of a group column); this one the
+    # first groups and the key column.
+    split = min(len(groups), (len(groups) + len(repositories) // 5 + 1) // 2) \
+        if parallel and len(groups) > 1 else len(groups)
     pending = None
     if split < len(groups):
-        # The second half of the groups in a forked process (before any
-        # progress bar starts a thread); stored here afterwards, in order.
+        # In a forked process (before any progress bar starts a thread);
+        # stored here afterwards, in column order.
         import gc
 
         from generator.forked import Forked
 
         gc.collect()
         gc.freeze()
-        pending = Forked(_second_half, engine, expect, groups[split:])
+        pending = Forked(_second_share, engine, expect, groups[split:], repositories)
     try:
         mine = groups[:split]
         for group in (progress(mine) if progress else mine):
             wanted = expect.column(group)
             for (index, capability), granted in engine.group(group, set(wanted)).items():
                 store(index, group, capability, granted, wanted.get(index, set()))
+        key_wanted = expect.column(KEY_COLUMN)
+        key_cells = engine.key()  # while the forked process works
         if pending is not None:
             from generator.forked import Died
 
             try:
                 results = pending.result()
             except Died:  # the second process died (killed, out of memory): done here instead
-                results = [list(engine.group(g, set(expect.column(g))).items()) for g in groups[split:]]
-            for group, items in zip(groups[split:], results):
-                wanted = expect.column(group)
-                for (index, capability), granted in items:
-                    store(index, group, capability, granted, wanted.get(index, set()))
+                results = _columns(engine, expect, groups[split:], repositories)
+        else:
+            results = _columns(engine, expect, [], repositories)
     finally:
         if pending is not None:
             pending.cancel()
-    for column in repositories:
-        wanted = expect.column(column)
-        for (index, capability), granted in engine.repository(column_target(column), set(wanted)).items():
+    for column, wanted, items in results:
+        for (index, capability), granted in items:
             store(index, column, capability, granted, wanted.get(index, set()))
-    wanted = expect.column(KEY_COLUMN)
-    for (index, capability), granted in engine.key().items():
-        store(index, KEY_COLUMN, capability, granted, wanted.get(index, set()))
+    for (index, capability), granted in key_cells.items():
+        store(index, KEY_COLUMN, capability, granted, key_wanted.get(index, set()))
     return Matrix(config_label, policies_label, config.organization_id, rows, columns, descriptions, cells,
                   arns.s3_layout, stage_table(config), evaluate_guardrails(config, policies, rows))
 
