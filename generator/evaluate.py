@@ -241,16 +241,18 @@ def statement_applies(stmt: dict, request: Request, resource_policy: bool) -> bo
 class _ResourceMatcher:
     """A long Resource list, indexed once: the literal ARNs in a set, the
     "prefix*" patterns by prefix length (a value matches one when its first
-    L characters are among the prefixes of length L), every other pattern
-    (more wildcards, policy variables) tried one by one as glob_match does.
-    The same answer as trying every pattern: a deploy role lists each of its
+    L characters are among the prefixes of length L), the patterns whose only
+    wildcard is * (more than one) as their literal pieces, every other
+    pattern (?, policy variables) tried one by one as glob_match does. The
+    same answer as trying every pattern: a deploy role lists each of its
     groups' SageMaker names, and is asked about each of them."""
 
     def __init__(self, resources: list):
         self.literal: set[str] = set()
         self.prefixes: dict[int, set[str]] = {}
+        self.pieces: list[tuple[str, ...]] = []  # "a*b*c": ("a", "b", "c")
         self.other: list[str] = []  # with policy variables: substituted per request
-        patterns: list[str] = []  # any other wildcard pattern: one regular expression for all
+        patterns: list[str] = []  # with ?: one regular expression for all
         for r in resources:
             r = str(r)
             if "${" in r:
@@ -259,6 +261,8 @@ class _ResourceMatcher:
                 self.literal.add(r)
             elif r.count("*") == 1 and r.endswith("*") and "?" not in r:
                 self.prefixes.setdefault(len(r) - 1, set()).add(r[:-1])
+            elif "?" not in r:
+                self.pieces.append(tuple(r.split("*")))
             else:
                 patterns.append(r)
         self.combined = re.compile("|".join(f"(?:{_glob(p, True).pattern})" for p in patterns), re.DOTALL) \
@@ -270,9 +274,30 @@ class _ResourceMatcher:
         for length, prefixes in self.prefixes.items():
             if value[:length] in prefixes and len(value) >= length:
                 return True
+        for pieces in self.pieces:
+            if _pieces_match(pieces, value):
+                return True
         if self.combined is not None and self.combined.fullmatch(value):
             return True
         return any(glob_match(_substitute(r, context), value) for r in self.other)
+
+
+def _pieces_match(pieces: tuple[str, ...], value: str) -> bool:
+    """A glob whose only wildcard is *, split at its stars, against a value
+    (case-sensitive; * matches any run, / included): the first piece starts
+    the value, the last ends it, each middle one is found leftmost after the
+    one before (leftmost is never worse for what follows). No regular
+    expression to compile: a deploy role's long lists of "...:*/GROUP-*"."""
+    first, last = pieces[0], pieces[-1]
+    if not value.startswith(first) or len(value) < len(first) + len(last):
+        return False
+    position, end = len(first), len(value) - len(last)
+    for piece in pieces[1:-1]:
+        found = value.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return value.endswith(last)
 
 
 _MATCHERS: dict[int, tuple[list, _ResourceMatcher]] = {}

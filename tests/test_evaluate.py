@@ -119,3 +119,30 @@ def test_a_long_resource_list_matches_as_each_pattern_would(resources, value):
     stmt = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resources}
     request = Request("arn:aws:iam::111111111111:role/R", "s3:GetObject", value, {})
     assert statement_applies(stmt, request, False) == any(glob_match(r, value) for r in resources)
+
+
+@settings(max_examples=600, deadline=None)
+@given(resources=st.lists(st.text(alphabet="ab/-**?", max_size=7), min_size=9, max_size=14),
+       value=st.text(alphabet="ab/-", max_size=9))
+def test_the_index_of_a_long_resource_list_answers_as_the_regular_expressions(resources, value):
+    """Each part of the index (literals, "prefix*", star-only patterns by
+    their pieces, the rest as one regular expression) gives, for any value,
+    the answer of each pattern's own regular expression (star-heavy lists:
+    "a*b*", "*a*", "**", "a**b")."""
+    from generator.evaluate import _glob, _ResourceMatcher
+
+    expected = any(_glob(r, True).fullmatch(value) is not None for r in resources)
+    assert _ResourceMatcher(resources).matches(value, {}) == expected
+
+
+@pytest.mark.parametrize("pattern, value, expected", [
+    ("a*b*c", "abc", True), ("a*b*c", "ac", False), ("a*b*c", "axxbyyc", True), ("a*bc*c", "abcc", True),
+    ("ab*ba", "aba", False), ("ab*ba", "abba", True), ("*a*", "", False), ("**", "", True), ("a*a", "a", False),
+    ("a*b*b", "ab", False), ("a*b*b", "abb", True), ("*ab*b", "ab", False), ("*ab*b", "abb", True),
+    ("arn:x:*/model-1-*", "arn:x:model/model-1-sample", True), ("arn:x:*/model-1-*", "arn:x:model/model-10-s", False),
+])
+def test_star_only_pieces_match_like_a_glob(pattern, value, expected):
+    from generator.evaluate import _glob, _pieces_match
+
+    assert _pieces_match(tuple(pattern.split("*")), value) is expected
+    assert (_glob(pattern, True).fullmatch(value) is not None) is expected
