@@ -519,7 +519,10 @@ class Policy(dict):
             return self._compiled
 
 
-def _statements(policy: dict) -> list:
+def compiled_statements(policy: dict) -> list:
+    """The policy's statements, each with ``.stmt`` and ``.applies(request,
+    lowered, resource_policy)``: parsed once for a Policy, interpreted on
+    every request for a plain dict."""
     if isinstance(policy, Policy):
         return policy.compiled()
     return [_Interpreted(stmt) for stmt in _as_list(policy.get("Statement"))]
@@ -564,7 +567,7 @@ def decide(
         half = "resource" if is_resource else "identity"
         for policy, name in zip(policies, names):
             decision.consulted.append((half, name))
-            for compiled in _statements(policy):
+            for compiled in compiled_statements(policy):
                 if not compiled.applies(request, lowered, is_resource):
                     continue
                 stmt = compiled.stmt
@@ -613,7 +616,7 @@ def matching_statements(request: Request, policy: dict, resource_policy: bool, l
     allows, denies = [], []
     if lowered is None:
         lowered = lowered_context(request.context)
-    for compiled in _statements(policy):
+    for compiled in compiled_statements(policy):
         if compiled.applies(request, lowered, resource_policy):
             stmt = compiled.stmt
             (denies if stmt.get("Effect") == "Deny" else allows).append(_sid(stmt, label))
@@ -625,4 +628,4 @@ def _principal_names_role(stmt: dict, request: Request) -> bool:
     return isinstance(principal, dict) and request.principal_arn in _as_list(principal.get("AWS"))
 
 
-__all__ = ["evaluates", "Policy", "lowered_context", "value_strings", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]
+__all__ = ["evaluates", "Policy", "compiled_statements", "lowered_context", "value_strings", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]

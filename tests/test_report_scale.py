@@ -13,6 +13,8 @@ import dataclasses
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.synth import build as synth
 from generator import limits, render
@@ -241,3 +243,29 @@ def test_a_second_report_process_that_dies_is_made_up_for(monkeypatch):
     one = evaluate(config, PolicySet(files), parallel=False)
     monkeypatch.setattr(matrix_module, "_second_share", _die)
     assert granted(evaluate(config, PolicySet(files), parallel=True)) == granted(one)
+
+
+_PRINCIPAL_VALUES = st.sampled_from([
+    "arn:aws:iam::111111111111:role/Dev", "arn:aws:iam::111111111111:role/*", "arn:aws:iam::222222222222:role/Dev",
+    "arn:aws:iam::*:role/Dev", "arn:aws:iam::11111111111?:role/Dev", "arn:aws:iam::111111111111:*",
+    "arn:aws:*::111111111111:role/Dev", "arn:aws:iam::111111111111", "111111111111", "222222222222", "*",
+    "arn:aws:iam::111111111111:role/a/*/Dev*", "${aws:PrincipalAccount}", "arn:aws:iam::111111111111:role/dev",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(operator=st.sampled_from(["ArnLike", "ArnEquals", "StringEquals", "StringLike", "StringNotLike",
+                                 "ArnNotLike", "StringEqualsIgnoreCase", "StringLikeIfExists", "ForAnyValue:ArnLike"]),
+       key=st.sampled_from(["aws:PrincipalArn", "aws:principalarn", "aws:PrincipalAccount", "AWS:PRINCIPALACCOUNT"]),
+       values=st.one_of(_PRINCIPAL_VALUES, st.lists(st.one_of(_PRINCIPAL_VALUES, st.booleans()), max_size=4)),
+       arn=st.sampled_from(["arn:aws:iam::111111111111:role/Dev", "arn:aws:iam::222222222222:role/Dev",
+                            "arn:aws:iam::111111111111:role/a/b/Dev1", "arn:aws:iam::111111111112:role/Dev"]))
+def test_the_indexed_principal_condition_answers_as_condition_holds(operator, key, values, arn):
+    """The engine's principal_check (patterns indexed by their literal
+    account) gives condition_holds's answer for every operator, key
+    spelling, value and role."""
+    from generator.evaluate import condition_holds
+    from generator.report.engine import principal_check
+
+    context = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": arn.split(":")[4]}
+    assert principal_check(operator, key, values)(arn) == condition_holds(operator, key, values, context)

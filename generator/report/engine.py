@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.stages import stage_names
-from generator.evaluate import Request, lowered_context, matching_statements, value_strings, with_defaults
+from generator.evaluate import (Request, compiled_statements, condition_holds, glob_match, lowered_context, value_strings,
+                                 with_defaults)
 from generator.policyset import PolicySet, access_point_condition, account_of
 from generator.report.capabilities import Capability, Probe, of_scope, requests
 from generator.report.principals import NONE, Principal, UNKNOWN
@@ -294,6 +295,38 @@ def _principal_condition(stmt: dict) -> dict:
     return out
 
 
+def principal_check(operator: str, key: str, values):
+    """A function of a role ARN: does ``operator`` on ``key`` (aws:PrincipalArn
+    or aws:PrincipalAccount, as a resource policy's condition names the
+    caller) hold for a role of that ARN? condition_holds's answer, with
+    the positive operators' ARN patterns indexed by their literal account:
+    a pattern with no wildcard before its account field matches only ARNs
+    of that account (tests/test_report_scale.py compares the two)."""
+    listed = values if isinstance(values, list) else [values]
+    if operator not in _NARROWING or not all(isinstance(v, str) and "${" not in v for v in listed):
+        def general(arn: str) -> bool:
+            return condition_holds(operator, key, values, {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account_of(arn)})
+        return general
+    by_account: dict[str, list[str]] = {}
+    anywhere: list[str] = []
+    arn_key = key.lower() == "aws:principalarn"
+    for value in listed:
+        parts = value.split(":", 5)
+        if arn_key and len(parts) == 6 and not any(c in ":".join(parts[:5]) for c in "*?"):
+            by_account.setdefault(parts[4], []).append(value)
+        else:
+            anywhere.append(value)
+    equals = operator == "StringEquals"
+
+    def indexed(arn: str) -> bool:
+        actual = arn if arn_key else account_of(arn)
+        for value in (*by_account.get(account_of(arn), ()), *anywhere):
+            if (value == actual) if equals else glob_match(value, actual):
+                return True
+        return False
+    return indexed
+
+
 @dataclass
 class _Row:
     index: int
@@ -344,6 +377,7 @@ class Engine:
         self._identity_fixed: dict[int, tuple] = {}
         self.stats = {"decisions": 0, "reused": 0, "slow_groups": 0}
         self._deploy_ways: dict[tuple[str, str, str], list] = {}
+        self._own: dict[tuple[int, str], tuple] = {}
 
     # --- who a statement names -------------------------------------------
     def _matching_rows(self, stmt: dict) -> dict[int, int]:
@@ -358,8 +392,6 @@ class Engine:
         return found
 
     def _resolve_principal(self, stmt: dict) -> dict[int, int]:
-        from generator.evaluate import condition_holds
-
         principal = stmt.get("Principal")
         if "NotPrincipal" in stmt:
             return {row.index: 1 for row in self.rows}
@@ -386,14 +418,9 @@ class Engine:
                 found[row.index] = max(found.get(row.index, 0), kind)
         condition = _principal_condition(stmt)
         if condition and found:
-            kept = {}
-            for index, kind in found.items():
-                arn = self.rows[index].principal.arn
-                context = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account_of(arn)}
-                if all(condition_holds(op, key, vals, context) for op, keys in condition.items()
-                       for key, vals in keys.items()):
-                    kept[index] = kind
-            found = kept
+            checks = [principal_check(op, key, vals) for op, keys in condition.items() for key, vals in keys.items()]
+            found = {index: kind for index, kind in found.items()
+                     if all(check(self.rows[index].principal.arn) for check in checks)}
         return found
 
     # --- shapes -------------------------------------------------------------
@@ -530,19 +557,34 @@ class Engine:
             # In the role's own account, on a resource no rendered resource
             # policy governs (the deploy capability's SageMaker resources):
             # PolicySet.decide comes down to the role's identity policies, an
-            # Allow and no Deny. Asked directly, without a Decision.
+            # Allow and no Deny. Asked directly, without a Decision, of the
+            # statements of all its identity policies that may apply to the
+            # action (gathered once per row and action).
+            statements = self._own_statements(row, probe.action)
+            if not statements:
+                return False  # nothing names the action: an implicit deny
             context = policies.request_context(row.principal.arn, resource, dict(probe.context), self.org)
             request = with_defaults(Request(row.principal.arn, probe.action, resource, context))
             lowered = lowered_context(request.context)
             allowed = False
-            for path in row.identity:
-                allows, denies = matching_statements(request, policies.reduced(path, probe.action), False,
-                                                     "identity", lowered)
-                if denies:
-                    return False
-                allowed = allowed or bool(allows)
+            for compiled, deny in statements:
+                if compiled.applies(request, lowered, False):
+                    if deny:
+                        return False
+                    allowed = True
             return allowed
         return policies.decide(row.principal.arn, probe.action, resource, dict(probe.context), org=self.org).allowed
+
+    def _own_statements(self, row: _Row, action: str) -> tuple:
+        """((compiled statement, is a Deny), ...) of every identity policy of
+        the row that may apply to ``action``, in policy order."""
+        key = (row.index, action)
+        found = self._own.get(key)
+        if found is None:
+            found = self._own[key] = tuple(
+                (compiled, compiled.stmt.get("Effect") == "Deny") for path in row.identity
+                for compiled in compiled_statements(self.policies.reduced(path, action)))
+        return found
 
     def group(self, group: str, expected_rows: set[int]) -> dict[tuple[int, str], bool]:
         """{(row index, capability): granted} for the group's candidates; any
