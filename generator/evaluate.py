@@ -242,7 +242,8 @@ class _ResourceMatcher:
     """A long Resource list, indexed once: the literal ARNs in a set, the
     "prefix*" patterns by prefix length (a value matches one when its first
     L characters are among the prefixes of length L), the patterns whose only
-    wildcard is * (more than one) as their literal pieces, every other
+    wildcard is * (more than one) as their literal pieces ("head*infix*" as
+    the infixes after each head), every other
     pattern (?, policy variables) tried one by one as glob_match does. The
     same answer as trying every pattern: a deploy role lists each of its
     groups' SageMaker names, and is asked about each of them."""
@@ -250,7 +251,8 @@ class _ResourceMatcher:
     def __init__(self, resources: list):
         self.literal: set[str] = set()
         self.prefixes: dict[int, set[str]] = {}
-        self.pieces: list[tuple[str, ...]] = []  # "a*b*c": ("a", "b", "c")
+        self.infixes: dict[str, list[str]] = {}  # "a*b*": {"a": ["b"]}
+        self.pieces: list[tuple[str, ...]] = []  # any other star-only one, "a*b*c": ("a", "b", "c")
         self.other: list[str] = []  # with policy variables: substituted per request
         patterns: list[str] = []  # with ?: one regular expression for all
         for r in resources:
@@ -262,7 +264,11 @@ class _ResourceMatcher:
             elif r.count("*") == 1 and r.endswith("*") and "?" not in r:
                 self.prefixes.setdefault(len(r) - 1, set()).add(r[:-1])
             elif "?" not in r:
-                self.pieces.append(tuple(r.split("*")))
+                pieces = tuple(r.split("*"))
+                if len(pieces) == 3 and pieces[2] == "" and pieces[1]:
+                    self.infixes.setdefault(pieces[0], []).append(pieces[1])
+                else:
+                    self.pieces.append(pieces)
             else:
                 patterns.append(r)
         self.combined = re.compile("|".join(f"(?:{_glob(p, True).pattern})" for p in patterns), re.DOTALL) \
@@ -274,6 +280,12 @@ class _ResourceMatcher:
         for length, prefixes in self.prefixes.items():
             if value[:length] in prefixes and len(value) >= length:
                 return True
+        for head, infixes in self.infixes.items():
+            if value.startswith(head):
+                rest = value[len(head):]
+                for infix in infixes:
+                    if infix in rest:
+                        return True
         for pieces in self.pieces:
             if _pieces_match(pieces, value):
                 return True

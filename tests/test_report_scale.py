@@ -269,3 +269,22 @@ def test_the_indexed_principal_condition_answers_as_condition_holds(operator, ke
 
     context = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": arn.split(":")[4]}
     assert principal_check(operator, key, values)(arn) == condition_holds(operator, key, values, context)
+
+
+@settings(max_examples=400, deadline=None)
+@given(group=st.sampled_from(["m", "model-1", "model-1-ap", "a-b", "1"]),
+       point=st.sampled_from([None, "model-1-ap", "mr-m", "m"]),
+       prefix=st.sampled_from(["", "mr-"]),
+       value=st.lists(st.sampled_from(["m", "model-1", "model-1-ap", "mr-m", "a-b", "1", "/", "-", ":", "*", "x",
+                                       "\x00", "é"]), max_size=8).map("".join))
+def test_a_canon_replaces_whole_runs_only(group, point, prefix, value):
+    """Canon.replace changes exactly the whole runs of name characters that
+    are the group's or its access point's names (the placeholder rule of the
+    engine's module docstring)."""
+    import re
+
+    from generator.report.engine import Canon
+
+    canon = Canon(group, point, prefix)
+    expected = re.sub(r"[A-Za-z0-9\-]+", lambda m: canon.names.get(m.group(0), m.group(0)), value)
+    assert canon.replace(value) == expected

@@ -155,15 +155,21 @@ class Canon:
             names = {n: prefix + p if n.startswith(prefix) else p for n, p in names.items()}
         self.names = names
         self.lower_names = frozenset(n.lower() for n in names)
-        self.pattern = _RUN
+        # The names as whole runs of name characters (the longest first, so
+        # one that extends another is tried before it).
+        self.pattern = re.compile(
+            r"(?<![A-Za-z0-9\-])(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+            + r")(?![A-Za-z0-9\-])")
 
     def replace(self, value: str) -> str:
         """Every whole run of name characters that is one of the names, replaced."""
+        if self.pattern is None:
+            return value
         names = self.names
-        return _RUN.sub(lambda m: names.get(m.group(0), m.group(0)), value)
+        return self.pattern.sub(lambda m: names[m.group(0)], value)
 
     def text(self, value: str, wildcards: bool) -> str:
-        if self.pattern is not None and any(n in value for n in self.names):
+        if self.pattern is not None:
             value = self.replace(value)
         if wildcards:
             if "?" in value or "${" in value:
