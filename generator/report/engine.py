@@ -155,18 +155,18 @@ class Canon:
             names = {n: prefix + p if n.startswith(prefix) else p for n, p in names.items()}
         self.names = names
         self.lower_names = frozenset(n.lower() for n in names)
-        # The names as whole runs of name characters (the longest first, so
-        # one that extends another is tried before it).
-        self.pattern = re.compile(
-            r"(?<![A-Za-z0-9\-])(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-            + r")(?![A-Za-z0-9\-])")
+        self.pattern = _RUN
+        self._order = tuple(names)
+        self._swap = lambda m: names.get(m.group(0), m.group(0))
 
     def replace(self, value: str) -> str:
-        """Every whole run of name characters that is one of the names, replaced."""
-        if self.pattern is None:
-            return value
-        names = self.names
-        return self.pattern.sub(lambda m: names[m.group(0)], value)
+        """Every whole run of name characters that is one of the names,
+        replaced (in one pass: a placeholder is never looked at again)."""
+        if self.pattern is not None:
+            for name in self._order:
+                if name in value:
+                    return _RUN.sub(self._swap, value)
+        return value
 
     def text(self, value: str, wildcards: bool) -> str:
         if self.pattern is not None:

@@ -285,10 +285,21 @@ class Expected:
             return wanted
         target = column_target(column)
         if scope == "repository":
-            accounts = {a for party in PARTIES for a in repository_accounts(config, target, party)}
-        else:
-            accounts = {a for party in PARTIES for a in config.party_accounts(target, party)}
-            accounts.update(_stage_approver_accounts(config))
+            # expected()'s answer, with each party's accounts computed once for
+            # the column instead of once per row: a deploy role expects nothing
+            # here, any other listed row what its account's parties pull or push.
+            by_party = {party: set(repository_accounts(config, target, party)) for party in PARTIES}
+            found = {}
+            for i in self._rows(set().union(*by_party.values())):
+                row = self.rows[i]
+                wanted = set() if row.deploy_role else {
+                    c for party in PARTIES if row.account in by_party[party]
+                    for c in PARTY_CAPABILITIES[party]["repository"]}
+                if wanted:
+                    found[i] = wanted
+            return found
+        accounts = {a for party in PARTIES for a in config.party_accounts(target, party)}
+        accounts.update(_stage_approver_accounts(config))
         found = {}
         for i in self._rows(accounts):
             capabilities = expected(config, self.rows[i], column)
