@@ -28,7 +28,7 @@ the product's promise per party, not a copy of the policies.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from generator.access import (  # the SageMaker status values and lifecycle keys
     APPROVED,
@@ -83,9 +83,9 @@ class Capability:
     ways: tuple[tuple[Step, ...], ...]  # granted when every Step of some way is allowed
 
 
-@dataclass(frozen=True)
-class Probe:
-    """A Step made concrete for one group: what is evaluated."""
+class Probe(NamedTuple):
+    """A Step made concrete for one group: what is evaluated (a tuple: the
+    engine keys its caches by probes, and a tuple hashes and compares in C)."""
 
     action: str
     resource: str
