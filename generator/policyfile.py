@@ -267,11 +267,13 @@ def document_problems(doc, resource_policy: bool, resourceless: str = "") -> lis
 DATA_KINDS = ("event_rule",)
 
 
-def read_policies(out: Path, evaluable, keep=lambda kind: True) -> tuple[list[dict], dict[str, object]]:
+def read_policies(out: Path, evaluable, keep=lambda kind: True, visit=None) -> tuple[list[dict], dict[str, object]]:
     """(manifest entries, {path: parsed document, or for the kinds ``keep``
     refuses its zlib-compressed text}) for report and explain: every file
     read with the one path rule, every document well-formed and made only of
-    what ``evaluable(operator)`` says the evaluator decides faithfully."""
+    what ``evaluable(operator)`` says the evaluator decides faithfully.
+    ``visit(entry, document)`` is called with each checked document, once
+    per path, while it is parsed."""
     out = Path(out)
     entries = read_manifest(out)
     files: dict[str, object] = {}
@@ -295,6 +297,8 @@ def read_policies(out: Path, evaluable, keep=lambda kind: True) -> tuple[list[di
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise PolicyInputError(f"{out / relative}: {problems[0]}{more}; run `make lint` for every problem")
+        if visit is not None:
+            visit(entry, doc)
         # A document not kept is kept as its checked text, compressed: parsed
         # again when asked for, never read from disk a second time.
         files[relative] = doc if keep(kind) else zlib.compress(text.encode(), 1)

@@ -279,15 +279,17 @@ class PolicySet(PolicyIndex):
         super().__init__(self.manifest)
 
     @classmethod
-    def from_dir(cls, out: Path) -> "PolicySet":
+    def from_dir(cls, out: Path, visit=None) -> "PolicySet":
         """Read a rendered directory with the shared reader (generator.policyfile):
         one path rule, and a malformed file is a PolicyInputError, never a
         traceback. Every policy is parsed once; the texts are read again
-        only if asked for."""
+        only if asked for. ``visit(entry, document)`` sees each document as
+        it is read (the report collects who the policies name)."""
         from generator.evaluate import evaluates
         from generator.policyfile import read_policies
 
-        entries, docs = read_policies(Path(out), evaluates, keep=lambda kind: kind not in ON_DEMAND_KINDS)
+        entries, docs = read_policies(Path(out), evaluates, keep=lambda kind: kind not in ON_DEMAND_KINDS,
+                                      visit=visit)
         return cls(_Files(Path(out), entries), _Docs(docs))
 
     def reduced(self, path: str, action: str) -> dict:

@@ -288,3 +288,47 @@ def test_a_canon_replaces_whole_runs_only(group, point, prefix, value):
     canon = Canon(group, point, prefix)
     expected = re.sub(r"[A-Za-z0-9\-]+", lambda m: canon.names.get(m.group(0), m.group(0)), value)
     assert canon.replace(value) == expected
+
+
+NAMED_BY_CONDITIONS = (GOOD, GP, lambda d: d["Statement"].extend([
+    {"Sid": "Like", "Effect": "Allow", "Principal": "*", "Action": "sagemaker:DescribeModelPackageGroup",
+     "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/credit-risk",
+     "Condition": {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::666666666666:role/Auditor*"}}},
+    {"Sid": "Account", "Effect": "Allow", "Principal": "*", "Action": "sagemaker:DescribeModelPackageGroup",
+     "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/credit-risk",
+     "Condition": {"StringEquals": {"AWS:PrincipalAccount": "777777777777"}}}]), None)
+
+
+@pytest.mark.parametrize("name", ["synthetic", "named-by-conditions", *sorted(TAMPERED)])
+def test_who_the_policies_name_is_the_same_noted_while_reading_as_read_again(name, tmp_path):
+    """The report notes who the registry-side policies name while it reads
+    them (PrincipalParts, given to PolicySet.from_dir); the rows are those
+    of reading every statement again, hand-added principals included."""
+    from generator.arns import Arns
+    from generator.report.matrix import registry_statements
+    from generator.report.principals import PrincipalParts, principals
+
+    if name == "synthetic":
+        config, files = files_of(synth(14, 24))
+    else:
+        text, path, edit, second = NAMED_BY_CONDITIONS if name == "named-by-conditions" else TAMPERED[name]
+        config, files = files_of(text)
+        files = _tamper(files, path, edit)
+        if second:
+            files = _tamper(files, *second)
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    parts = PrincipalParts()
+    noted = PolicySet.from_dir(tmp_path, visit=parts.visit)
+    arns = Arns.of(config)
+    rows = principals(config, arns, parts.take())
+    assert rows == principals(config, arns, registry_statements(PolicySet.from_dir(tmp_path)))
+    assert parts.take() == []  # handed over once
+    if name == "star-narrowed-by-principal-arn":  # roles named only by a hand-added statement's condition
+        assert {(p.account_id, p.role) for p in rows if not p.listed} >= {
+            ("444444444444", "Nobody (not in accounts.yaml)"), ("555555555555", "Sage* (not in accounts.yaml)")}
+    if name == "named-by-conditions":
+        assert {(p.account_id, p.role) for p in rows if not p.listed} >= {
+            ("666666666666", "Auditor* (not in accounts.yaml)"), ("777777777777", "any role")}
+    assert noted.manifest == PolicySet.from_dir(tmp_path).manifest

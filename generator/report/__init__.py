@@ -17,15 +17,17 @@ FILES = ("access-matrix.md", "access-matrix.html")
 
 
 def build(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
-          policies_label: str = "terraform/accounts", progress: bool = False) -> tuple[Matrix, dict[str, str]]:
-    """``progress``: a progress bar over the model groups (on a terminal only)."""
+          policies_label: str = "terraform/accounts", progress: bool = False,
+          parts=None) -> tuple[Matrix, dict[str, str]]:
+    """``progress``: a progress bar over the model groups (on a terminal only);
+    ``parts``: see :func:`generator.report.matrix.evaluate`."""
     bar = None
     if progress:
         from generator.progress import bar as make_bar
 
         def bar(groups):
             return make_bar(groups, "report: model groups", total=len(groups), unit="group")
-    matrix = evaluate(config, policies, config_label, policies_label, progress=bar)
+    matrix = evaluate(config, policies, config_label, policies_label, progress=bar, parts=parts)
     return matrix, {"access-matrix.md": markdown.render(matrix), "access-matrix.html": html.render(matrix)}
 
 

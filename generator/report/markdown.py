@@ -7,6 +7,7 @@ a code span (``code``), so a name or description cannot break the table.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from generator.report import wording
 from generator.report.matrix import Matrix
@@ -14,8 +15,10 @@ from generator.report.matrix import Matrix
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 
+@lru_cache(maxsize=16384)
 def text(value: str) -> str:
-    """Markdown-escaped inline text on one line."""
+    """Markdown-escaped inline text on one line (the same labels and words
+    are written for thousands of columns: each escaped once)."""
     value = " ".join(str(value).split())
     return _SPECIAL.sub(r"\\\1", value.replace("&", "&amp;"))
 

@@ -24,7 +24,7 @@ from generator.evaluate import Decision
 from generator.policies import deploy_role
 from generator.policyset import PolicySet
 from generator.report.guarded import GuardrailTable, evaluate_guardrails
-from generator.report.principals import Principal, principals
+from generator.report.principals import NOT_REGISTRY_SIDE, Principal, PrincipalParts, principals, statement_list
 from generator.report.capabilities import (
     CAPABILITIES,
     PARTY_CAPABILITIES,
@@ -199,10 +199,8 @@ def registry_statements(policies: PolicySet) -> list[dict]:
     """Every statement of every registry-side (resource) policy."""
     out = []
     for entry in policies.manifest:
-        if entry["kind"] not in ("iam_role_policy", "event_rule", "event_bus_policy"):
-            document = policies.docs[entry["path"]]
-            statements = document.get("Statement") if isinstance(document, dict) else None
-            out += [s for s in (statements if isinstance(statements, list) else [statements]) if isinstance(s, dict)]
+        if entry["kind"] not in NOT_REGISTRY_SIDE:
+            out += statement_list(policies.docs[entry["path"]])
     return out
 
 
@@ -359,18 +357,21 @@ def _second_share(engine, expect: "Expected", groups: list[str], repositories: l
 
 
 def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
-             policies_label: str = "terraform/accounts", progress=None, parallel: bool | None = None) -> Matrix:
+             policies_label: str = "terraform/accounts", progress=None, parallel: bool | None = None,
+             parts: PrincipalParts | None = None) -> Matrix:
     """The matrix, by :class:`generator.report.engine.Engine` (linear in
     groups); ``progress`` wraps the iteration over groups (a progress bar).
     ``parallel`` (default: from PARALLEL_GROUPS groups, with two or more
     CPUs, while this process holds under PARALLEL_RESIDENT_MIB) evaluates
     the last groups and the repository columns in a forked process, at the
     same time as the first groups and the key here: the same matrix
-    (tests/test_report_scale.py compares both ways)."""
+    (tests/test_report_scale.py compares both ways). ``parts``: who the
+    registry-side policies name, collected while they were read
+    (PrincipalParts); without it they are read again."""
     from generator.report.engine import Engine
 
     arns = Arns.of(config)
-    rows = principals(config, arns, registry_statements(policies))
+    rows = principals(config, arns, parts.take() if parts is not None else registry_statements(policies))
     groups = sorted(config.model_groups)
     repositories = [f"{REPOSITORY_PREFIX}{name}" for name in sorted(config.ecr_repositories)]
     columns = groups + repositories + [KEY_COLUMN]

@@ -89,6 +89,53 @@ def _narrowing(stmt: dict, key: str) -> list[str]:
     return found
 
 
+# Manifest kinds that are not registry-side resource policies: a role's own
+# identity policy, and the event rules and bus policies (events, not access).
+NOT_REGISTRY_SIDE = ("iam_role_policy", "event_rule", "event_bus_policy")
+
+
+def statement_list(document) -> list[dict]:
+    """A document's statements that are objects (one, or a list)."""
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    return [s for s in (statements if isinstance(statements, list) else [statements]) if isinstance(s, dict)]
+
+
+class PrincipalParts:
+    """What :func:`named_principals` reads of the registry-side documents
+    (each Allow statement's Principal and its narrowing conditions on
+    aws:PrincipalAccount / aws:PrincipalArn), each distinct part once,
+    collected by ``visit`` while the rendered policies are read: the report
+    then need not parse every per-group document a second time to find who
+    they name (tests/test_report_scale.py compares with reading them all)."""
+
+    def __init__(self):
+        self._statements: list[dict] = []
+        self._seen: set[str] = set()
+
+    def visit(self, entry: dict, document) -> None:
+        if entry["kind"] in NOT_REGISTRY_SIDE:
+            return
+        for stmt in statement_list(document):
+            if stmt.get("Effect") != "Allow":
+                continue
+            condition = stmt.get("Condition")
+            narrowing = {op: {k: v for k, v in block.items()
+                              if k.lower() in ("aws:principalaccount", "aws:principalarn")}
+                         for op, block in (condition.items() if isinstance(condition, dict) else ())
+                         if op in _NARROWING and isinstance(block, dict)}
+            part = {"Effect": "Allow", "Principal": stmt.get("Principal"),
+                    "Condition": {op: keys for op, keys in narrowing.items() if keys}}
+            key = repr(part)
+            if key not in self._seen:
+                self._seen.add(key)
+                self._statements.append(part)
+
+    def take(self) -> list[dict]:
+        """The collected parts, handed over once (not kept for the rest of the run)."""
+        statements, self._statements, self._seen = self._statements, [], set()
+        return statements
+
+
 def named_principals(statements, outside_id: str) -> set[tuple[str, str | None]]:
     """(account id, role pattern or None for any role) that Allow statements
     of a resource policy name. A wildcard account becomes ``outside_id``."""
