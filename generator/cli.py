@@ -107,7 +107,7 @@ class _Unreadable(Exception):
     """The rendered policies cannot be read (exit 2)."""
 
 
-def _policyset(directory: Path, visit=None):
+def _policyset(directory: Path, visitor=None):
     from generator.policyset import PolicySet
 
     from generator.policyfile import PolicyInputError
@@ -116,7 +116,7 @@ def _policyset(directory: Path, visit=None):
 
     try:
         with loading():  # kept for the whole run: out of the garbage collector's view
-            return PolicySet.from_dir(directory, visit=visit)
+            return PolicySet.from_dir(directory, visitor=visitor)
     except PolicyInputError as exc:
         raise _Unreadable(f"cannot read the rendered policies in {directory}: {exc}") from None
     except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
@@ -150,7 +150,7 @@ def _report(args: argparse.Namespace) -> int:
     from generator.report.principals import PrincipalParts
 
     parts = PrincipalParts()  # who the registry's policies name, noted while they are read
-    policies = _policyset(args.policies, visit=parts.visit)
+    policies = _policyset(args.policies, visitor=parts)
     matrix, files = report.build(config, policies, str(args.config), str(args.policies), progress=True, parts=parts)
     if to_stdout:
         if args.group or args.capability:

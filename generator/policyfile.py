@@ -267,39 +267,99 @@ def document_problems(doc, resource_policy: bool, resourceless: str = "") -> lis
 DATA_KINDS = ("event_rule",)
 
 
-def read_policies(out: Path, evaluable, keep=lambda kind: True, visit=None) -> tuple[list[dict], dict[str, object]]:
+# From this many documents that ``keep`` refuses (the per-group kinds, kept
+# compressed), with two CPUs and fork, the later half of them is read and
+# checked in a forked process while this one reads the rest: only compressed
+# texts (and what the visitor noted) come back.
+PARALLEL_READ_FROM = 1500
+
+
+def _read_one(out: Path, entry: dict, evaluable, keep, visitor) -> object:
+    """One checked document: parsed, or (``keep`` refuses its kind) its text compressed."""
+    relative = entry["path"]
+    text = read_text(out, relative)
+    doc = parse_json(text, out / relative)
+    kind = entry["kind"]
+    if kind in DATA_KINDS:
+        problems = [] if isinstance(doc, dict) else ["must be a JSON object"]
+    else:
+        problems = document_problems(doc, kind not in IDENTITY_KINDS, kind if kind in RESOURCELESS_KINDS else "")
+    if not problems and kind not in DATA_KINDS:
+        problems = [f"condition operator {op} is not evaluated by report/explain"
+                    for stmt in _as_list(doc.get("Statement"))
+                    for op in (stmt.get("Condition") or {}) if not evaluable(op)]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise PolicyInputError(f"{out / relative}: {problems[0]}{more}; run `make lint` for every problem")
+    if visitor is not None:
+        visitor.visit(entry, doc)
+    # A document not kept is kept as its checked text, compressed: parsed
+    # again when asked for, never read from disk a second time.
+    return doc if keep(kind) else zlib.compress(text.encode(), 1)
+
+
+def _read_share(out: Path, share: list[tuple[int, dict]], evaluable, keep, visitor) -> tuple:
+    """Read documents in order until one is refused: ({path: document},
+    (position, exception) of the refused one or None, the visitor)."""
+    files: dict[str, object] = {}
+    for position, entry in share:
+        try:
+            files[entry["path"]] = _read_one(out, entry, evaluable, keep, visitor)
+        except Exception as exc:  # noqa: BLE001 - raised by the caller, in manifest order
+            return files, (position, exc), visitor
+    return files, None, visitor
+
+
+def read_policies(out: Path, evaluable, keep=lambda kind: True, visitor=None,
+                  parallel: bool | None = None) -> tuple[list[dict], dict[str, object]]:
     """(manifest entries, {path: parsed document, or for the kinds ``keep``
     refuses its zlib-compressed text}) for report and explain: every file
     read with the one path rule, every document well-formed and made only of
-    what ``evaluable(operator)`` says the evaluator decides faithfully.
-    ``visit(entry, document)`` is called with each checked document, once
-    per path, while it is parsed."""
+    what ``evaluable(operator)`` says the evaluator decides faithfully; a
+    refused file is the first in manifest order, whichever process read it.
+    ``visitor.visit(entry, document)`` sees each checked document, once per
+    path (in manifest order only in one process); ``visitor.merge(other)``
+    takes in what the second process's copy saw. ``parallel``: see
+    PARALLEL_READ_FROM (tests/test_report_scale.py compares both ways)."""
     out = Path(out)
     entries = read_manifest(out)
-    files: dict[str, object] = {}
+    unique: list[tuple[int, dict]] = []
     seen: set[str] = set()
     for entry in entries:
-        relative = entry["path"]
-        if relative in seen:
-            continue
-        seen.add(relative)
-        text = read_text(out, relative)
-        doc = parse_json(text, out / relative)
-        kind = entry["kind"]
-        if kind in DATA_KINDS:
-            problems = [] if isinstance(doc, dict) else ["must be a JSON object"]
-        else:
-            problems = document_problems(doc, kind not in IDENTITY_KINDS, kind if kind in RESOURCELESS_KINDS else "")
-        if not problems and kind not in DATA_KINDS:
-            problems = [f"condition operator {op} is not evaluated by report/explain"
-                        for stmt in _as_list(doc.get("Statement"))
-                        for op in (stmt.get("Condition") or {}) if not evaluable(op)]
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise PolicyInputError(f"{out / relative}: {problems[0]}{more}; run `make lint` for every problem")
-        if visit is not None:
-            visit(entry, doc)
-        # A document not kept is kept as its checked text, compressed: parsed
-        # again when asked for, never read from disk a second time.
-        files[relative] = doc if keep(kind) else zlib.compress(text.encode(), 1)
-    return entries, files
+        if entry["path"] not in seen:
+            seen.add(entry["path"])
+            unique.append((len(unique), entry))
+    refused = [i for i, e in unique if not keep(e["kind"])]
+    from generator import forked
+
+    if parallel is None:
+        parallel = len(refused) >= PARALLEL_READ_FROM and forked.available()
+    # The second process takes the later half of the refused kinds, from
+    # position ``cut`` on: a problem this process finds before it is the
+    # first in manifest order at once.
+    cut = refused[len(refused) // 2] if parallel and len(refused) > 1 else len(unique)
+    theirs = [(i, e) for i, e in unique if i >= cut and not keep(e["kind"])]
+    mine = [(i, e) for i, e in unique if i < cut or keep(e["kind"])]
+    pending = forked.Forked(_read_share, out, theirs, evaluable, keep, visitor) if theirs else None
+    try:
+        files, problem, _ = _read_share(out, mine, evaluable, keep, visitor)
+        if problem is not None and problem[0] < cut:
+            raise problem[1]
+        if pending is not None:
+            try:
+                other, other_problem, seen_there = pending.result()
+            except forked.Died:  # the second process died: its share is read here
+                other, other_problem, _ = _read_share(out, theirs, evaluable, keep, visitor)
+                seen_there = None
+            problems = [p for p in (problem, other_problem) if p is not None]
+            if problems:
+                raise min(problems, key=lambda p: p[0])[1]
+            if visitor is not None and seen_there is not None:
+                visitor.merge(seen_there)
+            files.update(other)
+        elif problem is not None:
+            raise problem[1]
+    finally:
+        if pending is not None:
+            pending.cancel()
+    return entries, {e["path"]: files[e["path"]] for _, e in unique}

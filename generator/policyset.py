@@ -120,6 +120,10 @@ ON_DEMAND_KINDS = ("model_package_group_policy", "s3_access_point_policy", "ecr_
 ON_DEMAND_KEPT = 512  # the most recently used on-demand documents kept parsed
 
 
+def _kept(kind: str) -> bool:
+    return kind not in ON_DEMAND_KINDS
+
+
 class _Docs(Mapping):
     """Parsed documents: most kept, the per-group kinds (ON_DEMAND_KINDS)
     kept as their checked text, compressed, and parsed again when asked for
@@ -279,17 +283,16 @@ class PolicySet(PolicyIndex):
         super().__init__(self.manifest)
 
     @classmethod
-    def from_dir(cls, out: Path, visit=None) -> "PolicySet":
+    def from_dir(cls, out: Path, visitor=None, parallel: bool | None = None) -> "PolicySet":
         """Read a rendered directory with the shared reader (generator.policyfile):
         one path rule, and a malformed file is a PolicyInputError, never a
         traceback. Every policy is parsed once; the texts are read again
-        only if asked for. ``visit(entry, document)`` sees each document as
-        it is read (the report collects who the policies name)."""
+        only if asked for. ``visitor`` sees each document as it is read (the
+        report notes who the policies name); ``parallel``: see read_policies."""
         from generator.evaluate import evaluates
         from generator.policyfile import read_policies
 
-        entries, docs = read_policies(Path(out), evaluates, keep=lambda kind: kind not in ON_DEMAND_KINDS,
-                                      visit=visit)
+        entries, docs = read_policies(Path(out), evaluates, keep=_kept, visitor=visitor, parallel=parallel)
         return cls(_Files(Path(out), entries), _Docs(docs))
 
     def reduced(self, path: str, action: str) -> dict:

@@ -320,11 +320,15 @@ def test_who_the_policies_name_is_the_same_noted_while_reading_as_read_again(nam
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text)
     parts = PrincipalParts()
-    noted = PolicySet.from_dir(tmp_path, visit=parts.visit)
+    noted = PolicySet.from_dir(tmp_path, visitor=parts, parallel=False)
     arns = Arns.of(config)
     rows = principals(config, arns, parts.take())
     assert rows == principals(config, arns, registry_statements(PolicySet.from_dir(tmp_path)))
     assert parts.take() == []  # handed over once
+    if _forks():  # read by two processes: the second one's notes come back
+        parts = PrincipalParts()
+        PolicySet.from_dir(tmp_path, visitor=parts, parallel=True)
+        assert principals(config, arns, parts.take()) == rows
     if name == "star-narrowed-by-principal-arn":  # roles named only by a hand-added statement's condition
         assert {(p.account_id, p.role) for p in rows if not p.listed} >= {
             ("444444444444", "Nobody (not in accounts.yaml)"), ("555555555555", "Sage* (not in accounts.yaml)")}
@@ -332,3 +336,80 @@ def test_who_the_policies_name_is_the_same_noted_while_reading_as_read_again(nam
         assert {(p.account_id, p.role) for p in rows if not p.listed} >= {
             ("666666666666", "Auditor* (not in accounts.yaml)"), ("777777777777", "any role")}
     assert noted.manifest == PolicySet.from_dir(tmp_path).manifest
+
+
+def _forks() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _written(tmp_path, files: dict) -> None:
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+
+
+def test_two_reading_processes_give_the_same_documents(tmp_path):
+    """read_policies(parallel=True) reads the later half of the per-group
+    documents in a forked process: the same documents, in the same order."""
+    from generator.policyfile import read_policies
+    from generator.evaluate import evaluates
+    from generator.policyset import _kept
+
+    if not _forks():
+        pytest.skip("needs fork")
+    _written(tmp_path, files_of(synth(14, 24))[1])
+    one = read_policies(tmp_path, evaluates, keep=_kept, parallel=False)
+    two = read_policies(tmp_path, evaluates, keep=_kept, parallel=True)
+    assert list(one[1]) == list(two[1]) and one == two
+    assert sum(isinstance(d, bytes) for d in two[1].values()) > 24  # the per-group kinds, compressed
+
+
+@pytest.mark.parametrize("where", ["first-group-policy", "last-group-policy", "last-identity-policy", "two",
+                                   "identity-and-group"])
+def test_two_reading_processes_refuse_the_first_bad_file_in_manifest_order(tmp_path, where, monkeypatch):
+    """A refused file is the first in manifest order, whichever process read
+    it; and a second process that dies is made up for."""
+    from generator.evaluate import evaluates
+    from generator.policyfile import PolicyInputError, read_policies
+    from generator.policyset import _kept
+
+    if not _forks():
+        pytest.skip("needs fork")
+    config, files = files_of(synth(14, 24))
+    manifest = json.loads(files["manifest.json"])["policies"]
+    groups = [e["path"] for e in manifest if e["kind"] == "model_package_group_policy"]
+    identity = [e["path"] for e in manifest if e["kind"] == "iam_role_policy"]
+    bad = {"first-group-policy": [groups[0]], "last-group-policy": [groups[-1]],
+           "last-identity-policy": [identity[-1]], "two": [groups[-1], groups[1]],
+           "identity-and-group": [identity[-1], groups[-1]]}[where]
+    for path in bad:
+        files[path] = files[path].replace('"Effect": "Allow"', '"Effect": "Perhaps"', 1)
+    _written(tmp_path, files)
+    messages = []
+    for parallel in (False, True):
+        with pytest.raises(PolicyInputError) as caught:
+            read_policies(tmp_path, evaluates, keep=_kept, parallel=parallel)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    first = min(bad, key=[e["path"] for e in manifest].index)
+    assert first in messages[0]
+    from generator import policyfile
+
+    monkeypatch.setattr(policyfile, "_read_share", _die_in_child(policyfile._read_share))
+    with pytest.raises(PolicyInputError) as caught:
+        read_policies(tmp_path, evaluates, keep=_kept, parallel=True)
+    assert str(caught.value) == messages[0]
+
+
+def _die_in_child(read_share):
+    import os
+
+    parent = os.getpid()
+
+    def share(*args):
+        if os.getpid() != parent:
+            os._exit(9)  # as if the kernel had killed the second process
+        return read_share(*args)
+    return share

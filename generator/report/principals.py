@@ -104,7 +104,7 @@ class PrincipalParts:
     """What :func:`named_principals` reads of the registry-side documents
     (each Allow statement's Principal and its narrowing conditions on
     aws:PrincipalAccount / aws:PrincipalArn), each distinct part once,
-    collected by ``visit`` while the rendered policies are read: the report
+    noted by ``visit`` while the rendered policies are read: the report
     then need not parse every per-group document a second time to find who
     they name (tests/test_report_scale.py compares with reading them all)."""
 
@@ -123,12 +123,19 @@ class PrincipalParts:
                               if k.lower() in ("aws:principalaccount", "aws:principalarn")}
                          for op, block in (condition.items() if isinstance(condition, dict) else ())
                          if op in _NARROWING and isinstance(block, dict)}
-            part = {"Effect": "Allow", "Principal": stmt.get("Principal"),
-                    "Condition": {op: keys for op, keys in narrowing.items() if keys}}
-            key = repr(part)
-            if key not in self._seen:
-                self._seen.add(key)
-                self._statements.append(part)
+            self._add({"Effect": "Allow", "Principal": stmt.get("Principal"),
+                       "Condition": {op: keys for op, keys in narrowing.items() if keys}})
+
+    def _add(self, part: dict) -> None:
+        key = repr(part)
+        if key not in self._seen:
+            self._seen.add(key)
+            self._statements.append(part)
+
+    def merge(self, other: "PrincipalParts") -> None:
+        """Take in what another copy noted (the second reading process's)."""
+        for part in other._statements:
+            self._add(part)
 
     def take(self) -> list[dict]:
         """The collected parts, handed over once (not kept for the rest of the run)."""
