@@ -123,12 +123,16 @@ def _lookup(context: dict, key: str) -> list[str]:
     return []
 
 
+# The operators whose values are globs.
+_GLOB_BASES = frozenset({"StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"})
+
+
 def _match_value(base: str, policy_value: str, actual: str) -> bool:
     if base in ("StringEquals", "StringNotEquals"):
         return policy_value == actual
     if base in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
         return policy_value.lower() == actual.lower()
-    if base in ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"):
+    if base in _GLOB_BASES:
         return glob_match(policy_value, actual)
     if base == "Bool":
         return policy_value.lower() == actual.lower()
@@ -350,7 +354,7 @@ class _Condition:
     """One (operator, key, values) of a Condition block, parsed once:
     :func:`condition_holds` without the per-request parsing."""
 
-    __slots__ = ("set_op", "base", "if_exists", "negated", "key", "raw", "values", "equal")
+    __slots__ = ("set_op", "base", "if_exists", "negated", "key", "raw", "values", "equal", "like")
 
     def __init__(self, operator, key, policy_values):
         if not isinstance(operator, str) or not isinstance(key, str):
@@ -369,6 +373,12 @@ class _Condition:
         self.equal = None  # StringEquals: the values as a set
         if self.values is not None and self.base in ("StringEquals", "StringNotEquals"):
             self.equal = frozenset(self.values)
+        # A long list of glob values (a group policy's aws:PrincipalArn list
+        # names every role of every account it grants): indexed like a long
+        # Resource list, the same answer as trying each with glob_match.
+        self.like = None
+        if self.values is not None and len(self.values) > 8 and self.base in _GLOB_BASES:
+            self.like = _ResourceMatcher(self.values)
 
     def holds(self, lowered: dict, context: dict) -> bool:
         values = self.values if self.values is not None else [_substitute(v, context) for v in self.raw]
@@ -383,15 +393,19 @@ class _Condition:
             if self.set_op == "ForAnyValue":
                 return False
             return self.if_exists or self.negated
-        equal = self.equal
+        equal, like = self.equal, self.like
         if self.set_op == "ForAllValues":
             if equal is not None:
                 hits = [a in equal for a in actual]
+            elif like is not None:
+                hits = [like.matches(a, context) for a in actual]
             else:
                 hits = [any(_match_value(base, v, a) for v in values) for a in actual]
             return all((not h) if self.negated else h for h in hits)
         if equal is not None:
             matched = any(a in equal for a in actual) if values else False
+        elif like is not None:
+            matched = any(like.matches(a, context) for a in actual)
         else:
             matched = any(_match_value(base, v, a) for v in values for a in actual)
         return not matched if self.negated else matched

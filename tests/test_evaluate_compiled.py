@@ -102,3 +102,26 @@ def test_compiled_statements_answer_as_the_interpreter(stmt, principal, action, 
     expected = _outcome(lambda: statement_applies(stmt, request, resource_policy))
     compiled = _outcome(lambda: compile_statement(stmt).applies(request, lowered_context(request.context), resource_policy))
     assert compiled == expected
+
+
+_GLOBS = st.sampled_from(["arn:aws:iam::111111111111:role/Dev", "arn:aws:iam::111111111111:role/*",
+                          "arn:aws:iam::*:role/Dev", "arn:aws:iam::11111111111?:role/Dev", "arn:*:role/*/Dev*",
+                          "arn:aws:iam::222222222222:role/a*b*", "arn:aws:iam::222222222222:role/*Dev",
+                          "*", ""])
+
+
+@settings(max_examples=400, deadline=None)
+@given(operator=st.sampled_from(["ArnLike", "ArnNotLike", "StringLike", "StringNotLike", "ArnEquals",
+                                 "ForAllValues:ArnLike", "ForAnyValue:StringLike", "ArnLikeIfExists"]),
+       values=st.lists(_GLOBS, min_size=9, max_size=14),
+       actual=st.sampled_from([ROLE, OTHER, "arn:aws:iam::222222222222:role/axb", "arn:aws:iam::111111111112:role/Dev",
+                               "arn:x:role/p/Dev1", ["arn:aws:iam::111111111111:role/Dev", "nope"], [], ""]))
+def test_a_long_glob_condition_holds_as_the_interpreter_says(operator, values, actual):
+    """A condition with a long list of glob values is compiled into an index
+    (_ResourceMatcher); it holds exactly when condition_holds says so."""
+    from generator.evaluate import _Condition, condition_holds
+
+    context = {"aws:PrincipalArn": actual} if actual != "" else {}
+    compiled = _Condition(operator, "aws:PrincipalArn", values)
+    assert compiled.holds(lowered_context(context), context) == condition_holds(operator, "aws:PrincipalArn", values,
+                                                                                context)
