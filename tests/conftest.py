@@ -61,3 +61,20 @@ def world(example_files) -> World:
 
 def world_from_text(text: str) -> World:
     return World(render(config_from_text(text)))
+
+
+def popen_with_ctrl_c(argv: list[str], **kwargs):
+    """subprocess.Popen whose child takes Ctrl-C as a terminal's foreground
+    job does, however the tests were started. A shell starts a background
+    job (``make test &``, CI runners) with SIGINT ignored, and an ignored
+    signal stays ignored across exec: a `status` child would then never see
+    the tests' SIGINT (it installs no handler of its own; apply and promote
+    do). A handler set here is reset to the default in the child by exec."""
+    import signal
+    import subprocess
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(argv, **kwargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)

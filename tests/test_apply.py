@@ -26,7 +26,7 @@ from generator.config import load_config
 from generator.render import build_policies
 
 ROOT = Path(__file__).resolve().parent.parent
-from tests.conftest import EXAMPLE  # noqa: E402  (the fixture, never the user's file)
+from tests.conftest import EXAMPLE, popen_with_ctrl_c  # noqa: E402  (the fixture, never the user's file)
 REGISTRY = "111111111111"
 REGION = "us-east-1"
 BASE_ACCOUNT = "123456789012"  # moto's account for unknown access keys
@@ -483,7 +483,7 @@ def test_bad_config_is_one_line_with_its_line_number(aws, capsys, tmp_path):
 def _spawn(aws: LocalAws, tmp_path: Path, *args: str, **kwargs) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(offline_env(tmp_path))
-    return subprocess.Popen(
+    return popen_with_ctrl_c(
         [sys.executable, "-m", "generator", "apply", "--config", str(EXAMPLE), "--endpoint-url", aws.endpoint_url,
          "--backup-dir", str(tmp_path / "b"), *args],
         cwd=ROOT, env=env, text=True, **kwargs,

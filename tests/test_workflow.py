@@ -25,7 +25,7 @@ from moto.sagemaker.models import sagemaker_backends
 
 from generator.cli import main
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, popen_with_ctrl_c
 from .localaws import LocalAws
 from .test_apply import offline_env
 
@@ -410,8 +410,8 @@ def test_the_stand_in_validates_lifecycle_values_like_the_service(aws):
 def _spawn(aws: LocalAws, tmp_path: Path, *args: str, **kwargs) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(offline_env(tmp_path))
-    return subprocess.Popen([sys.executable, "-m", "generator", *args, "--config", str(FIXTURE),
-                             "--endpoint-url", aws.endpoint_url], cwd=ROOT, env=env, text=True, **kwargs)
+    return popen_with_ctrl_c([sys.executable, "-m", "generator", *args, "--config", str(FIXTURE),
+                              "--endpoint-url", aws.endpoint_url], cwd=ROOT, env=env, text=True, **kwargs)
 
 
 def test_ctrl_c_during_the_update_lets_it_finish_and_exits_130(aws, tmp_path):
@@ -436,7 +436,7 @@ def test_ctrl_c_while_status_reads_writes_nothing(aws, tmp_path):
     assert slow.started.wait(30)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, (out, err)
     assert err == "interrupted: status only reads, nothing was changed or written\n"
     assert not target.exists() and list(tmp_path.glob(".status.json.*")) == []
 
