@@ -256,6 +256,7 @@ class _ResourceMatcher:
         self.literal: set[str] = set()
         self.prefixes: dict[int, set[str]] = {}
         self.infixes: dict[str, list[str]] = {}  # "a*b*": {"a": ["b"]}
+        self.any_infix: dict[str, re.Pattern] = {}  # a head's many infixes, one literal expression
         self.pieces: list[tuple[str, ...]] = []  # any other star-only one, "a*b*c": ("a", "b", "c")
         self.other: list[str] = []  # with policy variables: substituted per request
         patterns: list[str] = []  # with ?: one regular expression for all
@@ -287,6 +288,15 @@ class _ResourceMatcher:
         for head, infixes in self.infixes.items():
             if value.startswith(head):
                 rest = value[len(head):]
+                if len(infixes) > 4:
+                    # Many infixes after one head (a deploy role's "...:*/GROUP-*"
+                    # list): one scan for any of them, as literals.
+                    found = self.any_infix.get(head)
+                    if found is None:
+                        found = self.any_infix[head] = re.compile("|".join(map(re.escape, infixes)))
+                    if found.search(rest):
+                        return True
+                    continue
                 for infix in infixes:
                     if infix in rest:
                         return True

@@ -146,3 +146,18 @@ def test_star_only_pieces_match_like_a_glob(pattern, value, expected):
 
     assert _pieces_match(tuple(pattern.split("*")), value) is expected
     assert (_glob(pattern, True).fullmatch(value) is not None) is expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(infixes=st.lists(st.text(alphabet="ab/-.|(", min_size=1, max_size=4), min_size=5, max_size=12),
+       rest=st.text(alphabet="ab/-.|(", max_size=10))
+def test_many_infixes_after_one_head_match_as_each_pattern_would(infixes, rest):
+    """A head with many "head*infix*" patterns (a deploy role's list) is
+    scanned once for any infix, as literals (regular-expression characters
+    included): the answer of each pattern's own expression."""
+    from generator.evaluate import _glob, _ResourceMatcher
+
+    patterns = [f"arn:x:*{infix}*" for infix in infixes] + ["arn:y:1", "arn:y:2", "arn:y:3", "arn:z*"]
+    value = "arn:x:" + rest
+    expected = any(_glob(p, True).fullmatch(value) is not None for p in patterns)
+    assert _ResourceMatcher(patterns).matches(value, {}) == expected

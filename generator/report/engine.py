@@ -738,6 +738,7 @@ class Engine:
         column did not shape (the deploy capability's own-account ones) is
         decided for the row that asks, never cached."""
         cache: dict[Probe, bool] = {}
+        slot_shapes: dict[tuple, tuple] = {}  # the slots a request uses -> their shapes for this row
 
         def allowed(probe: Probe, asking: _Row | None = None) -> bool:
             found = cache.get(probe)
@@ -745,14 +746,30 @@ class Engine:
                 if probe not in probe_shapes:
                     return self.decide(asking or row, probe)
                 action, resource, context, used = probe_shapes[probe]
-                key = (action, resource, context, identity, same, tuple(shapes[s] for s in used))
+                of_slots = slot_shapes.get(used)
+                if of_slots is None:
+                    of_slots = slot_shapes[used] = tuple(shapes[s] for s in used)
+                key = (action, resource, context, identity, same, of_slots)
                 found = self.memo.get(key)
                 if found is None:
                     found = self.memo[key] = self.decide(row, probe)
                 cache[probe] = found
             return found
 
-        return {c.name: any(all(allowed(p) for p in way) for way in ways[c.name]) for c in capabilities}, allowed
+        # Granted when every request of some way is allowed, asked in order
+        # (as any(all(...)) would, without its generators).
+        granted = {}
+        for capability in capabilities:
+            result = False
+            for way in ways[capability.name]:
+                for probe in way:
+                    if not allowed(probe):
+                        break
+                else:
+                    result = True
+                    break
+            granted[capability.name] = result
+        return granted, allowed
 
     def _slots_of(self, resource: str) -> tuple[str, ...]:
         if ":ecr:" in resource:
