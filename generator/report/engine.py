@@ -146,7 +146,7 @@ class Canon:
         self.prefix = prefix
         self.prefix_ok = bool(prefix)
         if group is None:  # no replacement: the checks only
-            self.names, self.pattern, self.lower_names = {}, None, frozenset()
+            self.names, self.lower_names, self._order = {}, frozenset(), ()
             return
         names = {group: _G}
         if point and point != group:
@@ -155,22 +155,19 @@ class Canon:
             names = {n: prefix + p if n.startswith(prefix) else p for n, p in names.items()}
         self.names = names
         self.lower_names = frozenset(n.lower() for n in names)
-        self.pattern = _RUN
         self._order = tuple(names)
         self._swap = lambda m: names.get(m.group(0), m.group(0))
 
     def replace(self, value: str) -> str:
         """Every whole run of name characters that is one of the names,
         replaced (in one pass: a placeholder is never looked at again)."""
-        if self.pattern is not None:
-            for name in self._order:
-                if name in value:
-                    return _RUN.sub(self._swap, value)
+        for name in self._order:
+            if name in value:
+                return _RUN.sub(self._swap, value)
         return value
 
     def text(self, value: str, wildcards: bool) -> str:
-        if self.pattern is not None:
-            value = self.replace(value)
+        value = self.replace(value)
         if wildcards:
             if "?" in value or "${" in value:
                 raise Unsafe(value)
@@ -628,9 +625,8 @@ class Engine:
         policies can allow sagemaker:CreateModel at all (a rendered policy
         with no Allow statement for it is an implicit deny)."""
         first = next(s for s in capability.ways[0] if s.resource == "model")
-        if row.identity and not any(
-                isinstance(s, dict) and s.get("Effect") == "Allow"
-                for path in row.identity for s in self.policies.reduced(path, first.action)["Statement"]):
+        if row.identity and not any(isinstance(compiled.stmt, dict) and compiled.stmt.get("Effect") == "Allow"
+                                    for compiled, _ in self._own_statements(row, first.action)):
             return False
         if not row.identity and row.account == self.arns.registry_id:
             return False  # a registry-account role with no identity policy: nothing in its own account
