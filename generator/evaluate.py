@@ -31,6 +31,7 @@ An unknown operator raises, so a policy that uses one cannot pass silently.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -528,6 +529,50 @@ def compile_statement(stmt) -> "_Compiled | _Interpreted":
         return _Compiled(stmt)
     except _Fallback:
         return _Interpreted(stmt)
+
+
+_MERGEABLE = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "Condition"})
+
+
+def resources_merged(statements) -> list:
+    """Compiled identity-policy statements, with those that differ only in
+    their Resource (and Sid) joined into one statement whose Resource lists
+    all of theirs, at the place of the first. A request matches the joined
+    statement exactly when it matches one of those it replaces, so
+    :func:`identity_allows` answers alike. A statement with anything else
+    (NotResource, a principal, a value the compiler left to the interpreter)
+    is kept as it is. For identity-policy decisions only: a deploy role's
+    policy parts repeat one statement per part, each with its own groups."""
+    joined: dict[str, list] = {}
+    out: list = []
+    for compiled in statements:
+        stmt = compiled.stmt
+        if type(compiled) is _Compiled and "Resource" in stmt and _MERGEABLE.issuperset(stmt):
+            key = json.dumps([stmt.get("Effect"), stmt.get("Action"), stmt.get("NotAction"), "NotAction" in stmt,
+                              stmt.get("Condition")], sort_keys=True)
+            same = joined.get(key)
+            if same is not None:
+                same.append(compiled)
+                continue
+            same = joined[key] = [compiled]
+            out.append(same)
+        else:
+            out.append(compiled)
+    return [item if not isinstance(item, list) else item[0] if len(item) == 1 else compile_statement(
+        {**{k: v for k, v in item[0].stmt.items() if k != "Sid"},
+         "Resource": [r for c in item for r in _as_list(c.stmt["Resource"])]}) for item in out]
+
+
+def identity_allows(statements, request: Request, lowered: dict) -> bool:
+    """Whether identity-policy statements (compiled) allow the request: one
+    applies with Allow and none with Deny (an explicit Deny wins)."""
+    allowed = False
+    for compiled in statements:
+        if compiled.applies(request, lowered, False):
+            if compiled.stmt.get("Effect") == "Deny":
+                return False
+            allowed = True
+    return allowed
 
 
 class Policy(dict):

@@ -125,3 +125,93 @@ def test_a_long_glob_condition_holds_as_the_interpreter_says(operator, values, a
     compiled = _Condition(operator, "aws:PrincipalArn", values)
     assert compiled.holds(lowered_context(context), context) == condition_holds(operator, "aws:PrincipalArn", values,
                                                                                 context)
+
+
+# --- identity statements merged by resource (the report's own-account decisions)
+_IDENTITY_RESOURCES = st.sampled_from(["arn:aws:sagemaker:us-east-1:111111111111:model/g1-*",
+                                       "arn:aws:sagemaker:us-east-1:111111111111:model/g2-*",
+                                       "arn:aws:sagemaker:us-east-1:111111111111:endpoint/*", "*",
+                                       "arn:aws:sagemaker:us-east-1:111111111111:model/${aws:PrincipalAccount}-*"])
+_IDENTITY_CONDITIONS = st.sampled_from([None, {"StringEquals": {"aws:RequestTag/team": "a"}},
+                                        {"Bool": {"aws:SecureTransport": "true"}}])
+
+
+@st.composite
+def identity_statements(draw):
+    """Statements that often differ only in their Resource (so they merge),
+    with now and then a NotResource or a principal (which must not). Odd
+    values are left out: the report never sees them (read_policies refuses
+    the file) and the order in which an error would surface is not what is
+    compared; the last test below pins that such a statement is kept."""
+    stmt: dict = {"Sid": draw(st.sampled_from(["A", "B"])), "Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"])),
+                  "Action": draw(st.sampled_from(["sagemaker:CreateModel", ["sagemaker:CreateModel", "sagemaker:Create*"],
+                                                  "sagemaker:CreateEndpoint"]))}
+    kind = draw(st.integers(0, 9))
+    if kind == 0:
+        stmt["NotResource"] = draw(_IDENTITY_RESOURCES)
+    else:
+        stmt["Resource"] = draw(st.one_of(_IDENTITY_RESOURCES, st.lists(_IDENTITY_RESOURCES, min_size=1, max_size=3)))
+    if kind == 2:
+        stmt["Principal"] = {"AWS": OTHER}
+    condition = draw(_IDENTITY_CONDITIONS)
+    if condition is not None:
+        stmt["Condition"] = condition
+    return stmt
+
+
+def _identity_outcome(statements, request):
+    from generator.evaluate import identity_allows
+
+    return _outcome(lambda: identity_allows(statements, request, lowered_context(request.context)))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(statements=st.lists(identity_statements(), min_size=1, max_size=6),
+       action=st.sampled_from(["sagemaker:CreateModel", "sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig"]),
+       resource=st.sampled_from(["arn:aws:sagemaker:us-east-1:111111111111:model/g1-x",
+                                 "arn:aws:sagemaker:us-east-1:111111111111:model/g2-x",
+                                 "arn:aws:sagemaker:us-east-1:111111111111:model/111111111111-x",
+                                 "arn:aws:sagemaker:us-east-1:111111111111:endpoint/g1-x"]),
+       tag=st.sampled_from([None, "a", "b"]), secure=st.sampled_from(["true", "false"]))
+def test_statements_merged_by_resource_decide_as_the_statements_themselves(statements, action, resource, tag, secure):
+    """resources_merged may join statements that differ only in Resource
+    (and Sid); what an identity policy allows is unchanged, and so is what
+    decide says of the whole policy."""
+    from generator.evaluate import resources_merged
+
+    context = {"aws:PrincipalAccount": "111111111111", "aws:SecureTransport": secure}
+    if tag is not None:
+        context["aws:RequestTag/team"] = tag
+    request = Request(ROLE, action, resource, context)
+    compiled = [compile_statement(s) for s in statements]
+    merged = resources_merged(compiled)
+    expected = _outcome(lambda: decide(request, [{"Statement": statements}], None, "111111111111").allowed)
+    assert _identity_outcome(compiled, request) == expected
+    assert _identity_outcome(merged, request) == expected
+
+
+def test_statements_merged_by_resource_are_fewer_only_where_they_differ_in_resource_alone():
+    from generator.evaluate import resources_merged
+
+    base = {"Effect": "Allow", "Action": "sagemaker:CreateModel"}
+    statements = [
+        {**base, "Sid": "One", "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model/g1-*"},
+        {**base, "Sid": "Two", "Resource": ["arn:aws:sagemaker:us-east-1:111111111111:model/g2-*"]},
+        {**base, "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model/g3-*",
+         "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+        {**base, "Effect": "Deny", "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model/g1-bad"},
+        {**base, "NotResource": "arn:aws:sagemaker:us-east-1:111111111111:model/g4-*"},
+        {**base, "Resource": ["arn:aws:sagemaker:us-east-1:111111111111:model/g5-*", 7]},  # left to the interpreter
+        {**base, "Principal": "*", "Resource": "arn:aws:sagemaker:us-east-1:111111111111:model/g6-*"},
+    ]
+    merged = resources_merged([compile_statement(s) for s in statements])
+    assert len(merged) == 6
+    assert merged[4].stmt is statements[5] and merged[5].stmt is statements[6]
+    assert merged[0].stmt["Resource"] == ["arn:aws:sagemaker:us-east-1:111111111111:model/g1-*",
+                                          "arn:aws:sagemaker:us-east-1:111111111111:model/g2-*"]
+    assert [m.stmt.get("Effect") for m in merged] == ["Allow", "Allow", "Deny", "Allow", "Allow", "Allow"]
+    request = Request(ROLE, "sagemaker:CreateModel", "arn:aws:sagemaker:us-east-1:111111111111:model/g1-bad", {})
+    assert _identity_outcome(merged, request) is False  # the Deny still wins
+    request = Request(ROLE, "sagemaker:CreateModel", "arn:aws:sagemaker:us-east-1:111111111111:model/g2-ok", {})
+    assert _identity_outcome(merged[:4], request) is True
+    assert _identity_outcome(merged, request) is TypeError  # the odd statement is still interpreted, and raises

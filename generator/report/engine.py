@@ -39,8 +39,8 @@ from dataclasses import dataclass
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.stages import stage_names
-from generator.evaluate import (Request, compiled_statements, condition_holds, glob_match, lowered_context, value_strings,
-                                 with_defaults)
+from generator.evaluate import (Request, compiled_statements, condition_holds, glob_match, identity_allows,
+                                lowered_context, resources_merged, value_strings, with_defaults)
 from generator.policyset import PolicySet, access_point_condition, account_of
 from generator.report.capabilities import Capability, Probe, of_scope, requests
 from generator.report.principals import NONE, Principal, UNKNOWN
@@ -562,31 +562,25 @@ class Engine:
             # PolicySet.decide comes down to the role's identity policies, an
             # Allow and no Deny. Asked directly, without a Decision, of the
             # statements of all its identity policies that may apply to the
-            # action (gathered once per row and action).
+            # action (gathered once per row and action, those differing only
+            # in Resource joined: a deploy role's parts repeat each statement).
             statements = self._own_statements(row, probe.action)
             if not statements:
                 return False  # nothing names the action: an implicit deny
             context = policies.request_context(row.principal.arn, resource, dict(probe.context), self.org)
             request = with_defaults(Request(row.principal.arn, probe.action, resource, context))
-            lowered = lowered_context(request.context)
-            allowed = False
-            for compiled, deny in statements:
-                if compiled.applies(request, lowered, False):
-                    if deny:
-                        return False
-                    allowed = True
-            return allowed
+            return identity_allows(statements, request, lowered_context(request.context))
         return policies.decide(row.principal.arn, probe.action, resource, dict(probe.context), org=self.org).allowed
 
-    def _own_statements(self, row: _Row, action: str) -> tuple:
-        """((compiled statement, is a Deny), ...) of every identity policy of
-        the row that may apply to ``action``, in policy order."""
+    def _own_statements(self, row: _Row, action: str) -> list:
+        """The compiled statements of every identity policy of the row that
+        may apply to ``action``, those that differ only in Resource joined
+        (evaluate.resources_merged)."""
         key = (row.index, action)
         found = self._own.get(key)
         if found is None:
-            found = self._own[key] = tuple(
-                (compiled, compiled.stmt.get("Effect") == "Deny") for path in row.identity
-                for compiled in compiled_statements(self.policies.reduced(path, action)))
+            found = self._own[key] = resources_merged(
+                compiled for path in row.identity for compiled in compiled_statements(self.policies.reduced(path, action)))
         return found
 
     def group(self, group: str, expected_rows: set[int]) -> dict[tuple[int, str], bool]:
@@ -626,7 +620,7 @@ class Engine:
         with no Allow statement for it is an implicit deny)."""
         first = next(s for s in capability.ways[0] if s.resource == "model")
         if row.identity and not any(isinstance(compiled.stmt, dict) and compiled.stmt.get("Effect") == "Allow"
-                                    for compiled, _ in self._own_statements(row, first.action)):
+                                    for compiled in self._own_statements(row, first.action)):
             return False
         if not row.identity and row.account == self.arns.registry_id:
             return False  # a registry-account role with no identity policy: nothing in its own account
