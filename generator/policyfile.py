@@ -321,45 +321,81 @@ def read_policies(out: Path, evaluable, keep=lambda kind: True, visitor=None,
     path (in manifest order only in one process); ``visitor.merge(other)``
     takes in what the second process's copy saw. ``parallel``: see
     PARALLEL_READ_FROM (tests/test_report_scale.py compares both ways)."""
-    out = Path(out)
-    entries = read_manifest(out)
-    unique: list[tuple[int, dict]] = []
-    seen: set[str] = set()
-    for entry in entries:
-        if entry["path"] not in seen:
-            seen.add(entry["path"])
-            unique.append((len(unique), entry))
-    refused = [i for i, e in unique if not keep(e["kind"])]
-    from generator import forked
+    return Reading(out, evaluable, keep, visitor, parallel).finish()
 
-    if parallel is None:
-        parallel = len(refused) >= PARALLEL_READ_FROM and forked.available()
-    # The second process takes the later half of the refused kinds, from
-    # position ``cut`` on: a problem this process finds before it is the
-    # first in manifest order at once.
-    cut = refused[len(refused) // 2] if parallel and len(refused) > 1 else len(unique)
-    theirs = [(i, e) for i, e in unique if i >= cut and not keep(e["kind"])]
-    mine = [(i, e) for i, e in unique if i < cut or keep(e["kind"])]
-    pending = forked.Forked(_read_share, out, theirs, evaluable, keep, visitor) if theirs else None
-    try:
-        files, problem, _ = _read_share(out, mine, evaluable, keep, visitor)
-        if problem is not None and problem[0] < cut:
-            raise problem[1]
-        if pending is not None:
-            try:
-                other, other_problem, seen_there = pending.result()
-            except forked.Died:  # the second process died: its share is read here
-                other, other_problem, _ = _read_share(out, theirs, evaluable, keep, visitor)
-                seen_there = None
-            problems = [p for p in (problem, other_problem) if p is not None]
-            if problems:
-                raise min(problems, key=lambda p: p[0])[1]
-            if visitor is not None and seen_there is not None:
-                visitor.merge(seen_there)
-            files.update(other)
-        elif problem is not None:
-            raise problem[1]
-    finally:
-        if pending is not None:
-            pending.cancel()
-    return entries, {e["path"]: files[e["path"]] for _, e in unique}
+
+class Reading:
+    """:func:`read_policies` begun: the second process (when there is one)
+    reads its share from the start, and :meth:`finish` reads the rest here.
+    The report begins reading before it loads accounts.yaml, so the second
+    process reads while this one loads the config. A problem with the
+    manifest is raised by :meth:`finish`, not here (the config's problems
+    are reported first); :meth:`cancel` stops a second process whose share
+    is no longer wanted."""
+
+    def __init__(self, out: Path, evaluable, keep=lambda kind: True, visitor=None, parallel: bool | None = None,
+                 share: float = 0.5):
+        """``share``: the part of the refused kinds the second process reads
+        (the later ones); more than half when this process has other work
+        to do meanwhile."""
+        self.out, self.evaluable, self.keep, self.visitor = Path(out), evaluable, keep, visitor
+        self.pending = None
+        try:
+            self.entries = read_manifest(self.out)
+        except Exception as exc:  # noqa: BLE001 - raised by finish(), after the config's problems
+            self.error: Exception | None = exc
+            return
+        self.error = None
+        unique: list[tuple[int, dict]] = []
+        seen: set[str] = set()
+        for entry in self.entries:
+            if entry["path"] not in seen:
+                seen.add(entry["path"])
+                unique.append((len(unique), entry))
+        refused = [i for i, e in unique if not keep(e["kind"])]
+        from generator import forked
+
+        if parallel is None:
+            parallel = len(refused) >= PARALLEL_READ_FROM and forked.available()
+        # The second process takes the later ``share`` of the refused kinds,
+        # from position ``cut`` on: a problem this process finds before it is
+        # the first in manifest order at once.
+        first = min(max(int(len(refused) * (1 - share)), 1), len(refused) - 1) if len(refused) > 1 else 0
+        self.cut = cut = refused[first] if parallel and len(refused) > 1 else len(unique)
+        self.unique = unique
+        self.theirs = [(i, e) for i, e in unique if i >= cut and not keep(e["kind"])]
+        self.mine = [(i, e) for i, e in unique if i < cut or keep(e["kind"])]
+        if self.theirs:
+            self.pending = forked.Forked(_read_share, self.out, self.theirs, evaluable, keep, visitor)
+
+    def finish(self) -> tuple[list[dict], dict[str, object]]:
+        if self.error is not None:
+            raise self.error
+        from generator import forked
+
+        out, evaluable, keep, visitor, pending = self.out, self.evaluable, self.keep, self.visitor, self.pending
+        try:
+            files, problem, _ = _read_share(out, self.mine, evaluable, keep, visitor)
+            if problem is not None and problem[0] < self.cut:
+                raise problem[1]
+            if pending is not None:
+                try:
+                    other, other_problem, seen_there = pending.result()
+                except forked.Died:  # the second process died: its share is read here
+                    other, other_problem, _ = _read_share(out, self.theirs, evaluable, keep, visitor)
+                    seen_there = None
+                problems = [p for p in (problem, other_problem) if p is not None]
+                if problems:
+                    raise min(problems, key=lambda p: p[0])[1]
+                if visitor is not None and seen_there is not None:
+                    visitor.merge(seen_there)
+                files.update(other)
+            elif problem is not None:
+                raise problem[1]
+        finally:
+            self.cancel()
+        return self.entries, {e["path"]: files[e["path"]] for _, e in self.unique}
+
+    def cancel(self) -> None:
+        if self.pending is not None:
+            self.pending.cancel()

@@ -289,11 +289,19 @@ class PolicySet(PolicyIndex):
         traceback. Every policy is parsed once; the texts are read again
         only if asked for. ``visitor`` sees each document as it is read (the
         report notes who the policies name); ``parallel``: see read_policies."""
-        from generator.evaluate import evaluates
-        from generator.policyfile import read_policies
+        return cls.begin(out, visitor, parallel).finish()
 
-        entries, docs = read_policies(Path(out), evaluates, keep=_kept, visitor=visitor, parallel=parallel)
-        return cls(_Files(Path(out), entries), _Docs(docs))
+    @classmethod
+    def begin(cls, out: Path, visitor=None, parallel: bool | None = None, share: float = 0.5) -> "BegunPolicySet":
+        """:meth:`from_dir` begun (a second process, when the render is large,
+        already reading its ``share``, see policyfile.Reading); ``.finish()``
+        is the PolicySet, ``.cancel()`` stops the second process when the
+        caller fails first."""
+        from generator.evaluate import evaluates
+        from generator.policyfile import Reading
+
+        return BegunPolicySet(cls, Path(out), Reading(Path(out), evaluates, keep=_kept, visitor=visitor,
+                                                      parallel=parallel, share=share))
 
     def reduced(self, path: str, action: str) -> dict:
         """The policy at ``path`` with only the statements that may apply to ``action``."""
@@ -428,3 +436,17 @@ class PolicySet(PolicyIndex):
         elif decision.allowed:
             decision.resource_allows += allows
             decision.reason += ", " + ", ".join(allows)
+
+
+class BegunPolicySet:
+    """A PolicySet being read (PolicySet.begin)."""
+
+    def __init__(self, cls, out: Path, reading):
+        self._cls, self._out, self._reading = cls, out, reading
+
+    def finish(self) -> "PolicySet":
+        entries, docs = self._reading.finish()
+        return self._cls(_Files(self._out, entries), _Docs(docs))
+
+    def cancel(self) -> None:
+        self._reading.cancel()

@@ -350,10 +350,12 @@ def _written(tmp_path, files: dict) -> None:
         (tmp_path / path).write_text(text)
 
 
-def test_two_reading_processes_give_the_same_documents(tmp_path):
+@pytest.mark.parametrize("share", [0.5, 0.6, 0.01, 0.99])
+def test_two_reading_processes_give_the_same_documents(tmp_path, share):
     """read_policies(parallel=True) reads the later half of the per-group
-    documents in a forked process: the same documents, in the same order."""
-    from generator.policyfile import read_policies
+    documents in a forked process (Reading(share=...): another part of
+    them): the same documents, in the same order."""
+    from generator.policyfile import Reading, read_policies
     from generator.evaluate import evaluates
     from generator.policyset import _kept
 
@@ -361,9 +363,59 @@ def test_two_reading_processes_give_the_same_documents(tmp_path):
         pytest.skip("needs fork")
     _written(tmp_path, files_of(synth(14, 24))[1])
     one = read_policies(tmp_path, evaluates, keep=_kept, parallel=False)
-    two = read_policies(tmp_path, evaluates, keep=_kept, parallel=True)
+    reading = Reading(tmp_path, evaluates, keep=_kept, parallel=True, share=share)
+    refused = sum(not _kept(e["kind"]) for e in {e["path"]: e for e in one[0]}.values())
+    assert reading.pending is not None and 0 < len(reading.theirs) < refused
+    assert abs(len(reading.theirs) - share * refused) <= 1
+    two = reading.finish()
     assert list(one[1]) == list(two[1]) and one == two
     assert sum(isinstance(d, bytes) for d in two[1].values()) > 24  # the per-group kinds, compressed
+
+
+def test_the_report_reads_while_it_loads_the_config_and_still_reports_the_config_first(tmp_path, capsys, monkeypatch):
+    """The report begins reading the policies (a second process for a large
+    render) before it loads accounts.yaml; a bad config, or a bad flag, is
+    still what it reports, with policies that are bad too, and the second
+    process is stopped, not left reading."""
+    import multiprocessing
+
+    from generator import policyfile
+    from generator.cli import main
+
+    if not _forks():
+        pytest.skip("needs fork")
+    monkeypatch.setattr(policyfile, "PARALLEL_READ_FROM", 2)
+    started = []
+    real = policyfile.Reading.__init__
+
+    def noting(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        started.append(self.pending)
+
+    monkeypatch.setattr(policyfile.Reading, "__init__", noting)
+    config, files = files_of(synth(14, 24))
+    manifest = json.loads(files["manifest.json"])["policies"]
+    first_group = next(e["path"] for e in manifest if e["kind"] == "model_package_group_policy")
+    files[first_group] = files[first_group].replace('"Effect": "Allow"', '"Effect": "Perhaps"', 1)
+    out = tmp_path / "out"
+    _written(out, files)
+    good = tmp_path / "accounts.yaml"
+    good.write_text(synth(14, 24))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(synth(14, 24).replace("kind: governance", "kind: auditor", 1))
+    assert main(["report", "--config", str(bad), "--policies", str(out), "--out", str(tmp_path / "r")]) == 2
+    assert "kind" in capsys.readouterr().err
+    assert main(["report", "--config", str(bad), "--policies", str(tmp_path / "nothing"),
+                 "--out", str(tmp_path / "r")]) == 2
+    assert "kind" in capsys.readouterr().err  # not the missing manifest
+    assert main(["report", "--config", str(good), "--policies", str(out), "--out", str(tmp_path / "r"),
+                 "--group", "no-such-group"]) == 2
+    assert "--group: 'no-such-group'" in capsys.readouterr().err
+    assert main(["report", "--config", str(good), "--policies", str(out), "--out", str(tmp_path / "r")]) == 2
+    assert first_group in capsys.readouterr().err
+    assert len(started) == 4 and sum(p is not None for p in started) == 3  # a second process each time it could
+    assert not multiprocessing.active_children()  # each stopped or joined
+    assert not (tmp_path / "r").exists()
 
 
 @pytest.mark.parametrize("where", ["first-group-policy", "last-group-policy", "last-identity-policy", "two",
