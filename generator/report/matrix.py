@@ -152,25 +152,33 @@ class Matrix:
     def evidence(self, principal: Principal) -> list[Cell]:
         return [c for column in self.columns for c in self.row(principal, column) if c.granted]
 
+    def _cell_order(self) -> Callable[[Cell], tuple[int, int, int]]:
+        """The sort key of a cell: row, column, capability."""
+        rows = {p: i for i, p in enumerate(self.principals)}
+        columns = {c: i for i, c in enumerate(self.columns)}
+        order = {(c.scope, c.name): i for i, c in enumerate(CAPABILITIES)}
+        return lambda c: (rows[c.principal], columns[c.column], order[(column_scope(c.column), c.capability)])
+
     def stored(self) -> list[Cell]:
         """Every granted or expected cell, in row, column and capability order."""
         cached = self.__dict__.get("_stored")
         if cached is not None and cached[0] == len(self.cells):
             return cached[1]
-        rows = {p: i for i, p in enumerate(self.principals)}
-        columns = {c: i for i, c in enumerate(self.columns)}
-        order = {(c.scope, c.name): i for i, c in enumerate(CAPABILITIES)}
-        found = sorted(
-            (c for c in self.cells.values() if c.granted or c.expected),
-            key=lambda c: (rows[c.principal], columns[c.column],
-                           order[(column_scope(c.column), c.capability)]),
-        )
+        found = sorted((c for c in self.cells.values() if c.granted or c.expected), key=self._cell_order())
         self.__dict__["_stored"] = (len(self.cells), found)
         return found
 
     @property
     def differences(self) -> list[Cell]:
-        return [c for c in self.stored() if c.difference]
+        """The cells granted but not expected, or expected but not granted, in
+        the order of :meth:`stored` (only those sorted: at 10,000 groups
+        sorting every cell took seconds)."""
+        cached = self.__dict__.get("_differences")
+        if cached is not None and cached[0] == len(self.cells):
+            return cached[1]
+        found = sorted((c for c in self.cells.values() if c.granted != c.expected), key=self._cell_order())
+        self.__dict__["_differences"] = (len(self.cells), found)
+        return found
 
     @property
     def large(self) -> bool:
@@ -183,10 +191,20 @@ class Matrix:
         cached = self.__dict__.get("_by_column")
         if cached is not None and cached[0] == len(self.cells):
             return cached[1]
-        grouped: dict[str, dict[Principal, list[Cell]]] = {c: {} for c in self.columns}
-        for cell in self.stored():
-            grouped[cell.column].setdefault(cell.principal, []).append(cell)
-        found = [(column, list(grouped[column].items())) for column in self.columns]
+        # Grouped by column first, then each column's few cells sorted by row
+        # and capability: the order of stored(), without sorting every cell.
+        grouped: dict[str, list[Cell]] = {c: [] for c in self.columns}
+        for cell in self.cells.values():
+            if cell.granted or cell.expected:
+                grouped[cell.column].append(cell)
+        rows = {p: i for i, p in enumerate(self.principals)}
+        found = []
+        for column in self.columns:
+            order = {c.name: i for i, c in enumerate(of_scope(column_scope(column)))}
+            by_principal: dict[Principal, list[Cell]] = {}
+            for cell in sorted(grouped[column], key=lambda c: (rows[c.principal], order[c.capability])):
+                by_principal.setdefault(cell.principal, []).append(cell)
+            found.append((column, list(by_principal.items())))
         self.__dict__["_by_column"] = (len(self.cells), found)
         return found
 
