@@ -300,10 +300,10 @@ def test_the_indexed_principal_condition_answers_as_condition_holds(operator, ke
 
 
 @settings(max_examples=400, deadline=None)
-@given(group=st.sampled_from(["m", "model-1", "model-1-ap", "a-b", "1"]),
+@given(group=st.sampled_from(["m", "model-1", "model-1-ap", "a-b", "1", "a.b"]),
        point=st.sampled_from([None, "model-1-ap", "mr-m", "m"]),
        prefix=st.sampled_from(["", "mr-"]),
-       value=st.lists(st.sampled_from(["m", "model-1", "model-1-ap", "mr-m", "a-b", "1", "/", "-", ":", "*", "x",
+       value=st.lists(st.sampled_from(["m", "model-1", "model-1-ap", "mr-m", "a-b", "a.b", "1", "/", "-", ":", "*", "x",
                                        "\x00", "é"]), max_size=8).map("".join))
 def test_a_canon_replaces_whole_runs_only(group, point, prefix, value):
     """Canon.replace changes exactly the whole runs of name characters that
@@ -316,6 +316,36 @@ def test_a_canon_replaces_whole_runs_only(group, point, prefix, value):
     canon = Canon(group, point, prefix)
     expected = re.sub(r"[A-Za-z0-9\-]+", lambda m: canon.names.get(m.group(0), m.group(0)), value)
     assert canon.replace(value) == expected
+
+
+def _stars_reference(value: str, prefix: str) -> bool:
+    """The rule of engine._stars_between_separators, character by character."""
+    names = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-\x00")
+    for i, c in enumerate(value):
+        if c != "*":
+            continue
+        before = value[i - 1] if i else ""
+        after = value[i + 1] if i + 1 < len(value) else ""
+        if after and after in names:
+            return False
+        if before and before in names:
+            start = i
+            while start and value[start - 1] in names:
+                start -= 1
+            if not prefix or value[start:i] != prefix:
+                return False
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(prefix=st.sampled_from(["", "mr-"]),
+       value=st.lists(st.sampled_from(["*", "/", "mr-", "m", "-", ":", "\x00", "x/", "**"]), max_size=8).map("".join))
+def test_stars_between_separators_keeps_its_rule(prefix, value):
+    """A * that may match part of a name makes a column be evaluated request
+    by request (Unsafe); the scan from star to star keeps the rule."""
+    from generator.report.engine import _stars_between_separators
+
+    assert _stars_between_separators(value, prefix) == _stars_reference(value, prefix)
 
 
 NAMED_BY_CONDITIONS = (GOOD, GP, lambda d: d["Statement"].extend([

@@ -61,6 +61,7 @@ class Unsafe(Exception):
 
 
 _RUN = re.compile(r"[A-Za-z0-9\-]+")
+_RUN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 class Shape:
@@ -155,16 +156,37 @@ class Canon:
             names = {n: prefix + p if n.startswith(prefix) else p for n, p in names.items()}
         self.names = names
         self.lower_names = frozenset(n.lower() for n in names)
-        self._order = tuple(names)
-        self._swap = lambda m: names.get(m.group(0), m.group(0))
+        # A name with a character outside the runs is never a whole run.
+        self._order = tuple(n for n in names if n and _RUN.fullmatch(n))
 
     def replace(self, value: str) -> str:
         """Every whole run of name characters that is one of the names,
-        replaced (in one pass: a placeholder is never looked at again)."""
+        replaced (in one pass: a placeholder is never looked at again). Each
+        name is looked for with str.find and kept where it is a whole run
+        (no run character on either side): whole runs never overlap, so this
+        is the same as replacing run by run, without a regular expression
+        and a call per run."""
+        hits = None
         for name in self._order:
-            if name in value:
-                return _RUN.sub(self._swap, value)
-        return value
+            start = value.find(name)
+            while start != -1:
+                end = start + len(name)
+                if (not start or value[start - 1] not in _RUN_CHARS) and (
+                        end == len(value) or value[end] not in _RUN_CHARS):
+                    if hits is None:
+                        hits = []
+                    hits.append((start, end, name))
+                start = value.find(name, start + 1)
+        if hits is None:
+            return value
+        hits.sort()
+        out, last = [], 0
+        for start, end, name in hits:
+            out.append(value[last:start])
+            out.append(self.names[name])
+            last = end
+        out.append(value[last:])
+        return "".join(out)
 
     def text(self, value: str, wildcards: bool) -> str:
         value = self.replace(value)
@@ -243,9 +265,8 @@ def _stars_between_separators(value: str, prefix: str = "") -> bool:
     The one exception: a * right after a whole run that is exactly ``prefix``
     (the access point prefix, which every access point name and placeholder
     starts with)."""
-    for i, c in enumerate(value):
-        if c != "*":
-            continue
+    i = value.find("*")
+    while i != -1:
         before = value[i - 1] if i else ""
         after = value[i + 1] if i + 1 < len(value) else ""
         if after in _NAME_CHARS and after != "":
@@ -256,6 +277,7 @@ def _stars_between_separators(value: str, prefix: str = "") -> bool:
                 start -= 1
             if not prefix or value[start:i] != prefix:
                 return False
+        i = value.find("*", i + 1)
     return True
 
 
