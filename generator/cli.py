@@ -174,7 +174,14 @@ def _report_with(args: argparse.Namespace, to_stdout: bool, begun, parts) -> int
         print(f"error: --capability: '{bad[0]}' is not one of {', '.join(known)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     policies = _policyset(args.policies, begun=begun)
-    matrix, files = report.build(config, policies, str(args.config), str(args.policies), progress=True, parts=parts)
+    from generator.progress import loading
+
+    # The matrix and the engine's memo are kept for the whole run too: built
+    # with the cyclic collector paused (its full passes over a growing heap
+    # of cells were about a fifth of evaluating at 1,000 groups).
+    with loading():
+        matrix, files = report.build(config, policies, str(args.config), str(args.policies), progress=True,
+                                     parts=parts)
     if to_stdout:
         if args.group or args.capability:
             print(_report_answer(matrix, args.group, args.capability), end="")
