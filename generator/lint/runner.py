@@ -9,7 +9,7 @@ from generator.config import Config
 from generator.progress import loading
 from generator.lint import rules as _rules  # noqa: F401  (registers the rules)
 from generator.lint.model import KINDS, DATA_KINDS, RULES, Finding, LintContext, PolicyFile
-from generator.render import MANIFEST
+from generator.policyfile import MANIFEST
 
 STRUCTURE = "invalid-structure"
 

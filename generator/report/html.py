@@ -7,22 +7,28 @@ or the policies is escaped; the template holds no external reference.
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 from pathlib import Path
-
-import jinja2
 
 from generator.report import wording
 from generator.report.capabilities import CAPABILITIES
 from generator.report.matrix import Matrix
 
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@lru_cache(maxsize=1)
+def _env():
+    """The template environment, made when the full page is first rendered
+    (the compact page of a large organization is built without Jinja2)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def _cell(matrix: Matrix, principal, column: str) -> dict:
@@ -142,7 +148,7 @@ def _guardrails_html(matrix: Matrix) -> list[str]:
 def render(matrix: Matrix) -> str:
     if matrix.large:
         return _large(matrix)
-    template = _ENV.get_template("access-matrix.html.j2")
+    template = _env().get_template("access-matrix.html.j2")
     return template.render(
         title=wording.TITLE,
         generated=wording.GENERATED,
