@@ -246,6 +246,20 @@ def _explain(args: argparse.Namespace) -> int:
     if args.can and (args.action or args.resource):
         print("error: --can answers a capability: leave out --action and --resource", file=sys.stderr)
         return EXIT_BAD_INPUT
+    from generator.policyset import PolicySet
+
+    # As in the report: for a large render a second process reads its share
+    # of the policies while this one loads the config and checks the request.
+    begun = PolicySet.begin(args.policies, share=READ_SHARE)
+    try:
+        return _explain_with(args, context, begun)
+    finally:
+        begun.cancel()
+
+
+def _explain_with(args: argparse.Namespace, context: dict, begun) -> int:
+    from generator import explain
+
     config = load_config(args.config)
     principal = _principal_arn(config, args.principal)
     try:
@@ -257,9 +271,9 @@ def _explain(args: argparse.Namespace) -> int:
     if principal != args.principal:
         print(f"note: explaining {args.principal} as {principal}", file=sys.stderr)
     if args.can:
-        return _explain_can(args, config, principal, context)
+        return _explain_can(args, config, principal, context, begun)
     _warn_unknown_action(args.action)
-    policies = _policyset(args.policies)
+    policies = _policyset(args.policies, begun=begun)
     _warn_stale(config, args.policies)
     result = explain.explain(policies, principal, args.action, args.resource, context, config.organization_id,
                              with_guardrails=args.with_guardrails)
@@ -280,7 +294,7 @@ def _explain(args: argparse.Namespace) -> int:
     return 0 if result.allowed else EXIT_DIFFERENCES
 
 
-def _explain_can(args: argparse.Namespace, config, principal: str, context: dict) -> int:
+def _explain_can(args: argparse.Namespace, config, principal: str, context: dict, begun=None) -> int:
     """--can CAPABILITY [--group G]: every request the capability needs, across
     S3, KMS and SageMaker, as the access matrix defines it; yes when every
     request of some way is allowed."""
@@ -301,7 +315,7 @@ def _explain_can(args: argparse.Namespace, config, principal: str, context: dict
         print(f"error: --group: '{args.group}' is not a model group of {args.config}{hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
     (capability,) = found
-    policies = _policyset(args.policies)
+    policies = _policyset(args.policies, begun=begun)
     _warn_stale(config, args.policies)
     # With stages, a version capability is tried on sample lifecycles (as the report does).
     # deploy's SageMaker resources are in the caller's own account.

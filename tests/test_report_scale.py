@@ -226,6 +226,55 @@ def test_the_two_process_report_equals_the_one_process_report(stages):
     assert any(g for g, _ in granted(one).values())
 
 
+def test_explain_reads_while_it_loads_the_config_and_answers_the_same(tmp_path, capsys, monkeypatch):
+    """explain begins reading as the report does: with a second reading
+    process the same answer (a request and a capability); a bad config or a
+    bad principal is still reported first, over bad policies, and the
+    second process is stopped."""
+    import multiprocessing
+
+    from generator import policyfile
+    from generator.cli import main
+
+    if not _forks():
+        pytest.skip("needs fork")
+    config, files = files_of(synth(14, 24))
+    out = tmp_path / "out"
+    _written(out, files)
+    good = tmp_path / "accounts.yaml"
+    good.write_text(synth(14, 24))
+    group = sorted(config.model_groups)[3]
+    developer = next(a for a in config.accounts.values() if a.kind == "development")
+    principal = f"arn:aws:iam::{developer.id}:role/SageMakerExecutionRole"
+    from generator.arns import Arns
+
+    version = Arns.of(config).package_arns(group).replace("/*", "/1")
+    asks = [["--principal", principal, "--action", "sagemaker:DescribeModelPackage", "--resource", version],
+            ["--principal", principal, "--can", "read", "--group", group]]
+    answers = {}
+    for limit in (10**9, 2):  # one reading process, then two
+        monkeypatch.setattr(policyfile, "PARALLEL_READ_FROM", limit)
+        for number, ask in enumerate(asks):
+            code = main(["explain", "--config", str(good), "--policies", str(out), *ask])
+            answers.setdefault(number, []).append((code, capsys.readouterr()))
+    assert all(one == two for one, two in answers.values())
+    assert [answers[n][0][0] for n in (0, 1)] == [0, 0]  # answered, and allowed
+    assert answers[0][0][1].out.startswith("ALLOW") and answers[1][0][1].out.startswith("YES")
+    manifest = json.loads(files["manifest.json"])["policies"]
+    first_group = next(e["path"] for e in manifest if e["kind"] == "model_package_group_policy")
+    (out / first_group).write_text(files[first_group].replace('"Effect": "Allow"', '"Effect": "Perhaps"', 1))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(synth(14, 24).replace("kind: governance", "kind: auditor", 1))
+    assert main(["explain", "--config", str(bad), "--policies", str(out), *asks[0]]) == 2
+    assert "kind" in capsys.readouterr().err
+    assert main(["explain", "--config", str(good), "--policies", str(out), "--principal", "nobody/Role",
+                 "--action", "s3:GetObject", "--resource", "arn:aws:s3:::b/k"]) == 2
+    assert "nobody" in capsys.readouterr().err
+    assert main(["explain", "--config", str(good), "--policies", str(out), *asks[0]]) == 2
+    assert first_group in capsys.readouterr().err
+    assert not multiprocessing.active_children()
+
+
 def test_columns_and_differences_are_in_the_order_of_every_stored_cell():
     """Matrix.by_column and Matrix.differences group and sort the cells
     themselves (sorting every cell of a large organization took seconds):
