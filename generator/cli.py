@@ -586,7 +586,23 @@ def build_parser(prog: str = "python -m generator") -> argparse.ArgumentParser:
 
 def run() -> None:
     """The ``mrpolicy`` console command."""
-    sys.exit(main(prog="mrpolicy"))
+    exit_with(main(prog="mrpolicy"))
+
+
+def exit_with(code: int) -> None:
+    """End the process with ``code`` once stdout and stderr are flushed,
+    without the interpreter's teardown: a large lint holds millions of
+    parsed objects, and freeing them one by one at exit took 0.4-0.6 s at
+    1,000 groups; the operating system frees them at once. By then every
+    file is written and closed and every forked process joined (an
+    exception never gets here: it exits as usual). If flushing fails (a
+    closed pipe), the usual exit reports it."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m generator") -> int:

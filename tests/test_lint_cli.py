@@ -93,3 +93,26 @@ def test_sarif_relative_paths_for_code_scanning(tmp_path):
     assert run("lint", "--format", "sarif", "--output", sarif_path).returncode == 0
     log = json.loads(sarif_path.read_text())
     assert log["runs"][0]["results"] == []
+
+
+def test_the_command_skips_the_interpreter_teardown_but_not_its_output(tmp_path):
+    """`python -m generator` ends with os._exit once stdout and stderr are
+    flushed (cli.exit_with: freeing a large lint's objects one by one took
+    longer than some checks): what it prints, through a pipe, is complete,
+    and the exit code is the command's."""
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    buffered["PYTHONPATH"] = str(ROOT)  # stdout block-buffered into the pipe, as for most users
+    report = subprocess.run([sys.executable, "-m", "generator", "report", "--config", str(EXAMPLE), "--policies",
+                             str(EXAMPLE_DIR / "terraform" / "accounts")], env=buffered, capture_output=True, text=True)
+    assert report.returncode == 0 and report.stdout.startswith("# ") and report.stdout.endswith("\n")
+    lint = subprocess.run([sys.executable, "-m", "generator", "lint", "--format", "sarif", "--output",
+                           str(tmp_path / "lint.sarif")], cwd=EXAMPLE_DIR, env=buffered, capture_output=True, text=True)
+    assert lint.returncode == 0 and lint.stdout.startswith("lint: 22 policies checked, 0 errors")  # a short last write
+    assert json.loads((tmp_path / "lint.sarif").read_text())["runs"]
+    code = subprocess.run([sys.executable, "-c", "import sys; sys.argv[1:] = ['report', '--config', sys.argv[1], "
+                           "'--policies', sys.argv[2]]; from generator.cli import main; "
+                           "sys.exit(main())", str(EXAMPLE), str(EXAMPLE_DIR / "terraform" / "accounts")],
+                          env=buffered, capture_output=True, text=True)
+    assert report.stdout == code.stdout  # the same bytes as the usual exit
+    bad = run("lint", "--config", tmp_path / "missing.yaml")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ") and bad.stdout == ""
