@@ -140,3 +140,38 @@ def test_real_process_prints_no_traceback(tmp_path: Path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_the_garbage_collector_is_paused_while_a_config_loads_and_resumes_after(tmp_path: Path, monkeypatch):
+    """Loading pauses the cyclic collector (its passes over a large model as
+    it grew were more than half of loading one) and leaves it as it was,
+    after a good config and after a bad one alike."""
+    import gc
+
+    from generator import config as config_module
+    from generator.errors import ConfigError
+
+    seen = []
+    real = config_module._validate
+
+    def noting(loaded):
+        seen.append(gc.isenabled())
+        return real(loaded)
+
+    monkeypatch.setattr(config_module, "_validate", noting)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("kind: governance", "kind: auditor"))
+    assert gc.isenabled()
+    config_module.load_config(EXAMPLE)
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(ConfigError):
+        config_module.load_config(bad)
+    assert seen == [False, False] and gc.isenabled()
+    config_module.config_from_text(GOOD)
+    assert seen == [False, False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        config_module.load_config(EXAMPLE)
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import difflib
+import gc
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -24,12 +26,30 @@ __all__ = [
 ]
 
 
+@contextmanager
+def _collector_paused():
+    """The cyclic garbage collector paused while the model is built: it lives
+    for the whole run, and the collector's passes over it as it grew were
+    more than half of loading a large config (500 accounts x 10,000 groups:
+    7.1 s with them, 3.0 s without). Reference counting still frees what is
+    dropped; the collector resumes after, as it was."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_config(path: Path) -> Config:
-    return _validate(read_yaml(Path(path)))
+    with _collector_paused():
+        return _validate(read_yaml(Path(path)))
 
 
 def config_from_text(text: str) -> Config:
-    return _validate(parse_yaml(text))
+    with _collector_paused():
+        return _validate(parse_yaml(text))
 
 
 # How many rounds of "drop what pydantic rejected and validate again" to
