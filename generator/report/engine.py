@@ -46,7 +46,10 @@ from generator.report.capabilities import Capability, Probe, of_scope, requests
 from generator.report.principals import NONE, Principal, UNKNOWN
 
 _G, _A = "\x00G\x00", "\x00A\x00"  # placeholders: the group's name, its access point's name
-_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-\x00")
+# A run of name characters (_RUN): letters, digits and hyphens; with the
+# placeholders' NUL, the characters a * must not touch.
+_RUN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+_NAME_CHARS = _RUN_CHARS | {"\x00"}
 _PRINCIPAL_KEYS = {"aws:principalarn", "aws:principalaccount"}
 
 
@@ -61,7 +64,6 @@ class Unsafe(Exception):
 
 
 _RUN = re.compile(r"[A-Za-z0-9\-]+")
-_RUN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 class Shape:
