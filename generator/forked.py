@@ -4,10 +4,11 @@ lint and report use it to spread a large run over two CPUs (see
 generator/lint/runner.py and generator/report/matrix.py). The child is a
 fork: it sees everything the parent had loaded, without pickling it. Its
 result (or the exception it raised) comes back through a pipe. If it dies
-without answering (killed, out of memory), :meth:`Forked.result` raises
-:class:`Died` and the caller does the work itself. :meth:`Forked.cancel`
-stops a child whose answer is no longer wanted (the parent failed first),
-so a refused input is refused at once, not after the child's share.
+without answering (killed, out of memory), or cannot be started at all
+(fork refused), :meth:`Forked.result` raises :class:`Died` and the caller
+does the work itself. :meth:`Forked.cancel` stops a child whose answer is
+no longer wanted (the parent failed first), so a refused input is refused
+at once, not after the child's share.
 """
 
 from __future__ import annotations
@@ -39,16 +40,26 @@ def _run(function: Callable[..., object], args: tuple, send) -> None:
 
 class Forked:
     def __init__(self, function: Callable[..., object], *args):
-        """``function(*args)`` in the child; the arguments are inherited by the fork, not pickled."""
+        """``function(*args)`` in the child; the arguments are inherited by the
+        fork, not pickled. If no child can be started (fork refused at a
+        process or memory limit), :meth:`result` raises :class:`Died`, as for
+        a child that died: every caller then does the work itself."""
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_run, args=(function, args, send), daemon=True)
-        self._process.start()
-        send.close()  # the child holds the only sending end: its death is an EOF here
         self._done = False
+        try:
+            self._process.start()
+        except OSError:
+            self._process = None
+        send.close()  # the child holds the only sending end: its death is an EOF here
 
     def result(self):
         """The function's return value in the child; its exception is raised here."""
+        if self._process is None:
+            self._done = True
+            self._receive.close()
+            raise Died()
         try:
             ok, value = self._receive.recv()
         except (EOFError, OSError):
@@ -65,6 +76,7 @@ class Forked:
         """Stop the child if its answer was not read (nothing to do otherwise)."""
         if not self._done:
             self._done = True
-            self._process.terminate()
-            self._process.join()
+            if self._process is not None:
+                self._process.terminate()
+                self._process.join()
             self._receive.close()
