@@ -294,7 +294,7 @@ def _explain_with(args: argparse.Namespace, context: dict, begun) -> int:
     return 0 if result.allowed else EXIT_DIFFERENCES
 
 
-def _explain_can(args: argparse.Namespace, config, principal: str, context: dict, begun=None) -> int:
+def _explain_can(args: argparse.Namespace, config, principal: str, context: dict, begun) -> int:
     """--can CAPABILITY [--group G]: every request the capability needs, across
     S3, KMS and SageMaker, as the access matrix defines it; yes when every
     request of some way is allowed."""
