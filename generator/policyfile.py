@@ -39,48 +39,142 @@ def _as_list(value) -> list:
 
 # --- files -------------------------------------------------------------------
 
-def _check_no_links(out: Path, relative: str) -> Path:
-    """``out/relative`` after checking that no component below ``out`` is a link."""
-    current = out
-    parts = relative.split("/")
-    for index, part in enumerate(parts):
-        current = current / part
+# Directories a Tree keeps open (least recently used closed first): reads
+# come in manifest order, one account's directory after another.
+_OPEN_DIRECTORIES = 16
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+class Tree:
+    """A directory of rendered files, read with the one path rule: a path
+    relative to ``out`` and inside it, and no component below ``out`` a
+    link. Each path is walked from ``out`` one component at a time, every
+    directory opened relative to the one above it without following a link
+    (openat with O_NOFOLLOW) and held open: a link swapped in after the walk
+    is never followed, and a directory walked once is not walked again
+    (reading 3,649 files took 0.55 s by full-path lstat checks, 0.05-0.16 s
+    this way). A file is checked with lstat relative to its directory
+    before it is opened, so a FIFO or a device is refused, never opened.
+    Use as a context manager; :func:`read_text` reads one file alone."""
+
+    def __init__(self, out: Path):
+        from collections import OrderedDict
+
+        self.out = Path(out)
+        self._root: int | None = None
+        self._dirs: OrderedDict[tuple[str, ...], int] = OrderedDict()
+
+    def __enter__(self) -> "Tree":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for fd in self._dirs.values():
+            os.close(fd)
+        self._dirs.clear()
+        if self._root is not None:
+            os.close(self._root)
+            self._root = None
+
+    def _where(self, parts) -> Path:
+        return self.out.joinpath(*parts)
+
+    def _refuse(self, parts, parent: int, error: OSError, directory: bool) -> PolicyInputError:
+        """The one line for a component that could not be opened."""
+        current = self._where(parts)
+        if isinstance(error, FileNotFoundError):
+            return PolicyInputError(f"{current}: not found (run `make render` first)")
         try:
-            info = os.lstat(current)
-        except FileNotFoundError:
-            raise PolicyInputError(f"{current}: not found (run `make render` first)") from None
+            info = os.stat(parts[-1], dir_fd=parent, follow_symlinks=False)
+        except OSError:
+            info = None
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            return PolicyInputError(f"{current}: is a symbolic link; rendered files are read only inside "
+                                    f"{self.out}, never through links")
+        if directory and info is not None and not stat.S_ISDIR(info.st_mode):
+            return PolicyInputError(f"{current}: not a directory")
+        return PolicyInputError(f"{current}: cannot read: {error.strerror}")
+
+    def _directory(self, parts: tuple[str, ...]) -> int:
+        """An open descriptor of ``out/parts``, walked without following links."""
+        if not parts:
+            if self._root is None:
+                try:
+                    self._root = os.open(self.out, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+                except FileNotFoundError:
+                    raise PolicyInputError(f"{self.out}: not found (run `make render` first)") from None
+                except OSError as exc:
+                    raise PolicyInputError(f"{self.out}: cannot read: {exc.strerror}") from None
+            return self._root
+        found = self._dirs.get(parts)
+        if found is not None:
+            self._dirs.move_to_end(parts)
+            return found
+        parent = self._directory(parts[:-1])
+        try:
+            fd = os.open(parts[-1], _DIRECTORY_FLAGS, dir_fd=parent)
         except OSError as exc:
-            raise PolicyInputError(f"{current}: cannot read: {exc.strerror}") from None
+            raise self._refuse(parts, parent, exc, True) from None
+        self._dirs[parts] = fd
+        if len(self._dirs) > _OPEN_DIRECTORIES:
+            os.close(self._dirs.popitem(last=False)[1])  # never ``parent``: it was used just now
+        return fd
+
+    def read(self, relative: str, what: str = "manifest path") -> str:
+        """The UTF-8 text of ``out/relative`` (PolicyInputError otherwise)."""
+        try:
+            check_relative(relative, what)
+        except UnsafePath as exc:
+            raise PolicyInputError(f"{self.out / MANIFEST}: {exc}") from None
+        parts = tuple(relative.split("/"))
+        parent = self._directory(parts[:-1])
+        name = parts[-1]
+        try:
+            info = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        except OSError as exc:
+            raise self._refuse(parts, parent, exc, False) from None
         if stat.S_ISLNK(info.st_mode):
-            raise PolicyInputError(f"{current}: is a symbolic link; rendered files are read only inside "
-                                   f"{out}, never through links")
-        if index < len(parts) - 1 and not stat.S_ISDIR(info.st_mode):
-            raise PolicyInputError(f"{current}: not a directory")
-    if not stat.S_ISREG(info.st_mode):
-        raise PolicyInputError(f"{current}: not a regular file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise PolicyInputError(f"{current}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-    return current
+            raise self._refuse(parts, parent, OSError(), False)
+        if not stat.S_ISREG(info.st_mode):
+            raise PolicyInputError(f"{self._where(parts)}: not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise PolicyInputError(f"{self._where(parts)}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        try:
+            fd = os.open(name, _FILE_FLAGS, dir_fd=parent)
+        except OSError as exc:
+            raise self._refuse(parts, parent, exc, False) from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since the lstat
+                raise PolicyInputError(f"{self._where(parts)}: not a regular file")
+            chunks, size = [], 0
+            while size <= MAX_FILE_BYTES:  # to the end, as it is now, never more than the limit
+                chunk = os.read(fd, MAX_FILE_BYTES + 1 - size if size else info.st_size + 1)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            raw = b"".join(chunks)
+        except OSError as exc:
+            raise PolicyInputError(f"{self._where(parts)}: cannot read: {exc.strerror}") from None
+        finally:
+            os.close(fd)
+        if len(raw) > MAX_FILE_BYTES:  # grown since the lstat
+            raise PolicyInputError(f"{self._where(parts)}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PolicyInputError(f"{self._where(parts)}: not UTF-8 text") from None
 
 
 def read_text(out: Path, relative: str, what: str = "manifest path") -> str:
     """The UTF-8 text of ``out/relative``: the one path rule (relative, inside
-    ``out``, no links) and the one way to fail (PolicyInputError)."""
-    out = Path(out)
-    try:
-        check_relative(relative, what)
-    except UnsafePath as exc:
-        raise PolicyInputError(f"{out / MANIFEST}: {exc}") from None
-    path = _check_no_links(out, relative)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise PolicyInputError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PolicyInputError(f"{path}: not UTF-8 text") from None
+    ``out``, no links) and the one way to fail (PolicyInputError). Reading
+    many files, use one :class:`Tree`."""
+    with Tree(out) as tree:
+        return tree.read(relative, what)
 
 
 def parse_json(text: str, where: Path | str, strings: dict | None = None):
@@ -274,10 +368,10 @@ DATA_KINDS = ("event_rule",)
 PARALLEL_READ_FROM = 1500
 
 
-def _read_one(out: Path, entry: dict, evaluable, keep, visitor) -> object:
+def _read_one(out: Path, tree: Tree, entry: dict, evaluable, keep, visitor) -> object:
     """One checked document: parsed, or (``keep`` refuses its kind) its text compressed."""
     relative = entry["path"]
-    text = read_text(out, relative)
+    text = tree.read(relative)
     doc = parse_json(text, out / relative)
     kind = entry["kind"]
     if kind in DATA_KINDS:
@@ -302,11 +396,12 @@ def _read_share(out: Path, share: list[tuple[int, dict]], evaluable, keep, visit
     """Read documents in order until one is refused: ({path: document},
     (position, exception) of the refused one or None, the visitor)."""
     files: dict[str, object] = {}
-    for position, entry in share:
-        try:
-            files[entry["path"]] = _read_one(out, entry, evaluable, keep, visitor)
-        except Exception as exc:  # noqa: BLE001 - raised by the caller, in manifest order
-            return files, (position, exc), visitor
+    with Tree(out) as tree:
+        for position, entry in share:
+            try:
+                files[entry["path"]] = _read_one(out, tree, entry, evaluable, keep, visitor)
+            except Exception as exc:  # noqa: BLE001 - raised by the caller, in manifest order
+                return files, (position, exc), visitor
     return files, None, visitor
 
 

@@ -41,19 +41,26 @@ def load_policies(out: Path, keep_texts: bool = True) -> list[PolicyFile]:
     the same path rule and refusals as report and explain. A missing file is
     a finding (the manifest rule); anything unreadable is LintInputError.
     Without ``keep_texts`` a text is read again when asked for (_Reread)."""
-    from generator.policyfile import PolicyInputError, parse_json, read_manifest, read_text
+    from generator.policyfile import PolicyInputError, Tree, read_manifest
 
     try:
         entries = read_manifest(out)
     except PolicyInputError as exc:
         raise LintInputError(str(exc)) from None
+    with Tree(out) as tree:
+        return _loaded(out, entries, tree, keep_texts)
+
+
+def _loaded(out: Path, entries: list[dict], tree, keep_texts: bool) -> list[PolicyFile]:
+    from generator.policyfile import PolicyInputError, parse_json
+
     policies = []
     strings: dict[str, str] = {}  # one object per distinct string across every document (memory)
     for entry in entries:
         relative = entry["path"]
         document = None
         try:
-            text = read_text(out, relative)
+            text = tree.read(relative)
         except PolicyInputError as exc:
             if not str(exc).endswith("not found (run `make render` first)"):
                 raise LintInputError(str(exc)) from None
@@ -141,36 +148,44 @@ def _streamed_policy_findings(config: Config, out: Path) -> list[Finding]:
     import gc
 
     gc.disable()  # a process of its own: every document it reads is freed by reference counting
-    from generator.policyfile import PolicyInputError, parse_json, read_manifest, read_text
+    from generator.policyfile import Tree, read_manifest
 
     ctx = LintContext(config, [], out)
     findings: list[Finding] = []
-    for entry in read_manifest(out):
-        if entry["kind"] not in KINDS or entry["kind"] in DATA_KINDS:
-            continue
-        relative = entry["path"]
-        try:
-            text = read_text(out, relative)
-        except PolicyInputError:
-            text = None  # missing: the structure rule says so; anything else the loading process reports
-        document = None
-        if text is not None:
-            try:
-                document = parse_json(text, out / relative)
-            except PolicyInputError:
-                document = None
-        policy = _Streamed(relative, _display(out, relative), entry["kind"], entry["account_id"],
-                           entry["target"], entry, text, document)
-
-        def add(rule_id: str, target: PolicyFile, path: str, hits) -> int:
-            count = 0
-            for hit in hits:
-                findings.append(_finding(out, rule_id, target, path, hit))
-                count += 1
-            return count
-
-        _policy_hits(ctx, policy, add)
+    with Tree(out) as tree:
+        for entry in read_manifest(out):
+            _stream_one(ctx, out, tree, entry, findings)
     return findings
+
+
+def _stream_one(ctx: LintContext, out: Path, tree, entry: dict, findings: list[Finding]) -> None:
+    """One policy of the second process: read, checked by the per-policy rules, dropped."""
+    from generator.policyfile import PolicyInputError, parse_json
+
+    if entry["kind"] not in KINDS or entry["kind"] in DATA_KINDS:
+        return
+    relative = entry["path"]
+    try:
+        text = tree.read(relative)
+    except PolicyInputError:
+        text = None  # missing: the structure rule says so; anything else the loading process reports
+    document = None
+    if text is not None:
+        try:
+            document = parse_json(text, out / relative)
+        except PolicyInputError:
+            document = None
+    policy = _Streamed(relative, _display(out, relative), entry["kind"], entry["account_id"],
+                       entry["target"], entry, text, document)
+
+    def add(rule_id: str, target: PolicyFile, path: str, hits) -> int:
+        count = 0
+        for hit in hits:
+            findings.append(_finding(out, rule_id, target, path, hit))
+            count += 1
+        return count
+
+    _policy_hits(ctx, policy, add)
 
 
 def _parallel(policies: int) -> bool:
