@@ -583,7 +583,7 @@ class Policy(dict):
     so a caller that edits a document in place is never answered from a stale
     parse."""
 
-    __slots__ = ("_compiled", "_parse")
+    __slots__ = ("_compiled", "_parse", "_split")
 
     def __init__(self, document=(), parse=None):
         """``parse``: a function returning the compiled statements (for one
@@ -704,9 +704,53 @@ def matching_statements(request: Request, policy: dict, resource_policy: bool, l
     return allows, denies
 
 
+def _deny_first(policy: dict) -> tuple[list, list] | None:
+    """(Deny statements, the others) of a Policy none of whose statements can
+    raise: each compiled, every condition of an operator the evaluator
+    models with at least one value. None otherwise (a plain dict, an
+    interpreted statement, an operator that raises ValueError when asked)."""
+    if not isinstance(policy, Policy):
+        return None
+    try:
+        return policy._split
+    except AttributeError:
+        pass
+    compiled = policy.compiled()
+    split = None
+    if all(type(c) is _Compiled and all(cond.base in EVALUATED_BASES and cond.raw for cond in c.conditions)
+           for c in compiled):
+        split = ([c for c in compiled if c.stmt.get("Effect") == "Deny"],
+                 [c for c in compiled if c.stmt.get("Effect") != "Deny"])
+    policy._split = split
+    return split
+
+
+def allowing_statements(request: Request, policy: dict, resource_policy: bool, label: str,
+                        lowered: dict | None = None) -> list[str]:
+    """The labels of the policy's Allow statements that apply to the request,
+    or [] when one of its Deny statements applies: what
+    ``allows if not denies else []`` of :func:`matching_statements` is. When
+    no statement can raise (:func:`_deny_first`), the Deny statements are
+    asked first and the Allows only if none applies; otherwise every
+    statement is asked in order, so an operator the evaluator does not model
+    raises exactly where it does there (tests/test_evaluate_compiled.py
+    compares the two)."""
+    if lowered is None:
+        lowered = lowered_context(request.context)
+    split = _deny_first(policy)
+    if split is None:
+        allows, denies = matching_statements(request, policy, resource_policy, label, lowered)
+        return [] if denies else allows
+    denies, others = split
+    for compiled in denies:
+        if compiled.applies(request, lowered, resource_policy):
+            return []
+    return [_sid(c.stmt, label) for c in others if c.applies(request, lowered, resource_policy)]
+
+
 def _principal_names_role(stmt: dict, request: Request) -> bool:
     principal = stmt.get("Principal")
     return isinstance(principal, dict) and request.principal_arn in _as_list(principal.get("AWS"))
 
 
-__all__ = ["evaluates", "Policy", "compiled_statements", "lowered_context", "value_strings", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "with_defaults"]
+__all__ = ["evaluates", "Policy", "compiled_statements", "lowered_context", "value_strings", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "allowing_statements", "with_defaults"]

@@ -215,3 +215,48 @@ def test_statements_merged_by_resource_are_fewer_only_where_they_differ_in_resou
     request = Request(ROLE, "sagemaker:CreateModel", "arn:aws:sagemaker:us-east-1:111111111111:model/g2-ok", {})
     assert _identity_outcome(merged[:4], request) is True
     assert _identity_outcome(merged, request) is TypeError  # the odd statement is still interpreted, and raises
+
+
+def _allowing_by_matching(statements, request, resource_policy):
+    from generator.evaluate import matching_statements
+
+    allows, denies = matching_statements(request, {"Statement": statements}, resource_policy, "p")
+    return [] if denies else allows
+
+
+@settings(max_examples=2000, deadline=None)
+@given(statements=st.lists(statements(), min_size=1, max_size=5),
+       principal=st.sampled_from([ROLE, OTHER]),
+       action=st.sampled_from(["s3:GetObject", "sagemaker:CreateModelPackage", "kms:Decrypt"]),
+       resource=st.sampled_from(["arn:aws:s3:::b/k", "arn:aws:s3:::b/111111111111/m"]),
+       context=st.dictionaries(_key, st.one_of(_values, st.lists(_values, max_size=3), st.none()), max_size=4),
+       resource_policy=st.booleans())
+def test_deny_first_finds_what_every_statement_in_order_finds(statements, principal, action, resource, context,
+                                                              resource_policy):
+    """allowing_statements asks a policy's Deny statements first when none of
+    its statements can raise: the same Allow labels (in order), [] when a
+    Deny applies, and the same exception where one is raised."""
+    from generator.evaluate import allowing_statements
+
+    request = Request(principal, action, resource, dict(context, **{"aws:PrincipalAccount": principal.split(":")[4]}))
+    expected = _outcome(lambda: _allowing_by_matching(statements, request, resource_policy))
+    assert _outcome(lambda: allowing_statements(request, Policy({"Statement": statements}), resource_policy, "p")) \
+        == expected
+    assert _outcome(lambda: allowing_statements(request, {"Statement": statements}, resource_policy, "p")) == expected
+
+
+def test_deny_first_still_raises_on_an_operator_it_does_not_model():
+    """A Deny that applies does not hide an Allow the evaluator cannot decide:
+    lint reports "cannot evaluate" for it, as before deny-first."""
+    from generator.evaluate import _deny_first, allowing_statements
+
+    statements = [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": "5"}}},
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"},
+    ]
+    request = Request(ROLE, "s3:GetObject", "arn:aws:s3:::b/k", {"s3:max-keys": "3"})
+    with pytest.raises(ValueError):
+        allowing_statements(request, Policy({"Statement": statements}), False, "p")
+    safe = Policy({"Statement": [{**statements[0], "Condition": {"StringEquals": {"s3:max-keys": "3"}}}, statements[1]]})
+    assert allowing_statements(request, safe, False, "p") == []
+    assert _deny_first(safe) is not None  # the path under test is the deny-first one
