@@ -91,3 +91,52 @@ def test_grantors_find_what_decide_finds(example_config, example_files, tmp_path
     # Not vacuous: both answers occur.
     assert found and asked > found
     assert EXAMPLE_ORG in str(prober.context(sorted(example_config.model_groups)[0], None).values())
+
+
+def _consumers_may_update(doc):
+    """The group policy lets its consumers update model packages: a grant in
+    the registry half alone (their identity policies grant no write)."""
+    consumers = next(s for s in doc["Statement"] if s["Sid"].startswith("Consumers"))
+    doc["Statement"].append({**consumers, "Sid": "HandConsumersUpdate", "Action": "sagemaker:UpdateModelPackage"})
+
+
+@pytest.mark.parametrize("edit", [None, (DS, _deny_everything_approved), (PROD, _not_action_allow),
+                                  (BUCKET, _registry_role_in_bucket_policy), (GROUP, _consumers_may_update)],
+                         ids=["as rendered", "developer deny", "consumer NotAction", "registry role",
+                              "consumers update"])
+def test_roles_candidates_leaves_out_have_no_grantors(example_config, example_files, tmp_path, edit):
+    """Prober.candidates may leave a role out only when grantors finds no
+    statement for it, for any of the actions; asked of every party of every
+    group with one prober, so the answers it keeps per (policy, actions) are
+    reused across groups and parties."""
+    files = example_files if edit is None else broken(example_files, *edit)
+    prober = _prober(example_config, files, tmp_path)
+    roles = sorted({role for group in example_config.model_groups
+                    for party in ("developers", "consumers", "deployers", "approvers")
+                    for role in prober.roles(group, party)} | {REGISTRY_ROLE})
+    left_out = kept = granted = 0
+    for group in sorted(example_config.model_groups):
+        by_resource: dict[str, list[str]] = {}
+        for action, resource, _ in write_probes(prober, group):
+            by_resource.setdefault(resource, []).append(action)
+        for _party in ("developers", "consumers"):
+            for resource, actions in by_resource.items():
+                chosen = prober.candidates(roles, resource, actions)
+                assert chosen == [r for r in roles if r in chosen]  # in the given order
+                for role in roles:
+                    if role in chosen:
+                        kept += 1
+                        granted += any(prober.grantors(role, a, resource, prober.context(group, s))
+                                       for a in actions for s in STATUSES)
+                        continue
+                    left_out += 1
+                    for action in actions:
+                        for status in STATUSES:
+                            assert prober.grantors(role, action, resource, prober.context(group, status)) == [], \
+                                (role, action, resource)
+    assert kept and left_out and granted  # not vacuous
+    if edit is not None and edit[1] is _consumers_may_update:
+        consumers = {r for g in example_config.model_groups for r in prober.roles(g, "consumers")}
+        update = prober.arns.package_arns("credit-risk").replace("/*", "/1")
+        assert any(prober.grantors(r, "sagemaker:UpdateModelPackage", update, prober.context("credit-risk", None))
+                   for r in consumers)  # the edit grants what the registry half alone can grant

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from generator.access import party_members
 from generator.arns import Arns
-from generator.evaluate import Policy, Request, lowered_context, matching_statements, with_defaults
+from generator.evaluate import Policy, Request, allowing_statements, lowered_context, with_defaults
 from generator.lint.model import LintContext, PolicyFile, account_of_principal, as_list, narrowing_values
 from generator.policyset import ActionIndex, PolicyIndex, access_point_condition
 
@@ -174,21 +174,10 @@ class Prober:
         have an Allow for one of the actions. For every other role grantors
         is empty, so a rule asking many roles about many resources asks only
         these."""
-        named: set[str] | None = set()
+        named: set[str] | frozenset[str] | None = frozenset()
         policy = self._resource_policy(resource)
         if policy is not None:
-            for action in actions:
-                reduced = action_index(policy).for_action(action)
-                if reduced is None:
-                    continue
-                found = self._named_cache.get(id(reduced), False)
-                if found is False:
-                    found = self._named_cache[id(reduced)] = _named_accounts(
-                        reduced, policy.kind == "s3_bucket_policy")
-                if found is None:
-                    named = None
-                    break
-                named |= found
+            named = self._named_for(policy, tuple(actions))
         cache = self.__dict__.setdefault("_identity_may_allow", {}).setdefault(tuple(actions), {})
         out = []
         for role in roles:
@@ -202,6 +191,31 @@ class Prober:
             if found:
                 out.append(role)
         return out
+
+    def _named_for(self, policy: PolicyFile, actions: tuple[str, ...]) -> frozenset[str] | None:
+        """The accounts an Allow of ``policy`` for one of ``actions`` can name
+        (None: any account), once per (policy, actions): every group's
+        objects share the bucket policy, and each party of a group asks the
+        same policy about the same actions."""
+        cache = self.__dict__.setdefault("_named_for_cache", {})
+        key = (policy.path, actions)
+        if key in cache:
+            return cache[key]
+        named: set[str] | None = set()
+        for action in actions:
+            reduced = action_index(policy).for_action(action)
+            if reduced is None:
+                continue
+            found = self._named_cache.get(id(reduced), False)
+            if found is False:
+                found = self._named_cache[id(reduced)] = _named_accounts(
+                    reduced, policy.kind == "s3_bucket_policy")
+            if found is None:
+                named = None
+                break
+            named |= found
+        cache[key] = result = None if named is None else frozenset(named)
+        return result
 
     def grantors(self, role_arn: str, action: str, resource: str, context: dict) -> list[Grantor]:
         """Statements that let the role do it, in either half judged alone.
@@ -238,7 +252,7 @@ class Prober:
         request = with_defaults(Request(role_arn, action, resource, dict(context)))
         lowered = lowered_context(request.context)
         for policy, judged, half in halves:
-            allows, denies = matching_statements(request, judged, half == "resource", half, lowered)
-            if not denies:
-                found.extend(Grantor(policy.path, label.split(":", 1)[1]) for label in allows)
+            # A half's Allows, or none when one of its Denies applies (asked first).
+            allows = allowing_statements(request, judged, half == "resource", half, lowered)
+            found.extend(Grantor(policy.path, label.split(":", 1)[1]) for label in allows)
         return found
