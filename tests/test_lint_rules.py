@@ -572,3 +572,22 @@ def test_star_patterns_fit_a_template_as_the_general_search_says(template, prefi
     for real in ("arn:aws:sagemaker:us-east-1:111111111111:model/churn-", "arn:aws:s3:::bucket/key/",
                  "arn:aws:sagemaker:us-east-1:111111111111:*/churn-"):
         assert iam_data.arn_fits(template, real + "*") == iam_data._arn_fits(template, real + "*")
+
+
+def test_star_patterns_told_apart_only_by_characters_the_template_ignores_are_one_question():
+    """_star_fits asks a pattern with the characters a template cannot tell
+    apart made one: group names differing in such characters share an answer,
+    and a character the template does tell apart (here ":", "/" and the
+    literal's letters) still changes it."""
+    from generator.lint import iam_data
+
+    template = "arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}/object/${ObjectName}"
+    blur, sentinel = iam_data._blurred(template)
+    one = "arn:aws:s3:us-east-1:111111111111:accesspoint/mr-model-00017/object/groups/model-00017/*"
+    other = one.replace("00017", "00042")
+    assert blur.sub(sentinel, one) == blur.sub(sentinel, other)
+    for pattern in (one, other, one.replace("/object/", "/objekt/"), one.replace("mr-model-00017", "mr:model"),
+                    "arn:aws:s3:us-east-1:1:accesspoint/x/y/object/*"):
+        assert iam_data.arn_fits(template, pattern) == iam_data._arn_fits(template, pattern), pattern
+    assert not iam_data.arn_fits(template, one.replace("/object/", "/objekt/"))
+    assert not iam_data.arn_fits(template, "arn:aws:s3:us-east-1:1:accesspoint/x/y/object/*")
