@@ -36,17 +36,19 @@ def _display(out: Path, relative: str) -> str:
     return (out / relative).as_posix()
 
 
-def load_policies(out: Path, keep_texts: bool = True) -> list[PolicyFile]:
-    """The manifest's policies, read with the shared reader (generator.policyfile):
-    the same path rule and refusals as report and explain. A missing file is
-    a finding (the manifest rule); anything unreadable is LintInputError.
-    Without ``keep_texts`` a text is read again when asked for (_Reread)."""
+def load_policies(out: Path, keep_texts: bool = True, entries: list[dict] | None = None) -> list[PolicyFile]:
+    """The manifest's policies (``entries``: the manifest as read already),
+    read with the shared reader (generator.policyfile): the same path rule
+    and refusals as report and explain. A missing file is a finding (the
+    manifest rule); anything unreadable is LintInputError. Without
+    ``keep_texts`` a text is read again when asked for (_Reread)."""
     from generator.policyfile import PolicyInputError, Tree, read_manifest
 
-    try:
-        entries = read_manifest(out)
-    except PolicyInputError as exc:
-        raise LintInputError(str(exc)) from None
+    if entries is None:
+        try:
+            entries = read_manifest(out)
+        except PolicyInputError as exc:
+            raise LintInputError(str(exc)) from None
     with Tree(out) as tree:
         return _loaded(out, entries, tree, keep_texts)
 
@@ -140,21 +142,66 @@ class _Streamed(PolicyFile):
         return self._plain
 
 
-def _streamed_policy_findings(config: Config, out: Path) -> list[Finding]:
-    """In the second process: every policy of the manifest read, checked by
-    the per-policy rules and dropped, one at a time (the per-policy rules
-    look at one document and the config only), so this process holds one
-    document at a time."""
+def _checked(entries: list[dict]) -> list[int]:
+    """Positions in the manifest of the documents the per-policy rules check."""
+    return [i for i, e in enumerate(entries) if e["kind"] in KINDS and e["kind"] not in DATA_KINDS]
+
+
+class _Claims:
+    """Which of the per-policy checks each process does: the second process
+    takes them from the front, this one from the back once its
+    who-can-do-what rules are done, until they meet, so neither waits for
+    the other whichever is slower on the day. Two counters in shared memory,
+    each written by one process only, no lock: where both read before either
+    writes, both check the same policy (findings are deduplicated), and none
+    is ever left out: the second process stops only on seeing the back
+    counter at or below its own, and that counter only ever goes down."""
+
+    def __init__(self, count: int):
+        import multiprocessing
+
+        self.count = count
+        self._shared = multiprocessing.get_context("fork").RawArray("q", [0, count])  # [front, back]
+
+    def front(self) -> int | None:
+        """The next check for the second process, or None when they have met."""
+        shared = self._shared
+        taken = shared[0]
+        if taken >= shared[1]:
+            return None
+        shared[0] = taken + 1
+        return taken
+
+    def back(self) -> int | None:
+        """The next check for this process, from the end, or None when they have met."""
+        shared = self._shared
+        taken = shared[1] - 1
+        if taken < shared[0]:
+            return None
+        shared[1] = taken
+        return taken
+
+    def left_to_the_second(self) -> range:
+        """The checks this process did not take: made up for if the second process died."""
+        return range(0, self._shared[1])
+
+
+def _streamed_policy_findings(config: Config, out: Path, entries: list[dict], claims: _Claims) -> list[Finding]:
+    """In the second process: the policies it claims (from the front), each
+    read, checked by the per-policy rules and dropped, one at a time (the
+    per-policy rules look at one document and the config only), so this
+    process holds one document at a time."""
     import gc
 
     gc.disable()  # a process of its own: every document it reads is freed by reference counting
-    from generator.policyfile import Tree, read_manifest
+    from generator.policyfile import Tree
 
     ctx = LintContext(config, [], out)
     findings: list[Finding] = []
+    checked = _checked(entries)
     with Tree(out) as tree:
-        for entry in read_manifest(out):
-            _stream_one(ctx, out, tree, entry, findings)
+        while (taken := claims.front()) is not None:
+            _stream_one(ctx, out, tree, entries[checked[taken]], findings)
     return findings
 
 
@@ -198,9 +245,10 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
     """Every rule on the render in ``out``. ``parallel`` (default: for a
     large render on a machine with two or more CPUs) runs the per-policy
     rules in a forked second process that streams the files, while this
-    one loads them all for the who-can-do-what rules: the same findings,
-    in about the time of the slower half, and the second process holds one
-    document at a time (tests/test_lint_parallel.py compares both ways)."""
+    one loads them all for the who-can-do-what rules and then takes the
+    per-policy checks the second has not reached (_Claims): the same
+    findings, and the second process holds one document at a time
+    (tests/test_lint_parallel.py compares both ways)."""
     out = Path(out)
     from generator.policyfile import PolicyInputError, read_manifest
 
@@ -210,7 +258,7 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
         raise LintInputError(str(exc)) from None
     if parallel is None:
         parallel = _parallel(len(entries))
-    streamed = None
+    streamed = claims = None
     if parallel:
         import gc
 
@@ -218,17 +266,18 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
 
         gc.collect()
         gc.freeze()  # the config and the modules: never garbage, shared with the second process
-        streamed = Forked(_streamed_policy_findings, config, out)
+        claims = _Claims(len(_checked(entries)))
+        streamed = Forked(_streamed_policy_findings, config, out, entries, claims)
     try:
-        return _lint(config, out, streamed)
+        return _lint(config, out, entries, streamed, claims)
     finally:
         if streamed is not None:
             streamed.cancel()  # a refused input is refused now, not after the second process's share
 
 
-def _lint(config: Config, out: Path, streamed) -> Report:
+def _lint(config: Config, out: Path, entries: list[dict], streamed, claims: _Claims | None) -> Report:
     with loading():
-        ctx = LintContext(config, load_policies(out, keep_texts=streamed is None), out)
+        ctx = LintContext(config, load_policies(out, keep_texts=streamed is None, entries=entries), out)
     findings: list[Finding] = []
 
     def add(rule_id: str, policy: PolicyFile | None, path: str, hits) -> int:
@@ -256,13 +305,15 @@ def _lint(config: Config, out: Path, streamed) -> Report:
     if streamed is not None:
         from generator.forked import Died
 
+        checked = _checked(entries)
+        while (taken := claims.back()) is not None:
+            _policy_hits(ctx, ctx.policies[checked[taken]], add)
         try:
             findings += streamed.result()
         except Died:
-            # The second process died (killed, out of memory): its rules run here instead.
-            for policy in ctx.policies:
-                if policy.kind in KINDS and policy.kind not in DATA_KINDS:
-                    _policy_hits(ctx, policy, add)
+            # The second process died (killed, out of memory): its share is checked here instead.
+            for taken in claims.left_to_the_second():
+                _policy_hits(ctx, ctx.policies[checked[taken]], add)
     unique = sorted(set(findings), key=lambda f: (f.path, f.line, f.rule_id, f.message))
     return Report(unique, len(ctx.policies))
 
