@@ -98,6 +98,17 @@ class ActionIndex:
                                                  parse=lambda: [self._compiled_at(i) for i in ordered])
         return found
 
+    def statements_for(self, actions) -> list:
+        """The statements that may apply to one of ``actions`` (those of
+        every :meth:`reduced` of them), in document order, without building
+        a reduced policy per action."""
+        indexes = set(self.always)
+        for action in actions:
+            indexes.update(self.exact.get(action.lower(), ()))
+        indexes |= {i for pattern, i in self.patterns if i not in indexes
+                    and any(glob_match(pattern, action, case_sensitive=False) for action in actions)}
+        return [self.statements[i] for i in sorted(indexes)]
+
     def for_action(self, action: str) -> dict | None:
         """:meth:`reduced`, or None when no Allow statement can apply."""
         found = self._allow_cache.get(action, 0)

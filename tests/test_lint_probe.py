@@ -140,3 +140,43 @@ def test_roles_candidates_leaves_out_have_no_grantors(example_config, example_fi
         update = prober.arns.package_arns("credit-risk").replace("/*", "/1")
         assert any(prober.grantors(r, "sagemaker:UpdateModelPackage", update, prober.context("credit-risk", None))
                    for r in consumers)  # the edit grants what the registry half alone can grant
+
+
+def _named_by_each_action(policy, actions):
+    """The former Prober._named_for: one reduced policy per action, their named accounts joined."""
+    from generator.lint.probe import _named_accounts
+
+    named: set[str] = set()
+    for action in actions:
+        reduced = action_index(policy).for_action(action)
+        if reduced is None:
+            continue
+        found = _named_accounts(reduced, policy.kind == "s3_bucket_policy")
+        if found is None:
+            return None
+        named |= found
+    return frozenset(named)
+
+
+def _every_account_may_write(doc):
+    doc["Statement"].append({"Sid": "HandAnyone", "Effect": "Allow", "Principal": "*", "Action": "s3:Put*",
+                             "Resource": "arn:aws:s3:::acme-ml-model-artifacts/*"})
+
+
+@pytest.mark.parametrize("edit", [None, (BUCKET, _registry_role_in_bucket_policy), (GROUP, _consumers_may_update),
+                                  (BUCKET, _every_account_may_write), (GROUP, _deny_everything_approved)],
+                         ids=["as rendered", "registry role", "consumers update", "anyone writes", "group deny"])
+def test_named_accounts_of_many_actions_are_those_of_each_action_joined(example_config, example_files, tmp_path, edit):
+    from generator.lint.iam_data import actions_of_service
+
+    files = example_files if edit is None else broken(example_files, *edit)
+    prober = _prober(example_config, files, tmp_path)
+    lists = [[], ["s3:PutObject"], ["S3:putobject", "s3:GetObject"], ["sagemaker:UpdateModelPackage"],
+             actions_of_service("s3"), actions_of_service("sagemaker"), ["kms:Decrypt", "kms:GenerateDataKey"]]
+    answers = set()
+    for policy in prober.resource_policies:
+        for actions in lists:
+            expected = _named_by_each_action(policy, actions)
+            assert prober._named_for(policy, tuple(actions)) == expected, (policy.path, actions)
+            answers.add(expected is None)
+    assert answers == {True, False} if edit is not None and edit[1] is _every_account_may_write else True

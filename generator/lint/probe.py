@@ -201,20 +201,14 @@ class Prober:
         key = (policy.path, actions)
         if key in cache:
             return cache[key]
-        named: set[str] | None = set()
-        for action in actions:
-            reduced = action_index(policy).for_action(action)
-            if reduced is None:
-                continue
-            found = self._named_cache.get(id(reduced), False)
-            if found is False:
-                found = self._named_cache[id(reduced)] = _named_accounts(
-                    reduced, policy.kind == "s3_bucket_policy")
-            if found is None:
-                named = None
-                break
-            named |= found
-        cache[key] = result = None if named is None else frozenset(named)
+        # The union over the actions of what each reduced policy names is
+        # what the statements of all of them name together: _named_accounts
+        # is a union over Allow statements (None if any names every account).
+        if not actions:
+            cache[key] = frozenset()
+            return cache[key]
+        statements = action_index(policy).statements_for(actions)
+        cache[key] = result = _named_accounts({"Statement": statements}, policy.kind == "s3_bucket_policy")
         return result
 
     def grantors(self, role_arn: str, action: str, resource: str, context: dict) -> list[Grantor]:
