@@ -206,11 +206,10 @@ def _streamed_policy_findings(config: Config, out: Path, entries: list[dict], cl
 
 
 def _stream_one(ctx: LintContext, out: Path, tree, entry: dict, findings: list[Finding]) -> None:
-    """One policy of the second process: read, checked by the per-policy rules, dropped."""
+    """One policy of the second process (one of _checked's): read, checked by
+    the per-policy rules, dropped."""
     from generator.policyfile import PolicyInputError, parse_json
 
-    if entry["kind"] not in KINDS or entry["kind"] in DATA_KINDS:
-        return
     relative = entry["path"]
     try:
         text = tree.read(relative)
