@@ -148,6 +148,35 @@ def test_parallel_render_equals_serial_render(monkeypatch):
     assert render.render(config_from_text(synth(30, 120))) == serial
 
 
+def _unusable(text: str, group: str) -> str:
+    """The synthetic config with ``group`` granted to nobody (found while its group policy is built)."""
+    number = int(group.rsplit("-", 1)[1])
+    text = text.replace(f"  {group}:\n    description: Synthetic model {number}\n",
+                        f"  {group}:\n    description: Synthetic model {number}\n    deployers: []\n    approvers: []\n")
+    lines = text.splitlines()
+    start = lines.index(f"  {group}:")
+    lines = [line for i, line in enumerate(lines)
+             if not (start < i < start + 8 and line.lstrip().startswith(("developers:", "consumers:")))
+             and not line.startswith(f"  {group}-serving:")]  # its ECR repository would be refused first
+    return "\n".join(lines) + "\n"
+
+
+def test_parallel_render_reports_the_first_bad_group_in_order(monkeypatch):
+    """Workers take chunks of groups as they finish one: with two bad groups
+    in different chunks, the problem reported is the first in group order,
+    as in the serial loop, whichever worker met its group first."""
+    from generator.errors import ConfigError
+
+    text = _unusable(_unusable(synth(30, 120), "model-00117"), "model-00017")
+    with pytest.raises(ConfigError) as serial:
+        render.render(config_from_text(text))
+    monkeypatch.setattr(render, "PARALLEL_FROM_GROUPS", 10)
+    monkeypatch.setattr(render.os, "cpu_count", lambda: 2)
+    with pytest.raises(ConfigError) as parallel:
+        render.render(config_from_text(text))
+    assert serial.value.key == parallel.value.key == "model_groups.model-00017"
+
+
 def test_parallel_render_reports_bad_input_from_a_worker(monkeypatch):
     """A config error found in a worker reaches the user as the same one line."""
     text = synth(30, 120)
