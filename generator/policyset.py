@@ -91,23 +91,25 @@ class ActionIndex:
         """The policy with only the statements that may apply to ``action``."""
         found = self._cache.get(action)
         if found is None:
-            indexes = set(self.exact.get(action.lower(), ())) | set(self.always)
-            indexes |= {i for pattern, i in self.patterns if glob_match(pattern, action, case_sensitive=False)}
-            ordered = sorted(indexes)
+            ordered = self._indexes((action,))
             found = self._cache[action] = Policy({"Statement": [self.statements[i] for i in ordered]},
                                                  parse=lambda: [self._compiled_at(i) for i in ordered])
         return found
 
-    def statements_for(self, actions) -> list:
-        """The statements that may apply to one of ``actions`` (those of
-        every :meth:`reduced` of them), in document order, without building
-        a reduced policy per action."""
+    def _indexes(self, actions) -> list[int]:
+        """Positions, in document order, of the statements that may apply to one of ``actions``."""
         indexes = set(self.always)
         for action in actions:
             indexes.update(self.exact.get(action.lower(), ()))
         indexes |= {i for pattern, i in self.patterns if i not in indexes
                     and any(glob_match(pattern, action, case_sensitive=False) for action in actions)}
-        return [self.statements[i] for i in sorted(indexes)]
+        return sorted(indexes)
+
+    def statements_for(self, actions) -> list:
+        """The statements that may apply to one of ``actions`` (those of
+        every :meth:`reduced` of them), in document order, without building
+        a reduced policy per action."""
+        return [self.statements[i] for i in self._indexes(actions)]
 
     def for_action(self, action: str) -> dict | None:
         """:meth:`reduced`, or None when no Allow statement can apply."""
