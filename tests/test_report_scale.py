@@ -572,3 +572,18 @@ def _die_in_child(read_share):
             os._exit(9)  # as if the kernel had killed the second process
         return read_share(*args)
     return share
+
+
+def test_a_packed_cell_comes_back_as_it_was_for_every_capability_and_row():
+    """The second process sends each cell as one int (matrix._packed): every
+    capability, granted or not, asked for or not, at row numbers up to far
+    beyond any organization's, comes back unchanged."""
+    from generator.report import matrix as matrix_module
+    from generator.report.capabilities import CAPABILITIES
+
+    for capability in {c.name for c in CAPABILITIES}:
+        for index in (0, 1, 63, 1481, 2**40):
+            for granted in (False, True):
+                for asked in (False, True):
+                    cell = (index, capability, granted, asked)
+                    assert matrix_module._unpacked(matrix_module._packed(*cell)) == cell

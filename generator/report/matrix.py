@@ -327,14 +327,17 @@ class Expected:
 # From this many model groups, with two or more CPUs, the last groups and the
 # repository columns are evaluated in a forked process (see evaluate()) - while this
 # process holds less than PARALLEL_RESIDENT_MIB when it forks. The second
-# process ends up with its own copy of much of what it reads: at 500 x 10,000
-# (292 MiB here at the fork, 874 MiB at the end) the pair reached 1,088 MiB,
-# over the 1 GB the README promises; measured again with the faster engine
-# (853 MiB at the end in one process), the pair reached 1,000 MiB and was only
-# 5 s faster (79 s against 84 s). Both grow with the render, so renders that
-# large are evaluated in one process.
+# process sends back only the cells worth storing, packed (_columns); it
+# still ends up with its own copy of what it touches and its own memo. At
+# 500 x 10,000 (311 MiB here at the fork) the pair peaked at 778 MiB, about
+# 2.5 times the size at the fork, below the 850-870 MiB this process reaches
+# alone when it writes the report; evaluating took 27 s instead of 39 s.
+# (When the second process sent back every evaluated cell as tuples, the pair
+# reached 977-1,088 MiB, so such renders were evaluated in one process.) At
+# 2.5 times, 400 MiB at the fork keeps the pair within the 1 GB the README
+# promises; larger renders are evaluated in one process.
 PARALLEL_GROUPS = 200
-PARALLEL_RESIDENT_MIB = 200
+PARALLEL_RESIDENT_MIB = 400
 
 
 def _resident_mib() -> float | None:
@@ -357,22 +360,50 @@ def _parallel(groups: int) -> bool:
     return resident is not None and resident < PARALLEL_RESIDENT_MIB
 
 
-def _columns(engine, expect: "Expected", groups: list[str], repositories: list[str]) -> list[tuple]:
-    """[(column, what accounts.yaml asks for in it, its evaluated cells)] for
-    ``groups`` then ``repositories`` (the forked process's share, see evaluate())."""
-    out = []
-    for group in groups:
-        wanted = expect.column(group)
-        out.append((group, wanted, list(engine.group(group, set(wanted)).items())))
-    for column in repositories:
-        wanted = expect.column(column)
-        out.append((column, wanted, list(engine.repository(column_target(column), set(wanted)).items())))
-    return out
+def _column_cells(engine, expect: "Expected", column: str):
+    """(row index, capability, granted, asked for) of the cells of a group or
+    repository column worth storing: granted, or asked for by accounts.yaml
+    (every other cell is neither, which the matrix does not store). Every
+    row asked for is among the engine's candidates, so evaluated
+    (tests/test_report_scale.py holds the cells to evaluate_exhaustive)."""
+    wanted = expect.column(column)
+    if column_scope(column) == "group":
+        cells = engine.group(column, set(wanted))
+    else:
+        cells = engine.repository(column_target(column), set(wanted))
+    for (index, capability), granted in cells.items():
+        asked = capability in wanted.get(index, ())
+        if granted or asked:
+            yield index, capability, granted, asked
 
 
-def _second_share(engine, expect: "Expected", groups: list[str], repositories: list[str]) -> list[tuple]:
+def _columns(engine, expect: "Expected", columns: list[str]) -> list[tuple]:
+    """[(column, its cells worth storing, each packed in one int by
+    :func:`_packed`)]: the forked process's share (see evaluate())."""
+    from array import array
+
+    return [(column, array("q", [_packed(*cell) for cell in _column_cells(engine, expect, column)]))
+            for column in columns]
+
+
+def _second_share(engine, expect: "Expected", columns: list[str]) -> list[tuple]:
     """What the forked process evaluates and sends back: :func:`_columns`."""
-    return _columns(engine, expect, groups, repositories)
+    return _columns(engine, expect, columns)
+
+
+_CODES = {name: i for i, name in enumerate(dict.fromkeys(c.name for c in CAPABILITIES))}
+_NAMES = list(_CODES)
+
+
+def _packed(index: int, capability: str, granted: bool, asked: bool) -> int:
+    """One cell of a column as an int (a fraction of a tuple's memory, and of
+    its pickle through the forked process's pipe): row, capability, granted,
+    asked for."""
+    return index << 6 | _CODES[capability] << 2 | granted << 1 | asked
+
+
+def _unpacked(code: int) -> tuple[int, str, bool, bool]:
+    return code >> 6, _NAMES[code >> 2 & 15], bool(code & 2), bool(code & 1)
 
 
 def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
@@ -403,14 +434,12 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
     engine = Engine(config, policies, rows)
     evidence_now = len(groups) <= LARGE_GROUPS  # the small report shows the evidence of every cell
 
-    def store(index: int, column: str, capability: str, granted: bool, wanted: set[str]) -> None:
-        if granted or capability in wanted:
-            principal = rows[index]
-            cell = Cell(principal, column, capability, granted, capability in wanted,
-                        resolve=cells.resolver)
-            if evidence_now:
-                cell.ways  # noqa: B018  (evaluate the evidence while the policies are at hand)
-            cells[(principal, column, capability)] = cell
+    def store(index: int, column: str, capability: str, granted: bool, asked: bool) -> None:
+        principal = rows[index]
+        cell = Cell(principal, column, capability, granted, asked, resolve=cells.resolver)
+        if evidence_now:
+            cell.ways  # noqa: B018  (evaluate the evidence while the policies are at hand)
+        cells[(principal, column, capability)] = cell
 
     expect = Expected(config, rows)
     if parallel is None:
@@ -430,13 +459,12 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
 
         gc.collect()
         gc.freeze()
-        pending = Forked(_second_share, engine, expect, groups[split:], repositories)
+        pending = Forked(_second_share, engine, expect, groups[split:] + repositories)
     try:
         mine = groups[:split]
         for group in (progress(mine) if progress else mine):
-            wanted = expect.column(group)
-            for (index, capability), granted in engine.group(group, set(wanted)).items():
-                store(index, group, capability, granted, wanted.get(index, set()))
+            for cell in _column_cells(engine, expect, group):
+                store(cell[0], group, *cell[1:])
         key_wanted = expect.column(KEY_COLUMN)
         key_cells = engine.key()  # while the forked process works
         if pending is not None:
@@ -445,17 +473,20 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
             try:
                 results = pending.result()
             except Died:  # the second process died (killed, out of memory): done here instead
-                results = _columns(engine, expect, groups[split:], repositories)
+                results = _columns(engine, expect, groups[split:] + repositories)
         else:
-            results = _columns(engine, expect, [], repositories)
+            results = _columns(engine, expect, repositories)
     finally:
         if pending is not None:
             pending.cancel()
-    for column, wanted, items in results:
-        for (index, capability), granted in items:
-            store(index, column, capability, granted, wanted.get(index, set()))
+    for column, packed in results:
+        for code in packed:
+            index, capability, granted, asked = _unpacked(code)
+            store(index, column, capability, granted, asked)
     for (index, capability), granted in key_cells.items():
-        store(index, KEY_COLUMN, capability, granted, key_wanted.get(index, set()))
+        asked = capability in key_wanted.get(index, ())
+        if granted or asked:
+            store(index, KEY_COLUMN, capability, granted, asked)
     return Matrix(config_label, policies_label, config.organization_id, rows, columns, descriptions, cells,
                   arns.s3_layout, stage_table(config), evaluate_guardrails(config, policies, rows))
 
