@@ -104,13 +104,25 @@ def _large(matrix: Matrix) -> str:
     out += ["<h2>Access by model group</h2>", f"<p>{e(wording.large_note(matrix))}</p>",
             "<table><thead><tr><th>Column</th><th>Account</th><th>Account id</th><th>Kind</th><th>Role</th>"
             "<th>Capabilities</th></tr></thead><tbody>"]
+    # A principal's cells and a cell's words repeat in every column: each escaped once.
+    rows: dict = {}
+    words: dict = {}
+
+    def word(cell) -> str:
+        key = (cell.capability, cell.difference)
+        found = words.get(key)
+        if found is None:
+            found = words[key] = f'<span class="{cell.difference}">{e(wording.cell_words(cell))}</span>' \
+                if cell.difference else e(wording.cell_words(cell))
+        return found
+
     for column, entries in matrix.by_column():
+        head = f"<tr><td>{e(column)}</td>"
         for p, cells in entries:
-            words = ", ".join(
-                f'<span class="{c.difference}">{e(wording.cell_words(c))}</span>' if c.difference
-                else e(wording.cell_words(c)) for c in cells)
-            out.append(f"<tr><td>{e(column)}</td><td>{e(p.account)}</td><td>{e(p.account_id)}</td>"
-                       f"<td>{e(p.kind)}</td><td>{e(p.role)}</td><td>{words}</td></tr>")
+            row = rows.get(p)
+            if row is None:
+                row = rows[p] = f"<td>{e(p.account)}</td><td>{e(p.account_id)}</td><td>{e(p.kind)}</td><td>{e(p.role)}</td>"
+            out.append(f"{head}{row}<td>{', '.join([word(c) for c in cells])}</td></tr>")
     out += ["</tbody></table>"] + _guardrails_html(matrix) + ["<h2>Legend</h2>", "<ul>"]
     for heading, summary, ways in wording.legend(matrix.s3_layout):
         out.append(f"<li><strong>{e(heading)}</strong>: {e(summary)}.</li>")

@@ -57,13 +57,26 @@ def render(matrix: Matrix) -> str:
         out += ["## Access by model group", ""]
         out.append(text(wording.large_note(matrix)))
         out.append("")
+        # A principal's label and a cell's words repeat in every column: each escaped once.
+        labels: dict = {}
+        words: dict = {}
+
+        def word(cell) -> str:
+            key = (cell.capability, cell.difference)
+            found = words.get(key)
+            if found is None:
+                found = words[key] = f"**{text(wording.cell_words(cell))}**" if cell.difference \
+                    else text(wording.cell_words(cell))
+            return found
+
         for column, entries in matrix.by_column():
-            listed = "; ".join(
-                f"{text(p.label)}: " + ", ".join(
-                    f"**{text(wording.cell_words(c))}**" if c.difference else text(wording.cell_words(c)) for c in cells)
-                for p, cells in entries
-            )
-            out.append(f"- **{text(column)}**: {listed or '—'}")
+            parts = []
+            for p, cells in entries:
+                label = labels.get(p)
+                if label is None:
+                    label = labels[p] = f"{text(p.label)}: "
+                parts.append(label + ", ".join([word(c) for c in cells]))
+            out.append(f"- **{text(column)}**: {'; '.join(parts) or '—'}")
         out.append("")
     else:
         out += ["## Matrix", ""] + _table(matrix) + [""]
