@@ -203,6 +203,17 @@ def test_large_organizations_get_the_compact_report():
     assert difference.principal.account_id == "999999999999" and difference.capability == "metadata"
     assert "Peek" in difference.why()
     assert "- EXTRA (not in accounts.yaml) / ModelDeployPipelineRole (arn:aws:iam::999999999999:role/" in md
+    # The one extra cell is marked where it is, and only there: the words and
+    # the principals' cells are escaped once and reused for every column.
+    [line] = [l for l in section.splitlines() if l.startswith("- **model-00001**")]
+    assert section.count("**extra: metadata**") == 1 and "**extra: metadata**" in line
+    [marked] = [part for part in line.split("; ") if "**extra: metadata**" in part]
+    assert "(not in accounts.yaml) / ModelDeployPipelineRole: " in marked and section.count("metadata") > 1
+    [row] = [r for r in page.splitlines() if "999999999999" in r and r.startswith("<tr><td>")]
+    who = difference.principal
+    assert row == (f"<tr><td>model-00001</td><td>{who.account}</td><td>999999999999</td><td>{who.kind}</td>"
+                   f'<td>{who.role}</td><td><span class="extra">extra: metadata</span></td></tr>')
+    assert page.count('<span class="extra">') == 1 and page.count("<td>metadata") > 1
     assert report.build(config, PolicySet(files))[1] == out
 
 
