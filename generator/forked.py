@@ -1,7 +1,8 @@
 """One function run in a forked second process, its result read back.
 
 lint and report use it to spread a large run over two CPUs (see
-generator/lint/runner.py and generator/report/matrix.py). The child is a
+generator/lint/runner.py and generator/report/matrix.py), sharing the work
+out as they go with :class:`Claims`. The child is a
 fork: it sees everything the parent had loaded, without pickling it. Its
 result (or the exception it raised) comes back through a pipe. If it dies
 without answering (killed, out of memory), or cannot be started at all
@@ -80,3 +81,49 @@ class Forked:
                 self._process.terminate()
                 self._process.join()
             self._receive.close()
+
+
+class Claims:
+    """Which of ``count`` items (per-policy checks in lint, columns in the
+    report) each process does: the second process takes them from the front,
+    the first from the back once its own work is done, until they meet, so
+    neither waits for the other whichever is slower on the day. Two counters
+    in shared memory, each written by one process only, no lock: where both
+    read before either writes, both do the same item (the callers keep
+    either result: they are the same), and none is ever left out: the
+    second process stops only on seeing the back counter at or below its
+    own, and that counter only ever goes down."""
+
+    def __init__(self, count: int):
+        self.count = count
+        self._shared = multiprocessing.get_context("fork").RawArray("q", [0, count])  # [front, back]
+
+    def front(self) -> int | None:
+        """The next item for the second process, or None when they have met."""
+        shared = self._shared
+        taken = shared[0]
+        if taken >= shared[1]:
+            return None
+        shared[0] = taken + 1
+        return taken
+
+    def back(self) -> int | None:
+        """The next item for the first process, from the end, or None when they have met."""
+        shared = self._shared
+        taken = shared[1] - 1
+        if taken < shared[0]:
+            return None
+        shared[1] = taken
+        return taken
+
+    def taken_from_the_front(self) -> int:
+        """How many items the second process has taken so far."""
+        return self._shared[0]
+
+    def taken_from_the_back(self) -> int:
+        """How many items the first process has taken so far."""
+        return self.count - self._shared[1]
+
+    def left_to_the_second(self) -> range:
+        """The items the first process did not take: made up for if the second process died."""
+        return range(0, self._shared[1])

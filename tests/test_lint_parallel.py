@@ -12,6 +12,7 @@ import os
 
 import pytest
 
+from generator import forked
 from generator.lint import lint
 from generator.lint.runner import LintInputError
 from tests.lintkit import BUCKET, DS, GROUP, PROD, broken, stmt, write
@@ -91,7 +92,7 @@ def _slow_second(stream_one):
 
 
 def _second_waits_for_this_one(front):
-    """_Claims.front in a second process that starts only once this process
+    """Claims.front in a second process that starts only once this process
     has taken a check from the back (up to a minute)."""
     import time
 
@@ -121,7 +122,7 @@ def test_this_process_takes_the_checks_a_slow_second_process_has_not_reached(
         here.append(policy.path)  # this process's list: the second process appends to its own copy
         return policy_hits(ctx, policy, add)
 
-    monkeypatch.setattr(runner._Claims, "front", _second_waits_for_this_one(runner._Claims.front))
+    monkeypatch.setattr(forked.Claims, "front", _second_waits_for_this_one(forked.Claims.front))
     monkeypatch.setattr(runner, "_stream_one", _slow_second(runner._stream_one))
     monkeypatch.setattr(runner, "_policy_hits", counted)
     assert lint(example_config, out, parallel=True).findings == expected
@@ -158,8 +159,7 @@ def test_claims_from_both_ends_leave_nothing_out_under_real_races():
     """Two processes taking from either end of 200,000 checks as fast as they
     can (no lock): every check is taken at least once, and only where they
     met by more than one."""
-    from generator.forked import Forked
-    from generator.lint.runner import _Claims
+    from generator.forked import Claims, Forked
 
     def take_front(claims):
         taken = []
@@ -168,7 +168,7 @@ def test_claims_from_both_ends_leave_nothing_out_under_real_races():
         return taken
 
     for _ in range(3):
-        claims = _Claims(200_000)
+        claims = Claims(200_000)
         child = Forked(take_front, claims)
         mine = []
         while (i := claims.back()) is not None:

@@ -333,6 +333,67 @@ def test_a_second_report_process_that_dies_is_made_up_for(monkeypatch):
     assert granted(evaluate(config, PolicySet(files), parallel=True)) == granted(one)
 
 
+def _claims_then_dies(engine, expect, columns, claims):
+    import os
+
+    for _ in range(3):
+        claims.front()  # taken, and never sent back
+    os._exit(9)
+
+
+def _late(second_share):
+    import time
+
+    def late(*args):
+        time.sleep(1.0)  # a slower CPU, or a busier one, on the day
+        return second_share(*args)
+    return late
+
+
+def test_the_report_process_takes_the_columns_a_slow_or_dead_second_process_has_not(monkeypatch):
+    """The two processes take columns from either end until they meet
+    (forked.Claims): with a second process that starts late, this one
+    evaluates every column itself; with one that dies after taking three
+    columns, those three are evaluated here. The same matrix each time."""
+    import multiprocessing
+
+    from generator.report import matrix as matrix_module
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs fork")
+    config, files = files_of(synth(14, 24))
+    one = granted(evaluate(config, PolicySet(files), parallel=False))
+    here: list[str] = []
+    column_cells = matrix_module._column_cells
+
+    def counted(engine, expect, column):
+        here.append(column)  # this process's list: the second process appends to its own copy
+        return column_cells(engine, expect, column)
+
+    second_share = matrix_module._second_share
+    monkeypatch.setattr(matrix_module, "_column_cells", counted)
+    monkeypatch.setattr(matrix_module, "_second_share", _late(second_share))
+    assert granted(evaluate(config, PolicySet(files), parallel=True)) == one
+    columns = sorted(config.model_groups) + [f"ECR {n}" for n in sorted(config.ecr_repositories)]
+    assert sorted(here) == sorted(columns)
+    here.clear()
+    # The progress bar counts the columns of both processes, to its total.
+    ticks: list[int] = []
+
+    def bar(iterable, total):
+        for item in iterable:
+            ticks.append(total)
+            yield item
+
+    monkeypatch.setattr(matrix_module, "_second_share", second_share)
+    assert granted(evaluate(config, PolicySet(files), parallel=True, progress=bar)) == one
+    assert len(ticks) == len(columns) and set(ticks) == {len(columns)}
+    here.clear()
+    monkeypatch.setattr(matrix_module, "_second_share", _claims_then_dies)
+    assert granted(evaluate(config, PolicySet(files), parallel=True)) == one
+    assert sorted(here) == sorted(columns)
+
+
 _PRINCIPAL_VALUES = st.sampled_from([
     "arn:aws:iam::111111111111:role/Dev", "arn:aws:iam::111111111111:role/*", "arn:aws:iam::222222222222:role/Dev",
     "arn:aws:iam::*:role/Dev", "arn:aws:iam::11111111111?:role/Dev", "arn:aws:iam::111111111111:*",

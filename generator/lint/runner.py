@@ -147,46 +147,7 @@ def _checked(entries: list[dict]) -> list[int]:
     return [i for i, e in enumerate(entries) if e["kind"] in KINDS and e["kind"] not in DATA_KINDS]
 
 
-class _Claims:
-    """Which of the per-policy checks each process does: the second process
-    takes them from the front, this one from the back once its
-    who-can-do-what rules are done, until they meet, so neither waits for
-    the other whichever is slower on the day. Two counters in shared memory,
-    each written by one process only, no lock: where both read before either
-    writes, both check the same policy (findings are deduplicated), and none
-    is ever left out: the second process stops only on seeing the back
-    counter at or below its own, and that counter only ever goes down."""
-
-    def __init__(self, count: int):
-        import multiprocessing
-
-        self.count = count
-        self._shared = multiprocessing.get_context("fork").RawArray("q", [0, count])  # [front, back]
-
-    def front(self) -> int | None:
-        """The next check for the second process, or None when they have met."""
-        shared = self._shared
-        taken = shared[0]
-        if taken >= shared[1]:
-            return None
-        shared[0] = taken + 1
-        return taken
-
-    def back(self) -> int | None:
-        """The next check for this process, from the end, or None when they have met."""
-        shared = self._shared
-        taken = shared[1] - 1
-        if taken < shared[0]:
-            return None
-        shared[1] = taken
-        return taken
-
-    def left_to_the_second(self) -> range:
-        """The checks this process did not take: made up for if the second process died."""
-        return range(0, self._shared[1])
-
-
-def _streamed_policy_findings(config: Config, out: Path, entries: list[dict], claims: _Claims) -> list[Finding]:
+def _streamed_policy_findings(config: Config, out: Path, entries: list[dict], claims: "Claims") -> list[Finding]:
     """In the second process: the policies it claims (from the front), each
     read, checked by the per-policy rules and dropped, one at a time (the
     per-policy rules look at one document and the config only), so this
@@ -245,7 +206,7 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
     large render on a machine with two or more CPUs) runs the per-policy
     rules in a forked second process that streams the files, while this
     one loads them all for the who-can-do-what rules and then takes the
-    per-policy checks the second has not reached (_Claims): the same
+    per-policy checks the second has not reached (forked.Claims): the same
     findings, and the second process holds one document at a time
     (tests/test_lint_parallel.py compares both ways)."""
     out = Path(out)
@@ -261,11 +222,11 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
     if parallel:
         import gc
 
-        from generator.forked import Forked
+        from generator.forked import Claims, Forked
 
         gc.collect()
         gc.freeze()  # the config and the modules: never garbage, shared with the second process
-        claims = _Claims(len(_checked(entries)))
+        claims = Claims(len(_checked(entries)))
         streamed = Forked(_streamed_policy_findings, config, out, entries, claims)
     try:
         return _lint(config, out, entries, streamed, claims)
@@ -274,7 +235,7 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
             streamed.cancel()  # a refused input is refused now, not after the second process's share
 
 
-def _lint(config: Config, out: Path, entries: list[dict], streamed, claims: _Claims | None) -> Report:
+def _lint(config: Config, out: Path, entries: list[dict], streamed, claims: "Claims | None") -> Report:
     with loading():
         ctx = LintContext(config, load_policies(out, keep_texts=streamed is None, entries=entries), out)
     findings: list[Finding] = []

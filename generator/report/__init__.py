@@ -19,14 +19,14 @@ FILES = ("access-matrix.md", "access-matrix.html")
 def build(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
           policies_label: str = "terraform/accounts", progress: bool = False,
           parts=None) -> tuple[Matrix, dict[str, str]]:
-    """``progress``: a progress bar over the model groups (on a terminal only);
+    """``progress``: a progress bar over the group and repository columns (on a terminal only);
     ``parts``: see :func:`generator.report.matrix.evaluate`."""
     bar = None
     if progress:
         from generator.progress import bar as make_bar
 
-        def bar(groups):
-            return make_bar(groups, "report: model groups", total=len(groups), unit="group")
+        def bar(columns, total: int):
+            return make_bar(columns, "report: columns", total=total, unit="column")
     matrix = evaluate(config, policies, config_label, policies_label, progress=bar, parts=parts)
     return matrix, {"access-matrix.md": markdown.render(matrix), "access-matrix.html": html.render(matrix)}
 

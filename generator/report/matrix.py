@@ -324,8 +324,8 @@ class Expected:
         return found
 
 
-# From this many model groups, with two or more CPUs, the last groups and the
-# repository columns are evaluated in a forked process (see evaluate()) - while this
+# From this many model groups, with two or more CPUs, the repository columns
+# and the last groups are evaluated in a forked process (see evaluate()) - while this
 # process holds less than PARALLEL_RESIDENT_MIB when it forks. The second
 # process sends back only the cells worth storing, packed (_columns); it
 # still ends up with its own copy of what it touches and its own memo. At
@@ -386,9 +386,14 @@ def _columns(engine, expect: "Expected", columns: list[str]) -> list[tuple]:
             for column in columns]
 
 
-def _second_share(engine, expect: "Expected", columns: list[str]) -> list[tuple]:
-    """What the forked process evaluates and sends back: :func:`_columns`."""
-    return _columns(engine, expect, columns)
+def _second_share(engine, expect: "Expected", columns: list[str], claims) -> list[tuple]:
+    """In the forked process: the columns it claims (forked.Claims.front,
+    counted from the end of ``columns``), evaluated and packed as by
+    :func:`_columns`."""
+    out = []
+    while (taken := claims.front()) is not None:
+        out += _columns(engine, expect, [columns[len(columns) - 1 - taken]])
+    return out
 
 
 _CODES = {name: i for i, name in enumerate(dict.fromkeys(c.name for c in CAPABILITIES))}
@@ -410,11 +415,12 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
              policies_label: str = "terraform/accounts", progress=None, parallel: bool | None = None,
              parts: PrincipalParts | None = None) -> Matrix:
     """The matrix, by :class:`generator.report.engine.Engine` (linear in
-    groups); ``progress`` wraps the iteration over groups (a progress bar).
-    ``parallel`` (default: from PARALLEL_GROUPS groups, with two or more
-    CPUs, while this process holds under PARALLEL_RESIDENT_MIB) evaluates
-    the last groups and the repository columns in a forked process, at the
-    same time as the first groups and the key here: the same matrix
+    groups); ``progress(iterable, total)`` wraps the iteration over the
+    group and repository columns (a progress bar). ``parallel`` (default:
+    from PARALLEL_GROUPS groups, with two or more CPUs, while this process
+    holds under PARALLEL_RESIDENT_MIB) evaluates the columns from the end
+    in a forked process while this one evaluates the key and the columns
+    from the start, until they meet: the same matrix
     (tests/test_report_scale.py compares both ways). ``parts``: who the
     registry-side policies name, collected while they were read
     (PrincipalParts); without it they are read again."""
@@ -444,38 +450,55 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
     expect = Expected(config, rows)
     if parallel is None:
         parallel = _parallel(len(groups))
-    # The forked process takes the last groups and every repository column (a
-    # repository column costs about a fifth of a group column); this one the
-    # first groups and the key column.
-    split = min(len(groups), (len(groups) + len(repositories) // 5 + 1) // 2) \
-        if parallel and len(groups) > 1 else len(groups)
-    pending = None
-    if split < len(groups):
-        # In a forked process (before any progress bar starts a thread);
-        # stored here afterwards, in column order.
+    shared = groups + repositories
+    pending = claims = None
+    if parallel and len(groups) > 1:
+        # The forked process takes columns from the end (the repositories, then
+        # the last groups), this one the key and then columns from the start,
+        # until they meet (forked.Claims): neither waits for the other. Stored
+        # here afterwards; a column both took is stored once, the same cells.
         import gc
 
-        from generator.forked import Forked
+        from generator.forked import Claims, Forked
 
         gc.collect()
         gc.freeze()
-        pending = Forked(_second_share, engine, expect, groups[split:] + repositories)
+        claims = Claims(len(shared))
+        pending = Forked(_second_share, engine, expect, shared, claims)
     try:
-        mine = groups[:split]
-        for group in (progress(mine) if progress else mine):
-            for cell in _column_cells(engine, expect, group):
-                store(cell[0], group, *cell[1:])
         key_wanted = expect.column(KEY_COLUMN)
-        key_cells = engine.key()  # while the forked process works
+        key_cells = engine.key()  # first: the second process has columns to take meanwhile
+
+        def claimed():
+            """The columns this process evaluates, in order; with a second
+            process, None for each column that one has taken meanwhile (so
+            the progress bar counts both)."""
+            if claims is None:
+                yield from shared
+                return
+            seen = 0
+            while (taken := claims.back()) is not None:
+                theirs = claims.taken_from_the_front()
+                yield from [None] * (theirs - seen)
+                seen = theirs
+                yield shared[len(shared) - 1 - taken]
+            yield from [None] * (len(shared) - claims.taken_from_the_back() - seen)
+
+        for column in (progress(claimed(), len(shared)) if progress else claimed()):
+            if column is not None:
+                for cell in _column_cells(engine, expect, column):
+                    store(cell[0], column, *cell[1:])
+        results = []
         if pending is not None:
             from generator.forked import Died
 
             try:
                 results = pending.result()
-            except Died:  # the second process died (killed, out of memory): done here instead
-                results = _columns(engine, expect, groups[split:] + repositories)
-        else:
-            results = _columns(engine, expect, repositories)
+            except Died:  # the second process died (killed, out of memory): its columns are done here
+                for i in claims.left_to_the_second():
+                    column = shared[len(shared) - 1 - i]
+                    for cell in _column_cells(engine, expect, column):
+                        store(cell[0], column, *cell[1:])
     finally:
         if pending is not None:
             pending.cancel()
