@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.config import Config
 from generator.progress import loading
 from generator.lint import rules as _rules  # noqa: F401  (registers the rules)
 from generator.lint.model import KINDS, DATA_KINDS, RULES, Finding, LintContext, PolicyFile
 from generator.policyfile import MANIFEST
+
+if TYPE_CHECKING:
+    from generator.forked import Claims
 
 STRUCTURE = "invalid-structure"
 
@@ -147,7 +151,7 @@ def _checked(entries: list[dict]) -> list[int]:
     return [i for i, e in enumerate(entries) if e["kind"] in KINDS and e["kind"] not in DATA_KINDS]
 
 
-def _streamed_policy_findings(config: Config, out: Path, entries: list[dict], claims: "Claims") -> list[Finding]:
+def _streamed_policy_findings(config: Config, out: Path, entries: list[dict], claims: Claims) -> list[Finding]:
     """In the second process: the policies it claims (from the front), each
     read, checked by the per-policy rules and dropped, one at a time (the
     per-policy rules look at one document and the config only), so this
@@ -235,7 +239,7 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
             streamed.cancel()  # a refused input is refused now, not after the second process's share
 
 
-def _lint(config: Config, out: Path, entries: list[dict], streamed, claims: "Claims | None") -> Report:
+def _lint(config: Config, out: Path, entries: list[dict], streamed, claims: Claims | None) -> Report:
     with loading():
         ctx = LintContext(config, load_policies(out, keep_texts=streamed is None, entries=entries), out)
     findings: list[Finding] = []

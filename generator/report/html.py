@@ -106,15 +106,8 @@ def _large(matrix: Matrix) -> str:
             "<th>Capabilities</th></tr></thead><tbody>"]
     # A principal's cells and a cell's words repeat in every column: each escaped once.
     rows: dict = {}
-    words: dict = {}
-
-    def word(cell) -> str:
-        key = (cell.capability, cell.difference)
-        found = words.get(key)
-        if found is None:
-            found = words[key] = f'<span class="{cell.difference}">{e(wording.cell_words(cell))}</span>' \
-                if cell.difference else e(wording.cell_words(cell))
-        return found
+    word = wording.words_once(lambda cell: f'<span class="{cell.difference}">{e(wording.cell_words(cell))}</span>'
+                              if cell.difference else e(wording.cell_words(cell)))
 
     for column, entries in matrix.by_column():
         head = f"<tr><td>{e(column)}</td>"

@@ -59,15 +59,8 @@ def render(matrix: Matrix) -> str:
         out.append("")
         # A principal's label and a cell's words repeat in every column: each escaped once.
         labels: dict = {}
-        words: dict = {}
-
-        def word(cell) -> str:
-            key = (cell.capability, cell.difference)
-            found = words.get(key)
-            if found is None:
-                found = words[key] = f"**{text(wording.cell_words(cell))}**" if cell.difference \
-                    else text(wording.cell_words(cell))
-            return found
+        word = wording.words_once(lambda cell: f"**{text(wording.cell_words(cell))}**" if cell.difference
+                                  else text(wording.cell_words(cell)))
 
         for column, entries in matrix.by_column():
             parts = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from generator.report.capabilities import CAPABILITIES, Capability, legend_ways
 from generator.report.matrix import Cell, Matrix, column_scope, column_target
 
@@ -91,6 +93,21 @@ def cell_words(cell: Cell) -> str:
     if cell.difference == "missing":
         return f"missing: {cell.capability}"
     return cell.capability
+
+
+def words_once(write: Callable[[Cell], str]) -> Callable[[Cell], str]:
+    """``write(cell)`` (a cell's words, escaped and marked for one format)
+    computed once per capability and difference: the compact report writes
+    the same few for every column."""
+    written: dict = {}
+
+    def words(cell: Cell) -> str:
+        key = (cell.capability, cell.difference)
+        found = written.get(key)
+        if found is None:
+            found = written[key] = write(cell)
+        return found
+    return words
 
 
 GUARDRAILS_NOTE = (
