@@ -327,7 +327,7 @@ class Expected:
 # From this many model groups, with two or more CPUs, the repository columns
 # and the last groups are evaluated in a forked process (see evaluate()) - while this
 # process holds less than PARALLEL_RESIDENT_MIB when it forks. The second
-# process sends back only the cells worth storing, packed (_columns); it
+# process sends back only the cells worth storing, packed (_second_share); it
 # still ends up with its own copy of what it touches and its own memo. At
 # 500 x 10,000 (311 MiB here at the fork) the pair peaked at 778 MiB, about
 # 2.5 times the size at the fork, below the 850-870 MiB this process reaches
@@ -377,22 +377,16 @@ def _column_cells(engine, expect: "Expected", column: str):
             yield index, capability, granted, asked
 
 
-def _columns(engine, expect: "Expected", columns: list[str]) -> list[tuple]:
-    """[(column, its cells worth storing, each packed in one int by
-    :func:`_packed`)]: the forked process's share (see evaluate())."""
+def _second_share(engine, expect: "Expected", columns: list[str], claims) -> list[tuple]:
+    """In the forked process: [(column, its cells worth storing, each packed
+    in one int by :func:`_packed`)] for the columns it claims
+    (forked.Claims.front, counted from the end of ``columns``)."""
     from array import array
 
-    return [(column, array("q", [_packed(*cell) for cell in _column_cells(engine, expect, column)]))
-            for column in columns]
-
-
-def _second_share(engine, expect: "Expected", columns: list[str], claims) -> list[tuple]:
-    """In the forked process: the columns it claims (forked.Claims.front,
-    counted from the end of ``columns``), evaluated and packed as by
-    :func:`_columns`."""
     out = []
     while (taken := claims.front()) is not None:
-        out += _columns(engine, expect, [columns[len(columns) - 1 - taken]])
+        column = columns[len(columns) - 1 - taken]
+        out.append((column, array("q", [_packed(*cell) for cell in _column_cells(engine, expect, column)])))
     return out
 
 
@@ -447,6 +441,10 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
             cell.ways  # noqa: B018  (evaluate the evidence while the policies are at hand)
         cells[(principal, column, capability)] = cell
 
+    def evaluate_here(column: str) -> None:
+        for index, capability, granted, asked in _column_cells(engine, expect, column):
+            store(index, column, capability, granted, asked)
+
     expect = Expected(config, rows)
     if parallel is None:
         parallel = _parallel(len(groups))
@@ -457,6 +455,7 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
         # the last groups), this one the key and then columns from the start,
         # until they meet (forked.Claims): neither waits for the other. Stored
         # here afterwards; a column both took is stored once, the same cells.
+        # Forked before the progress bar starts its thread.
         import gc
 
         from generator.forked import Claims, Forked
@@ -486,8 +485,7 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
 
         for column in (progress(claimed(), len(shared)) if progress else claimed()):
             if column is not None:
-                for cell in _column_cells(engine, expect, column):
-                    store(cell[0], column, *cell[1:])
+                evaluate_here(column)
         results = []
         if pending is not None:
             from generator.forked import Died
@@ -496,9 +494,7 @@ def evaluate(config: Config, policies: PolicySet, config_label: str = "accounts.
                 results = pending.result()
             except Died:  # the second process died (killed, out of memory): its columns are done here
                 for i in claims.left_to_the_second():
-                    column = shared[len(shared) - 1 - i]
-                    for cell in _column_cells(engine, expect, column):
-                        store(cell[0], column, *cell[1:])
+                    evaluate_here(shared[len(shared) - 1 - i])
     finally:
         if pending is not None:
             pending.cancel()
