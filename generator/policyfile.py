@@ -362,9 +362,10 @@ DATA_KINDS = ("event_rule",)
 
 
 # From this many documents that ``keep`` refuses (the per-group kinds, kept
-# compressed), with two CPUs and fork, the later half of them is read and
-# checked in a forked process while this one reads the rest: only compressed
-# texts (and what the visitor noted) come back.
+# compressed), with two CPUs and fork, the later part of them is read and
+# checked in a forked process while this one reads the rest, and then takes
+# from the back of that part what the second process has not reached: only
+# compressed texts (and what the visitor noted) come back.
 PARALLEL_READ_FROM = 1500
 
 
@@ -405,6 +406,42 @@ def _read_share(out: Path, share: list[tuple[int, dict]], evaluable, keep, visit
     return files, None, visitor
 
 
+def _read_claimed(out: Path, share: list[tuple[int, dict]], evaluable, keep, visitor, claims, refused) -> tuple:
+    """In the second process: the documents of ``share`` it claims from the
+    front (forked.Claims), in order, until the two processes meet or one is
+    refused; its index in ``share`` is noted in ``refused`` (so the first
+    process stops taking later ones from the back). As _read_share."""
+    files: dict[str, object] = {}
+    with Tree(out) as tree:
+        while (taken := claims.front()) is not None:
+            position, entry = share[taken]
+            try:
+                files[entry["path"]] = _read_one(out, tree, entry, evaluable, keep, visitor)
+            except Exception as exc:  # noqa: BLE001 - raised by the caller, in manifest order
+                refused[0] = taken
+                return files, (position, exc), visitor
+    return files, None, visitor
+
+
+def _read_from_the_back(out: Path, share: list[tuple[int, dict]], evaluable, keep, visitor, claims, refused,
+                        files: dict) -> tuple | None:
+    """In the first process, its own part read: the documents of ``share``
+    the second process has not reached, taken from the back (forked.Claims)
+    into ``files``; (position, exception) of the first refused one in
+    manifest order, or None. It goes on past a refused one (the earlier ones
+    it takes next may be refused too), and stops at one after a document the
+    second process refused (never the first)."""
+    problem = None
+    with Tree(out) as tree:
+        while (taken := claims.back()) is not None and taken < refused[0]:
+            position, entry = share[taken]
+            try:
+                files[entry["path"]] = _read_one(out, tree, entry, evaluable, keep, visitor)
+            except Exception as exc:  # noqa: BLE001 - raised by the caller, in manifest order
+                problem = (position, exc)  # taken from the back: each one refused is earlier
+    return problem
+
+
 def read_policies(out: Path, evaluable, keep=lambda kind: True, visitor=None,
                   parallel: bool | None = None) -> tuple[list[dict], dict[str, object]]:
     """(manifest entries, {path: parsed document, or for the kinds ``keep``
@@ -413,15 +450,19 @@ def read_policies(out: Path, evaluable, keep=lambda kind: True, visitor=None,
     what ``evaluable(operator)`` says the evaluator decides faithfully; a
     refused file is the first in manifest order, whichever process read it.
     ``visitor.visit(entry, document)`` sees each checked document, once per
-    path (in manifest order only in one process); ``visitor.merge(other)``
-    takes in what the second process's copy saw. ``parallel``: see
+    path in one process (in manifest order); with two, each process's copy
+    sees what that process read, and a document both read where they met
+    is seen by both; ``visitor.merge(other)`` takes in what the second
+    process's copy saw. ``parallel``: see
     PARALLEL_READ_FROM (tests/test_report_scale.py compares both ways)."""
     return Reading(out, evaluable, keep, visitor, parallel).finish()
 
 
 class Reading:
     """:func:`read_policies` begun: the second process (when there is one)
-    reads its share from the start, and :meth:`finish` reads the rest here.
+    reads its share from the start, and :meth:`finish` reads the rest here,
+    then takes the second process's share from its end until the two meet
+    (forked.Claims), so neither waits for the other.
     The report begins reading before it loads accounts.yaml, so the second
     process reads while this one loads the config. A problem with the
     manifest is raised by :meth:`finish`, not here (the config's problems
@@ -461,7 +502,14 @@ class Reading:
         self.theirs = [(i, e) for i, e in unique if i >= cut and not keep(e["kind"])]
         self.mine = [(i, e) for i, e in unique if i < cut or keep(e["kind"])]
         if self.theirs:
-            self.pending = forked.Forked(_read_share, self.out, self.theirs, evaluable, keep, visitor)
+            # Its share is the second process's to begin with; this one takes
+            # from the back what it has not reached once its own part is read.
+            import multiprocessing
+
+            self.claims = forked.Claims(len(self.theirs))
+            self.refused = multiprocessing.get_context("fork").RawArray("q", [len(self.theirs)])
+            self.pending = forked.Forked(_read_claimed, self.out, self.theirs, evaluable, keep, visitor,
+                                         self.claims, self.refused)
 
     def finish(self) -> tuple[list[dict], dict[str, object]]:
         if self.error is not None:
@@ -474,12 +522,17 @@ class Reading:
             if problem is not None and problem[0] < self.cut:
                 raise problem[1]
             if pending is not None:
+                stolen = None
+                if problem is None:
+                    stolen = _read_from_the_back(out, self.theirs, evaluable, keep, visitor, self.claims,
+                                                 self.refused, files)
                 try:
                     other, other_problem, seen_there = pending.result()
-                except forked.Died:  # the second process died: its share is read here
-                    other, other_problem, _ = _read_share(out, self.theirs, evaluable, keep, visitor)
+                except forked.Died:  # the second process died: what this one did not take is read here
+                    left = self.theirs[:self.claims.left_to_the_second().stop]
+                    other, other_problem, _ = _read_share(out, left, evaluable, keep, visitor)
                     seen_there = None
-                problems = [p for p in (problem, other_problem) if p is not None]
+                problems = [p for p in (problem, stolen, other_problem) if p is not None]
                 if problems:
                     raise min(problems, key=lambda p: p[0])[1]
                 if visitor is not None and seen_there is not None:

@@ -628,10 +628,74 @@ def test_two_reading_processes_refuse_the_first_bad_file_in_manifest_order(tmp_p
     assert first in messages[0]
     from generator import policyfile
 
-    monkeypatch.setattr(policyfile, "_read_share", _die_in_child(policyfile._read_share))
+    monkeypatch.setattr(policyfile, "_read_claimed", _die_in_child(policyfile._read_claimed))
     with pytest.raises(PolicyInputError) as caught:
         read_policies(tmp_path, evaluates, keep=_kept, parallel=True)
     assert str(caught.value) == messages[0]
+
+
+def _late_reader(read_claimed):
+    import time
+
+    def late(*args):
+        time.sleep(1.0)  # a slower CPU, or a busier one, on the day
+        return read_claimed(*args)
+    return late
+
+
+def _claims_three_then_dies(out, share, evaluable, keep, visitor, claims, refused):
+    import os
+
+    for _ in range(3):
+        claims.front()  # taken, and never read
+    os._exit(9)
+
+
+def test_this_process_reads_what_a_slow_or_dead_second_reading_process_has_not(tmp_path, monkeypatch):
+    """Its own part read, the first process takes the second one's share from
+    the end until they meet (forked.Claims): with a second process that
+    starts late it reads every document itself, and the first bad file in
+    manifest order is still the one refused (here one early in the second
+    process's share, with a later one that the first process meets first);
+    with a second process that dies after taking three documents, those are
+    read here. The same documents as one process each time."""
+    from generator import policyfile
+    from generator.evaluate import evaluates
+    from generator.policyfile import PolicyInputError, Reading, read_policies
+    from generator.policyset import _kept
+
+    if not _forks():
+        pytest.skip("needs fork")
+    config, files = files_of(synth(14, 24))
+    _written(tmp_path, files)
+    one = read_policies(tmp_path, evaluates, keep=_kept, parallel=False)
+    here: list[str] = []
+    read_one = policyfile._read_one
+
+    def counted(out, tree, entry, *args):
+        here.append(entry["path"])  # this process's list: the second process appends to its own copy
+        return read_one(out, tree, entry, *args)
+
+    monkeypatch.setattr(policyfile, "_read_one", counted)
+    monkeypatch.setattr(policyfile, "_read_claimed", _late_reader(policyfile._read_claimed))
+    reading = Reading(tmp_path, evaluates, keep=_kept, parallel=True, share=0.6)
+    theirs = [e["path"] for _, e in reading.theirs]
+    assert reading.finish() == one and set(theirs) <= set(here)
+    bad = [theirs[1], theirs[-1]]
+    for path in bad:
+        (tmp_path / path).write_text(files[path].replace('"Effect": "Allow"', '"Effect": "Perhaps"', 1))
+    with pytest.raises(PolicyInputError) as alone:
+        read_policies(tmp_path, evaluates, keep=_kept, parallel=False)
+    assert bad[0] in str(alone.value)
+    with pytest.raises(PolicyInputError) as caught:
+        Reading(tmp_path, evaluates, keep=_kept, parallel=True, share=0.6).finish()
+    assert str(caught.value) == str(alone.value)
+    for path in bad:
+        (tmp_path / path).write_text(files[path])
+    here.clear()
+    monkeypatch.setattr(policyfile, "_read_claimed", _claims_three_then_dies)
+    assert Reading(tmp_path, evaluates, keep=_kept, parallel=True, share=0.6).finish() == one
+    assert set(theirs) <= set(here)
 
 
 def _die_in_child(read_share):
