@@ -15,6 +15,7 @@ import pytest
 from generator import forked
 from generator.lint import lint
 from generator.lint.runner import LintInputError
+from tests.slowed import slowed
 from tests.lintkit import BUCKET, DS, GROUP, PROD, broken, stmt, write
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
@@ -82,15 +83,6 @@ def test_a_second_process_that_dies_is_made_up_for(example_config, example_files
     assert any(f.rule_id == "wildcard-action" for f in expected)
 
 
-def _slow_second(stream_one):
-    import time
-
-    def slow(*args):
-        time.sleep(0.02)  # a slower CPU, or a busier one, on the day
-        return stream_one(*args)
-    return slow
-
-
 def _second_waits_for_this_one(front):
     """Claims.front in a second process that starts only once this process
     has taken a check from the back (up to a minute)."""
@@ -123,7 +115,7 @@ def test_this_process_takes_the_checks_a_slow_second_process_has_not_reached(
         return policy_hits(ctx, policy, add)
 
     monkeypatch.setattr(forked.Claims, "front", _second_waits_for_this_one(forked.Claims.front))
-    monkeypatch.setattr(runner, "_stream_one", _slow_second(runner._stream_one))
+    monkeypatch.setattr(runner, "_stream_one", slowed(runner._stream_one, 0.02))
     monkeypatch.setattr(runner, "_policy_hits", counted)
     assert lint(example_config, out, parallel=True).findings == expected
     assert here

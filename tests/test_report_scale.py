@@ -21,6 +21,7 @@ from generator import limits, render
 from generator.config import config_from_text
 from generator.policyset import PolicySet
 from generator.report.matrix import column_scope, evaluate, evaluate_exhaustive
+from tests.slowed import slowed
 
 from .conftest import EXAMPLE
 
@@ -341,15 +342,6 @@ def _claims_then_dies(engine, expect, columns, claims):
     os._exit(9)
 
 
-def _late(second_share):
-    import time
-
-    def late(*args):
-        time.sleep(1.0)  # a slower CPU, or a busier one, on the day
-        return second_share(*args)
-    return late
-
-
 def test_the_report_process_takes_the_columns_a_slow_or_dead_second_process_has_not(monkeypatch):
     """The two processes take columns from either end until they meet
     (forked.Claims): with a second process that starts late, this one
@@ -372,7 +364,7 @@ def test_the_report_process_takes_the_columns_a_slow_or_dead_second_process_has_
 
     second_share = matrix_module._second_share
     monkeypatch.setattr(matrix_module, "_column_cells", counted)
-    monkeypatch.setattr(matrix_module, "_second_share", _late(second_share))
+    monkeypatch.setattr(matrix_module, "_second_share", slowed(second_share, 1.0))
     assert granted(evaluate(config, PolicySet(files), parallel=True)) == one
     columns = sorted(config.model_groups) + [f"ECR {n}" for n in sorted(config.ecr_repositories)]
     assert sorted(here) == sorted(columns)
@@ -634,15 +626,6 @@ def test_two_reading_processes_refuse_the_first_bad_file_in_manifest_order(tmp_p
     assert str(caught.value) == messages[0]
 
 
-def _late_reader(read_claimed):
-    import time
-
-    def late(*args):
-        time.sleep(1.0)  # a slower CPU, or a busier one, on the day
-        return read_claimed(*args)
-    return late
-
-
 def _claims_three_then_dies(out, share, evaluable, keep, visitor, claims, refused):
     import os
 
@@ -677,7 +660,7 @@ def test_this_process_reads_what_a_slow_or_dead_second_reading_process_has_not(t
         return read_one(out, tree, entry, *args)
 
     monkeypatch.setattr(policyfile, "_read_one", counted)
-    monkeypatch.setattr(policyfile, "_read_claimed", _late_reader(policyfile._read_claimed))
+    monkeypatch.setattr(policyfile, "_read_claimed", slowed(policyfile._read_claimed, 1.0))
     reading = Reading(tmp_path, evaluates, keep=_kept, parallel=True, share=0.6)
     theirs = [e["path"] for _, e in reading.theirs]
     assert reading.finish() == one and set(theirs) <= set(here)
