@@ -135,7 +135,7 @@ def _fitted(kind: str, build, extra: dict | None = None) -> tuple:
 
 # Below this many groups, starting worker processes costs more than it saves.
 PARALLEL_FROM_GROUPS = 2000
-_SHARED: tuple[Config, Arns] | None = None  # what forked workers inherit
+_SHARED: tuple | None = None  # what forked workers inherit: (config, arns, first failed chunk)
 
 
 def _group_policies(config: Config, arns: Arns, group: str) -> list[RenderedPolicy]:
@@ -182,16 +182,24 @@ def _item_policies(config: Config, arns: Arns, item: tuple[str, str]) -> list[Re
     return _group_policies(config, arns, name) if kind == "group" else [_repository_policy(config, arns, name)]
 
 
-def _render_chunk(items: list[tuple[str, str]]) -> list[tuple]:
+def _render_chunk(task: tuple[int, list[tuple[str, str]]]) -> list[tuple]:
     """Worker: the policies of some groups and repositories, as plain tuples
     (cheap to send back; the parent parses a document again only if someone
-    asks for it)."""
-    config, arns = _SHARED
-    return [
-        (p.account, p.account_id, p.kind, p.target, p.path, p.text, p.extra)
-        for item in items
-        for p in _item_policies(config, arns, item)
-    ]
+    asks for it). A chunk after one that failed is skipped (its policies
+    are never used: the first failure in order is raised)."""
+    index, items = task
+    config, arns, failed = _SHARED
+    if index > failed.value:
+        return []
+    try:
+        return [
+            (p.account, p.account_id, p.kind, p.target, p.path, p.text, p.extra)
+            for item in items
+            for p in _item_policies(config, arns, item)
+        ]
+    except BaseException:
+        failed.value = min(failed.value, index)  # a lost race only skips fewer chunks
+        raise
 
 
 # The most items one worker task builds: workers take the next task as they
@@ -216,11 +224,22 @@ def _all_group_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
         return [p for item in items for p in _item_policies(config, arns, item)]
     size = max(1, min(CHUNK_ITEMS, -(-len(items) // (workers * 8))))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    _SHARED = (config, arns)
+    context = multiprocessing.get_context("fork")
+    failed = context.RawValue("q", len(chunks))  # the first chunk in order that failed, as far as known
+    _SHARED = (config, arns, failed)
+    pool = context.Pool(workers)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [RenderedPolicy(*row) for rows in pool.imap(_render_chunk, chunks) for row in rows]
+        return [RenderedPolicy(*row) for rows in pool.imap(_render_chunk, enumerate(chunks)) for row in rows]
+    except BaseException:
+        failed.value = -1  # the workers skip what is left
+        raise
     finally:
+        # Closed and joined, never terminated: Pool.terminate() could hang
+        # here, its task handler waiting on the workers' queue forever (seen
+        # once in a full test run after a worker raised). The workers skip
+        # every chunk left after a failure, so joining is quick.
+        pool.close()
+        pool.join()
         _SHARED = None
 
 
