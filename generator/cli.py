@@ -110,9 +110,9 @@ class _Unreadable(Exception):
 def _policyset(directory: Path, visitor=None, begun=None):
     """The rendered policies in ``directory``, or _Unreadable; ``begun``: the
     same reading begun earlier (PolicySet.begin), finished here."""
-    from generator.policyset import PolicySet
+    from generator.analysis.policyset import PolicySet
 
-    from generator.policyfile import PolicyInputError
+    from generator.analysis.policyfile import PolicyInputError
 
     from generator.progress import loading
 
@@ -136,7 +136,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.check and to_stdout:
         print("error: --check compares with the files in --out DIR: give --out", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from generator.policyset import PolicySet
+    from generator.analysis.policyset import PolicySet
     from generator.report.principals import PrincipalParts
 
     parts = PrincipalParts()  # who the registry's policies name, noted while they are read
@@ -237,7 +237,7 @@ def _report_answer(matrix, groups: list[str] | None, capabilities: list[str] | N
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from generator import explain
+    from generator.analysis import explain
 
     try:
         context = explain.parse_context(args.context)
@@ -250,7 +250,7 @@ def _explain(args: argparse.Namespace) -> int:
     if args.can and (args.action or args.resource):
         print("error: --can answers a capability: leave out --action and --resource", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from generator.policyset import PolicySet
+    from generator.analysis.policyset import PolicySet
 
     # As in the report: for a large render a second process reads its share
     # of the policies while this one loads the config and checks the request.
@@ -262,7 +262,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _explain_with(args: argparse.Namespace, context: dict, begun) -> int:
-    from generator import explain
+    from generator.analysis import explain
 
     config = load_config(args.config)
     principal = _principal_arn(config, args.principal)
@@ -283,7 +283,7 @@ def _explain_with(args: argparse.Namespace, context: dict, begun) -> int:
                              with_guardrails=args.with_guardrails)
     lines = explain.format_explained(result, str(args.policies)).splitlines()
     if not result.decision.allowed:
-        from generator.explain_conditions import near_misses
+        from generator.analysis.explain_conditions import near_misses
 
         misses = near_misses(policies, principal, args.action, args.resource, result.context,
                              str(args.policies).rstrip("/") + "/")

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from generator.config import config_from_text, load_config
-from generator.evaluate import Decision
-from generator.policyset import PolicySet
+from generator.analysis.evaluate import Decision
+from generator.analysis.policyset import PolicySet
 from generator.render import render
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ import pytest
 from generator import report, writer
 from generator.cli import main
 from generator.config import config_from_text
-from generator.policyset import PolicySet
+from generator.analysis.policyset import PolicySet
 from generator.render import render
 
 from tools import golden

@@ -379,8 +379,8 @@ def test_renamed_groups_do_not_overlap(tmp_path):
      ["  resource policy: none (no rendered resource policy governs this resource)"]),
 ])
 def test_explain_answers_deploy_questions(world, principal, action, resource, context, verdict, lines):
-    from generator.explain import explain, format_explained
-    from generator.policyset import PolicySet
+    from generator.analysis.explain import explain, format_explained
+    from generator.analysis.policyset import PolicySet
 
     policies = PolicySet(world.files)
     text = format_explained(explain(policies, principal, action, resource, context, "o-a1b2c3d4e5"), "")
@@ -545,7 +545,7 @@ def _decisions(docs: list[dict]) -> dict:
     of a grid that AWS can make: each action on ARNs of the resource types
     it takes (the evaluator matches strings; it does not know that
     CreateModel is only ever asked about a model)."""
-    from generator.evaluate import Request, decide
+    from generator.analysis.evaluate import Request, decide
     from generator.lint import iam_data
 
     names = [f"{G0}-v1", f"{G0}-live", "model-00015-v1", f"{G0}", f"x{G0}-v1", "model-00016-v1", "model-0000-v1"]

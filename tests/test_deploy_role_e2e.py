@@ -21,7 +21,7 @@ import pytest
 boto3 = pytest.importorskip("boto3")
 
 from generator.config import load_config  # noqa: E402
-from generator.policyset import PolicySet  # noqa: E402
+from generator.analysis.policyset import PolicySet  # noqa: E402
 from generator.render import render  # noqa: E402
 
 from .conftest import EXAMPLE  # noqa: E402

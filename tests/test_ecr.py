@@ -300,7 +300,7 @@ def single_block(value):
 # --- the access matrix ------------------------------------------------------
 
 def _matrix(files: dict[str, str]):
-    from generator.policyset import PolicySet
+    from generator.analysis.policyset import PolicySet
     from generator.report.matrix import evaluate
 
     return evaluate(config_from_text(TEXT), PolicySet(files))

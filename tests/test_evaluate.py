@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.evaluate import Request, condition_holds, decide, glob_match
+from generator.analysis.evaluate import Request, condition_holds, decide, glob_match
 
 ROLE = "arn:aws:iam::222222222222:role/R"
 
@@ -102,7 +102,7 @@ def test_same_account_root_principal_delegates_to_iam():
 def test_glob_fast_paths_agree_with_the_regular_expression(pattern, value, case_sensitive):
     """glob_match's shortcuts (no wildcard; one trailing *) give the answer of
     the full translation to a regular expression, in both cases."""
-    from generator.evaluate import _glob
+    from generator.analysis.evaluate import _glob
 
     assert glob_match(pattern, value, case_sensitive) == (
         _glob(pattern, case_sensitive).fullmatch(value) is not None)
@@ -114,7 +114,7 @@ def test_glob_fast_paths_agree_with_the_regular_expression(pattern, value, case_
 def test_a_long_resource_list_matches_as_each_pattern_would(resources, value):
     """The index of long Resource lists (literal set, prefix* by length) gives
     the answer of trying every pattern with glob_match."""
-    from generator.evaluate import statement_applies
+    from generator.analysis.evaluate import statement_applies
 
     stmt = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resources}
     request = Request("arn:aws:iam::111111111111:role/R", "s3:GetObject", value, {})
@@ -129,7 +129,7 @@ def test_the_index_of_a_long_resource_list_answers_as_the_regular_expressions(re
     their pieces, the rest as one regular expression) gives, for any value,
     the answer of each pattern's own regular expression (star-heavy lists:
     "a*b*", "*a*", "**", "a**b")."""
-    from generator.evaluate import _glob, _ResourceMatcher
+    from generator.analysis.evaluate import _glob, _ResourceMatcher
 
     expected = any(_glob(r, True).fullmatch(value) is not None for r in resources)
     assert _ResourceMatcher(resources).matches(value, {}) == expected
@@ -142,7 +142,7 @@ def test_the_index_of_a_long_resource_list_answers_as_the_regular_expressions(re
     ("arn:x:*/model-1-*", "arn:x:model/model-1-sample", True), ("arn:x:*/model-1-*", "arn:x:model/model-10-s", False),
 ])
 def test_star_only_pieces_match_like_a_glob(pattern, value, expected):
-    from generator.evaluate import _glob, _pieces_match
+    from generator.analysis.evaluate import _glob, _pieces_match
 
     assert _pieces_match(tuple(pattern.split("*")), value) is expected
     assert (_glob(pattern, True).fullmatch(value) is not None) is expected
@@ -155,7 +155,7 @@ def test_many_infixes_after_one_head_match_as_each_pattern_would(infixes, rest):
     """A head with many "head*infix*" patterns (a deploy role's list) is
     scanned once for any infix, as literals (regular-expression characters
     included): the answer of each pattern's own expression."""
-    from generator.evaluate import _glob, _ResourceMatcher
+    from generator.analysis.evaluate import _glob, _ResourceMatcher
 
     patterns = [f"arn:x:*{infix}*" for infix in infixes] + ["arn:y:1", "arn:y:2", "arn:y:3", "arn:z*"]
     value = "arn:x:" + rest

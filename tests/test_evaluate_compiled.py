@@ -1,4 +1,4 @@
-"""The compiled statements of generator.evaluate.Policy answer exactly as
+"""The compiled statements of generator.analysis.evaluate.Policy answer exactly as
 the interpreter (statement_applies) they replace in decide: the same
 True/False, or the same exception type, for generated statements and
 requests, odd ones (non-string values, malformed blocks, unsupported
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.evaluate import Policy, Request, decide, lowered_context, statement_applies, compile_statement
+from generator.analysis.evaluate import Policy, Request, decide, lowered_context, statement_applies, compile_statement
 
 ROLE = "arn:aws:iam::111111111111:role/Dev"
 OTHER = "arn:aws:iam::222222222222:role/Dev"
@@ -119,7 +119,7 @@ _GLOBS = st.sampled_from(["arn:aws:iam::111111111111:role/Dev", "arn:aws:iam::11
 def test_a_long_glob_condition_holds_as_the_interpreter_says(operator, values, actual):
     """A condition with a long list of glob values is compiled into an index
     (_ResourceMatcher); it holds exactly when condition_holds says so."""
-    from generator.evaluate import _Condition, condition_holds
+    from generator.analysis.evaluate import _Condition, condition_holds
 
     context = {"aws:PrincipalArn": actual} if actual != "" else {}
     compiled = _Condition(operator, "aws:PrincipalArn", values)
@@ -160,7 +160,7 @@ def identity_statements(draw):
 
 
 def _identity_outcome(statements, request):
-    from generator.evaluate import identity_allows
+    from generator.analysis.evaluate import identity_allows
 
     return _outcome(lambda: identity_allows(statements, request, lowered_context(request.context)))
 
@@ -177,7 +177,7 @@ def test_statements_merged_by_resource_decide_as_the_statements_themselves(state
     """resources_merged may join statements that differ only in Resource
     (and Sid); what an identity policy allows is unchanged, and so is what
     decide says of the whole policy."""
-    from generator.evaluate import resources_merged
+    from generator.analysis.evaluate import resources_merged
 
     context = {"aws:PrincipalAccount": "111111111111", "aws:SecureTransport": secure}
     if tag is not None:
@@ -191,7 +191,7 @@ def test_statements_merged_by_resource_decide_as_the_statements_themselves(state
 
 
 def test_statements_merged_by_resource_are_fewer_only_where_they_differ_in_resource_alone():
-    from generator.evaluate import resources_merged
+    from generator.analysis.evaluate import resources_merged
 
     base = {"Effect": "Allow", "Action": "sagemaker:CreateModel"}
     statements = [
@@ -218,7 +218,7 @@ def test_statements_merged_by_resource_are_fewer_only_where_they_differ_in_resou
 
 
 def _allowing_by_matching(statements, request, resource_policy):
-    from generator.evaluate import matching_statements
+    from generator.analysis.evaluate import matching_statements
 
     allows, denies = matching_statements(request, {"Statement": statements}, resource_policy, "p")
     return [] if denies else allows
@@ -236,7 +236,7 @@ def test_deny_first_finds_what_every_statement_in_order_finds(statements, princi
     """allowing_statements asks a policy's Deny statements first when none of
     its statements can raise: the same Allow labels (in order), [] when a
     Deny applies, and the same exception where one is raised."""
-    from generator.evaluate import allowing_statements
+    from generator.analysis.evaluate import allowing_statements
 
     request = Request(principal, action, resource, dict(context, **{"aws:PrincipalAccount": principal.split(":")[4]}))
     expected = _outcome(lambda: _allowing_by_matching(statements, request, resource_policy))
@@ -248,7 +248,7 @@ def test_deny_first_finds_what_every_statement_in_order_finds(statements, princi
 def test_deny_first_still_raises_on_an_operator_it_does_not_model():
     """A Deny that applies does not hide an Allow the evaluator cannot decide:
     lint reports "cannot evaluate" for it, as before deny-first."""
-    from generator.evaluate import _deny_first, allowing_statements
+    from generator.analysis.evaluate import _deny_first, allowing_statements
 
     statements = [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": "5"}}},

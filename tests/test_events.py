@@ -16,7 +16,7 @@ from benchmarks.synth import build as synth
 from generator import events, limits
 from generator.arns import Arns
 from generator.config import config_from_text
-from generator.evaluate import Request, decide
+from generator.analysis.evaluate import Request, decide
 from generator.policies import event_bus_policy, event_role
 from generator.render import build_policies, to_json
 

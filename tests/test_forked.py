@@ -78,10 +78,10 @@ def test_every_caller_does_the_work_itself_when_no_child_can_be_started(monkeypa
     import multiprocessing.process
 
     from benchmarks.synth import build
-    from generator.evaluate import evaluates
+    from generator.analysis.evaluate import evaluates
     from generator.lint import lint
-    from generator.policyfile import read_policies
-    from generator.policyset import PolicySet, _kept
+    from generator.analysis.policyfile import read_policies
+    from generator.analysis.policyset import PolicySet, _kept
     from generator.report.matrix import evaluate
     from tests.test_report_scale import _written, files_of, granted
 

@@ -3,7 +3,7 @@ and RCPs alone, negative cases first; every legitimate request still
 passes; sizes; the Terraform module; the policies on a local Organizations
 API (moto).
 
-The guardrails are judged alone (generator/guardrails.py): an SCP or RCP
+The guardrails are judged alone (generator/analysis/guardrails.py): an SCP or RCP
 deny ends a request whatever any other policy allows, so "a registry
 administrator cannot approve" must hold even when the administrator's own
 identity policy allows everything.
@@ -19,8 +19,8 @@ import pytest
 from generator import render as render_mod
 from generator.cli import main
 from generator.config import config_from_text
-from generator.evaluate import Request
-from generator.guardrails import Guardrail, denies
+from generator.analysis.evaluate import Request
+from generator.analysis.guardrails import Guardrail, denies
 from generator.lint import iam_data
 from generator.policies.resource_control_policy import KEY_ACTIONS
 

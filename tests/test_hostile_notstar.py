@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from generator.evaluate import Request, decide, statement_applies
+from generator.analysis.evaluate import Request, decide, statement_applies
 from generator.cli import main
 from generator.config import config_from_text
 from generator.render import render

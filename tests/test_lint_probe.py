@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.evaluate import Request, decide
+from generator.analysis.evaluate import Request, decide
 from generator.lint.model import LintContext
 from generator.lint.probe import ALLOW_ALL_IDENTITY, ALLOW_ALL_RESOURCE, STATUSES, Grantor, Prober, action_index
 from generator.lint.runner import load_policies

@@ -1,4 +1,4 @@
-"""The one path rule for rendered files (generator.policyfile): every way a
+"""The one path rule for rendered files (generator.analysis.policyfile): every way a
 file under --policies can be refused, with its exact message, and the same
 answer whether a file is read alone (read_text) or as one of many through a
 Tree, which keeps the directories it walked open."""
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import policyfile
-from generator.policyfile import PolicyInputError, Tree, read_text
+from generator.analysis import policyfile
+from generator.analysis.policyfile import PolicyInputError, Tree, read_text
 
 POLICY = "acct/policies/a.json"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from generator import report
-from generator.policyset import PolicySet
+from generator.analysis.policyset import PolicySet
 
 from .test_report_scale import GOOD, STAGED, files_of
 

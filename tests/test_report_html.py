@@ -10,7 +10,7 @@ import pytest
 
 from generator import report
 from generator.config import config_from_text
-from generator.policyset import PolicySet
+from generator.analysis.policyset import PolicySet
 from generator.render import render
 
 from .conftest import EXAMPLE

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from benchmarks.synth import build as synth
 from generator import limits, render
 from generator.config import config_from_text
-from generator.policyset import PolicySet
+from generator.analysis.policyset import PolicySet
 from generator.report.matrix import column_scope, evaluate, evaluate_exhaustive
 from tests.slowed import slowed
 
@@ -245,7 +245,7 @@ def test_explain_reads_while_it_loads_the_config_and_answers_the_same(tmp_path, 
     second process is stopped."""
     import multiprocessing
 
-    from generator import policyfile
+    from generator.analysis import policyfile
     from generator.cli import main
 
     if not _forks():
@@ -405,7 +405,7 @@ def test_the_indexed_principal_condition_answers_as_condition_holds(operator, ke
     """The engine's principal_check (patterns indexed by their literal
     account) gives condition_holds's answer for every operator, key
     spelling, value and role."""
-    from generator.evaluate import condition_holds
+    from generator.analysis.evaluate import condition_holds
     from generator.report.engine import principal_check
 
     context = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": arn.split(":")[4]}
@@ -526,9 +526,9 @@ def test_two_reading_processes_give_the_same_documents(tmp_path, share):
     """read_policies(parallel=True) reads the later half of the per-group
     documents in a forked process (Reading(share=...): another part of
     them): the same documents, in the same order."""
-    from generator.policyfile import Reading, read_policies
-    from generator.evaluate import evaluates
-    from generator.policyset import _kept
+    from generator.analysis.policyfile import Reading, read_policies
+    from generator.analysis.evaluate import evaluates
+    from generator.analysis.policyset import _kept
 
     if not _forks():
         pytest.skip("needs fork")
@@ -550,7 +550,7 @@ def test_the_report_reads_while_it_loads_the_config_and_still_reports_the_config
     process is stopped, not left reading."""
     import multiprocessing
 
-    from generator import policyfile
+    from generator.analysis import policyfile
     from generator.cli import main
 
     if not _forks():
@@ -594,9 +594,9 @@ def test_the_report_reads_while_it_loads_the_config_and_still_reports_the_config
 def test_two_reading_processes_refuse_the_first_bad_file_in_manifest_order(tmp_path, where, monkeypatch):
     """A refused file is the first in manifest order, whichever process read
     it; and a second process that dies is made up for."""
-    from generator.evaluate import evaluates
-    from generator.policyfile import PolicyInputError, read_policies
-    from generator.policyset import _kept
+    from generator.analysis.evaluate import evaluates
+    from generator.analysis.policyfile import PolicyInputError, read_policies
+    from generator.analysis.policyset import _kept
 
     if not _forks():
         pytest.skip("needs fork")
@@ -618,7 +618,7 @@ def test_two_reading_processes_refuse_the_first_bad_file_in_manifest_order(tmp_p
     assert messages[0] == messages[1]
     first = min(bad, key=[e["path"] for e in manifest].index)
     assert first in messages[0]
-    from generator import policyfile
+    from generator.analysis import policyfile
 
     monkeypatch.setattr(policyfile, "_read_claimed", _die_in_child(policyfile._read_claimed))
     with pytest.raises(PolicyInputError) as caught:
@@ -642,10 +642,10 @@ def test_this_process_reads_what_a_slow_or_dead_second_reading_process_has_not(t
     process's share, with a later one that the first process meets first);
     with a second process that dies after taking three documents, those are
     read here. The same documents as one process each time."""
-    from generator import policyfile
-    from generator.evaluate import evaluates
-    from generator.policyfile import PolicyInputError, Reading, read_policies
-    from generator.policyset import _kept
+    from generator.analysis import policyfile
+    from generator.analysis.evaluate import evaluates
+    from generator.analysis.policyfile import PolicyInputError, Reading, read_policies
+    from generator.analysis.policyset import _kept
 
     if not _forks():
         pytest.skip("needs fork")

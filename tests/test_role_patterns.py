@@ -155,7 +155,7 @@ def test_the_schema_publishes_the_role_rules(entry, valid):
 
 def test_the_report_agrees_with_accounts_yaml_for_wildcard_and_sso_roles():
     from generator import report
-    from generator.policyset import PolicySet
+    from generator.analysis.policyset import PolicySet
 
     config = config_from_text(TEXT)
     assert report.evaluate(config, PolicySet(render.render(config))).differences == []

@@ -19,7 +19,7 @@ from benchmarks.synth import build as synth
 from generator import limits, render, writer
 from generator.config import config_from_text
 from generator.lint.runner import lint
-from generator.policyset import PolicySet
+from generator.analysis.policyset import PolicySet
 
 from .conftest import EXAMPLE
 

@@ -19,7 +19,7 @@ import pytest
 
 from generator import limits, render
 from generator.config import config_from_text
-from generator.evaluate import Request, decide
+from generator.analysis.evaluate import Request, decide
 
 from .conftest import EXAMPLE, World
 

@@ -276,7 +276,7 @@ def test_registry_account_keeps_key_administration(world):
 
 
 def test_committed_example_loads_from_disk():
-    from generator.policyset import PolicySet
+    from generator.analysis.policyset import PolicySet
 
     policies = PolicySet.from_dir(EXAMPLE_OUT)
     assert policies.decide(PROD, "s3:GetObject", f"{B}/credit-risk/m.tar.gz", org="o-a1b2c3d4e5").allowed

@@ -72,7 +72,7 @@ class Visibility:
     def __init__(self):
         from generator.apply.workflow import approved_for
         from generator.config import load_config
-        from generator.policyset import PolicySet
+        from generator.analysis.policyset import PolicySet
         from generator.render import render
 
         self.config = load_config(CONFIG)

@@ -37,7 +37,7 @@ def expected(directory: Path) -> dict[str, dict[str, str]]:
     """{output directory relative to the fixture: {relative path: text}} of one fixture."""
     from generator import report
     from generator.config import load_config
-    from generator.policyset import PolicySet
+    from generator.analysis.policyset import PolicySet
     from generator.render import render
 
     config = load_config(directory / CONFIG)

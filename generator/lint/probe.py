@@ -1,4 +1,4 @@
-"""Who can do what, asked of the rendered files with generator/evaluate.py.
+"""Who can do what, asked of the rendered files with generator/analysis/evaluate.py.
 
 Each half of a cross-account grant is judged alone: the registry's
 resource policy as if the caller's identity policy allowed everything, and
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from generator.access import party_members
 from generator.arns import Arns
-from generator.evaluate import Policy, Request, allowing_statements, lowered_context, with_defaults
+from generator.analysis.evaluate import Policy, Request, allowing_statements, lowered_context, with_defaults
 from generator.lint.model import LintContext, PolicyFile, account_of_principal, as_list, narrowing_values
-from generator.policyset import ActionIndex, PolicyIndex, access_point_condition
+from generator.analysis.policyset import ActionIndex, PolicyIndex, access_point_condition
 
 ALLOW_ALL_IDENTITY = Policy({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 ALLOW_ALL_RESOURCE = Policy({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
@@ -146,7 +146,7 @@ class Prober:
 
     def _resource_policy(self, resource: str) -> PolicyFile | None:
         """The registry policy governing ``resource``, resolved the way the
-        tests, the report and explain resolve it (generator/policyset.py)."""
+        tests, the report and explain resolve it (generator/analysis/policyset.py)."""
         if self.index is None:
             return None
         cache = self.__dict__.setdefault("_resource_cache", {})

@@ -10,7 +10,7 @@ from generator.config import Config
 from generator.progress import loading
 from generator.lint import rules as _rules  # noqa: F401  (registers the rules)
 from generator.lint.model import KINDS, DATA_KINDS, RULES, Finding, LintContext, PolicyFile
-from generator.policyfile import MANIFEST
+from generator.analysis.policyfile import MANIFEST
 
 if TYPE_CHECKING:
     from generator.forked import Claims
@@ -42,11 +42,11 @@ def _display(out: Path, relative: str) -> str:
 
 def load_policies(out: Path, keep_texts: bool = True, entries: list[dict] | None = None) -> list[PolicyFile]:
     """The manifest's policies (``entries``: the manifest as read already),
-    read with the shared reader (generator.policyfile): the same path rule
+    read with the shared reader (generator.analysis.policyfile): the same path rule
     and refusals as report and explain. A missing file is a finding (the
     manifest rule); anything unreadable is LintInputError. Without
     ``keep_texts`` a text is read again when asked for (_Reread)."""
-    from generator.policyfile import PolicyInputError, Tree, read_manifest
+    from generator.analysis.policyfile import PolicyInputError, Tree, read_manifest
 
     if entries is None:
         try:
@@ -58,7 +58,7 @@ def load_policies(out: Path, keep_texts: bool = True, entries: list[dict] | None
 
 
 def _loaded(out: Path, entries: list[dict], tree, keep_texts: bool) -> list[PolicyFile]:
-    from generator.policyfile import PolicyInputError, parse_json
+    from generator.analysis.policyfile import PolicyInputError, parse_json
 
     policies = []
     strings: dict[str, str] = {}  # one object per distinct string across every document (memory)
@@ -103,7 +103,7 @@ class _Reread(PolicyFile):
 
     @property
     def text(self) -> str | None:
-        from generator.policyfile import PolicyInputError, read_text
+        from generator.analysis.policyfile import PolicyInputError, read_text
 
         if not self._present:
             return None
@@ -159,7 +159,7 @@ def _streamed_policy_findings(config: Config, out: Path, entries: list[dict], cl
     import gc
 
     gc.disable()  # a process of its own: every document it reads is freed by reference counting
-    from generator.policyfile import Tree
+    from generator.analysis.policyfile import Tree
 
     ctx = LintContext(config, [], out)
     findings: list[Finding] = []
@@ -173,7 +173,7 @@ def _streamed_policy_findings(config: Config, out: Path, entries: list[dict], cl
 def _stream_one(ctx: LintContext, out: Path, tree, entry: dict, findings: list[Finding]) -> None:
     """One policy of the second process (one of _checked's): read, checked by
     the per-policy rules, dropped."""
-    from generator.policyfile import PolicyInputError, parse_json
+    from generator.analysis.policyfile import PolicyInputError, parse_json
 
     relative = entry["path"]
     try:
@@ -214,7 +214,7 @@ def lint(config: Config, out: Path, parallel: bool | None = None) -> Report:
     findings, and the second process holds one document at a time
     (tests/test_lint_parallel.py compares both ways)."""
     out = Path(out)
-    from generator.policyfile import PolicyInputError, read_manifest
+    from generator.analysis.policyfile import PolicyInputError, read_manifest
 
     try:
         entries = read_manifest(out)
@@ -286,7 +286,7 @@ def lint_document(config: Config, kind: str, path: str, target: str, account_id:
     """Error findings of one policy document that is not (yet) on disk: the
     structure rule, then every policy-scope rule. The apply helper runs it on
     every policy before any put, a restored backup included."""
-    from generator.policyfile import PolicyInputError, parse_json
+    from generator.analysis.policyfile import PolicyInputError, parse_json
 
     try:
         document = parse_json(text, path)

@@ -9,7 +9,7 @@ in :mod:`generator.report.capabilities`) and returns the files to write:
 from __future__ import annotations
 
 from generator.config import Config
-from generator.policyset import PolicySet
+from generator.analysis.policyset import PolicySet
 from generator.report import html, markdown
 from generator.report.matrix import Matrix, evaluate
 

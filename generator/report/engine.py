@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.stages import stage_names
-from generator.evaluate import (Request, compiled_statements, condition_holds, glob_match, identity_allows,
+from generator.analysis.evaluate import (Request, compiled_statements, condition_holds, glob_match, identity_allows,
                                 lowered_context, resources_merged, value_strings, with_defaults)
-from generator.policyset import PolicySet, access_point_condition, account_of
+from generator.analysis.policyset import PolicySet, access_point_condition, account_of
 from generator.report.capabilities import Capability, Probe, of_scope, requests
 from generator.report.principals import NONE, Principal, UNKNOWN
 

@@ -5,14 +5,14 @@ issue 19) refuse whatever its IAM allows.
 The access matrix says what the rendered identity and resource policies
 grant; an administrator of an account can change those. The guardrails are
 attached from the management account and hold against that administrator.
-So for each row this table asks :func:`generator.guardrails.denies` the
+So for each row this table asks :func:`generator.analysis.guardrails.denies` the
 requests that matter if IAM were widened: approving a version, approving
 each stage (with ``stages``), changing a group's policy, deleting a
 version, changing a repository's policy, the bucket policy, the key policy,
 scheduling the key's deletion. A refused request names the guardrail
 statement; any other is decided by IAM and the resource policies alone.
 
-As :mod:`generator.guardrails` does, it assumes the worst case for where
+As :mod:`generator.analysis.guardrails` does, it assumes the worst case for where
 the policies are attached: every principal of the organization is under the
 SCPs, and the registry's bucket and key are under the RCPs (README,
 Organization guardrails).
@@ -27,9 +27,9 @@ from generator.arns import Arns
 from generator.config import Config
 from generator.config.guardrails import deploying_roles
 from generator.config.stages import stage_names
-from generator.evaluate import Request
-from generator.guardrails import Guardrail, denies, from_policyset
-from generator.policyset import ActionIndex
+from generator.analysis.evaluate import Request
+from generator.analysis.guardrails import Guardrail, denies, from_policyset
+from generator.analysis.policyset import ActionIndex
 from generator.report.capabilities import SAMPLE_VERSION, key_arn
 
 

@@ -6,7 +6,7 @@ the config, one "any other role" per account, a role in an account that is
 not in the config, and every principal the registry's policies name that
 the config does not; the last three are evaluated with an unknown identity
 policy, so the registry side alone decides. Columns are the model groups and the shared artifact key. Every
-cell is decided by :meth:`generator.policyset.PolicySet.decide` for the
+cell is decided by :meth:`generator.analysis.policyset.PolicySet.decide` for the
 requests of :mod:`generator.report.capabilities`; nothing here reads the
 grants of the config, so a policy edited by hand shows up as it is.
 """
@@ -20,9 +20,9 @@ from generator.arns import Arns
 from generator.config import PARTIES, Config
 from generator.config.ecr import repository_accounts
 from generator.config.stages import account_stage, stage_approvers, stage_names
-from generator.evaluate import Decision
+from generator.analysis.evaluate import Decision
 from generator.policies import deploy_role
-from generator.policyset import PolicySet
+from generator.analysis.policyset import PolicySet
 from generator.report.guarded import GuardrailTable, evaluate_guardrails
 from generator.report.principals import NOT_REGISTRY_SIDE, Principal, PrincipalParts, principals, statement_list
 from generator.report.capabilities import (

@@ -5,7 +5,7 @@
   identity policy is unknown and the registry's resource policies alone
   decide (as IAM Access Analyzer judges external access); the registry
   account's own row is evaluated with no identity policy (its own IAM
-  governs it; see generator/policyset.py);
+  governs it; see generator/analysis/policyset.py);
 - a role in an account that accounts.yaml does not list (unknown identity);
 - every principal a registry-side policy names (Principal, aws:PrincipalArn,
   aws:PrincipalAccount) that accounts.yaml does not: an account or a role
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from generator.arns import Arns
 from generator.config import Config
-from generator.evaluate import glob_match
+from generator.analysis.evaluate import glob_match
 from generator.policies import deploy_role
 
 # Stand-in role for "any other role in this account": the first name that

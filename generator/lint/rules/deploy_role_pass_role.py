@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.evaluate import Request, decide
+from generator.analysis.evaluate import Request, decide
 from generator.lint.model import Hit, rule
 from generator.lint.probe import ALLOW_ALL_RESOURCE
 

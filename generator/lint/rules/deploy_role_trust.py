@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.evaluate import Policy, Request, decide, glob_match
+from generator.analysis.evaluate import Policy, Request, decide, glob_match
 from generator.lint.model import Hit, as_list, rule
 from generator.lint.probe import ALLOW_ALL_IDENTITY, _named_accounts, governing
 from generator.policies import deploy_role

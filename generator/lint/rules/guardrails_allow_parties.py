@@ -7,8 +7,8 @@ from itertools import product
 from generator.access import condition_dict, party_members
 from generator.arns import ANY
 from generator.config.stages import STAGE_STATUSES, stage_names
-from generator.evaluate import Request, condition_holds
-from generator.guardrails import KINDS, Guardrail, denies, satisfying_context
+from generator.analysis.evaluate import Request, condition_holds
+from generator.analysis.guardrails import KINDS, Guardrail, denies, satisfying_context
 from generator.lint.model import Hit, rule
 from generator.lint.probe import STATUSES, Prober
 from generator.policies.iam_role import account_grants

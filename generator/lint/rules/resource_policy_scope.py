@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from generator.evaluate import glob_match
+from generator.analysis.evaluate import glob_match
 from generator.lint import iam_data
 from generator.lint.model import Hit, PolicyFile, as_list, rule
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from generator.lint.model import GUARDRAIL_POLICY_KINDS, RESOURCELESS_KINDS, Hit, PolicyFile, as_list, rule
 
-# The grammar is shared with report and explain (generator.policyfile).
-from generator.policyfile import (  # noqa: E402,F401  (re-exported for rules and tests)
+# The grammar is shared with report and explain (generator.analysis.policyfile).
+from generator.analysis.policyfile import (  # noqa: E402,F401  (re-exported for rules and tests)
     ACTION_RE,
     BASE_OPERATORS,
     PRINCIPAL_TYPES,
@@ -13,7 +13,7 @@ from generator.policyfile import (  # noqa: E402,F401  (re-exported for rules an
     STATEMENT_KEYS,
     operator_known,
 )
-from generator.policyfile import statement_problems as _statement_problems  # noqa: E402
+from generator.analysis.policyfile import statement_problems as _statement_problems  # noqa: E402
 
 
 def _guardrail_problems(stmt: dict, kind: str) -> list[str]:

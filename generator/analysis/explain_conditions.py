@@ -1,17 +1,17 @@
 """Why a request was denied, condition by condition, for ``explain``.
 
-:func:`generator.policyset.PolicySet.decide` says which statements applied.
+:func:`generator.analysis.policyset.PolicySet.decide` says which statements applied.
 When the answer is DENY the useful question is the near miss: which Allow
 statement names this principal, action and resource but has a condition the
 request does not meet, and which context would meet it; and for an explicit
 Deny, which condition made it apply. Conditions are judged with the
-evaluator's own :func:`generator.evaluate.condition_holds`, on the same
+evaluator's own :func:`generator.analysis.evaluate.condition_holds`, on the same
 request context, so this can never disagree with the verdict.
 """
 
 from __future__ import annotations
 
-from generator.evaluate import (
+from generator.analysis.evaluate import (
     NEGATED,
     Request,
     _as_list,
@@ -22,7 +22,7 @@ from generator.evaluate import (
     value_strings,
     with_defaults,
 )
-from generator.policyset import PolicySet
+from generator.analysis.policyset import PolicySet
 
 
 def _applies_but_for_conditions(stmt: dict, request: Request, resource_policy: bool) -> bool:

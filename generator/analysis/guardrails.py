@@ -1,5 +1,5 @@
 """What the organization guardrails (SCPs, RCPs) refuse, asked of the
-rendered files with generator/evaluate.py.
+rendered files with generator/analysis/evaluate.py.
 
 AWS evaluates organization policies before identity and resource policies:
 an explicit Deny in an applicable SCP or RCP ends the request whatever any
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.evaluate import Request, statement_applies, with_defaults
+from generator.analysis.evaluate import Request, statement_applies, with_defaults
 
 KINDS = ("service_control_policy", "resource_control_policy")
 
@@ -30,7 +30,7 @@ class Guardrail:
 
 
 def from_policyset(policies) -> list[Guardrail]:
-    """The guardrails of a render (a generator.policyset.PolicySet)."""
+    """The guardrails of a render (a generator.analysis.policyset.PolicySet)."""
     return [Guardrail(e["kind"], e["path"], policies.docs[e["path"]]) for e in policies.manifest if e["kind"] in KINDS]
 
 

@@ -19,7 +19,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 NotPrincipal, NotAction and NotResource apply to everything they do not
 list (a hand-edited Allow with NotAction must not read as "no differences").
 
-A :class:`Policy` (a reduced policy of generator.policyset.ActionIndex) has
+A :class:`Policy` (a reduced policy of generator.analysis.policyset.ActionIndex) has
 its statements parsed once (:func:`compile_statement`) for every request
 asked of it; a plain dict is interpreted per request (statement_applies).
 Both answer alike (tests/test_evaluate_compiled.py).
@@ -577,7 +577,7 @@ def identity_allows(statements, request: Request, lowered: dict) -> bool:
 
 class Policy(dict):
     """A policy document that is not changed after it is built (a reduced
-    policy of generator.policyset.ActionIndex, a rendered document read
+    policy of generator.analysis.policyset.ActionIndex, a rendered document read
     once): its statements are parsed once, on first use, for every request
     :func:`decide` asks of it. A plain dict is interpreted on every request,
     so a caller that edits a document in place is never answered from a stale

@@ -3,7 +3,7 @@
 ``PolicySet.decide(role_arn, action, resource, context)`` finds the identity
 policies attached to the role (from the manifest; wildcard role entries
 match by pattern) and the registry resource policy that governs
-``resource``, then evaluates both halves with :mod:`generator.evaluate`.
+``resource``, then evaluates both halves with :mod:`generator.analysis.evaluate`.
 Tests, the governance report and ``explain`` share this one resolver.
 
 A principal outside the rendered set (a role in another account whose
@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
-from generator.evaluate import Decision, Match, Policy, Request, compile_statement, decide, glob_match, matching_statements, statement_applies, with_defaults
+from generator.analysis.evaluate import Decision, Match, Policy, Request, compile_statement, decide, glob_match, matching_statements, statement_applies, with_defaults
 
 
 UNKNOWN_IDENTITY_SOURCE = "(not rendered: unknown, assumed to allow)"
@@ -128,7 +128,7 @@ class ActionIndex:
 
 # Per-group kinds: each is read for its own column of the matrix, so a large
 # organization's (tens of thousands) are parsed again when asked for instead
-# of all being kept in memory (generator.policyfile checked them all first).
+# of all being kept in memory (generator.analysis.policyfile checked them all first).
 ON_DEMAND_KINDS = ("model_package_group_policy", "s3_access_point_policy", "ecr_repository_policy", "event_rule")
 ON_DEMAND_KEPT = 512  # the most recently used on-demand documents kept parsed
 
@@ -184,7 +184,7 @@ class _Files(Mapping):
             raise KeyError(path)
         if path == "manifest.json":
             return json.dumps({"policies": self.entries})
-        from generator.policyfile import read_text
+        from generator.analysis.policyfile import read_text
 
         return read_text(self.out, path)
 
@@ -297,7 +297,7 @@ class PolicySet(PolicyIndex):
 
     @classmethod
     def from_dir(cls, out: Path, visitor=None, parallel: bool | None = None) -> "PolicySet":
-        """Read a rendered directory with the shared reader (generator.policyfile):
+        """Read a rendered directory with the shared reader (generator.analysis.policyfile):
         one path rule, and a malformed file is a PolicyInputError, never a
         traceback. Every policy is parsed once; the texts are read again
         only if asked for. ``visitor`` sees each document as it is read (the
@@ -310,8 +310,8 @@ class PolicySet(PolicyIndex):
         already reading its ``share``, see policyfile.Reading); ``.finish()``
         is the PolicySet, ``.cancel()`` stops the second process when the
         caller fails first."""
-        from generator.evaluate import evaluates
-        from generator.policyfile import Reading
+        from generator.analysis.evaluate import evaluates
+        from generator.analysis.policyfile import Reading
 
         return BegunPolicySet(cls, Path(out), Reading(Path(out), evaluates, keep=_kept, visitor=visitor,
                                                       parallel=parallel, share=share))

@@ -1,6 +1,6 @@
 """``python -m generator explain``: one request, allowed or denied, and why.
 
-The request is evaluated by :meth:`generator.policyset.PolicySet.decide`,
+The request is evaluated by :meth:`generator.analysis.policyset.PolicySet.decide`,
 exactly as the access matrix evaluates its cells, and the statements that
 applied are listed per policy with the file they came from.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator import guardrails
-from generator.evaluate import Decision, Request
-from generator.policyset import UNKNOWN_IDENTITY_SOURCE, PolicySet
+from generator.analysis import guardrails
+from generator.analysis.evaluate import Decision, Request
+from generator.analysis.policyset import UNKNOWN_IDENTITY_SOURCE, PolicySet
 
 _ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+$")
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
