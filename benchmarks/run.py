@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 from benchmarks.synth import build
-from generator import limits
+from generator import kinds, limits
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = r"""
@@ -206,7 +206,7 @@ def measure(accounts: int, groups: int, work: Path, repeat: int, stages: bool = 
         "identical": same_tree(out, again),
         "largest": largest_by_kind(out),
         # EventBridge: rules on the registry's default bus (quota 300 per bus).
-        "event_rules": sum(e["kind"] == "event_rule"
+        "event_rules": sum(kinds.get(e["kind"]).target_type == "rule"
                            for e in json.loads((out / "manifest.json").read_text())["policies"]),
         **measure_checks(config, out, work, repeat),
     }

@@ -23,7 +23,7 @@ import jinja2
 
 from generator import resources
 from generator import roles
-from generator import events
+from generator import events, kinds
 from generator.config import PARTIES, Config
 from generator.config.guardrails import ORGANIZATION_DIR
 from generator.names import POLICY_NAME_PREFIX, policy_name  # noqa: F401 (part of this module's interface)
@@ -165,23 +165,29 @@ def _common(config: Config, account: str, source: str) -> dict:
     }
 
 
+def _bound(policies: list[_Policy]) -> dict[str, list]:
+    """{template variable: items, in their kinds' sort order}: how each
+    kind declares a root reads its documents (generator/kinds/, ``bind``)."""
+    keyed: dict[str, list] = {}
+    for policy in policies:
+        kind = kinds.get(policy.kind)
+        if kind.bind is not None:
+            variable, key, item = kind.bind(policy, _relative(policy))
+            keyed.setdefault(variable, []).append((key, item))
+    return {variable: [item for _, item in sorted(pairs, key=lambda pair: pair[0])]
+            for variable, pairs in keyed.items()}
+
+
+def _one(bound: dict[str, list], variable: str):
+    return bound[variable][0] if bound.get(variable) else None
+
+
 def _registry_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy]) -> str:
-    by_kind = {p.kind: p for p in policies
-               if p.kind not in ("model_package_group_policy", "s3_access_point_policy", "ecr_repository_policy",
-                             "event_rule")}
-    repositories = [
-        {"name": p.extra["repository"], "policy": _relative(p)}
-        for p in sorted(policies, key=lambda p: p.extra.get("repository", ""))
-        if p.kind == "ecr_repository_policy"
-    ]
-    rules = [{"name": p.extra["rule"], "policy": _relative(p)}
-             for p in sorted(policies, key=lambda p: p.extra.get("rule", "")) if p.kind == "event_rule"]
-    points = [
-        {"name": p.extra["access_point"], "group": p.extra["model_group"], "policy": _relative(p)}
-        for p in sorted(policies, key=lambda p: p.extra.get("access_point", ""))
-        if p.kind == "s3_access_point_policy"
-    ]
-    group_files = {p.extra["model_group"]: _relative(p) for p in policies if p.kind == "model_package_group_policy"}
+    bound = _bound(policies)
+    repositories = bound.get("repositories", [])
+    rules = bound.get("event_rules", [])
+    points = bound.get("access_points", [])
+    group_files = dict(bound.get("group_policies", []))
     groups = [
         {
             "name": name,
@@ -195,8 +201,8 @@ def _registry_main(env: jinja2.Environment, config: Config, context: dict, polic
         context,
         bucket=config.registry.artifact_bucket,
         alias=config.registry.kms_key_alias,
-        bucket_policy=_relative(by_kind["s3_bucket_policy"]),
-        key_policy=_relative(by_kind["kms_key_policy"]),
+        bucket_policy=_one(bound, "bucket_policy"),
+        key_policy=_one(bound, "key_policy"),
         deletion_window=config.terraform.kms_key_deletion_window_days,
         access_logs=config.terraform.access_logs,
         groups=groups,
@@ -209,27 +215,15 @@ def _registry_main(env: jinja2.Environment, config: Config, context: dict, polic
         event_rules=rules,
         rule_width=max((len(hcl(r["name"])) for r in rules), default=0),
         event_role_name=events.ROLE_NAME,
-        event_role_policy=next((_relative(p) for p in policies if p.kind == "iam_role_policy"
-                                and p.extra.get("role") == events.ROLE_NAME), None),
+        event_role_policy=_one(bound, "event_role_policy"),
         event_rule_pattern=events.rule_arn(Arns.of(config), events.RULE_PREFIX + "*"),
     )
 
 
-_POLICY_TYPES = {
-    "service_control_policy": ("SERVICE_CONTROL_POLICY", "Model registry guardrails for the organization's principals"),
-    "resource_control_policy": ("RESOURCE_CONTROL_POLICY", "Model registry guardrails for the artifact bucket and key"),
-}
-
-
 def _organization_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy]) -> str:
     items = [
-        {
-            "name": p.extra["policy_name"],
-            "type": _POLICY_TYPES[p.kind][0],
-            "description": f"{_POLICY_TYPES[p.kind][1]} (rendered from {context['source']})",
-            "policy": _relative(p),
-        }
-        for p in sorted(policies, key=lambda p: p.extra["policy_name"])
+        {**item, "description": f"{item['description']} (rendered from {context['source']})"}
+        for item in _bound(policies).get("organization_policies", [])
     ]
     return env.get_template("organization.main.tf.j2").render(
         context, policies=items, targets=list(config.guardrails.attach_to)
@@ -249,15 +243,15 @@ def _groups_by_account(config: Config) -> dict[str, list[str]]:
 def _access_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy],
                  groups: list[str]) -> str:
     account = config.accounts[context["account"]]
+    bound = _bound(policies)
     roles = [
         RoleItem(
-            entry=p.extra["role"],
-            policy_name=policy_name(p.extra["role"]),
-            role_name=attached_role(p.extra["role"]),
-            policy=_relative(p),
+            entry=item["entry"],
+            policy_name=policy_name(item["entry"]),
+            role_name=attached_role(item["entry"]),
+            policy=item["path"],
         )
-        for p in sorted(policies, key=lambda p: p.extra.get("role", ""))
-        if p.kind == "iam_role_policy" and p.extra.get("scope") != "deploy-role"
+        for item in bound.get("roles", [])
     ]
     return env.get_template("access.main.tf.j2").render(
         context,
@@ -268,32 +262,27 @@ def _access_main(env: jinja2.Environment, config: Config, context: dict, policie
         stage=account.stage,
         registry_id=config.registry_account.id,
         roles=roles,
-        deploy=_deploy_role(config, context["account"], policies),
+        deploy=_deploy_role(config, context["account"], bound),
         event_bus_name=events.BUS_NAME,
-        event_bus_policy=next((_relative(p) for p in policies if p.kind == "event_bus_policy"), None),
+        bus_policy=_one(bound, "bus_policy"),
     )
 
 
-def _deploy_role(config: Config, account: str, policies: list[_Policy]) -> dict | None:
+def _deploy_role(config: Config, account: str, bound: dict[str, list]) -> dict | None:
     """What the root needs to create the deploy role (deploy_role), or None."""
-    trust = [p for p in policies if p.kind == "iam_role_trust_policy" and p.extra.get("trust") == "deploy-role"]
-    if not trust:
+    trust = _one(bound, "deploy_trust")
+    if trust is None:
         return None
     name = config.deploy_role.name
-    parts = sorted((p for p in policies if p.kind == "iam_role_policy" and p.extra.get("scope") == "deploy-role"),
-                   key=lambda p: p.extra.get("part", 0))
-    items = [{"name": deploy_policy_name(name, p.extra.get("part")), "path": _relative(p)} for p in parts]
-    execution = sorted(
-        ({"role": p.extra["role"], "path": _relative(p)} for p in policies
-         if p.kind == "iam_role_trust_policy" and p.extra.get("trust") == "sagemaker-execution-role"),
-        key=lambda item: item["role"],
-    )
+    items = [{"name": deploy_policy_name(name, item["part"]), "path": item["path"]}
+             for item in bound.get("deploy_policies", [])]
+    execution = bound.get("execution_trust", [])
     groups = sorted({g for g, party in config.groups_of(account) if party == "consumers"
                      and config.party_accounts(g, "deployers")})
     deployers = sorted({d for g in groups for d in config.party_accounts(g, "deployers")})
     return {
         "role_name": name,
-        "trust": _relative(trust[0]),
+        "trust": trust,
         "policies": items,
         "policy_width": max(len(hcl(i["name"])) for i in items),
         "execution_trust": execution,

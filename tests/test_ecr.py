@@ -20,6 +20,7 @@ from generator.cli import main
 from generator.config import config_from_text, load_config
 from generator.errors import ConfigError
 
+from .kindkit import tiny_limit
 from .conftest import World
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ecr.yaml"
@@ -85,7 +86,7 @@ def _render(text: str, compact: bool = False) -> dict[str, str]:
     if compact:  # every size limit at 1: compact registry policies, registry-wide identity policies
         for kind, limit in limits.LIMITS.items():
             patched[kind] = limit
-            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+            limits.LIMITS[kind] = tiny_limit(kind, limit)
     try:
         policies = render.build_policies(config_from_text(text))
     finally:

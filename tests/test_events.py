@@ -17,7 +17,8 @@ from generator import events, limits
 from generator.arns import Arns
 from generator.config import config_from_text
 from generator.analysis.evaluate import Request, decide
-from generator.policies import event_bus_policy, event_role
+from generator.policies import event_bus, event_role
+from generator import kinds
 from generator.render import build_policies, to_json
 
 from .conftest import EXAMPLE_ORG
@@ -111,9 +112,9 @@ def test_quotas_hold_at_500_accounts():
         g for g in config.model_groups for _ in range(-(-len(events.receivers_of(config, g)) // events.MAX_TARGETS)))
     assert len(rules) <= 300
     for account in events.receivers(config):
-        text = to_json(event_bus_policy.build(config, arns, account))
+        text = to_json(event_bus.build(config, arns, account))
         assert limits.check("event_bus_policy", text) is None
-    document, scope = event_role.build(config, arns)
+    document, scope = event_role.build(config, arns, kinds.get("iam_role_policy"))
     assert scope == "event-buses" and limits.check("iam_role_policy", "", document) is None
 
 

@@ -22,7 +22,7 @@ from generator.config import config_from_text
 from generator.analysis.evaluate import Request
 from generator.analysis.guardrails import Guardrail, denies
 from generator.lint import iam_data
-from generator.policies.resource_control_policy import KEY_ACTIONS
+from generator.policies.rcp import KEY_ACTIONS
 
 from .conftest import EXAMPLE, EXAMPLE_ORG
 

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from .kindkit import tiny_limit
 from generator.config import config_from_text
 from generator.lint import RULES
 from tests.lintkit import (
@@ -541,7 +542,7 @@ def test_wildcard_and_sso_roles_render_lint_clean(tmp_path, layout, tiny):
     saved = dict(limits.LIMITS)
     if tiny:
         for kind, limit in saved.items():
-            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+            limits.LIMITS[kind] = tiny_limit(kind, limit)
     try:
         policies = render.build_policies(config)
     finally:

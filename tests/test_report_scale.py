@@ -23,6 +23,7 @@ from generator.analysis.policyset import PolicySet
 from generator.report.matrix import column_scope, evaluate, evaluate_exhaustive
 from tests.slowed import slowed
 
+from .kindkit import tiny_limit
 from .conftest import EXAMPLE
 
 GOOD = EXAMPLE.read_text()
@@ -55,7 +56,7 @@ def files_of(text: str, tiny: bool = False) -> tuple[object, dict[str, str]]:
     saved = dict(limits.LIMITS)
     if tiny:
         for kind, limit in saved.items():
-            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+            limits.LIMITS[kind] = tiny_limit(kind, limit)
     try:
         policies = render.build_policies(config)
     finally:

@@ -18,6 +18,7 @@ from generator import limits, render
 from generator.config import config_from_text
 from generator.errors import ConfigError
 
+from .kindkit import tiny_limit
 from .conftest import EXAMPLE, World
 
 REG = "111111111111"
@@ -43,7 +44,7 @@ def _render(text: str, layout: str) -> World:
     saved = dict(limits.LIMITS)
     if layout.endswith("+compact"):
         for kind, limit in saved.items():
-            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+            limits.LIMITS[kind] = tiny_limit(kind, limit)
     try:
         policies = render.build_policies(config_from_text(text))
     finally:

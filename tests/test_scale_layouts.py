@@ -21,6 +21,7 @@ from generator.config import config_from_text
 from generator.lint.runner import lint
 from generator.analysis.policyset import PolicySet
 
+from .kindkit import tiny_limit
 from .conftest import EXAMPLE
 
 AP_TEXT = EXAMPLE.read_text().replace(
@@ -33,7 +34,7 @@ def render_to(tmp_path, text, tiny_limits=False):
     saved = dict(limits.LIMITS)
     if tiny_limits:
         for kind, limit in saved.items():
-            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+            limits.LIMITS[kind] = tiny_limit(kind, limit)
     try:
         policies = render.build_policies(config)
     finally:

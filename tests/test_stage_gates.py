@@ -21,6 +21,7 @@ from generator import limits, render
 from generator.config import config_from_text
 from generator.analysis.evaluate import Request, decide
 
+from .kindkit import tiny_limit
 from .conftest import EXAMPLE, World
 
 REG = "111111111111"
@@ -172,7 +173,7 @@ def staged(request) -> World:
     if request.param == "compact":
         for kind, limit in limits.LIMITS.items():
             patched[kind] = limit
-            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+            limits.LIMITS[kind] = tiny_limit(kind, limit)
     try:
         policies = render.build_policies(config_from_text(staged_text()))
     finally:

@@ -11,6 +11,7 @@ import pytest
 from .terraform_helpers import ACCOUNTS, MODULES, TERRAFORM, parse, unescape, write_tree
 from .test_terraform_roots import VARIANT
 
+from generator import kinds
 from generator.config import config_from_text
 from generator.render import render
 from tools import checkov_policies, tf_fmt, tf_validate
@@ -67,7 +68,7 @@ def test_checkov_harness_inlines_every_rendered_policy_exactly(tmp_path):
     assert checkov_policies.main([str(out), str(scratch)]) == 0
     resources = parse(scratch / "policies.tf")["resource"]
     manifest = [e for e in json.loads(files["manifest.json"])["policies"]
-                if e["kind"] not in checkov_policies.SKIP_KINDS]  # event rules are not policies
+                if kinds.get(e["kind"]).terraform is not None]  # event rules are not policies
     assert len(resources) == len(manifest)
     by_label = {}
     for block in resources:
@@ -75,7 +76,8 @@ def test_checkov_harness_inlines_every_rendered_policy_exactly(tmp_path):
         ((label, body),) = named.items()
         by_label[label] = (rtype, body)
     for entry in manifest:
-        rtype, attribute, _ = checkov_policies.RESOURCES[entry["kind"]]
+        resource = kinds.get(entry["kind"]).terraform
+        rtype, attribute = resource.type, resource.argument
         found_type, body = by_label[re.sub(r"[^A-Za-z0-9_]", "_", entry["path"])]
         assert found_type == rtype
         heredoc = body[attribute]

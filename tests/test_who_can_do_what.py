@@ -17,6 +17,7 @@ import pytest
 from generator import limits, render
 from generator.config import config_from_text
 
+from .kindkit import tiny_limit
 from .conftest import EXAMPLE, EXAMPLE_OUT, World
 
 REG = "111111111111"
@@ -182,7 +183,7 @@ def layout(request, world):
     if name.endswith("+compact"):
         for kind, limit in limits.LIMITS.items():
             patched[kind] = limit
-            limits.LIMITS[kind] = dataclasses.replace(limit, size=1)
+            limits.LIMITS[kind] = tiny_limit(kind, limit)
     try:
         files = render.build_policies(config_from_text(_layout_text(name)))
         files = {p.path: p.text for p in files} | {

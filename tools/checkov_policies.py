@@ -19,30 +19,12 @@ import re
 import sys
 from pathlib import Path
 
-# Manifest kind -> (resource type, extra arguments that the resource needs
-# to be a complete, checkable resource).
-RESOURCES = {
-    "s3_bucket_policy": ("aws_s3_bucket_policy", "policy", {"bucket": "target_bucket"}),
-    "kms_key_policy": ("aws_kms_key", "policy", {"enable_key_rotation": True}),
-    "iam_role_policy": ("aws_iam_policy", "policy", {}),
-    "iam_role_trust_policy": ("aws_iam_role", "assume_role_policy", {"name": "target_role"}),
-    "model_package_group_policy": ("aws_sagemaker_model_package_group_policy", "resource_policy",
-                                   {"model_package_group_name": "target_group"}),
-    "s3_access_point_policy": ("aws_s3control_access_point_policy", "policy", {"access_point_arn": "target_arn"}),
-    "ecr_repository_policy": ("aws_ecr_repository_policy", "policy", {"repository": "target_repository"}),
-    "service_control_policy": ("aws_organizations_policy", "content",
-                               {"name": "target_name", "type": "SERVICE_CONTROL_POLICY"}),
-    "resource_control_policy": ("aws_organizations_policy", "content",
-                                {"name": "target_name", "type": "RESOURCE_CONTROL_POLICY"}),
-    "event_bus_policy": ("aws_cloudwatch_event_bus_policy", "policy", {"event_bus_name": "target_bus"}),
-}
-# Rendered files that are not policies: nothing for checkov to read.
-SKIP_KINDS = ("event_rule",)
+from generator import kinds
 
-
-# CKV_AWS_61 fails every trust policy that names an account root, whatever
-# its conditions; the same skip, with its reason, is on the module's role.
-SKIP_ACCOUNT_TRUST = ('CKV_AWS_61:The deploy role trusts the deployment accounts narrowed by aws:PrincipalArn to their listed roles and by aws:PrincipalOrgID; naming the roles as principals instead would fail for a role that does not exist yet and cannot express IAM Identity Center role names (lint rule deploy-role-trust checks who can assume it).')
+# Each kind declares the Terraform resource that sets it (generator/kinds/:
+# ``terraform``: type, the argument taking the document, and the arguments a
+# checkable resource needs) and any checkov check it is known to fail and why
+# (``checkov_skip``); kinds with no resource (an event rule's data) are skipped.
 
 
 def _label(path: str) -> str:
@@ -57,17 +39,18 @@ def resources(out: Path) -> str:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     blocks = []
     for entry in manifest["policies"]:
-        kind = entry["kind"]
-        if kind in SKIP_KINDS:
+        kind = kinds.get(entry["kind"])
+        if kind is None or kind.terraform is None:
             continue
-        rtype, attribute, extra = RESOURCES[kind]
+        rtype, attribute, extra = kind.terraform.type, kind.terraform.argument, kind.terraform.extra
         document = json.dumps(json.loads((out / entry["path"]).read_text(encoding="utf-8")), indent=2)
         # Heredocs interpolate: keep IAM policy variables such as
         # ${aws:PrincipalAccount} literal.
         document = document.replace("${", "$${").replace("%{", "%%{")
         lines = [f'# {entry["path"]}', f'resource "{rtype}" "{_label(entry["path"])}" {{']
-        if kind == "iam_role_trust_policy" and entry.get("trust") == "deploy-role":
-            lines.append(f"  #checkov:skip={SKIP_ACCOUNT_TRUST}")
+        skip = kind.checkov_skip(entry) if kind.checkov_skip is not None else None
+        if skip:
+            lines.append(f"  #checkov:skip={skip}")
         for key, value in extra.items():
             if value == "target_bucket":
                 value = entry["target"].split(":::", 1)[1]

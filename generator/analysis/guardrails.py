@@ -17,9 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator import kinds
 from generator.analysis.evaluate import Request, statement_applies, with_defaults
 
-KINDS = ("service_control_policy", "resource_control_policy")
+# The organization policy kinds (generator/kinds/): SCPs bound principals, RCPs resources.
+KINDS = kinds.names(lambda kind: kind.is_guardrail)
+_RCPS = kinds.names(lambda kind: kind.role == kinds.RCP)
+_SCPS = kinds.names(lambda kind: kind.role == kinds.SCP)
 
 
 @dataclass(frozen=True)
@@ -41,13 +45,13 @@ def denies(request: Request, guardrails: list[Guardrail], organization_id: str |
     in_organization = organization_id is not None and org == organization_id
     found = []
     for guardrail in guardrails:
-        if guardrail.kind == "service_control_policy" and not in_organization:
+        if guardrail.kind in _SCPS and not in_organization:
             continue
         statements = guardrail.document.get("Statement", [])
         for stmt in statements if isinstance(statements, list) else [statements]:
             if stmt.get("Effect") != "Deny":
                 continue
-            if statement_applies(stmt, request, resource_policy=guardrail.kind == "resource_control_policy"):
+            if statement_applies(stmt, request, resource_policy=guardrail.kind in _RCPS):
                 found.append(f"{guardrail.source}:{stmt.get('Sid', '?')}")
     return found
 

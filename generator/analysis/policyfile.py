@@ -21,6 +21,7 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
+from generator import kinds
 from generator.paths import UnsafePath, check_relative
 
 MANIFEST = "manifest.json"
@@ -292,10 +293,7 @@ def statement_problems(stmt, resource_policy: bool, resourceless: str = "") -> l
         present = [k for k in (one, other) if k in stmt]
         if one == "Resource" and resourceless:
             if present:
-                problems.append(f"{present[0]} is not allowed: " + (
-                    "IAM rejects a role trust policy that has it (the policy applies to its role)"
-                    if resourceless == "iam_role_trust_policy" else
-                    "ECR rejects a repository policy that has it (the policy applies to its repository)"))
+                problems.append(f"{present[0]} is not allowed: {resourceless}")
             continue
         if len(present) != 1:
             problems.append(f"needs exactly one of {one} or {other}")
@@ -333,10 +331,11 @@ def statement_problems(stmt, resource_policy: bool, resourceless: str = "") -> l
     return problems
 
 
-# Kinds whose statements have no Resource element (ECR repository policies, role trust policies).
-RESOURCELESS_KINDS = ("ecr_repository_policy", "iam_role_trust_policy")
-# Kinds without a Principal element: identity policies and service control policies.
-IDENTITY_KINDS = ("iam_role_policy", "service_control_policy")
+def grammar_of(kind_name: str) -> tuple[bool, str]:
+    """(statements need a Principal, why they may have no Resource or "") for a
+    manifest kind (generator/kinds/); an unknown kind is read as a resource policy."""
+    kind = kinds.get(kind_name)
+    return (True, "") if kind is None else (kind.has_principal, kind.implied_resource)
 
 
 def document_problems(doc, resource_policy: bool, resourceless: str = "") -> list[str]:
@@ -358,7 +357,7 @@ def document_problems(doc, resource_policy: bool, resourceless: str = "") -> lis
 
 # Rendered files that are not policy documents (an EventBridge rule's pattern
 # and targets): read with the same path rule, checked as JSON objects only.
-DATA_KINDS = ("event_rule",)
+DATA_KINDS = kinds.names(lambda kind: not kind.is_policy)
 
 
 # From this many documents that ``keep`` refuses (the per-group kinds, kept
@@ -378,7 +377,7 @@ def _read_one(out: Path, tree: Tree, entry: dict, evaluable, keep, visitor) -> o
     if kind in DATA_KINDS:
         problems = [] if isinstance(doc, dict) else ["must be a JSON object"]
     else:
-        problems = document_problems(doc, kind not in IDENTITY_KINDS, kind if kind in RESOURCELESS_KINDS else "")
+        problems = document_problems(doc, *grammar_of(kind))
     if not problems and kind not in DATA_KINDS:
         problems = [f"condition operator {op} is not evaluated by report/explain"
                     for stmt in _as_list(doc.get("Statement"))

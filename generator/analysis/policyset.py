@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
+from generator import kinds
 from generator.analysis.evaluate import Decision, Match, Policy, Request, compile_statement, decide, glob_match, matching_statements, statement_applies, with_defaults
 
 
@@ -129,7 +130,8 @@ class ActionIndex:
 # Per-group kinds: each is read for its own column of the matrix, so a large
 # organization's (tens of thousands) are parsed again when asked for instead
 # of all being kept in memory (generator.analysis.policyfile checked them all first).
-ON_DEMAND_KINDS = ("model_package_group_policy", "s3_access_point_policy", "ecr_repository_policy", "event_rule")
+ON_DEMAND_KINDS = kinds.names(lambda kind: kind.many)
+_TRUST_KINDS = kinds.names(lambda kind: kind.role == kinds.TRUST)
 ON_DEMAND_KEPT = 512  # the most recently used on-demand documents kept parsed
 
 
@@ -206,14 +208,17 @@ class PolicyIndex:
         by_kind: dict[str, list[dict]] = {}
         for entry in entries:
             by_kind.setdefault(entry["kind"], []).append(entry)
-        self.bucket = by_kind["s3_bucket_policy"][0]
-        self.key = by_kind["kms_key_policy"][0]
-        self.groups = {e["target"]: e for e in by_kind.get("model_package_group_policy", [])}
-        self.access_points = {e["target"]: e for e in by_kind.get("s3_access_point_policy", [])}
-        self.repositories = {e["target"]: e for e in by_kind.get("ecr_repository_policy", [])}
-        self.roles = by_kind.get("iam_role_policy", [])
+        def governing(resource_type: str) -> list[dict]:
+            return by_kind.get(kinds.governing(resource_type).name, [])
+
+        self.bucket = governing("bucket")[0]
+        self.key = governing("key")[0]
+        self.groups = {e["target"]: e for e in governing("model-package-group")}
+        self.access_points = {e["target"]: e for e in governing("accesspoint")}
+        self.repositories = {e["target"]: e for e in governing("repository")}
+        self.roles = by_kind.get(kinds.one(role=kinds.IDENTITY).name, [])
         # Role trust policies (deploy_role): the resource policy of sts:AssumeRole on the role.
-        self.trusts = {e["target"]: e for e in by_kind.get("iam_role_trust_policy", [])}
+        self.trusts = {e["target"]: e for e in governing("role")}
         self.registry_id = self.bucket["account_id"]
         self.bucket_arn = self.bucket["target"]
         self.partition = self.key["target"].split(":")[1]
@@ -345,7 +350,7 @@ class PolicySet(PolicyIndex):
         policy has no Resource element: it applies to its role, so the
         evaluator is given the role as each statement's Resource."""
         doc = self.docs[entry["path"]] if whole or action is None else self.reduced(entry["path"], action)
-        if entry["kind"] != "iam_role_trust_policy":
+        if entry["kind"] not in _TRUST_KINDS:
             return doc
         return {**doc, "Statement": [{**stmt, "Resource": entry["target"]} for stmt in doc.get("Statement", [])]}
 
@@ -396,7 +401,7 @@ class PolicySet(PolicyIndex):
             policies = identity
             names = identity_sources or [f"supplied identity policy {i + 1}" for i in range(len(identity))]
         entry = self.resource_entry(resource)
-        if entry and entry["kind"] == "iam_role_trust_policy" and action.lower() != "sts:assumerole":
+        if entry and entry["kind"] in _TRUST_KINDS and action.lower() != "sts:assumerole":
             entry = None  # a trust policy governs assuming the role only (iam:PassRole is the caller's IAM)
         resource_policy = None
         if entry:
@@ -414,7 +419,7 @@ class PolicySet(PolicyIndex):
             labels=("identity", "access-point" if point else "resource"),
             sources=(names, entry["path"] if entry else None),
         )
-        if entry and entry["kind"] == "iam_role_trust_policy" and decision.allowed and not decision.resource_allows:
+        if entry and entry["kind"] in _TRUST_KINDS and decision.allowed and not decision.resource_allows:
             # sts:AssumeRole always needs the role's trust policy to allow the
             # caller, in the role's own account too (unlike other resource
             # policies): https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html

@@ -27,12 +27,13 @@ import difflib
 import json
 from dataclasses import dataclass
 
-from generator import limits
+from generator import kinds
 from generator.config import Config
 from generator.render import build_policies
 
-KIND = "model_package_group_policy"
-LIMIT = limits.LIMITS[KIND]
+# The kind `mrpolicy apply` puts (the model package group policies).
+KIND = kinds.one(applied_by_helper=True)
+LIMIT = KIND.limit
 _LIST_KEYS = ("Action", "NotAction", "Resource", "NotResource")
 _PRINCIPAL_KEYS = ("Principal", "NotPrincipal")
 _STATEMENT_ORDER = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
@@ -59,7 +60,7 @@ def targets(config: Config, only: tuple[str, ...] = ()) -> list[Target]:
     """The groups to apply, in name order; ``only`` limits them (names checked by the caller)."""
     wanted = []
     for policy in build_policies(config):
-        if policy.kind != KIND:
+        if policy.kind != KIND.name:
             continue
         name = policy.extra["model_group"]
         if only and name not in only:
@@ -78,7 +79,7 @@ def check_sendable(text: str) -> None:
     exact string we send.
     """
     parse(text)
-    size = limits.measure(KIND, text)
+    size = KIND.measure(text)
     if size > LIMIT.size:
         raise PolicyRefused(
             f"policy is {size:,} {LIMIT.unit}, over the {LIMIT.name} limit of {LIMIT.size:,}; "

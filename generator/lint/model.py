@@ -17,25 +17,23 @@ from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal
 
+from generator import kinds
 from generator.config import Config
 
 Severity = Literal["error", "warning"]
 Scope = Literal["policy", "set"]
 Category = Literal["validity", "security"]
 
-RESOURCE_POLICY_KINDS = (
-    "s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy", "ecr_repository_policy",
-    "iam_role_trust_policy",  # a role's trust policy is the role's resource policy (deploy_role)
-    "event_bus_policy",
-)
-# Resource policies without a Resource element: they apply to the resource they are set on.
-RESOURCELESS_KINDS = ("ecr_repository_policy", "iam_role_trust_policy")
-IDENTITY_POLICY_KINDS = ("iam_role_policy",)
+# The kinds lint knows, by what they are (generator/kinds/ declares each).
+# Resource policies, a role's trust policy included (the role's resource policy).
+RESOURCE_POLICY_KINDS = kinds.names(lambda kind: kind.is_resource_policy)
+IDENTITY_POLICY_KINDS = kinds.names(lambda kind: kind.role == kinds.IDENTITY)
+TRUST_POLICY_KINDS = kinds.names(lambda kind: kind.role == kinds.TRUST)
 # Organization policies (guardrails:): Deny-only; an RCP names Principal "*".
-GUARDRAIL_POLICY_KINDS = ("service_control_policy", "resource_control_policy")
+GUARDRAIL_POLICY_KINDS = kinds.names(lambda kind: kind.is_guardrail)
 # Rendered files that are not policies (checked by set rules only).
-DATA_KINDS = ("event_rule",)
-KINDS = RESOURCE_POLICY_KINDS + IDENTITY_POLICY_KINDS + GUARDRAIL_POLICY_KINDS + DATA_KINDS
+DATA_KINDS = kinds.names(lambda kind: not kind.is_policy)
+KINDS = kinds.NAMES
 
 
 @dataclass(frozen=True)
@@ -126,6 +124,11 @@ class PolicyFile:
     def is_resource_policy(self) -> bool:
         return self.kind in RESOURCE_POLICY_KINDS
 
+    @property
+    def facts(self) -> kinds.Kind | None:
+        """What its kind declares (generator/kinds/); None for a kind the registry does not know."""
+        return kinds.get(self.kind)
+
     def statements(self) -> list[dict]:
         if not isinstance(self.document, dict):
             return []
@@ -153,9 +156,9 @@ class LintContext:
     def registry_id(self) -> str:
         return self.config.registry_account.id
 
-    def well_formed(self, *kinds: str) -> Iterator[PolicyFile]:
+    def well_formed(self, *names: str) -> Iterator[PolicyFile]:
         for policy in self.policies:
-            if policy.well_formed and (not kinds or policy.kind in kinds):
+            if policy.well_formed and (not names or policy.kind in names):
                 yield policy
 
     def policy(self, path: str) -> PolicyFile | None:

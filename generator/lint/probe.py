@@ -17,12 +17,31 @@ from dataclasses import dataclass
 from generator.access import party_members
 from generator.arns import Arns
 from generator.analysis.evaluate import Policy, Request, allowing_statements, lowered_context, with_defaults
-from generator.lint.model import LintContext, PolicyFile, account_of_principal, as_list, narrowing_values
+from generator import kinds
+from generator.lint.model import (
+    IDENTITY_POLICY_KINDS,
+    TRUST_POLICY_KINDS,
+    LintContext,
+    PolicyFile,
+    account_of_principal,
+    as_list,
+    narrowing_values,
+)
 from generator.analysis.policyset import ActionIndex, PolicyIndex, access_point_condition
 
 ALLOW_ALL_IDENTITY = Policy({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 ALLOW_ALL_RESOURCE = Policy({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
 STATUSES = (None, "PendingManualApproval", "Approved", "Rejected")
+
+
+# The resource policies PolicyIndex resolves a request to: the registry's,
+# and the roles' trust policies (an event bus policy decides no registry request).
+INDEXED_KINDS = kinds.names(lambda kind: kind.registry_side or kind.role == kinds.TRUST)
+
+
+def _delegates(policy: PolicyFile) -> bool:
+    """A bucket policy that may hand its decisions to the account's access points."""
+    return policy.facts is not None and policy.facts.delegates
 
 
 @dataclass(frozen=True)
@@ -34,7 +53,7 @@ class Grantor:
 def governing(policy: PolicyFile) -> dict:
     """A resource policy as evaluated on its target: a role trust policy has
     no Resource element, it applies to its role (see PolicySet.governing_document)."""
-    if policy.kind != "iam_role_trust_policy":
+    if policy.kind not in TRUST_POLICY_KINDS:
         return policy.document
     return {**policy.document,
             "Statement": [{**s, "Resource": policy.target} for s in policy.statements()]}
@@ -94,10 +113,9 @@ class Prober:
         self.ctx = ctx
         self.arns = Arns.of(ctx.config)
         self.resource_policies = list(
-            ctx.well_formed("s3_bucket_policy", "s3_access_point_policy", "kms_key_policy", "model_package_group_policy",
-                            "ecr_repository_policy", "iam_role_trust_policy")
+            ctx.well_formed(*INDEXED_KINDS)
         )
-        self.identity_policies = list(ctx.well_formed("iam_role_policy"))
+        self.identity_policies = list(ctx.well_formed(*IDENTITY_POLICY_KINDS))
         self._named_cache: dict[int, frozenset[str] | None] = {}  # keyed by id() of cached reduced policies
         # Identity policies by the account of their target (role ARN or pattern).
         self._identity_by_account: dict[str, list[PolicyFile]] = {}
@@ -110,10 +128,11 @@ class Prober:
             else:
                 self._identity_by_account.setdefault(account, []).append(policy)
         entries = [p.entry for p in self.resource_policies]
-        kinds = {e["kind"] for e in entries}
+        present = {e["kind"] for e in entries}
         # Without a bucket and a key policy (a broken render) nothing is resolved;
         # the manifest and structure rules report what is missing.
-        self.index = PolicyIndex(entries) if {"s3_bucket_policy", "kms_key_policy"} <= kinds else None
+        needed = {kinds.governing("bucket").name, kinds.governing("key").name}
+        self.index = PolicyIndex(entries) if needed <= present else None
 
     # --- who --------------------------------------------------------------
     def roles(self, group: str, party: str) -> list[str]:
@@ -208,7 +227,7 @@ class Prober:
             cache[key] = frozenset()
             return cache[key]
         statements = action_index(policy).statements_for(actions)
-        cache[key] = result = _named_accounts({"Statement": statements}, policy.kind == "s3_bucket_policy")
+        cache[key] = result = _named_accounts({"Statement": statements}, _delegates(policy))
         return result
 
     def grantors(self, role_arn: str, action: str, resource: str, context: dict) -> list[Grantor]:
@@ -226,7 +245,7 @@ class Prober:
                 named = self._named_cache.get(id(reduced), False)
                 if named is False:
                     named = self._named_cache[id(reduced)] = _named_accounts(
-                        reduced, policy.kind == "s3_bucket_policy")
+                        reduced, _delegates(policy))
                 if named is None or role_arn.split(":")[4] in named:
                     halves.append((policy, reduced, "resource"))
         for policy in self._identity_of(role_arn):

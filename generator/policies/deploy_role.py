@@ -39,7 +39,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from generator import limits
 from generator.access import Grant, Lifecycle, Party, condition_dict, group_grants, party_members
 from generator.config.stages import account_stage
 from generator.arns import Arns
@@ -280,11 +279,7 @@ def _statements(config: Config, arns: Arns, target: Target, groups: list[str], p
     return out
 
 
-def _size(doc: dict) -> int:
-    return limits.measure("iam_role_policy", "", doc)
-
-
-def permission_documents(config: Config, arns: Arns, target: Target) -> list[dict]:
+def permission_documents(config: Config, arns: Arns, target: Target, kind) -> list[dict]:
     """The deploy role's permissions, as few managed policies as fit.
 
     One policy when it fits 6,144 characters; otherwise the groups are
@@ -292,21 +287,25 @@ def permission_documents(config: Config, arns: Arns, target: Target) -> list[dic
     first), each within the limit and exact per group. The explicit form
     when it fits ``deploy_role.max_managed_policies``, else the compact
     form (same grants, see :func:`_statements`). More policies than the
-    setting are refused by the caller."""
+    setting are refused by the caller. ``kind`` is the identity policy kind,
+    whose size limit the documents fit."""
     most = config.deploy_role.max_managed_policies
     versions = {g: describe_versions_grants(config, arns, g, target.account) for g in target.groups}
     compact = False
-    chunks = _pack(config, arns, target, False, versions)
+    chunks = _pack(config, arns, target, False, versions, kind)
     if len(chunks) > most:
         compact = True
-        chunks = _pack(config, arns, target, True, versions)
+        chunks = _pack(config, arns, target, True, versions, kind)
     return [document(_statements(config, arns, target, chunk, index == 0, compact, versions))
             for index, chunk in enumerate(chunks)]
 
 
-def _pack(config: Config, arns: Arns, target: Target, compact: bool, versions: dict) -> list[list[str]]:
+def _pack(config: Config, arns: Arns, target: Target, compact: bool, versions: dict, kind) -> list[list[str]]:
     """The account's groups, in order, in chunks whose documents fit 6,144 characters."""
-    limit = limits.LIMITS["iam_role_policy"].size
+    limit = kind.limit.size
+
+    def _size(doc: dict) -> int:
+        return kind.measure("", doc)
 
     def build(chunk: list[str], first: bool) -> dict:
         return document(_statements(config, arns, target, chunk, first, compact, versions))

@@ -16,7 +16,6 @@ a cross-account call needs both halves.
 
 from __future__ import annotations
 
-from generator import limits
 from generator.access import Grant, Lifecycle, condition_dict, group_grants, key_grants, repository_grants, token_grant
 from generator.arns import ANY, Arns
 from generator.config import PARTIES, PARTY_KINDS, Config
@@ -150,11 +149,7 @@ def assume_deploy_roles(config: Config, arns: Arns, account: str, registry_wide:
     return [statement("AssumeDeployRoles", "Allow", ["sts:AssumeRole"], resources)]
 
 
-def _fits(doc: dict) -> bool:
-    return limits.check("iam_role_policy", "", doc) is None
-
-
-def _surely_too_big(config: Config, arns: Arns, account: str) -> bool:
+def _surely_too_big(config: Config, arns: Arns, account: str, size: int) -> bool:
     """A cheap lower bound: every party's per-group form names each of its
     groups' version ARNs at least once, so past the limit in those alone
     the exact form cannot fit (and need not be built)."""
@@ -163,16 +158,17 @@ def _surely_too_big(config: Config, arns: Arns, account: str) -> bool:
     if approved_stages(config, account):
         groups = sorted(config.model_groups)
     floor = sum(len(arns.package_arns(group)) + 3 for group in groups)
-    return floor > limits.LIMITS["iam_role_policy"].size
+    return floor > size
 
 
-def build(config: Config, arns: Arns) -> dict[tuple[str, str], tuple[dict, str]]:
+def build(config: Config, arns: Arns, kind) -> dict[tuple[str, str], tuple[dict, str]]:
     """{(account name, role entry): (policy document, scope)}; scope is
-    "model-groups" or "registry-wide"."""
+    "model-groups" or "registry-wide". ``kind`` is the identity policy
+    kind, whose size limit decides between the two."""
     out: dict[tuple[str, str], tuple[dict, str]] = {}
     repositories = memberships(config)
     for account in sorted(config.accounts):
-        if _surely_too_big(config, arns, account):
+        if _surely_too_big(config, arns, account, kind.limit.size):
             grants = account_grants(config, arns, account, registry_wide=True, repositories=repositories)
             doc, scope = _document(arns, grants, assume_deploy_roles(config, arns, account, True)), "registry-wide"
         else:
@@ -180,7 +176,7 @@ def build(config: Config, arns: Arns) -> dict[tuple[str, str], tuple[dict, str]]
             if not grants:
                 continue
             doc, scope = _document(arns, grants, assume_deploy_roles(config, arns, account, False)), "model-groups"
-            if not _fits(doc):
+            if not kind.fits(doc):
                 wide = account_grants(config, arns, account, registry_wide=True, repositories=repositories)
                 doc, scope = _document(arns, wide, assume_deploy_roles(config, arns, account, True)), "registry-wide"
         for role in config.accounts[account].roles:

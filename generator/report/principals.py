@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from generator import kinds
 from generator.arns import Arns
 from generator.config import Config
 from generator.analysis.evaluate import glob_match
@@ -91,7 +92,8 @@ def _narrowing(stmt: dict, key: str) -> list[str]:
 
 # Manifest kinds that are not registry-side resource policies: a role's own
 # identity policy, and the event rules and bus policies (events, not access).
-NOT_REGISTRY_SIDE = ("iam_role_policy", "event_rule", "event_bus_policy")
+NOT_REGISTRY_SIDE = kinds.names(lambda kind: kind.role in (kinds.IDENTITY, kinds.DATA)
+                                or (kind.role == kinds.RESOURCE and not kind.registry_side))
 
 
 def statement_list(document) -> list[dict]:

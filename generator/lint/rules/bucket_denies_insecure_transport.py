@@ -32,7 +32,7 @@ def bucket_tls(policy: PolicyFile, ctx):
     bucket-level calls) and bucket/* (objects); the condition must be the
     only one, because extra conditions in the same statement would narrow
     the deny to fewer requests."""
-    if policy.kind != "s3_bucket_policy":
+    if policy.facts is None or not policy.facts.denies_insecure_transport:
         return
     guards = [s for s in policy.statements() if _denies_plain_http(s)]
     for arn in (policy.target, f"{policy.target}/*"):

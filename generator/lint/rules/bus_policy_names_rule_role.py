@@ -12,7 +12,7 @@ from generator.lint.model import Hit, as_list, principal_values, rule
     "Every Allow of an event bus policy names only the registry account, narrowed by aws:PrincipalArn to exactly "
     "the rule role, and only for SageMaker model package events",
     category="security",
-    fix="Re-render: generator/policies/event_bus_policy.py names the registry root and the rule role only.",
+    fix="Re-render: generator/policies/event_bus.py names the registry root and the rule role only.",
 )
 def bus_policy_names_rule_role(policy, ctx):
     """A receiving account's bus triggers its deployment pipeline or its
@@ -20,7 +20,7 @@ def bus_policy_names_rule_role(policy, ctx):
     Only the registry's rule role may, and only with SageMaker model
     package state changes (events:source and events:detail-type tested
     for every entry, and required to be present)."""
-    if policy.kind != "event_bus_policy":
+    if policy.facts is None or policy.facts.target_type != "event-bus":
         return
     arns = Arns.of(ctx.config)
     role, root = events.role_arn(arns), arns.account_root(arns.registry_id)

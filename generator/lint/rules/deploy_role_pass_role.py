@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.analysis.evaluate import Request, decide
-from generator.lint.model import Hit, rule
+from generator.lint.model import IDENTITY_POLICY_KINDS, Hit, rule
 from generator.lint.probe import ALLOW_ALL_RESOURCE
 
 OTHER_SERVICES = ("ec2.amazonaws.com", "lambda.amazonaws.com", "ecs-tasks.amazonaws.com")
@@ -11,7 +11,7 @@ OTHER_ROLES = ("Admin", "OrganizationAccountAccessRole")
 
 
 def deploy_role_policies(ctx):
-    return [p for p in ctx.well_formed("iam_role_policy") if p.entry.get("scope") == "deploy-role"]
+    return [p for p in ctx.well_formed(*IDENTITY_POLICY_KINDS) if p.entry.get("scope") == "deploy-role"]
 
 
 @rule(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.analysis.evaluate import Policy, Request, decide, glob_match
-from generator.lint.model import Hit, as_list, rule
+from generator.lint.model import TRUST_POLICY_KINDS, Hit, as_list, rule
 from generator.lint.probe import ALLOW_ALL_IDENTITY, _named_accounts, governing
 from generator.policies import deploy_role
 
@@ -58,7 +58,7 @@ def deploy_role_trust(ctx):
     partition = config.partition
     by_id = {a.id: name for name, a in config.accounts.items()}
     everyone = candidates(config, partition)
-    for policy in ctx.well_formed("iam_role_trust_policy"):
+    for policy in ctx.well_formed(*TRUST_POLICY_KINDS):
         if policy.entry.get("trust") != "deploy-role":
             continue
         for stmt in policy.statements():

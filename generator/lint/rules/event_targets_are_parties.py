@@ -27,7 +27,7 @@ def event_targets_are_parties(ctx):
     by_id = {a.id: name for name, a in config.accounts.items()}
     role = events.role_arn(arns)
     for policy in ctx.policies:
-        if policy.kind != "event_rule" or not isinstance(policy.document, dict):
+        if policy.facts is None or policy.facts.target_type != "rule" or not isinstance(policy.document, dict):
             continue
         pattern = policy.document.get("EventPattern") or {}
         groups = (pattern.get("detail") or {}).get("ModelPackageGroupName") or []

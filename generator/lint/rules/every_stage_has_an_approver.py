@@ -29,7 +29,7 @@ def every_stage_has_an_approver(ctx):
     if not stages:
         return
     prober = Prober(ctx)
-    group_file = {p.target: p.path for p in ctx.policies if p.kind == "model_package_group_policy"}
+    group_file = {p.target: p.path for p in ctx.policies if p.facts is not None and "model-package-group" in p.facts.governs}
     for group in sorted(ctx.config.model_groups):
         version = prober.arns.package_arns(group).replace("/*", "/1")
         for stage in stages:

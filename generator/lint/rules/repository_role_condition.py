@@ -26,7 +26,7 @@ def repository_role_condition(policy: PolicyFile, ctx):
     role ARNs (ArnLike/ArnEquals/StringEquals/StringLike aws:PrincipalArn),
     so no statement of a repository policy ever reaches a whole account or
     the whole organization."""
-    if policy.kind != "ecr_repository_policy":
+    if policy.facts is None or policy.facts.target_type != "repository":
         return
     for stmt in policy.statements():
         sid = stmt.get("Sid")

@@ -8,32 +8,10 @@ from generator.analysis.evaluate import glob_match
 from generator.lint import iam_data
 from generator.lint.model import Hit, PolicyFile, as_list, rule
 
-# Resource types each resource policy governs (Service Authorization Reference names).
-GOVERNED_TYPES = {
-    "s3_bucket_policy": ("bucket", "object"),
-    "s3_access_point_policy": ("accesspoint", "accesspointobject"),
-    "kms_key_policy": ("key",),
-    "model_package_group_policy": ("model-package-group", "model-package"),
-    "ecr_repository_policy": ("repository",),
-    "iam_role_trust_policy": ("role",),
-    "event_bus_policy": ("event-bus",),
-}
-
-
 def governed_resources(policy: PolicyFile) -> list[str]:
-    """ARN patterns a resource policy may name; in a key policy "*" is the key."""
-    if policy.kind == "s3_bucket_policy":
-        return [policy.target, f"{policy.target}/*"]
-    if policy.kind == "s3_access_point_policy":
-        return [policy.target, f"{policy.target}/object/*"]
-    if policy.kind == "kms_key_policy":
-        return ["*"]
-    if policy.kind == "ecr_repository_policy":
-        return []  # no Resource element at all (invalid-structure checks)
-    if policy.kind in ("iam_role_trust_policy", "event_bus_policy"):
-        return [policy.target]
-    packages = policy.target.replace(":model-package-group/", ":model-package/", 1)
-    return [policy.target, f"{packages}/*"]
+    """ARN patterns a resource policy may name, as its kind declares
+    (generator/kinds/: ``may_name``); in a key policy "*" is the key."""
+    return policy.facts.may_name(policy.target)
 
 
 def _matches(value: str, pattern: str) -> bool:
@@ -63,7 +41,7 @@ def resource_policy_scope(policy: PolicyFile, ctx):
     a key policy, Resource is "*", meaning the key itself."""
     if not policy.is_resource_policy:
         return
-    types = GOVERNED_TYPES[policy.kind]
+    types = policy.facts.governs
     allowed = governed_resources(policy)
     for stmt in policy.statements():
         sid = stmt.get("Sid")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from generator.lint.model import GUARDRAIL_POLICY_KINDS, RESOURCELESS_KINDS, Hit, PolicyFile, as_list, rule
+from generator import kinds
+from generator.lint.model import Hit, PolicyFile, as_list, rule
 
 # The grammar is shared with report and explain (generator.analysis.policyfile).
 from generator.analysis.policyfile import (  # noqa: E402,F401  (re-exported for rules and tests)
@@ -16,14 +17,14 @@ from generator.analysis.policyfile import (  # noqa: E402,F401  (re-exported for
 from generator.analysis.policyfile import statement_problems as _statement_problems  # noqa: E402
 
 
-def _guardrail_problems(stmt: dict, kind: str) -> list[str]:
+def _guardrail_problems(stmt: dict, kind: kinds.Kind) -> list[str]:
     """SCPs and RCPs we render only deny (an Allow would widen nothing but
     says something false); RCPs take Principal "*" only and neither
     NotAction nor NotPrincipal (AWS Organizations User Guide, "RCP syntax")."""
     problems = []
     if stmt.get("Effect") != "Deny":
         problems.append("an organization guardrail statement must be a Deny")
-    if kind == "resource_control_policy":
+    if kind.role == kinds.RCP:
         if stmt.get("Principal") != "*":
             problems.append('a resource control policy statement must have Principal "*"')
         problems += [f"a resource control policy may not use {key}" for key in ("NotAction", "NotPrincipal") if key in stmt]
@@ -63,10 +64,11 @@ def invalid_structure(policy: PolicyFile, ctx):
     for index, stmt in enumerate(statements):
         sid = stmt.get("Sid") if isinstance(stmt, dict) else None
         label = f"statement {sid}" if isinstance(sid, str) and sid else f"statement #{index + 1}"
-        resource_policy = policy.is_resource_policy or policy.kind == "resource_control_policy"
-        problems = _statement_problems(stmt, resource_policy, policy.kind if policy.kind in RESOURCELESS_KINDS else "")
-        if policy.kind in GUARDRAIL_POLICY_KINDS and isinstance(stmt, dict):
-            problems += _guardrail_problems(stmt, policy.kind)
+        facts = policy.facts
+        resource_policy = facts is not None and facts.has_principal
+        problems = _statement_problems(stmt, resource_policy, facts.implied_resource if facts else "")
+        if facts is not None and facts.is_guardrail and isinstance(stmt, dict):
+            problems += _guardrail_problems(stmt, facts)
         for problem in problems:
             yield Hit(f"{label}: {problem}", sid if isinstance(sid, str) else None)
         if isinstance(sid, str) and sid:

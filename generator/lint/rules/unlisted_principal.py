@@ -59,7 +59,7 @@ def unlisted_principal(policy: PolicyFile, ctx):
         return
     config = ctx.config
     ids, role_patterns, any_account = _known(ctx)
-    if policy.kind == "event_bus_policy":
+    if policy.facts is not None and policy.facts.target_type == "event-bus":
         # The registry's event rule role, which the render creates itself
         # (bus-policy-names-rule-role checks it is the only one named).
         role_patterns = {**role_patterns, config.registry_account.id:

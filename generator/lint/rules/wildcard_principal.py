@@ -34,7 +34,7 @@ def wildcard_principal(policy: PolicyFile, ctx):
         sid = stmt.get("Sid")
         if "NotPrincipal" in stmt:
             yield Hit(f"statement {sid}: NotPrincipal in an Allow grants every principal not listed", sid)
-        delegated = policy.kind == "s3_bucket_policy" and narrowing_values(stmt, DELEGATION_KEY) == [ctx.registry_id]
+        delegated = policy.facts is not None and policy.facts.delegates and narrowing_values(stmt, DELEGATION_KEY) == [ctx.registry_id]
         if "*" in principal_values(stmt) and not delegated and not any(
             narrowing_values(stmt, key) for key in NARROWING_KEYS
         ):

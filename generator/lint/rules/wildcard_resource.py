@@ -24,7 +24,7 @@ def wildcard_resource(policy: PolicyFile, ctx):
         sid = stmt.get("Sid")
         if "NotResource" in stmt:
             yield Hit(f"statement {sid}: NotResource in an Allow grants every resource not listed", sid)
-        if "*" not in as_list(stmt.get("Resource")) or policy.kind == "kms_key_policy":
+        if "*" not in as_list(stmt.get("Resource")) or (policy.facts is not None and policy.facts.star_resource_is_self):
             continue
         scoped = sorted({
             action for pattern in as_list(stmt.get("Action"))

@@ -1,7 +1,7 @@
 # Approval events (registry account): rules on the default event bus that
 # forward SageMaker model package state changes to the receiving accounts'
 # model-registry-events buses, through one rule role. The rendered
-# event_rule files hold each rule's pattern and targets; the rendered rule
+# event rule files hold each rule's pattern and targets; the rendered rule
 # role policy allows events:PutEvents on exactly those buses.
 # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
 # ("We recommend always using IAM roles when the target of a rule is an event bus.")

@@ -1,5 +1,5 @@
 variable "rules" {
-  description = "Rendered event_rule files keyed by rule name: {\"EventPattern\": ..., \"Targets\": [{\"Id\", \"Arn\", \"RoleArn\"}]}."
+  description = "Rendered event rule files keyed by rule name: {\"EventPattern\": ..., \"Targets\": [{\"Id\", \"Arn\", \"RoleArn\"}]}."
   type        = map(string)
 
   validation {

@@ -1,4 +1,4 @@
-"""EventBridge rules on the registry's default bus (kind ``event_rule``).
+"""EventBridge rules on the registry's default bus (the event rule kind in generator/kinds/).
 
 Not a policy: the rule's event pattern and its targets, as the registry
 root's Terraform puts them (``{"EventPattern": ..., "Targets": [{"Id",

@@ -1,4 +1,4 @@
-"""The policy of each receiving account's ``model-registry-events`` bus (kind ``event_bus_policy``).
+"""The policy of each receiving account's ``model-registry-events`` bus (the event bus policy kind in generator/kinds/).
 
 Only the registry's rule role may put events on it, only SageMaker model
 package state changes, only from rules named with our prefix, and only

@@ -1,0 +1,54 @@
+"""A model package group's resource policy (registry account): one per group.
+
+Limit: PutModelPackageGroupPolicy's ResourcePolicy, at most 20,480
+characters, whitespace counted (SageMaker API reference; botocore checks
+only the minimum). Set by ``aws_sagemaker_model_package_group_policy`` in
+the registry root, or by ``mrpolicy apply`` (terraform.group_policies).
+"""
+
+from __future__ import annotations
+
+from generator.errors import ConfigError
+from generator.kinds.base import RESOURCE, Kind, Limit, TerraformResource
+from generator.policies import model_package_group
+
+
+def items(config, arns):
+    return sorted(config.model_groups)
+
+
+def render_item(config, arns, group):
+    doc, text = KIND.fitted(lambda compact: model_package_group.build(config, arns, group, compact))
+    if not doc["Statement"]:
+        raise ConfigError(
+            f"model_groups.{group}",
+            "no account is granted anything on this group (list developers, consumers, deployers or approvers)",
+        )
+    registry = config.registry.account
+    return [KIND.policy(registry, arns.registry_id, arns.group_arn(group),
+                        f"{registry}/policies/model-package-group-{group}.json", doc, {"model_group": group}, text)]
+
+
+def _may_name(target: str) -> list[str]:
+    packages = target.replace(":model-package-group/", ":model-package/", 1)
+    return [target, f"{packages}/*"]
+
+
+KIND = Kind(
+    name="model_package_group_policy",
+    role=RESOURCE,
+    target_type="model-package-group",
+    governs=("model-package-group", "model-package"),
+    limit=Limit(20_480, "characters", True, "SageMaker model package group policy",
+                "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_PutModelPackageGroupPolicy.html"),
+    order=30,
+    many=True,
+    registry_side=True,
+    applied_by_helper=True,
+    terraform=TerraformResource("aws_sagemaker_model_package_group_policy", "resource_policy",
+                                {"model_package_group_name": "target_group"}),
+    may_name=_may_name,
+    items=items,
+    render_item=render_item,
+    bind=lambda policy, path: ("group_policies", policy.extra["model_group"], (policy.extra["model_group"], path)),
+)
