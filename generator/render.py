@@ -401,7 +401,7 @@ def check_sizes(policies: list[RenderedPolicy]) -> None:
 
 def _advice(kind: str) -> str:
     if kind == "s3_bucket_policy":
-        return ("; set registry.s3_layout: access_points (one access point per model group, see README 'Scaling'),"
+        return ("; set registry.s3_layout: access_points (one access point per model group, see docs/limits.md, 'Scaling'),"
                 " and with access points registry.access_point_prefix")
     return "; split the config (fewer accounts or role sets per group) or shorten role lists"
 
