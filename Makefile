@@ -129,7 +129,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache
 	rm -rf $(CKV_VENV) build/checkov-policies
 
-## bench: the scale benchmark (benchmarks/run.py); prints the README table. Not part of `make test`.
+## bench: the scale benchmark (benchmarks/run.py); prints the docs/benchmarks.md tables. Not part of `make test`.
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --markdown

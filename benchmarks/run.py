@@ -250,7 +250,7 @@ def markdown_checks(results: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20x100,100x1000,500x10000")
-    parser.add_argument("--markdown", action="store_true", help="print the README table")
+    parser.add_argument("--markdown", action="store_true", help="print the tables of docs/benchmarks.md")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
     parser.add_argument("--stages", action="store_true", help="add ModelLifeCycle stages test and prod (stage gates)")
     parser.add_argument("--checks-only", action="store_true",

@@ -113,7 +113,7 @@ def main() -> int:
     parser.add_argument("--groups", type=int, action="append", help="groups (repeatable; default 10000)")
     parser.add_argument("--versions", type=int, default=10)
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--markdown", action="store_true", help="print the README table")
+    parser.add_argument("--markdown", action="store_true", help="print the table of docs/benchmarks.md")
     args = parser.parse_args()
     results = []
     for groups in args.groups or [10000]:

@@ -10,7 +10,8 @@ Shape of a large organization (deterministic for a given size):
   development accounts; 1 in 10 groups carries tags;
 - one ECR repository per group, serving that group's images;
 - a deploy role (deploy_role) in every workload account: the busiest one
-  deploys about 140 groups, the most the README's deploy-role limits discuss.
+  deploys about 140 groups, the most the deploy-role limits discuss
+  (docs/limits.md, docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def build(accounts: int, groups: int, seed: int = 7, stages: bool = False) -> st
         lines.append(f"    consumers: [{', '.join(consumers)}]")
         if g % 10 == 0:
             lines.append(f"    tags: {{team: team-{g % 37}, cost-center: cc-{g % 11}}}")
-    # One ECR repository of inference images per group (README, "Inference images").
+    # One ECR repository of inference images per group (docs/ecr.md).
     lines.append("ecr_repositories:")
     lines += [f"  model-{g:05d}-serving: {{model_groups: [model-{g:05d}]}}" for g in range(groups)]
     # The deployment pipeline's role in every workload account (docs/deploy.md).

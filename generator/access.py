@@ -6,8 +6,8 @@ statement with a Principal and an aws:PrincipalArn condition; the identity
 builder turns the same grant into a statement on the caller's role. Because
 both halves are derived from one grant, they cannot drift apart.
 
-Why each grant exists is written next to it; README.md ("What each party may
-do") is the user-facing copy of this table.
+Why each grant exists is written next to it; docs/grants.md ("What each party
+may do, and why") is the user-facing copy of this table.
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def _group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
 
 def _staged(arns: Arns, group: str, party: str, grants: list[Grant], lc: Lifecycle, stage: str | None) -> list[Grant]:
     """The stage rules: a version moves through the stages in order, each
-    stage approved by its own approvers (README "Stage gates").
+    stage approved by its own approvers (docs/stages.md).
 
     IAM condition semantics decide every line here
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
@@ -396,7 +396,7 @@ def repository_grants(arns: Arns, repository: str, party: str) -> list[Grant]:
     Execution Role Permissions",
     https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms),
     so the consumers' pull grant is what a cross-account CreateModel needs;
-    no sagemaker.amazonaws.com statement is rendered (README, "Inference images").
+    no sagemaker.amazonaws.com statement is rendered (docs/ecr.md).
     """
     repo = (arns.repository_arn(repository),)
     if party == "developers":

@@ -3,7 +3,8 @@
 A leaf module (imports nothing from the generator): the config checks and
 the policy builders both use it.
 
-Two facts decide the patterns (see README "Roles and wildcards"):
+Two facts decide the patterns (see docs/grants.md, "Roles, wildcards and IAM
+Identity Center"):
 
 - IAM Identity Center creates a permission set's role as
   ``role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_<Set>_<suffix>`` when

@@ -184,7 +184,7 @@ def test_repository_policies_are_what_ecr_accepts(world):
 
 def test_no_service_principal_is_rendered(world):
     """SageMaker pulls with the execution role passed to CreateModel, so
-    the consumers' grant covers CreateModel (README, "Inference images")."""
+    the consumers' grant covers CreateModel (docs/ecr.md)."""
     for entry in world.manifest:
         if entry["kind"] == "ecr_repository_policy":
             assert "Service" not in json.dumps(world.docs[entry["path"]])

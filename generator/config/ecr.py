@@ -3,7 +3,7 @@
 Inference images live in ECR repositories in the registry account, next to
 the model package groups. Each repository serves one or more model groups:
 the groups' developers push images to it, their consumers and deployers
-pull them (README, "Inference images"). The grants themselves are in
+pull them (docs/ecr.md). The grants themselves are in
 generator/access.py; this module only validates the section and answers
 "which accounts are which party of a repository".
 """

@@ -267,7 +267,7 @@ class Config(_Strict):
             "Workload accounts' stage names one of them, case-insensitively."
         ),
     )
-    deploy_role: DeployRole | None = Field(default=None, description="Optional deploy role in workload accounts (README, 'Deploy roles').")
+    deploy_role: DeployRole | None = Field(default=None, description="Optional deploy role in workload accounts (docs/deploy.md).")
     guardrails: Guardrails | None = Field(
         default=None,
         description=(

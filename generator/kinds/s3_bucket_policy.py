@@ -29,7 +29,7 @@ KIND = Kind(
     registry_side=True,
     delegates=True,
     denies_insecure_transport=True,
-    too_large=("; set registry.s3_layout: access_points (one access point per model group, see README 'Scaling'),"
+    too_large=("; set registry.s3_layout: access_points (one access point per model group, see docs/limits.md, 'Scaling'),"
                " and with access points registry.access_point_prefix"),
     terraform=TerraformResource("aws_s3_bucket_policy", "policy", {"bucket": "target_bucket"}),
     may_name=lambda target: [target, f"{target}/*"],

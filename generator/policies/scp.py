@@ -115,7 +115,7 @@ def statements(config: Config, arns: Arns) -> list[dict]:
             {}, deployers, partition, principal=False,
         )
     if events.receivers(config):
-        # The approval-event rules (README, "Approval events") are the registry
+        # The approval-event rules (docs/events.md) are the registry
         # root's too: only the deploying roles put, retarget or delete them, so
         # no administrator of the registry account redirects a group's events
         # or silences them. Rules on the default bus are rule/NAME; PutRule,

@@ -194,7 +194,7 @@ CAPABILITIES: tuple[Capability, ...] = (
 )
 
 # What accounts.yaml asks for: the capabilities each party of a model group
-# is promised (see the README, "What each party may do"). Developers read
+# is promised (see docs/grants.md, "What each party may do"). Developers read
 # their own group's versions and artifacts to evaluate them; approvers
 # approve without touching artifacts or the key.
 PARTY_CAPABILITIES: dict[str, dict[Scope, frozenset[str]]] = {

@@ -14,8 +14,8 @@ statement; any other is decided by IAM and the resource policies alone.
 
 As :mod:`generator.analysis.guardrails` does, it assumes the worst case for where
 the policies are attached: every principal of the organization is under the
-SCPs, and the registry's bucket and key are under the RCPs (README,
-Organization guardrails).
+SCPs, and the registry's bucket and key are under the RCPs
+(docs/guardrails.md).
 """
 
 from __future__ import annotations

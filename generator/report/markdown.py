@@ -75,7 +75,7 @@ def render(matrix: Matrix) -> str:
         out += ["## Matrix", ""] + _table(matrix) + [""]
     if matrix.stages:
         out += ["## Stages", "", text("Every model group moves through these ModelLifeCycle stages in order "
-                                      "(README, Stage gates). Workload accounts describe versions Approved at "
+                                      "(docs/stages.md). Workload accounts describe versions Approved at "
                                       "their stage or at a later one."), "",
                 "| Stage | Approved by | Read by workload accounts |", "|---|---|---|"]
         for stage, approvers, readers in matrix.stages:

@@ -334,8 +334,8 @@ class Expected:
 # alone when it writes the report; evaluating took 27 s instead of 39 s.
 # (When the second process sent back every evaluated cell as tuples, the pair
 # reached 977-1,088 MiB, so such renders were evaluated in one process.) At
-# 2.5 times, 400 MiB at the fork keeps the pair within the 1 GB the README
-# promises; larger renders are evaluated in one process.
+# 2.5 times, 400 MiB at the fork keeps the pair within the 1 GB that
+# docs/benchmarks.md promises; larger renders are evaluated in one process.
 PARALLEL_GROUPS = 200
 PARALLEL_RESIDENT_MIB = 400
 

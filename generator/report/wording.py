@@ -113,7 +113,7 @@ def words_once(write: Callable[[Cell], str]) -> Callable[[Cell], str]:
 GUARDRAILS_NOTE = (
     "What the organization's service and resource control policies refuse each principal, whatever its own IAM "
     "and the registry's resource policies allow: they hold against an account administrator who widens IAM "
-    "(README, Organization guardrails). Each refused request names the guardrail statement; a dash means the "
+    "(docs/guardrails.md). Each refused request names the guardrail statement; a dash means the "
     "guardrails do not refuse it, so IAM and the resource policies alone decide. Worst case for where they are "
     "attached: every principal of the organization under the SCPs, the bucket and key under the RCPs."
 )

@@ -7,8 +7,8 @@
 # keep the artifact bucket and key's policies with the Terraform role and
 # principals outside the organization out. Apply from the management
 # account (or a delegated administrator for policy management) after
-# enabling both policy types; attach to a test OU first (README,
-# "Organization guardrails").
+# enabling both policy types; attach to a test OU first
+# (docs/guardrails.md).
 #
 # SCPs and RCPs never restrict the management account or service-linked
 # roles. The module sends each policy minified: AWS counts every character
