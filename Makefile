@@ -34,9 +34,12 @@ CKV_VENV  := .venv-checkov
 CKV_STAMP := $(CKV_VENV)/.installed
 CHECKOV   := $(CKV_VENV)/bin/checkov --framework terraform --skip-download --compact --quiet
 
-$(STAMP): requirements.txt
+# The command and the test extra (pytest, Terraform checks, moto, ...), as
+# pinned in pyproject.toml. Editable: the checkout stays the code that runs
+# (the install adds only *.egg-info/, ignored).
+$(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) -r requirements.txt
+	$(PIP) -e '.[test]'
 	touch $@
 
 $(CKV_STAMP): requirements-checkov.txt

@@ -9,6 +9,7 @@ relies on.
 from __future__ import annotations
 
 import fnmatch
+import re
 import subprocess
 import sys
 import tomllib
@@ -51,6 +52,37 @@ def test_every_data_file_is_package_data(package, directory):
     assert files
     unshipped = [f for f in files if not any(fnmatch.fnmatchcase(f, pattern) for pattern in patterns)]
     assert not unshipped, f"{package}: {unshipped} would not be installed"
+
+
+# An exact pin: NAME==VERSION, NAME[EXTRA]==VERSION.
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9,._-]+\])?==([0-9][0-9A-Za-z.+!-]*)$")
+
+
+def _names(requirements: list[str]) -> list[str]:
+    return [re.sub(r"[-_.]+", "-", _PIN.match(r)[1]).lower() for r in requirements]
+
+
+def test_dependencies_are_exact_pins_and_the_test_extra_is_apart():
+    """`pip install .` gets the command's run-time packages and `.[test]` adds
+    the tests' and checks' tools: every one pinned exactly, none in both
+    lists (a pin in both could differ, and pip would pick one)."""
+    runtime = PYPROJECT["project"]["dependencies"]
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert set(extras) == {"test"}
+    loose = [r for r in runtime + extras["test"] if not _PIN.match(r)]
+    assert not loose, f"pin exactly (NAME==VERSION): {loose}"
+    for requirements in (runtime, extras["test"]):
+        assert len(set(_names(requirements))) == len(requirements), f"listed twice: {requirements}"
+    both = set(_names(runtime)) & set(_names(extras["test"]))
+    assert not both, f"{sorted(both)}: a run-time dependency, not in the test extra"
+
+
+def test_make_installs_the_test_extra_from_pyproject():
+    """.venv is (re)built from pyproject.toml, editable, with the test extra."""
+    rule = re.search(r"^\$\(STAMP\):(.*)\n((?:#.*\n|\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M)
+    assert rule and "pyproject.toml" in rule[1].split()
+    assert "$(PIP) -e '.[test]'" in rule[2]
+    assert not (ROOT / "requirements.txt").exists()
 
 
 def test_console_command_and_version():

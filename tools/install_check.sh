@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Does `pip install .` give a working `mrpolicy`? Builds the wheel, installs
 # it into a fresh virtualenv under $TMP (dependencies from PyPI, or from
-# PIP_FIND_LINKS/--no-index when offline), then, from a directory that is
-# not the checkout: --version, render, modules, render --check, lint,
-# report --check, explain. Not part of `make test` (network, a minute or two).
+# PIP_FIND_LINKS/--no-index when offline) and checks that none of the test
+# extra came with it, then, from a directory that is not the checkout:
+# --version, render, modules, render --check, lint, report --check,
+# explain. Not part of `make test` (network, a minute or two).
 # Usage: tools/install_check.sh [TMPDIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,21 @@ echo "install-check: building and installing into $work/venv"
 rm -rf "$work/venv" "$work/wheel" "$work/org"
 "$python" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$project"
+# Only what the command needs at run time: nothing of pyproject's test extra.
+"$work/venv/bin/python" - "$project/pyproject.toml" <<'EOF'
+import importlib.metadata, re, sys, tomllib
+extra = tomllib.load(open(sys.argv[1], "rb"))["project"]["optional-dependencies"]["test"]
+present = []
+for requirement in extra:
+    name = re.split(r"[\[=]", requirement)[0]
+    try:
+        importlib.metadata.distribution(name)
+        present.append(name)
+    except importlib.metadata.PackageNotFoundError:
+        pass
+if present:
+    sys.exit(f"install-check: `pip install .` also installed the test extra's {', '.join(present)}")
+EOF
 mrpolicy="$work/venv/bin/mrpolicy"
 mkdir -p "$work/org"
 cp "$project/accounts.yaml" "$work/org/accounts.yaml"

