@@ -166,7 +166,7 @@ def _lint_before_any_put(config: Config, options: Options) -> None:
     for _group, arn, path, text in texts:
         # Size is checked per group when it is sent (plan.check_sendable): an
         # oversized group fails alone, the others still apply.
-        findings = [f for f in lint_document(config, plan.KIND, path, arn, config.registry_account.id, text)
+        findings = [f for f in lint_document(config, plan.KIND.name, path, arn, config.registry_account.id, text)
                     if f.rule_id != "size-limit"]
         if findings:
             first = findings[0]
