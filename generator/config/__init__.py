@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from generator.config.document import Config
 from generator.config.loader import LoadedYaml, parse_yaml, read_yaml
-from generator.config.model import PARTIES, PARTY_KINDS, Account, ModelGroup, check_references
+from generator.config.model import PARTIES, PARTY_KINDS, Account, ModelGroup, check_references, config_query
 from generator.errors import ConfigError, ConfigErrors, each_error
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Account",
     "Config",
     "ModelGroup",
+    "config_query",
     "load_config",
     "config_from_text",
 ]

@@ -18,9 +18,9 @@ this module, never the other way round (tests/test_import_graph.py).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from functools import cached_property
-from typing import Annotated, Any, Callable, ClassVar, Literal
+from typing import Annotated, Any, Callable, ClassVar, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -219,8 +219,52 @@ class ModelGroup(_Strict):
     )
 
 
+_Answer = TypeVar("_Answer")
+
+
+def config_query(function: Callable[..., _Answer]) -> Callable[..., _Answer]:
+    """Memoize ``function(config, *args)`` in the loaded config's own store.
+
+    For the questions that builders, lint rules and the report ask of the
+    config again and again (per account, per group, per row): ``function``
+    must be a pure function of the config and of its other arguments, which
+    must be hashable. A loaded config is never changed (its models are
+    frozen), so each answer is computed once per Config object and per
+    arguments, and the same object is returned every time after: callers
+    must not change it.
+
+    The store is a slot of the Config (see :class:`CoreConfig`): pydantic
+    never validates, serializes, compares or copies it, so ``config ==
+    other``, ``model_dump()`` and the JSON Schema do not see it, a copy
+    (``model_copy``, ``copy.deepcopy``, a pickle) starts with an empty
+    store, and a worker process forked after a question was asked keeps the
+    answer. Use it as a decorator on a module function or a method::
+
+        @config_query
+        def deployed_groups(config: Config, account: str) -> list[str]: ...
+    """
+
+    @functools.wraps(function)
+    def query(config, *args):
+        try:
+            answers = config._queries[query]
+        except (AttributeError, KeyError):  # the config's first question, or this query's first
+            answers = config._answers_of(query)
+        try:
+            return answers[args]
+        except KeyError:
+            answer = answers[args] = function(config, *args)
+            return answer
+
+    return query
+
+
 class CoreConfig(_Strict):
     """The keys every accounts.yaml has; generator/config/document.py adds the sections."""
+
+    # The answers of config_query, per query, per arguments. A slot, not a
+    # field, a private attribute or a __dict__ entry: pydantic keeps out of it.
+    __slots__ = ("_queries",)
 
     partition: Partition = "aws"
     region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")]
@@ -236,7 +280,18 @@ class CoreConfig(_Strict):
     # the key), run by check_references after the core rules, in this order.
     section_checks: ClassVar[tuple[Callable[[Any], None], ...]] = ()
 
+    def _answers_of(self, query) -> dict:
+        """The answers of one config_query so far, its table made on first use."""
+        try:
+            store = self._queries
+        except AttributeError:
+            store = {}
+            object.__setattr__(self, "_queries", store)  # frozen: past pydantic's __setattr__
+        return store.setdefault(query, {})
+
     # --- resolved views (no validation here; see check_references) ---------
+    # Large configs ask these per account and per group, and a scan each
+    # time is quadratic: each is answered once (config_query).
     @property
     def registry_account(self) -> Account:
         return self.accounts[self.registry.account]
@@ -244,38 +299,34 @@ class CoreConfig(_Strict):
     def accounts_of_kind(self, kind: str) -> list[str]:
         return sorted(name for name, acct in self.accounts.items() if acct.kind == kind)
 
+    @config_query
     def party_accounts(self, group: str, party: str) -> list[str]:
         """Account names of ``party`` for ``group``, defaults applied, sorted."""
-        return self._parties[(group, party)]
+        listed = getattr(self.model_groups[group], party)
+        return list(self._accounts_by_kind().get(PARTY_KINDS[party], [])) if listed is None else sorted(listed)
 
     def accounts_in_party(self, party: str) -> list[str]:
         """Accounts that are ``party`` of at least one group, sorted."""
-        return sorted(name for name, pairs in self._memberships.items() if any(p == party for _, p in pairs))
+        return sorted(name for name, pairs in self._memberships().items() if any(p == party for _, p in pairs))
 
     def groups_of(self, account: str) -> list[tuple[str, str]]:
         """(group, party) pairs the account takes part in, sorted by group."""
-        return self._memberships.get(account, [])
+        return self._memberships().get(account, [])
 
-    # Indexes, computed once: large configs ask these questions per account
-    # and per group, and a scan each time is quadratic.
-    @cached_property
-    def _parties(self) -> dict[tuple[str, str], list[str]]:
+    @config_query
+    def _accounts_by_kind(self) -> dict[str, list[str]]:
         by_kind: dict[str, list[str]] = {}
         for name in sorted(self.accounts):
             by_kind.setdefault(self.accounts[name].kind, []).append(name)
-        out = {}
-        for group, spec in self.model_groups.items():
-            for party in PARTIES:
-                listed = getattr(spec, party)
-                out[(group, party)] = list(by_kind.get(PARTY_KINDS[party], [])) if listed is None else sorted(listed)
-        return out
+        return by_kind
 
-    @cached_property
+    @config_query
     def _memberships(self) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
-        for (group, party), names in sorted(self._parties.items()):
-            for name in names:
-                out.setdefault(name, []).append((group, party))
+        for group in sorted(self.model_groups):
+            for party in sorted(PARTIES):
+                for name in self.party_accounts(group, party):
+                    out.setdefault(name, []).append((group, party))
         return out
 
 
