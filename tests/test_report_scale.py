@@ -402,11 +402,11 @@ _PRINCIPAL_VALUES = st.sampled_from([
        arn=st.sampled_from(["arn:aws:iam::111111111111:role/Dev", "arn:aws:iam::222222222222:role/Dev",
                             "arn:aws:iam::111111111111:role/a/b/Dev1", "arn:aws:iam::111111111112:role/Dev"]))
 def test_the_indexed_principal_condition_answers_as_condition_holds(operator, key, values, arn):
-    """The engine's principal_check (patterns indexed by their literal
-    account) gives condition_holds's answer for every operator, key
-    spelling, value and role."""
+    """principal_check (patterns indexed by their literal account; the
+    engine's rows, generator/analysis/principals.py) gives condition_holds's
+    answer for every operator, key spelling, value and role."""
     from generator.analysis.evaluate import condition_holds
-    from generator.report.engine import principal_check
+    from generator.analysis.principals import principal_check
 
     context = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": arn.split(":")[4]}
     assert principal_check(operator, key, values)(arn) == condition_holds(operator, key, values, context)

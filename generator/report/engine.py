@@ -28,6 +28,9 @@ Two facts make it linear:
    no ``?``, no policy variable, no ...IgnoreCase operator, no NotPrincipal.
    A group whose statements break that rule is evaluated request by request
    (the slow path, same answers).
+
+Who a statement names is generator/analysis/principals.py's answer, the one
+lint takes too.
 """
 
 from __future__ import annotations
@@ -39,9 +42,11 @@ from dataclasses import dataclass
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.stages import stage_names
-from generator.analysis.evaluate import (Request, compiled_statements, condition_holds, glob_match, identity_allows,
-                                lowered_context, resources_merged, value_strings, with_defaults)
+from generator.analysis.evaluate import (Request, compiled_statements, identity_allows, lowered_context,
+                                         resources_merged, value_strings, with_defaults)
 from generator.analysis.policyset import PolicySet, access_point_condition, account_of
+from generator.analysis.principals import PRINCIPAL_KEYS as _PRINCIPAL_KEYS
+from generator.analysis.principals import Named, account_field, named, principal_condition
 from generator.report.capabilities import Capability, Probe, of_scope, requests
 from generator.report.principals import NONE, Principal, UNKNOWN
 
@@ -50,7 +55,6 @@ _G, _A = "\x00G\x00", "\x00A\x00"  # placeholders: the group's name, its access 
 # placeholders' NUL, the characters a * must not touch.
 _RUN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
 _NAME_CHARS = _RUN_CHARS | {"\x00"}
-_PRINCIPAL_KEYS = {"aws:principalarn", "aws:principalaccount"}
 
 
 def _as_list(value) -> list:
@@ -283,77 +287,6 @@ def _stars_between_separators(value: str, prefix: str = "") -> bool:
     return True
 
 
-_NARROWING = ("ArnLike", "ArnEquals", "StringEquals", "StringLike")
-
-
-def _narrowed_accounts(condition: dict) -> set[str] | None:
-    """The accounts a principal must be in to meet ``condition`` (the part on
-    aws:PrincipalArn / aws:PrincipalAccount), when a positive operator pins
-    them to literal 12-digit accounts; None when nothing does. Every
-    operator must hold, so each one that pins accounts narrows further."""
-    found: set[str] | None = None
-    for operator, keys in condition.items():
-        if operator not in _NARROWING or not isinstance(keys, dict):
-            continue
-        for key, values in keys.items():
-            accounts = set()
-            for value in _as_list(values):
-                value = str(value)
-                account = value if key.lower() == "aws:principalaccount" else (
-                    value.split(":")[4] if value.count(":") >= 5 else "")
-                if not (len(account) == 12 and account.isdigit()):
-                    accounts = None
-                    break
-                accounts.add(account)
-            if accounts is not None:
-                found = accounts if found is None else found & accounts
-    return found
-
-
-def _principal_condition(stmt: dict) -> dict:
-    """The part of a statement's Condition on aws:PrincipalArn / aws:PrincipalAccount."""
-    out = {}
-    condition = stmt.get("Condition")
-    for operator, keys in (condition.items() if isinstance(condition, dict) else ()):
-        if isinstance(keys, dict):
-            kept = {k: v for k, v in keys.items() if k.lower() in _PRINCIPAL_KEYS}
-            if kept:
-                out[operator] = kept
-    return out
-
-
-def principal_check(operator: str, key: str, values):
-    """A function of a role ARN: does ``operator`` on ``key`` (aws:PrincipalArn
-    or aws:PrincipalAccount, as a resource policy's condition names the
-    caller) hold for a role of that ARN? condition_holds's answer, with
-    the positive operators' ARN patterns indexed by their literal account:
-    a pattern with no wildcard before its account field matches only ARNs
-    of that account (tests/test_report_scale.py compares the two)."""
-    listed = values if isinstance(values, list) else [values]
-    if operator not in _NARROWING or not all(isinstance(v, str) and "${" not in v for v in listed):
-        def general(arn: str) -> bool:
-            return condition_holds(operator, key, values, {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account_of(arn)})
-        return general
-    by_account: dict[str, list[str]] = {}
-    anywhere: list[str] = []
-    arn_key = key.lower() == "aws:principalarn"
-    for value in listed:
-        parts = value.split(":", 5)
-        if arn_key and len(parts) == 6 and not any(c in ":".join(parts[:5]) for c in "*?"):
-            by_account.setdefault(parts[4], []).append(value)
-        else:
-            anywhere.append(value)
-    equals = operator == "StringEquals"
-
-    def indexed(arn: str) -> bool:
-        actual = arn if arn_key else account_of(arn)
-        for value in (*by_account.get(account_of(arn), ()), *anywhere):
-            if (value == actual) if equals else glob_match(value, actual):
-                return True
-        return False
-    return indexed
-
-
 @dataclass
 class _Row:
     index: int
@@ -411,43 +344,30 @@ class Engine:
         """Rows the statement's principal part names: row index -> 2 when it
         names the role ARN itself, 1 when an account or "*" does (the same
         principal part, say every governance account, is resolved once)."""
-        key = repr((stmt.get("Principal"), stmt.get("NotPrincipal"), _principal_condition(stmt),
+        key = repr((stmt.get("Principal"), stmt.get("NotPrincipal"), principal_condition(stmt),
                     "NotPrincipal" in stmt))
         found = self._principal_cache.get(key)
         if found is None:
-            found = self._principal_cache[key] = self._resolve_principal(stmt)
+            found = self._principal_cache[key] = self._resolve_principal(named(stmt))
         return found
 
-    def _resolve_principal(self, stmt: dict) -> dict[int, int]:
-        principal = stmt.get("Principal")
-        if "NotPrincipal" in stmt:
+    def _resolve_principal(self, part: Named) -> dict[int, int]:
+        """The rows of what a principal part names (NotPrincipal: every row),
+        those that meet its condition."""
+        if part.not_principal:
             return {row.index: 1 for row in self.rows}
-        values = ["*"] if principal == "*" else (
-            [str(v) for v in _as_list(principal.get("AWS"))] if isinstance(principal, dict) else [])
         found: dict[int, int] = {}
-        narrowed = _narrowed_accounts(_principal_condition(stmt))
-        for value in values:
-            if value == "*" and narrowed is not None:
-                # Principal "*" narrowed to literal accounts by a positive
-                # condition: only those accounts' rows can meet it (the
-                # condition itself is still checked below).
-                candidates = [(row, 1) for account in sorted(narrowed) for row in self.by_account.get(account, ())]
-            elif value == "*":
-                candidates = [(row, 1) for row in self.rows]
-            elif re.fullmatch(r"\d{12}", value) or value.endswith(":root"):
-                account = value if value.isdigit() else value.split(":")[4]
-                candidates = [(row, 1) for row in self.by_account.get(account, ())]
-            else:
-                parts = value.split(":")
-                account = parts[4] if len(parts) > 4 else ""
-                candidates = [(row, 2) for row in self.by_account.get(account, ()) if row.principal.arn == value]
-            for row, kind in candidates:
-                found[row.index] = max(found.get(row.index, 0), kind)
-        condition = _principal_condition(stmt)
-        if condition and found:
-            checks = [principal_check(op, key, vals) for op, keys in condition.items() for key, vals in keys.items()]
-            found = {index: kind for index, kind in found.items()
-                     if all(check(self.rows[index].principal.arn) for check in checks)}
+        # "*" (not pinned to literal accounts): every row; an account, its
+        # root or a "*" pinned to it: the account's rows.
+        for row in self.rows if part.any_account else [
+                row for account in sorted(part.accounts) for row in self.by_account.get(account, ())]:
+            found[row.index] = 1
+        for arn in sorted(part.arns):
+            for row in self.by_account.get(account_field(arn), ()):
+                if row.principal.arn == arn:
+                    found[row.index] = 2
+        if part.condition and found:
+            found = {index: kind for index, kind in found.items() if part.admits(self.rows[index].principal.arn)}
         return found
 
     # --- shapes -------------------------------------------------------------
