@@ -403,11 +403,11 @@ _PRINCIPAL_VALUES = st.sampled_from([
        arn=st.sampled_from(["arn:aws:iam::111111111111:role/Dev", "arn:aws:iam::222222222222:role/Dev",
                             "arn:aws:iam::111111111111:role/a/b/Dev1", "arn:aws:iam::111111111112:role/Dev"]))
 def test_the_indexed_principal_condition_answers_as_condition_holds(operator, key, values, arn):
-    """The engine's principal_check (patterns indexed by their literal
-    account) gives condition_holds's answer for every operator, key
-    spelling, value and role."""
+    """principal_check (patterns indexed by their literal account; the
+    engine's rows, generator/analysis/principals.py) gives condition_holds's
+    answer for every operator, key spelling, value and role."""
     from generator.analysis.evaluate import condition_holds
-    from generator.report.engine import principal_check
+    from generator.analysis.principals import principal_check
 
     context = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": arn.split(":")[4]}
     assert principal_check(operator, key, values)(arn) == condition_holds(operator, key, values, context)
@@ -421,11 +421,11 @@ def test_the_indexed_principal_condition_answers_as_condition_holds(operator, ke
                                        "\x00", "é"]), max_size=8).map("".join))
 def test_a_canon_replaces_whole_runs_only(group, point, prefix, value):
     """Canon.replace changes exactly the whole runs of name characters that
-    are the group's or its access point's names (the placeholder rule of the
-    engine's module docstring)."""
+    are the group's or its access point's names (the placeholder rule of
+    generator/analysis/shapes.py)."""
     import re
 
-    from generator.report.engine import Canon
+    from generator.analysis.shapes import Canon
 
     canon = Canon(group, point, prefix)
     expected = re.sub(r"[A-Za-z0-9\-]+", lambda m: canon.names.get(m.group(0), m.group(0)), value)
@@ -433,7 +433,7 @@ def test_a_canon_replaces_whole_runs_only(group, point, prefix, value):
 
 
 def _stars_reference(value: str, prefix: str) -> bool:
-    """The rule of engine._stars_between_separators, character by character."""
+    """The rule of shapes._stars_between_separators, character by character."""
     names = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-\x00")
     for i, c in enumerate(value):
         if c != "*":
@@ -457,7 +457,7 @@ def _stars_reference(value: str, prefix: str) -> bool:
 def test_stars_between_separators_keeps_its_rule(prefix, value):
     """A * that may match part of a name makes a column be evaluated request
     by request (Unsafe); the scan from star to star keeps the rule."""
-    from generator.report.engine import _stars_between_separators
+    from generator.analysis.shapes import _stars_between_separators
 
     assert _stars_between_separators(value, prefix) == _stars_reference(value, prefix)
 

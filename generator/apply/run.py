@@ -28,7 +28,7 @@ from generator.apply import backup, plan
 from generator.apply.aws import Access, AwsError, Registry
 from generator.apply.interrupts import Interrupts as _Interrupts
 from generator.config import Config, load_config
-from generator.config.model import check_role_arn
+from generator.config.apply import check_role_arn
 from generator.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130

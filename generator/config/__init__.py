@@ -11,8 +11,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from generator.config.document import Config
 from generator.config.loader import LoadedYaml, parse_yaml, read_yaml
-from generator.config.model import PARTIES, PARTY_KINDS, Account, Config, ModelGroup, check_references
+from generator.config.model import PARTIES, PARTY_KINDS, Account, ModelGroup, check_references, config_query
 from generator.errors import ConfigError, ConfigErrors, each_error
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Account",
     "Config",
     "ModelGroup",
+    "config_query",
     "load_config",
     "config_from_text",
 ]

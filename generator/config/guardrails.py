@@ -16,14 +16,14 @@ deploying roles (``terraform.assume_role`` and the apply helper's role).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from generator.errors import ConfigError
 
-if TYPE_CHECKING:  # the model imports this module; only type names come back
-    from generator.config.model import Config
+# ``config`` below is the loaded Config (generator/config/document.py), which
+# imports this module: a section names no type of it (tests/test_import_graph.py).
 
 # Organizations ids (AWS Organizations API reference, AttachPolicy TargetId):
 # a root r-[0-9a-z]{4,32}, an OU ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}, or a
@@ -54,7 +54,7 @@ class Guardrails(BaseModel):
     )
 
 
-def deploying_roles(config: Config) -> list[str]:
+def deploying_roles(config) -> list[str]:
     """Role names in the registry account that deploy its policies: the
     Terraform provider's role and the apply helper's role."""
     roles = set()
@@ -68,7 +68,7 @@ def deploying_roles(config: Config) -> list[str]:
     return sorted(roles)
 
 
-def check_guardrails(config: Config) -> None:
+def check_guardrails(config) -> None:
     """Cross-references of ``guardrails``; raise ConfigError naming the key."""
     settings = config.guardrails
     if settings is None:

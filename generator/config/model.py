@@ -1,29 +1,33 @@
-"""The accounts.yaml model: strict pydantic types plus cross-reference checks.
+"""The core of the accounts.yaml model: strict pydantic types plus cross-reference checks.
 
 Field-level rules (types, patterns, unknown keys) live on the pydantic
 models so that ``python -m generator schema`` can publish them; rules that
 relate one part of the file to another live in :func:`check_references`.
 Both report through :class:`generator.errors.ConfigError`, naming the key.
+
+This module holds what every file has (region, registry, accounts,
+model_groups) and imports none of the optional sections that extend it
+(generator/config/<section>.py: ecr, terraform, apply, stages, deploy,
+guardrails). Each section brings its own model and its own cross-reference
+check; generator/config/document.py composes them into :class:`Config`,
+which lists the sections' checks in ``section_checks`` for
+:func:`check_references` to run after the core rules. The sections import
+this module, never the other way round (tests/test_import_graph.py).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, Callable, ClassVar, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from generator import roles
-from generator.config.ecr import ECR_FIELD_DESCRIPTION, EcrRepository, RepositoryName, check_ecr
 from generator.config.fields import aws_tags, free_text
-from generator.config.guardrails import Guardrails, check_guardrails
 from generator.config.rules import BUCKET_RE as _BUCKET_RE
 from generator.config.rules import bucket_name as _bucket
-from generator.config.stages import Stage, check_stages
-from generator.config.deploy import DeployRole, check_deploy_role
-from generator.config.terraform import TerraformSettings, check_terraform
 from generator.errors import ConfigError, ErrorCollector
 from generator.names import camel
 
@@ -215,33 +219,53 @@ class ModelGroup(_Strict):
     )
 
 
-_ROLE_ARN_RE = re.compile(
-    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>[0-9]{12}):role/(?P<role>[A-Za-z0-9_+=,.@/-]{1,512})$"
-)
+_Answer = TypeVar("_Answer")
 
 
-class ApplySettings(_Strict):
-    """How ``python -m generator apply`` reaches the registry account (docs/apply.md)."""
+def config_query(function: Callable[..., _Answer]) -> Callable[..., _Answer]:
+    """Memoize ``function(config, *args)`` in the loaded config's own store.
 
-    assume_role: bool = Field(
-        default=True,
-        strict=True,
-        description=(
-            "Assume a role in the registry account before calling SageMaker. Set false when the "
-            "credentials already belong to the registry account (the helper checks that they do)."
-        ),
-    )
-    role_name: OneRoleName = Field(
-        default="OrganizationAccountAccessRole",
-        description="Name (optionally path/name) of the role to assume in the registry account.",
-    )
-    role_arn: StrictStr | None = Field(
-        default=None,
-        description="Full ARN of the role to assume instead of role_name; must be in the registry account.",
-    )
+    For the questions that builders, lint rules and the report ask of the
+    config again and again (per account, per group, per row): ``function``
+    must be a pure function of the config and of its other arguments, which
+    must be hashable. A loaded config is never changed (its models are
+    frozen), so each answer is computed once per Config object and per
+    arguments, and the same object is returned every time after: callers
+    must not change it.
+
+    The store is a slot of the Config (see :class:`CoreConfig`): pydantic
+    never validates, serializes, compares or copies it, so ``config ==
+    other``, ``model_dump()`` and the JSON Schema do not see it, a copy
+    (``model_copy``, ``copy.deepcopy``, a pickle) starts with an empty
+    store, and a worker process forked after a question was asked keeps the
+    answer. Use it as a decorator on a module function or a method::
+
+        @config_query
+        def deployed_groups(config: Config, account: str) -> list[str]: ...
+    """
+
+    @functools.wraps(function)
+    def query(config, *args):
+        try:
+            answers = config._queries[query]
+        except (AttributeError, KeyError):  # the config's first question, or this query's first
+            answers = config._answers_of(query)
+        try:
+            return answers[args]
+        except KeyError:
+            answer = answers[args] = function(config, *args)
+            return answer
+
+    return query
 
 
-class Config(_Strict):
+class CoreConfig(_Strict):
+    """The keys every accounts.yaml has; generator/config/document.py adds the sections."""
+
+    # The answers of config_query, per query, per arguments. A slot, not a
+    # field, a private attribute or a __dict__ entry: pydantic keeps out of it.
+    __slots__ = ("_queries",)
+
     partition: Partition = "aws"
     region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")]
     organization_id: Annotated[str, StringConstraints(pattern=r"^o-[a-z0-9]{10,32}$")] | None = Field(
@@ -251,32 +275,23 @@ class Config(_Strict):
     registry: Registry
     accounts: dict[AccountName, Account]
     model_groups: dict[GroupName, ModelGroup]
-    ecr_repositories: dict[RepositoryName, EcrRepository] = Field(default_factory=dict, description=ECR_FIELD_DESCRIPTION)
-    terraform: TerraformSettings = Field(
-        default_factory=TerraformSettings,
-        description="How the Terraform roots are rendered (backend, provider role, tags, group-policy writer).",
-    )
-    apply: ApplySettings = Field(
-        default_factory=ApplySettings,
-        description="Settings of the apply helper (role assumption into the registry account).",
-    )
-    stages: list[Stage] | None = Field(
-        default=None,
-        description=(
-            "Ordered ModelLifeCycle stages a version moves through (generator/config/stages.py). "
-            "Workload accounts' stage names one of them, case-insensitively."
-        ),
-    )
-    deploy_role: DeployRole | None = Field(default=None, description="Optional deploy role in workload accounts (docs/deploy.md).")
-    guardrails: Guardrails | None = Field(
-        default=None,
-        description=(
-            "Organization guardrails: SCPs and RCPs that keep the registry's rules against account "
-            "administrators (generator/config/guardrails.py)."
-        ),
-    )
+
+    # The sections' cross-reference checks (each raises ConfigError naming
+    # the key), run by check_references after the core rules, in this order.
+    section_checks: ClassVar[tuple[Callable[[Any], None], ...]] = ()
+
+    def _answers_of(self, query) -> dict:
+        """The answers of one config_query so far, its table made on first use."""
+        try:
+            store = self._queries
+        except AttributeError:
+            store = {}
+            object.__setattr__(self, "_queries", store)  # frozen: past pydantic's __setattr__
+        return store.setdefault(query, {})
 
     # --- resolved views (no validation here; see check_references) ---------
+    # Large configs ask these per account and per group, and a scan each
+    # time is quadratic: each is answered once (config_query).
     @property
     def registry_account(self) -> Account:
         return self.accounts[self.registry.account]
@@ -284,48 +299,45 @@ class Config(_Strict):
     def accounts_of_kind(self, kind: str) -> list[str]:
         return sorted(name for name, acct in self.accounts.items() if acct.kind == kind)
 
+    @config_query
     def party_accounts(self, group: str, party: str) -> list[str]:
         """Account names of ``party`` for ``group``, defaults applied, sorted."""
-        return self._parties[(group, party)]
+        listed = getattr(self.model_groups[group], party)
+        return list(self._accounts_by_kind().get(PARTY_KINDS[party], [])) if listed is None else sorted(listed)
 
     def accounts_in_party(self, party: str) -> list[str]:
         """Accounts that are ``party`` of at least one group, sorted."""
-        return sorted(name for name, pairs in self._memberships.items() if any(p == party for _, p in pairs))
+        return sorted(name for name, pairs in self._memberships().items() if any(p == party for _, p in pairs))
 
     def groups_of(self, account: str) -> list[tuple[str, str]]:
         """(group, party) pairs the account takes part in, sorted by group."""
-        return self._memberships.get(account, [])
+        return self._memberships().get(account, [])
 
-    # Indexes, computed once: large configs ask these questions per account
-    # and per group, and a scan each time is quadratic.
-    @cached_property
-    def _parties(self) -> dict[tuple[str, str], list[str]]:
+    @config_query
+    def _accounts_by_kind(self) -> dict[str, list[str]]:
         by_kind: dict[str, list[str]] = {}
         for name in sorted(self.accounts):
             by_kind.setdefault(self.accounts[name].kind, []).append(name)
-        out = {}
-        for group, spec in self.model_groups.items():
-            for party in PARTIES:
-                listed = getattr(spec, party)
-                out[(group, party)] = list(by_kind.get(PARTY_KINDS[party], [])) if listed is None else sorted(listed)
-        return out
+        return by_kind
 
-    @cached_property
+    @config_query
     def _memberships(self) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
-        for (group, party), names in sorted(self._parties.items()):
-            for name in names:
-                out.setdefault(name, []).append((group, party))
+        for group in sorted(self.model_groups):
+            for party in sorted(PARTIES):
+                for name in self.party_accounts(group, party):
+                    out.setdefault(name, []).append((group, party))
         return out
 
 
-def check_references(config: Config) -> None:
+def check_references(config: CoreConfig) -> None:
     """Rules that relate parts of the file; raise ConfigError naming the key.
 
     Every independent rule runs, and all their errors are raised together
     (ConfigErrors): a user fixes a config in one round, not one error per run.
     A section module's check (generator/config/<section>.py) that raises on
-    its first problem joins with one ``errors.run(check_x, config)`` line.
+    its first problem joins by being listed in ``Config.section_checks``
+    (generator/config/document.py).
     """
     errors = ErrorCollector()
     registries = config.accounts_of_kind("registry")
@@ -368,7 +380,6 @@ def check_references(config: Config) -> None:
             ConfigError("registry.access_point_prefix", "only used with registry.s3_layout: access_points"))
     if config.registry.kms_key_arn is not None:
         errors.run(_check_key_arn, config)
-    errors.run(_check_apply, config)
 
     ids: dict[str, str] = {}
     for group_name in config.model_groups:
@@ -400,11 +411,8 @@ def check_references(config: Config) -> None:
                             f"accounts.{account_name}.roles",
                             f"'{account_name}' is one of the {party} of model group '{group_name}' but lists no roles to grant to",
                         ))
-    errors.run(check_stages, config)
-    errors.run(check_ecr, config)
-    errors.run(check_guardrails, config)
-    errors.run(check_terraform, config)
-    errors.run(check_deploy_role, config)
+    for check in config.section_checks:
+        errors.run(check, config)
     errors.raise_if_any()
 
 
@@ -423,7 +431,7 @@ def _check_role_fences(name: str, entries: list[str]) -> None:
                 )
 
 
-def _check_party_member(config: Config, key: str, index: int, name: str, party: str, listed: list[str]) -> None:
+def _check_party_member(config: CoreConfig, key: str, index: int, name: str, party: str, listed: list[str]) -> None:
     wanted = PARTY_KINDS[party]
     if name not in config.accounts:
         candidates = [a for a, acct in config.accounts.items() if acct.kind == wanted] or list(config.accounts)
@@ -441,7 +449,7 @@ def _check_party_member(config: Config, key: str, index: int, name: str, party: 
         )
 
 
-def _check_partition_region(config: Config) -> None:
+def _check_partition_region(config: CoreConfig) -> None:
     region = config.region
     expected = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
     if "-iso" in region:
@@ -450,7 +458,7 @@ def _check_partition_region(config: Config) -> None:
         raise ConfigError("partition", f"region {region} is in partition {expected}, not {config.partition}")
 
 
-def _check_key_arn(config: Config) -> None:
+def _check_key_arn(config: CoreConfig) -> None:
     arn = config.registry.kms_key_arn or ""
     match = _KEY_ARN_RE.fullmatch(arn)
     key = "registry.kms_key_arn"
@@ -460,26 +468,3 @@ def _check_key_arn(config: Config) -> None:
         raise ConfigError(key, f"must be in partition {config.partition} and region {config.region}")
     if match["account"] != config.registry_account.id:
         raise ConfigError(key, f"must belong to the registry account {config.registry_account.id}")
-
-
-def check_role_arn(config: Config, arn: str, key: str) -> None:
-    """The apply helper only ever assumes a role in the registry account."""
-    match = _ROLE_ARN_RE.fullmatch(arn)
-    if not match or "*" in arn:
-        raise ConfigError(key, "must be an IAM role ARN like arn:aws:iam::ACCOUNT:role/NAME")
-    if match["partition"] != config.partition:
-        raise ConfigError(key, f"must be in partition {config.partition}")
-    if match["account"] != config.registry_account.id:
-        raise ConfigError(
-            key, f"must be a role in the registry account {config.registry_account.id}, not {match['account']}"
-        )
-
-
-def _check_apply(config: Config) -> None:
-    settings = config.apply
-    if settings.role_arn is not None:
-        check_role_arn(config, settings.role_arn, "apply.role_arn")
-        if "role_name" in settings.model_fields_set:
-            raise ConfigError("apply.role_name", "set either apply.role_arn or apply.role_name, not both")
-    if "*" in settings.role_name:
-        raise ConfigError("apply.role_name", "must name one role (no *)")

@@ -13,14 +13,14 @@ Without ``stages`` the stage rules add nothing to any policy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from generator.errors import ConfigError
 
-if TYPE_CHECKING:  # the model imports this module; only type names come back
-    from generator.config.model import Config
+# ``config`` below is the loaded Config (generator/config/document.py), which
+# imports this module: a section names no type of it (tests/test_import_graph.py).
 
 # ModelLifeCycle.Stage: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} (SageMaker API
 # reference, ModelLifeCycle data type).
@@ -47,12 +47,12 @@ class Stage(BaseModel):
     )
 
 
-def stage_names(config: Config) -> list[str]:
+def stage_names(config) -> list[str]:
     """The configured stage names in order ([] without ``stages``)."""
     return [stage.name for stage in config.stages or ()]
 
 
-def canonical_stage(config: Config, value: str) -> str | None:
+def canonical_stage(config, value: str) -> str | None:
     """The configured spelling of ``value`` (case-insensitive), or None."""
     for stage in config.stages or ():
         if stage.name.lower() == value.lower():
@@ -60,7 +60,7 @@ def canonical_stage(config: Config, value: str) -> str | None:
     return None
 
 
-def stage_approvers(config: Config, name: str) -> list[str]:
+def stage_approvers(config, name: str) -> list[str]:
     """Governance accounts that approve stage ``name``, defaults applied, sorted."""
     for stage in config.stages or ():
         if stage.name == name:
@@ -70,7 +70,7 @@ def stage_approvers(config: Config, name: str) -> list[str]:
     raise KeyError(name)
 
 
-def account_stage(config: Config, account: str) -> str | None:
+def account_stage(config, account: str) -> str | None:
     """The configured stage a workload account reads, or None without ``stages``."""
     value = config.accounts[account].stage
     if not config.stages or value is None:
@@ -78,7 +78,7 @@ def account_stage(config: Config, account: str) -> str | None:
     return canonical_stage(config, value)
 
 
-def check_stages(config: Config) -> None:
+def check_stages(config) -> None:
     """Cross-references of ``stages``; raise ConfigError naming the key."""
     if config.stages is None:
         return

@@ -18,16 +18,9 @@ from generator.access import party_members
 from generator.arns import Arns
 from generator.analysis.evaluate import Policy, Request, allowing_statements, lowered_context, with_defaults
 from generator import kinds
-from generator.lint.model import (
-    IDENTITY_POLICY_KINDS,
-    TRUST_POLICY_KINDS,
-    LintContext,
-    PolicyFile,
-    account_of_principal,
-    as_list,
-    narrowing_values,
-)
+from generator.lint.model import IDENTITY_POLICY_KINDS, TRUST_POLICY_KINDS, LintContext, PolicyFile
 from generator.analysis.policyset import ActionIndex, PolicyIndex, access_point_condition
+from generator.analysis.principals import named_accounts
 
 ALLOW_ALL_IDENTITY = Policy({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 ALLOW_ALL_RESOURCE = Policy({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
@@ -61,43 +54,13 @@ def governing(policy: PolicyFile) -> dict:
 
 def _named_accounts(reduced: dict, direct_bucket: bool = False) -> frozenset[str] | None:
     """Accounts the Allow statements of a (reduced) resource policy can name,
-    or None when any account may match (Principal "*" not narrowed by
-    aws:PrincipalAccount or by aws:PrincipalArn patterns in literal
-    accounts, NotPrincipal, or a malformed principal). A role of another
-    account cannot be allowed by it: no need to evaluate. ``direct_bucket``:
-    the bucket policy governs only requests on the bucket itself here (a
-    request through an access point is governed by that access point's
-    policy), so an Allow conditioned on s3:DataAccessPoint* never applies."""
-    accounts: set[str] = set()
-    for stmt in reduced["Statement"]:
-        if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow":
-            continue
-        if direct_bucket and access_point_condition(stmt):
-            continue
-        principal = stmt.get("Principal")
-        if "NotPrincipal" in stmt or principal is None:
-            return None
-        if principal == "*":
-            values = ["*"]
-        elif isinstance(principal, dict) and set(principal) == {"AWS"}:
-            values = [str(v) for v in as_list(principal.get("AWS"))]
-        else:
-            return None
-        if "*" in values:
-            narrowed = narrowing_values(stmt, "aws:PrincipalAccount")
-            if narrowed is None:
-                arns = narrowing_values(stmt, "aws:PrincipalArn")
-                narrowed = [a.split(":")[4] if a.count(":") >= 5 else "" for a in arns] if arns else None
-            if not narrowed or any(not (v.isdigit() and len(v) == 12) for v in narrowed):
-                return None
-            accounts.update(narrowed)
-            continue
-        for value in values:
-            account = account_of_principal(value)
-            if account is None or not account.isdigit():
-                return None
-            accounts.add(account)
-    return frozenset(accounts)
+    or None when any account may match (generator/analysis/principals.py,
+    the report's answer too). A role of another account cannot be allowed
+    by it: no need to evaluate. ``direct_bucket``: the bucket policy governs
+    only requests on the bucket itself here (a request through an access
+    point is governed by that access point's policy), so an Allow
+    conditioned on s3:DataAccessPoint* never applies."""
+    return named_accounts(reduced["Statement"], access_point_condition if direct_bucket else None)
 
 
 def action_index(policy: PolicyFile) -> ActionIndex:

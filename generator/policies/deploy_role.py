@@ -42,7 +42,7 @@ from dataclasses import dataclass, replace
 from generator.access import Grant, Lifecycle, Party, condition_dict, group_grants, party_members
 from generator.config.stages import account_stage
 from generator.arns import Arns
-from generator.config import Config
+from generator.config import Config, config_query
 from generator.policies.common import document, merge_conditions, principal_blocks, statement
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
@@ -63,28 +63,18 @@ def enabled(config: Config) -> bool:
     return config.deploy_role is not None
 
 
-def _cached(config: Config, name: str, compute):
-    """A value derived from the config, computed once per Config object (the
-    config is not changed after loading; lint rules and the report ask these
-    questions per policy and per row)."""
-    cache = config.__dict__.setdefault("_deploy_role_cache", {})
-    if name not in cache:
-        cache[name] = compute()
-    return cache[name]
-
-
+@config_query
 def deployed_groups(config: Config, account: str) -> list[str]:
     """Groups a workload account consumes and at least one deployment account deploys."""
-    return _cached(config, f"deployed:{account}", lambda: [
-        group for group, party in config.groups_of(account)
-        if party == "consumers" and config.party_accounts(group, "deployers")
-    ])
+    return [group for group, party in config.groups_of(account)
+            if party == "consumers" and config.party_accounts(group, "deployers")]
 
 
 def targets(config: Config) -> list[Target]:
-    return list(_cached(config, "targets", lambda: _targets(config)))
+    return list(_targets(config))
 
 
+@config_query
 def _targets(config: Config) -> list[Target]:
     if not enabled(config):
         return []

@@ -22,336 +22,36 @@ Two facts make it linear:
    group's name (and its access point's) replaced by a placeholder, those are
    the same text for most (row, group) pairs; the decision is computed once
    per distinct text (by :meth:`PolicySet.decide`, on the first real request
-   of that shape) and reused. Replacing a name by a placeholder keeps every
-   comparison's outcome only when wildcards cannot reach into a name: every
-   ``*`` must sit between separators (``.../<group>/*``, ``model-package/*/*``),
-   no ``?``, no policy variable, no ...IgnoreCase operator, no NotPrincipal.
-   A group whose statements break that rule is evaluated request by request
-   (the slow path, same answers).
+   of that shape) and reused. The shapes, the rule that keeps a placeholder
+   faithful and the memo live in generator/analysis/shapes.py; a group whose
+   statements break the rule is evaluated request by request (the slow
+   path, same answers).
+
+Who a statement names is generator/analysis/principals.py's answer, the one
+lint takes too.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.stages import stage_names
-from generator.analysis.evaluate import (Request, compiled_statements, condition_holds, glob_match, identity_allows,
-                                lowered_context, resources_merged, value_strings, with_defaults)
+from generator.analysis.evaluate import (Request, compiled_statements, identity_allows, lowered_context,
+                                         resources_merged, with_defaults)
 from generator.analysis.policyset import PolicySet, access_point_condition, account_of
+from generator.analysis.principals import Named, account_field, named, principal_condition
+from generator.analysis.shapes import Canon, Shape, ShapeMemo, Unsafe
 from generator.report.capabilities import Capability, Probe, of_scope, requests
 from generator.report.principals import NONE, Principal, UNKNOWN
-
-_G, _A = "\x00G\x00", "\x00A\x00"  # placeholders: the group's name, its access point's name
-# A run of name characters (_RUN): letters, digits and hyphens; with the
-# placeholders' NUL, the characters a * must not touch.
-_RUN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
-_NAME_CHARS = _RUN_CHARS | {"\x00"}
-_PRINCIPAL_KEYS = {"aws:principalarn", "aws:principalaccount"}
 
 
 def _as_list(value) -> list:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-class Unsafe(Exception):
-    """A statement the placeholder cannot stand in for (see the module docstring)."""
-
-
-_RUN = re.compile(r"[A-Za-z0-9\-]+")
-
-
-class Shape:
-    """A statement's text for the memo, computed once: its Effect and
-    actions as written, the rest (resources, conditions; no Sid, and for a
-    resource policy no principal part) as text, and the name-like words in
-    that rest; a group whose names are not among the words gets the text as
-    it is, without replacing anything."""
-
-    __slots__ = ("statement", "drop_principal", "text", "words", "structural", "unsafe", "parts", "icase_words",
-                 "prefix_star")
-
-    def __init__(self, stmt: dict, drop_principal: bool, names: frozenset[str] = frozenset(),
-                 raw: "Canon | None" = None):
-        self.statement, self.drop_principal = stmt, drop_principal
-        self.prefix_star = False
-        try:
-            self.text = _RAW.statement(stmt, drop_principal)
-            self.unsafe = False
-        except Unsafe:
-            self.text, self.unsafe = "", True
-            if raw is not None and raw.prefix:
-                # A "<access point prefix>*" pattern (the bucket policy's
-                # delegation to the registry's access points): safe for a
-                # group whose access point placeholder keeps the prefix.
-                try:
-                    self.text = raw.statement(stmt, drop_principal)
-                    self.unsafe, self.prefix_star = False, True
-                except Unsafe:
-                    pass
-        self.words = frozenset(_RUN.findall(self.text))
-        self.icase_words = _icase_words(stmt) if not self.unsafe else frozenset()
-        # The text cut around the words that are names of this config's groups
-        # and access points, so a group's shape is a join, not a search.
-        self.parts = None
-        self.structural = None
-        if names and not self.words.isdisjoint(names):
-            parts, start = [], 0
-            for match in _RUN.finditer(self.text):
-                if match.group(0) in names:
-                    parts += [self.text[start:match.start()], match.group(0)]
-                    start = match.end()
-            parts.append(self.text[start:])
-            self.parts = parts
-
-    def _structural(self) -> frozenset[str]:
-        """Words that are not values (actions, operators, condition keys): a
-        group named like one of them is replaced value by value instead."""
-        if self.structural is None:
-            stmt = self.statement
-            structural = json.dumps([stmt.get("Effect"), stmt.get("Action"), stmt.get("NotAction")])
-            condition = stmt.get("Condition")
-            if isinstance(condition, dict):
-                structural += json.dumps([[op, list(keys) if isinstance(keys, dict) else []]
-                                          for op, keys in condition.items()])
-            self.structural = frozenset(_RUN.findall(structural))
-        return self.structural
-
-    def canonical(self, canon: "Canon") -> str:
-        if self.unsafe or self.prefix_star and not canon.prefix_ok:
-            raise Unsafe("statement")
-        if not self.icase_words.isdisjoint(canon.lower_names):
-            raise Unsafe("a ...IgnoreCase value may name the group in another case")
-        if self.words.isdisjoint(canon.names):
-            return self.text
-        if self._structural().isdisjoint(canon.names):
-            # Only values hold the names: replace them in the text (a name is
-            # a whole run of name characters, so JSON syntax is untouched).
-            if self.parts is not None:
-                names = canon.names
-                return "".join(names.get(p, p) for p in self.parts)
-            return canon.replace(self.text)
-        return canon.statement(self.statement, self.drop_principal)
-
-
-class Canon:
-    """Replaces one group's names by placeholders, checking the rule above."""
-
-    def __init__(self, group: str | None, point: str | None, prefix: str = ""):
-        # With registry.access_point_prefix, a * right after the prefix
-        # (accesspoint/mr-*) matches a name and its placeholder alike: a
-        # name that starts with the prefix keeps it in its placeholder.
-        self.prefix = prefix
-        self.prefix_ok = bool(prefix)
-        if group is None:  # no replacement: the checks only
-            self.names, self.lower_names, self._order = {}, frozenset(), ()
-            return
-        names = {group: _G}
-        if point and point != group:
-            names[point] = _A
-        if prefix:
-            names = {n: prefix + p if n.startswith(prefix) else p for n, p in names.items()}
-        self.names = names
-        self.lower_names = frozenset(n.lower() for n in names)
-        # A name with a character outside the runs is never a whole run.
-        self._order = tuple(n for n in names if n and _RUN.fullmatch(n))
-
-    def replace(self, value: str) -> str:
-        """Every whole run of name characters that is one of the names,
-        replaced (in one pass: a placeholder is never looked at again). Each
-        name is looked for with str.find and kept where it is a whole run
-        (no run character on either side): whole runs never overlap, so this
-        is the same as replacing run by run, without a regular expression
-        and a call per run."""
-        hits = None
-        for name in self._order:
-            start = value.find(name)
-            while start != -1:
-                end = start + len(name)
-                if (not start or value[start - 1] not in _RUN_CHARS) and (
-                        end == len(value) or value[end] not in _RUN_CHARS):
-                    if hits is None:
-                        hits = []
-                    hits.append((start, end, name))
-                start = value.find(name, start + 1)
-        if hits is None:
-            return value
-        hits.sort()
-        out, last = [], 0
-        for start, end, name in hits:
-            out.append(value[last:start])
-            out.append(self.names[name])
-            last = end
-        out.append(value[last:])
-        return "".join(out)
-
-    def text(self, value: str, wildcards: bool) -> str:
-        value = self.replace(value)
-        if wildcards:
-            if "?" in value or "${" in value:
-                raise Unsafe(value)
-            if "*" in value and not _stars_between_separators(value, self.prefix if self.prefix_ok else ""):
-                raise Unsafe(value)
-        return value
-
-    def statement(self, stmt: dict, drop_principal: bool) -> str:
-        """The statement as text with the group's names replaced; without its
-        Sid and, for a resource policy, without its principal part."""
-        out = {}
-        for key, value in stmt.items():
-            if key == "Sid":
-                continue
-            if key in ("Principal",) and drop_principal:
-                continue
-            if key == "NotPrincipal":
-                raise Unsafe("NotPrincipal")
-            if key in ("Action", "NotAction", "Effect"):
-                out[key] = value
-            elif key in ("Resource", "NotResource"):
-                out[key] = [self.text(str(v), True) for v in _as_list(value)]
-            elif key == "Condition":
-                out[key] = self.condition(value, drop_principal)
-            else:
-                out[key] = value
-        return json.dumps(out, sort_keys=True)
-
-    def condition(self, block, drop_principal: bool):
-        if not isinstance(block, dict):
-            return block
-        out = {}
-        for operator, keys in block.items():
-            if "IgnoreCase" in operator and isinstance(keys, dict) and not _icase_words(
-                    {"Condition": {operator: keys}}).isdisjoint(self.lower_names):
-                # A case-insensitive comparison with a value that is a name in
-                # another case: replacing exact-case names could change it.
-                raise Unsafe(operator)
-            if not isinstance(keys, dict):
-                out[operator] = keys
-                continue
-            kept = {}
-            for key, values in keys.items():
-                if drop_principal and key.lower() in _PRINCIPAL_KEYS:
-                    continue
-                kept[key] = [self.text(v, True) for v in value_strings(values)]
-            if kept:
-                out[operator] = kept
-        return out
-
-
-_RAW = Canon(None, None)
-
-
-def _icase_words(stmt: dict) -> frozenset[str]:
-    """The name-like words (lowercased) of the values a ...IgnoreCase
-    operator compares: a placeholder stands in for a name only where the
-    comparison is exact, so a group whose name is among these words (in any
-    case) is evaluated request by request."""
-    condition = stmt.get("Condition")
-    words: set[str] = set()
-    for operator, keys in (condition.items() if isinstance(condition, dict) else ()):
-        if "IgnoreCase" in operator and isinstance(keys, dict):
-            for values in keys.values():
-                for value in _as_list(values):
-                    words.update(w.lower() for w in _RUN.findall(str(value)))
-    return frozenset(words)
-
-
-def _stars_between_separators(value: str, prefix: str = "") -> bool:
-    """Every * has a separator (or the end, or another *) on both sides, so it
-    can never match part of a name: whole names are compared, never pieces.
-    The one exception: a * right after a whole run that is exactly ``prefix``
-    (the access point prefix, which every access point name and placeholder
-    starts with)."""
-    i = value.find("*")
-    while i != -1:
-        before = value[i - 1] if i else ""
-        after = value[i + 1] if i + 1 < len(value) else ""
-        if after in _NAME_CHARS and after != "":
-            return False
-        if before in _NAME_CHARS and before != "":
-            start = i
-            while start and value[start - 1] in _NAME_CHARS:
-                start -= 1
-            if not prefix or value[start:i] != prefix:
-                return False
-        i = value.find("*", i + 1)
-    return True
-
-
-_NARROWING = ("ArnLike", "ArnEquals", "StringEquals", "StringLike")
-
-
-def _narrowed_accounts(condition: dict) -> set[str] | None:
-    """The accounts a principal must be in to meet ``condition`` (the part on
-    aws:PrincipalArn / aws:PrincipalAccount), when a positive operator pins
-    them to literal 12-digit accounts; None when nothing does. Every
-    operator must hold, so each one that pins accounts narrows further."""
-    found: set[str] | None = None
-    for operator, keys in condition.items():
-        if operator not in _NARROWING or not isinstance(keys, dict):
-            continue
-        for key, values in keys.items():
-            accounts = set()
-            for value in _as_list(values):
-                value = str(value)
-                account = value if key.lower() == "aws:principalaccount" else (
-                    value.split(":")[4] if value.count(":") >= 5 else "")
-                if not (len(account) == 12 and account.isdigit()):
-                    accounts = None
-                    break
-                accounts.add(account)
-            if accounts is not None:
-                found = accounts if found is None else found & accounts
-    return found
-
-
-def _principal_condition(stmt: dict) -> dict:
-    """The part of a statement's Condition on aws:PrincipalArn / aws:PrincipalAccount."""
-    out = {}
-    condition = stmt.get("Condition")
-    for operator, keys in (condition.items() if isinstance(condition, dict) else ()):
-        if isinstance(keys, dict):
-            kept = {k: v for k, v in keys.items() if k.lower() in _PRINCIPAL_KEYS}
-            if kept:
-                out[operator] = kept
-    return out
-
-
-def principal_check(operator: str, key: str, values):
-    """A function of a role ARN: does ``operator`` on ``key`` (aws:PrincipalArn
-    or aws:PrincipalAccount, as a resource policy's condition names the
-    caller) hold for a role of that ARN? condition_holds's answer, with
-    the positive operators' ARN patterns indexed by their literal account:
-    a pattern with no wildcard before its account field matches only ARNs
-    of that account (tests/test_report_scale.py compares the two)."""
-    listed = values if isinstance(values, list) else [values]
-    if operator not in _NARROWING or not all(isinstance(v, str) and "${" not in v for v in listed):
-        def general(arn: str) -> bool:
-            return condition_holds(operator, key, values, {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account_of(arn)})
-        return general
-    by_account: dict[str, list[str]] = {}
-    anywhere: list[str] = []
-    arn_key = key.lower() == "aws:principalarn"
-    for value in listed:
-        parts = value.split(":", 5)
-        if arn_key and len(parts) == 6 and not any(c in ":".join(parts[:5]) for c in "*?"):
-            by_account.setdefault(parts[4], []).append(value)
-        else:
-            anywhere.append(value)
-    equals = operator == "StringEquals"
-
-    def indexed(arn: str) -> bool:
-        actual = arn if arn_key else account_of(arn)
-        for value in (*by_account.get(account_of(arn), ()), *anywhere):
-            if (value == actual) if equals else glob_match(value, actual):
-                return True
-        return False
-    return indexed
 
 
 @dataclass
@@ -380,9 +80,10 @@ class Engine:
         for row in self.rows:
             self.by_account.setdefault(row.account, []).append(row)
         self.group_of_point = {self.arns.access_point_name(g): g for g in config.model_groups}
-        self.memo: dict[tuple, bool] = {}
+        self.shapes = ShapeMemo()
+        self.memo = self.shapes.decisions  # decisions by the shapes of a request and of what applies to it
+        self._shape = self.shapes.number
         self._principal_cache: dict[str, dict[int, int]] = {}
-        self._shapes: dict[object, int] = {}
         self._identity_index: dict[str, list] = {}
         bucket = policies.docs[policies.bucket["path"]]
         self.bucket_statements = [s for s in _as_list(bucket.get("Statement")) if isinstance(s, dict)]
@@ -411,49 +112,33 @@ class Engine:
         """Rows the statement's principal part names: row index -> 2 when it
         names the role ARN itself, 1 when an account or "*" does (the same
         principal part, say every governance account, is resolved once)."""
-        key = repr((stmt.get("Principal"), stmt.get("NotPrincipal"), _principal_condition(stmt),
+        key = repr((stmt.get("Principal"), stmt.get("NotPrincipal"), principal_condition(stmt),
                     "NotPrincipal" in stmt))
         found = self._principal_cache.get(key)
         if found is None:
-            found = self._principal_cache[key] = self._resolve_principal(stmt)
+            found = self._principal_cache[key] = self._resolve_principal(named(stmt))
         return found
 
-    def _resolve_principal(self, stmt: dict) -> dict[int, int]:
-        principal = stmt.get("Principal")
-        if "NotPrincipal" in stmt:
+    def _resolve_principal(self, part: Named) -> dict[int, int]:
+        """The rows of what a principal part names (NotPrincipal: every row),
+        those that meet its condition."""
+        if part.not_principal:
             return {row.index: 1 for row in self.rows}
-        values = ["*"] if principal == "*" else (
-            [str(v) for v in _as_list(principal.get("AWS"))] if isinstance(principal, dict) else [])
         found: dict[int, int] = {}
-        narrowed = _narrowed_accounts(_principal_condition(stmt))
-        for value in values:
-            if value == "*" and narrowed is not None:
-                # Principal "*" narrowed to literal accounts by a positive
-                # condition: only those accounts' rows can meet it (the
-                # condition itself is still checked below).
-                candidates = [(row, 1) for account in sorted(narrowed) for row in self.by_account.get(account, ())]
-            elif value == "*":
-                candidates = [(row, 1) for row in self.rows]
-            elif re.fullmatch(r"\d{12}", value) or value.endswith(":root"):
-                account = value if value.isdigit() else value.split(":")[4]
-                candidates = [(row, 1) for row in self.by_account.get(account, ())]
-            else:
-                parts = value.split(":")
-                account = parts[4] if len(parts) > 4 else ""
-                candidates = [(row, 2) for row in self.by_account.get(account, ()) if row.principal.arn == value]
-            for row, kind in candidates:
-                found[row.index] = max(found.get(row.index, 0), kind)
-        condition = _principal_condition(stmt)
-        if condition and found:
-            checks = [principal_check(op, key, vals) for op, keys in condition.items() for key, vals in keys.items()]
-            found = {index: kind for index, kind in found.items()
-                     if all(check(self.rows[index].principal.arn) for check in checks)}
+        # "*" (not pinned to literal accounts): every row; an account, its
+        # root or a "*" pinned to it: the account's rows.
+        for row in self.rows if part.any_account else [
+                row for account in sorted(part.accounts) for row in self.by_account.get(account, ())]:
+            found[row.index] = 1
+        for arn in sorted(part.arns):
+            for row in self.by_account.get(account_field(arn), ()):
+                if row.principal.arn == arn:
+                    found[row.index] = 2
+        if part.condition and found:
+            found = {index: kind for index, kind in found.items() if part.admits(self.rows[index].principal.arn)}
         return found
 
     # --- shapes -------------------------------------------------------------
-    def _shape(self, text) -> int:
-        return self._shapes.setdefault(text, len(self._shapes))
-
     def _identity_statements(self, path: str) -> list:
         """Per statement of an identity policy: (statement, group-specific
         resources by group, resources that may name any group, the Shape of

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from generator.arns import Arns
-from generator.config import PARTIES, Config
+from generator.config import PARTIES, Config, config_query
 from generator.config.ecr import repository_accounts
 from generator.config.stages import account_stage, stage_approvers, stage_names
 from generator.analysis.evaluate import Decision
@@ -222,12 +222,10 @@ def registry_statements(policies: PolicySet) -> list[dict]:
     return out
 
 
+@config_query
 def _stage_approver_accounts(config: Config) -> frozenset[str]:
     """Accounts that approve some stage, computed once per config (asked per row and column)."""
-    cache = config.__dict__.setdefault("_report_cache", {})
-    if "stage_approvers" not in cache:
-        cache["stage_approvers"] = frozenset(a for s in stage_names(config) for a in stage_approvers(config, s))
-    return cache["stage_approvers"]
+    return frozenset(a for s in stage_names(config) for a in stage_approvers(config, s))
 
 
 def expected(config: Config, principal: Principal, column: str) -> frozenset[str]:

@@ -22,6 +22,7 @@ from generator import kinds
 from generator.arns import Arns
 from generator.config import Config
 from generator.analysis.evaluate import glob_match
+from generator.analysis.principals import PINNING_OPERATORS, pinning_values, principal_condition, principal_values
 from generator.policies import deploy_role
 
 # Stand-in role for "any other role in this account": the first name that
@@ -35,7 +36,6 @@ OUTSIDE = "(not in accounts.yaml)"
 # Identity modes of a row.
 RENDERED, UNKNOWN, NONE = "rendered", "unknown", "none"
 
-_NARROWING = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"}
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 
@@ -73,23 +73,6 @@ def sample_arn(arns: Arns, account_id: str, role: str) -> str:
     return arns.role_arn(account_id, sample(role))
 
 
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _narrowing(stmt: dict, key: str) -> list[str]:
-    found = []
-    condition = stmt.get("Condition")
-    for operator, block in (condition.items() if isinstance(condition, dict) else ()):
-        if operator in _NARROWING and isinstance(block, dict):
-            for name, values in block.items():
-                if name.lower() == key.lower():
-                    found += [str(v) for v in _as_list(values)]
-    return found
-
-
 # Manifest kinds that are not registry-side resource policies: a role's own
 # identity policy, and the event rules and bus policies (events, not access).
 NOT_REGISTRY_SIDE = kinds.names(lambda kind: kind.role in (kinds.IDENTITY, kinds.DATA)
@@ -120,13 +103,8 @@ class PrincipalParts:
         for stmt in statement_list(document):
             if stmt.get("Effect") != "Allow":
                 continue
-            condition = stmt.get("Condition")
-            narrowing = {op: {k: v for k, v in block.items()
-                              if k.lower() in ("aws:principalaccount", "aws:principalarn")}
-                         for op, block in (condition.items() if isinstance(condition, dict) else ())
-                         if op in _NARROWING and isinstance(block, dict)}
-            self._add({"Effect": "Allow", "Principal": stmt.get("Principal"),
-                       "Condition": {op: keys for op, keys in narrowing.items() if keys}})
+            pinning = {op: keys for op, keys in principal_condition(stmt).items() if op in PINNING_OPERATORS}
+            self._add({"Effect": "Allow", "Principal": stmt.get("Principal"), "Condition": pinning})
 
     def _add(self, part: dict) -> None:
         key = repr(part)
@@ -155,17 +133,15 @@ def named_principals(statements, outside_id: str) -> set[tuple[str, str | None]]
             continue
         # Thousands of group policies name the same principals the same way:
         # each distinct principal part is read once.
-        key = repr((stmt.get("Principal"), _narrowing(stmt, "aws:PrincipalAccount"),
-                    _narrowing(stmt, "aws:PrincipalArn")))
+        pinned_accounts = pinning_values(stmt, "aws:PrincipalAccount")
+        pinned_arns = pinning_values(stmt, "aws:PrincipalArn")
+        key = repr((stmt.get("Principal"), pinned_accounts, pinned_arns))
         if key in seen:
             continue
         seen.add(key)
-        principal = stmt.get("Principal")
-        values = ["*"] if principal == "*" else (
-            [str(v) for v in _as_list(principal.get("AWS"))] if isinstance(principal, dict) else [])
         accounts: set[str] = set()
         roles: list[str] = []
-        for value in values:
+        for value in principal_values(stmt):
             if value == "*":
                 continue
             if _ACCOUNT.match(value):
@@ -176,8 +152,8 @@ def named_principals(statements, outside_id: str) -> set[tuple[str, str | None]]
                 accounts.add(parts[4])
                 if parts[5].startswith("role/"):
                     roles.append(value)
-        accounts |= {a for a in _narrowing(stmt, "aws:PrincipalAccount") if _ACCOUNT.match(a)}
-        patterns = _narrowing(stmt, "aws:PrincipalArn") or roles
+        accounts |= {a for a in pinned_accounts if _ACCOUNT.match(a)}
+        patterns = pinned_arns or roles
         if not patterns:
             out |= {(a, None) for a in accounts} or {(outside_id, None)}
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator import events
+from generator.config import config_query
 from generator.lint.model import Hit, PolicyFile, account_of_principal, as_list, principal_values, rule
 from generator.policies import deploy_role
 from generator.roles import patterns
@@ -21,23 +22,20 @@ def _condition_values(stmt: dict, key: str) -> list[str]:
     return out
 
 
-def _known(ctx) -> tuple[set[str], dict[str, set[str]], set[str]]:
+@config_query
+def _known(config) -> tuple[set[str], dict[str, set[str]], set[str]]:
     """(account ids, role patterns by account id, every role pattern) that
-    accounts.yaml names: computed once per lint run, not once per policy."""
-    cached = ctx.__dict__.get("_unlisted_principal_known")
-    if cached is None:
-        config = ctx.config
-        ids = {account.id for account in config.accounts.values()}
-        role_patterns: dict[str, set[str]] = {}
-        for account in config.accounts.values():
-            for entry in account.roles:
-                role_patterns.setdefault(account.id, set()).update(patterns(entry))
-        # deploy_role names one more role in each workload account that gets one.
-        for target in deploy_role.targets(config):
-            role_patterns.setdefault(target.account_id, set()).add(config.deploy_role.name)
-        any_account = set().union(*role_patterns.values()) if role_patterns else set()
-        cached = ctx.__dict__["_unlisted_principal_known"] = (ids, role_patterns, any_account)
-    return cached
+    accounts.yaml names: computed once per config, not once per policy."""
+    ids = {account.id for account in config.accounts.values()}
+    role_patterns: dict[str, set[str]] = {}
+    for account in config.accounts.values():
+        for entry in account.roles:
+            role_patterns.setdefault(account.id, set()).update(patterns(entry))
+    # deploy_role names one more role in each workload account that gets one.
+    for target in deploy_role.targets(config):
+        role_patterns.setdefault(target.account_id, set()).add(config.deploy_role.name)
+    any_account = set().union(*role_patterns.values()) if role_patterns else set()
+    return ids, role_patterns, any_account
 
 
 @rule(
@@ -58,7 +56,7 @@ def unlisted_principal(policy: PolicyFile, ctx):
     if not policy.is_resource_policy:
         return
     config = ctx.config
-    ids, role_patterns, any_account = _known(ctx)
+    ids, role_patterns, any_account = _known(config)
     if policy.facts is not None and policy.facts.target_type == "event-bus":
         # The registry's event rule role, which the render creates itself
         # (bus-policy-names-rule-role checks it is the only one named).
