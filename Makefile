@@ -21,6 +21,9 @@ CONFIG ?= accounts.yaml
 OUT    ?= terraform/accounts
 REPORT ?= docs/report
 MODULES ?= terraform/modules
+# HEADROOM=N: render-check (and so `make check`) also fails when any policy or
+# quota is above N% of its AWS limit (docs/limits.md#headroom). Empty: never.
+HEADROOM ?=
 # The project's test fixture: a copy of the shipped accounts.yaml, with its
 # reviewed render (terraform/accounts/, report/) beside it.
 EXAMPLE := tests/fixtures/example
@@ -78,7 +81,7 @@ report-check: $(STAMP)
 
 ## render-check: fail (with a diff) when OUT is not what CONFIG renders to (writes nothing)
 render-check: $(STAMP)
-	$(BIN)/python -m generator render --check --config $(CONFIG) --out $(OUT)
+	$(BIN)/python -m generator render --check --config $(CONFIG) --out $(OUT)$(if $(HEADROOM), --max-percent $(HEADROOM))
 
 ## lint: validate every rendered policy offline (IAM data, security rules, size limits)
 lint: $(STAMP)

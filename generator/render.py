@@ -14,11 +14,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 
-from generator import kinds, terraform
+from dataclasses import dataclass
+
+from generator import kinds, quotas, terraform
 from generator.arns import Arns
 from generator.config import Config
 from generator.errors import PolicyTooLarge
-from generator.kinds.base import RenderedPolicy, to_json  # noqa: F401  (part of this module's interface)
+from generator.kinds.base import Kind, RenderedPolicy, to_json  # noqa: F401  (part of this module's interface)
 
 MANIFEST = "manifest.json"
 
@@ -109,27 +111,61 @@ def build_policies(config: Config) -> list[RenderedPolicy]:
     return sorted(policies, key=lambda p: (p.account, p.path))
 
 
-def check_sizes(policies: list[RenderedPolicy]) -> None:
+@dataclass(frozen=True)
+class Tightest:
+    """The policy of a kind closest to its size limit."""
+
+    kind: Kind
+    size: int
+    policy: RenderedPolicy
+
+    @property
+    def item(self) -> str:
+        extra = self.policy.extra
+        return extra.get("model_group") or extra.get("repository") or self.policy.path
+
+
+def check_sizes(policies: list[RenderedPolicy]) -> dict[str, Tightest]:
+    """Raise PolicyTooLarge on the first policy over its kind's limit; else
+    the tightest policy of each kind (the first, in order, among equals)."""
+    tightest: dict[str, Tightest] = {}
     for policy in policies:
         kind = kinds.get(policy.kind)
         # Only the whitespace-free measure needs the parsed document.
-        over = kind.over(policy.text, None if kind.limit.whitespace_counts else policy.document)
-        if over:
-            size, limit = over
+        size = kind.measure(policy.text, None if kind.limit.whitespace_counts else policy.document)
+        limit = kind.limit
+        if size > limit.size:
             raise PolicyTooLarge(
                 f"{policy.path}: {limit.name} is {size:,} {limit.unit}, over the AWS limit of "
                 f"{limit.size:,}{kind.too_large}"
             )
+        best = tightest.get(kind.name)
+        if best is None or size > best.size:
+            tightest[kind.name] = Tightest(kind, size, policy)
+    return tightest
 
 
-def render(config: Config) -> dict[str, str]:
-    """All output files: {relative path: text}, manifest and Terraform roots included."""
+@dataclass(frozen=True)
+class Rendered:
+    files: dict[str, str]
+    sizes: dict[str, Tightest]  # by kind name, in the kinds' order
+    quotas: list[quotas.Usage]
+
+
+def render_all(config: Config) -> Rendered:
+    """The files, and how close the tightest item of each kind and quota is to its AWS limit."""
     policies = build_policies(config)
-    check_sizes(policies)
+    sizes = check_sizes(policies)
+    used = quotas.check(config, policies)
     files = {p.path: p.text for p in policies}
     files.update(terraform.render(config, policies))
     # "files": every other file of this render. The writer owns exactly
     # these on the next render (never a user's file that merely looks
     # generated); readers can tell a complete render from a partial one.
     files[MANIFEST] = to_json({"policies": [p.manifest_entry() for p in policies], "files": sorted(files)})
-    return files
+    return Rendered(files, {name: sizes[name] for name in kinds.NAMES if name in sizes}, used)
+
+
+def render(config: Config) -> dict[str, str]:
+    """All output files: {relative path: text}, manifest and Terraform roots included."""
+    return render_all(config).files

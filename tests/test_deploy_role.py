@@ -620,12 +620,18 @@ def test_refuses_when_even_the_compact_form_is_over_the_setting():
     assert "quota" in message and "split the account's groups over more workload accounts" in message
 
 
-def test_a_raised_quota_holds_more_groups():
+@pytest.mark.parametrize("declared", [
+    "quotas:\n  managed_policies_per_role: 20\n",  # the one place for raised quotas
+    None,  # its older name, deploy_role.max_managed_policies
+])
+def test_a_raised_quota_holds_more_groups(declared):
     text = _scale_text(260)
     with pytest.raises(PolicyTooLarge) as caught:
         build_policies(config_from_text(text))
-    assert "over deploy_role.max_managed_policies (10)" in str(caught.value)
-    raised = text.replace("  name: ModelDeployRole\n", "  name: ModelDeployRole\n  max_managed_policies: 20\n")
+    assert "over quotas.managed_policies_per_role (10)" in str(caught.value)
+    assert "declare it as quotas.managed_policies_per_role" in str(caught.value)
+    raised = (text + declared if declared else
+              text.replace("  name: ModelDeployRole\n", "  name: ModelDeployRole\n  max_managed_policies: 20\n"))
     policies = [p for p in build_policies(config_from_text(raised)) if p.extra.get("scope") == "deploy-role"]
     assert 10 < len(policies) <= 20
     assert all(limits.check("iam_role_policy", p.text) is None for p in policies)

@@ -12,7 +12,11 @@ from generator.config import load_config
 EXAMPLES = """examples:
   %(prog)s
   %(prog)s --config org/accounts.yaml --out org/terraform/accounts
-  %(prog)s --check      # in CI: exit 1 and a diff when the output is stale"""
+  %(prog)s --check      # in CI: exit 1 and a diff when the output is stale
+  %(prog)s --check --max-percent 90   # also exit 1 when anything is above 90%% of its AWS limit or quota
+
+Every render ends with the headroom: the tightest item of each kind (size
+against its AWS limit) and of each quota (count against the quota)."""
 
 
 def add_parser(sub) -> None:
@@ -25,7 +29,21 @@ def add_parser(sub) -> None:
         "--check", action="store_true",
         help="write nothing; exit 1 with a diff summary if the output directory is stale",
     )
+    render.add_argument(
+        "--max-percent", type=_percent, default=None, metavar="N",
+        help="exit 1 when any policy or quota is above N%% (1-100) of its AWS limit (after writing, or with --check)",
+    )
     render.set_defaults(func=_render)
+
+
+def _percent(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 100, not {text!r}")
+    return value
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -34,13 +52,15 @@ def _render(args: argparse.Namespace) -> int:
     if not args.check:
         writer.check_out(args.out, args.config)
     config = load_config(args.config)
-    files = render.render(config)
+    rendered = render.render_all(config)
+    files = rendered.files
     if args.check:
         from generator import render_check
 
         ok, report = render_check.check(args.out, files)
         (sys.stdout if ok else sys.stderr).write(report)
-        return 0 if ok else 1
+        tight = _headroom(rendered, args.max_percent)
+        return 0 if ok and tight else 1
     result = writer.write(args.out, files, config=args.config)
     print(
         f"rendered {len(files)} files into {args.out}: {len(result.written)} written, "
@@ -48,7 +68,24 @@ def _render(args: argparse.Namespace) -> int:
     )
     _warn_removed_roots(args.out, result.removed)
     _warn_unresolved_modules(args.out, config.terraform.module_source)
-    return 0
+    return 0 if _headroom(rendered, args.max_percent) else 1
+
+
+def _headroom(rendered, max_percent: int | None) -> bool:
+    """Print the tightest item of each kind and quota; False when one is
+    above ``max_percent`` of its limit (each such item also on stderr)."""
+    from generator import headroom
+
+    lines = headroom.lines(rendered)
+    print("headroom (the tightest item of each kind and quota):")
+    for line in lines:
+        print(f"  {line.text}")
+    if max_percent is None:
+        return True
+    over = [line for line in lines if line.above(max_percent)]
+    for line in over:
+        print(f"error: above --max-percent {max_percent}: {line.text}", file=sys.stderr)
+    return not over
 
 
 def _warn_removed_roots(out: Path, removed: list[str]) -> None:

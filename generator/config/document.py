@@ -20,6 +20,7 @@ from generator.config.deploy import DeployRole, check_deploy_role
 from generator.config.ecr import ECR_FIELD_DESCRIPTION, EcrRepository, RepositoryName, check_ecr
 from generator.config.guardrails import Guardrails, check_guardrails
 from generator.config.model import CoreConfig
+from generator.config.quotas import Quotas, check_quotas
 from generator.config.stages import Stage, check_stages
 from generator.config.terraform import TerraformSettings, check_terraform
 
@@ -50,4 +51,13 @@ class Config(CoreConfig):
         ),
     )
 
-    section_checks = (check_apply, check_stages, check_ecr, check_guardrails, check_terraform, check_deploy_role)
+    quotas: Quotas = Field(
+        default_factory=Quotas,
+        description=(
+            "AWS quotas your accounts were raised to (adjustable ones only; docs/limits.md#quotas). "
+            "The render refuses a config over a quota it does not declare."
+        ),
+    )
+
+    section_checks = (check_apply, check_stages, check_ecr, check_guardrails, check_terraform, check_deploy_role,
+                      check_quotas)

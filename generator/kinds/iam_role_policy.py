@@ -6,7 +6,8 @@ Three builders render this kind: each account's listed roles
 (generator/policies/event_role.py). Each document is a customer managed
 policy: at most 6,144 characters, whitespace not counted, which leaves a
 role's own 10,240-character inline budget to its owner; at most
-``deploy_role.max_managed_policies`` of them per role (IAM quotas:
+the IAM quota of managed policies per role (``quotas.managed_policies_per_role``,
+or its older name ``deploy_role.max_managed_policies``) of them per role (IAM quotas:
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from generator import events
 from generator.config.deploy import DEFAULT_MANAGED_POLICIES, MAX_MANAGED_POLICIES
+from generator.config.quotas import managed_policies_per_role
 from generator.errors import ConfigError, PolicyTooLarge
 from generator.kinds.base import IDENTITY, Kind, Limit, TerraformResource
 from generator.names import role_slug
@@ -39,16 +41,18 @@ def _deploy_roles(config, arns):
         name = config.deploy_role.name
         base = f"{target.account}/policies/deploy-role-{role_slug(name)}"
         documents = deploy_role.permission_documents(config, arns, target, KIND)
-        most = config.deploy_role.max_managed_policies
+        most, setting = managed_policies_per_role(config)
         if len(documents) > most:
             raise_quota = (
                 f"request an increase of the account's IAM quota of managed policies per role (up to "
-                f"{MAX_MANAGED_POLICIES}) and raise the setting, or " if most < MAX_MANAGED_POLICIES else ""
+                f"{MAX_MANAGED_POLICIES}) and declare it as quotas.managed_policies_per_role, or "
+                if most < MAX_MANAGED_POLICIES else ""
             )
             raise PolicyTooLarge(
                 f"{base}.json: the deploy role of {target.account} needs {len(documents)} managed policies of "
                 f"6,144 characters for its {len(target.groups)} groups even in its compact form, over "
-                f"deploy_role.max_managed_policies ({most}), the account's quota (IAM's default: {DEFAULT_MANAGED_POLICIES} per role); "
+                f"{setting or 'quotas.managed_policies_per_role'} ({most}), the account's quota "
+                f"(IAM's default: {DEFAULT_MANAGED_POLICIES} per role); "
                 f"{raise_quota}split the account's groups over more workload accounts"
             )
         for index, doc in enumerate(documents, 1):

@@ -40,6 +40,7 @@ import json
 from dataclasses import dataclass, replace
 
 from generator.access import Grant, Lifecycle, Party, condition_dict, group_grants, party_members
+from generator.config.quotas import managed_policies_per_role
 from generator.config.stages import account_stage
 from generator.arns import Arns
 from generator.config import Config, config_query
@@ -275,11 +276,12 @@ def permission_documents(config: Config, arns: Arns, target: Target, kind) -> li
     One policy when it fits 6,144 characters; otherwise the groups are
     split, in order, over several policies (the pass-role statement in the
     first), each within the limit and exact per group. The explicit form
-    when it fits ``deploy_role.max_managed_policies``, else the compact
+    when it fits the IAM quota of managed policies per role
+    (``quotas.managed_policies_per_role``, or ``deploy_role.max_managed_policies``), else the compact
     form (same grants, see :func:`_statements`). More policies than the
     setting are refused by the caller. ``kind`` is the identity policy kind,
     whose size limit the documents fit."""
-    most = config.deploy_role.max_managed_policies
+    most, _ = managed_policies_per_role(config)
     versions = {g: describe_versions_grants(config, arns, g, target.account) for g in target.groups}
     compact = False
     chunks = _pack(config, arns, target, False, versions, kind)
