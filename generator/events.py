@@ -24,11 +24,26 @@ and how the plan stays inside them:
 - event pattern size: 2,048 characters -> a rule's group list is chunked so
   its pattern fits;
 - rules per bus: 300 (100 in af-south-1 and eu-south-1; adjustable) ->
-  receivers that get exactly the same groups share rules, so the count is
-  (distinct group sets) x ceil(receivers / 5) x (group chunks), reported by
-  the benchmark, not a function of the number of accounts;
+  receivers that get exactly the same groups share rules, and each set of
+  groups takes its cheapest exact pattern (below), so the count is
+  (distinct group sets) x ceil(receivers / 5) x (rules per set); the render
+  refuses more than the quota (generator/quotas.py, ``quotas:``);
 - bus policy size: 10,240 characters -> each bus policy is one statement
   naming the rule role and the rule-name prefix, constant in size.
+
+The cheapest pattern for a set of receivers that get the groups S of the
+configured groups G (EventBridge content filtering,
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html):
+
+- S = G: no ``ModelPackageGroupName`` filter (one rule per 5 receivers);
+- G minus S is short: ``[{"anything-but": [G minus S]}]``, when it fits one
+  pattern and takes fewer rules (or fewer characters) than listing S;
+- otherwise S listed by name, chunked to fit 2,048 characters.
+
+Both wider forms are exact over the configured groups. A model package
+group created in the registry account outside the config has no receivers,
+yet its events match them: the registry account's groups are meant to be
+the config's (its root creates them); docs/events.md says so.
 """
 
 from __future__ import annotations
@@ -54,15 +69,55 @@ RECEIVING_PARTIES = ("deployers", "approvers")
 @dataclass(frozen=True)
 class Rule:
     name: str
-    groups: tuple[str, ...]
+    groups: tuple[str, ...]  # the configured groups whose events it forwards
     receivers: tuple[str, ...]  # account names, sorted
+    # None: the groups are listed by name; () no group filter (every group);
+    # else anything-but these (the configured groups the receivers do not get).
+    excluded: tuple[str, ...] | None = None
 
     def pattern(self) -> dict:
-        return pattern(self.groups)
+        if self.excluded is None:
+            return pattern(self.groups)
+        if not self.excluded:
+            return {"source": [SOURCE], "detail-type": [DETAIL_TYPE]}
+        return all_but_pattern(self.excluded)
 
 
 def pattern(groups) -> dict:
     return {"source": [SOURCE], "detail-type": [DETAIL_TYPE], "detail": {"ModelPackageGroupName": list(groups)}}
+
+
+def all_but_pattern(excluded) -> dict:
+    return {"source": [SOURCE], "detail-type": [DETAIL_TYPE],
+            "detail": {"ModelPackageGroupName": [{"anything-but": list(excluded)}]}}
+
+
+def _size(document: dict) -> int:
+    return len(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
+
+
+def matched_groups(document: dict, configured) -> set[str] | None:
+    """The configured groups whose events an event pattern forwards, for
+    the forms :func:`plan` writes (tests/test_event_patterns.py checks it
+    against EventBridge's matching); None for any other pattern."""
+    if set(document) - {"source", "detail-type", "detail"}:
+        return None
+    detail = document.get("detail", {})
+    if not isinstance(detail, dict) or set(detail) - {"ModelPackageGroupName"}:
+        return None
+    if "ModelPackageGroupName" not in detail:
+        return set(configured)  # no group filter
+    values = detail["ModelPackageGroupName"]
+    if not isinstance(values, list) or not values:
+        return None
+    if all(isinstance(v, str) for v in values):
+        return set(configured) & set(values)
+    if len(values) == 1 and isinstance(values[0], dict) and set(values[0]) == {"anything-but"}:
+        but = values[0]["anything-but"]
+        but = [but] if isinstance(but, str) else but
+        if isinstance(but, list) and but and all(isinstance(v, str) for v in but):
+            return set(configured) - set(but)
+    return None
 
 
 def pattern_size(groups) -> int:
@@ -124,12 +179,28 @@ def plan(config: Config) -> list[Rule]:
             groups_of.setdefault(account, []).append(group)
     for account, groups in sorted(groups_of.items()):
         by_set.setdefault(tuple(groups), []).append(account)
+    every = sorted(config.model_groups)
     rules = []
     for groups, accounts in sorted(by_set.items(), key=lambda item: item[1]):
+        forms = _forms(every, groups)
         for start in range(0, len(accounts), MAX_TARGETS):
             targets = tuple(accounts[start:start + MAX_TARGETS])
             ids = ",".join(sorted(config.accounts[a].id for a in targets))
             digest = hashlib.sha256(ids.encode()).hexdigest()[:10]
-            for index, chunk in enumerate(_chunks(list(groups)), 1):
-                rules.append(Rule(f"{RULE_PREFIX}{digest}-{index}", chunk, targets))
+            for index, (chunk, excluded) in enumerate(forms, 1):
+                rules.append(Rule(f"{RULE_PREFIX}{digest}-{index}", chunk, targets, excluded))
     return rules
+
+
+def _forms(every: list[str], groups: tuple[str, ...]) -> list[tuple[tuple[str, ...], tuple[str, ...] | None]]:
+    """The cheapest exact patterns for receivers of ``groups`` (module
+    docstring): fewest rules, then fewest characters."""
+    if len(groups) == len(every):
+        return [(groups, ())]
+    listed = [(chunk, None) for chunk in _chunks(list(groups))]
+    received = set(groups)
+    excluded = tuple(g for g in every if g not in received)
+    size = _size(all_but_pattern(excluded))
+    if size <= MAX_PATTERN and (len(listed) > 1 or size < pattern_size(groups)):
+        return [(groups, excluded)]
+    return listed

@@ -368,8 +368,15 @@ EVENT_CASES = [
     ("event rule forwards to a workload account", _retarget("prod", "555555555555"),
      "target account prod does not receive the events of"),
     ("event rule matches an unconfigured group",
-     lambda doc: doc["EventPattern"]["detail"]["ModelPackageGroupName"].append("someone-elses-model"),
-     "pattern must list configured model groups only"),
+     lambda doc: doc["EventPattern"].update(detail={"ModelPackageGroupName": ["credit-risk", "someone-elses-model"]}),
+     "pattern must name configured model groups only"),
+    ("event rule filters with an operator the plan never writes",
+     lambda doc: doc["EventPattern"].update(detail={"ModelPackageGroupName": [{"prefix": "credit"}]}),
+     "pattern must filter ModelPackageGroupName by names, by one anything-but list, or not at all"),
+    ("event rule matches no configured group",
+     lambda doc: doc["EventPattern"].update(
+         detail={"ModelPackageGroupName": [{"anything-but": ["credit-risk", "churn-predictor"]}]}),
+     "pattern matches no configured model group"),
 ]
 
 

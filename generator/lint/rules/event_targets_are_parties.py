@@ -9,8 +9,8 @@ from generator.lint.model import Hit, rule
 
 @rule(
     "event-targets-are-parties", "error",
-    "An event rule matches only configured groups and targets only the buses of accounts that receive every one "
-    "of them (deployers, approvers, stage approvers), through the rule role",
+    "An event rule names only configured groups and targets only the buses of accounts that receive every group "
+    "it matches (deployers, approvers, stage approvers), through the rule role",
     category="security",
     fix="Re-render: generator/events.py plans rules from each group's deployers and approvers.",
     scope="set",
@@ -19,9 +19,11 @@ def event_targets_are_parties(ctx):
     """A model package event names the version and its approval state:
     sending another group's events to an account leaks what another team
     ships, and can start a pipeline that has no business with it. Each
-    rule's pattern must list configured groups only, and each target must
-    be the model-registry-events bus of an account that receives all of
-    them, reached through the rule role (5 targets at most, the quota)."""
+    rule's pattern must name configured groups only (listed, or excluded
+    with anything-but, or no filter: every configured group), and each
+    target must be the model-registry-events bus of an account that
+    receives every group it matches, reached through the rule role (5
+    targets at most, the quota)."""
     config = ctx.config
     arns = Arns.of(config)
     by_id = {a.id: name for name, a in config.accounts.items()}
@@ -30,12 +32,24 @@ def event_targets_are_parties(ctx):
         if policy.facts is None or policy.facts.target_type != "rule" or not isinstance(policy.document, dict):
             continue
         pattern = policy.document.get("EventPattern") or {}
-        groups = (pattern.get("detail") or {}).get("ModelPackageGroupName") or []
         if pattern.get("source") != [events.SOURCE] or pattern.get("detail-type") != [events.DETAIL_TYPE]:
             yield Hit(f"pattern must match source {events.SOURCE} and detail-type {events.DETAIL_TYPE} only", path=policy.path)
-        unknown = [g for g in groups if g not in config.model_groups]
-        if unknown or not groups:
-            yield Hit(f"pattern must list configured model groups only, got {unknown or 'none'}", path=policy.path)
+        matched = events.matched_groups(pattern, config.model_groups) if isinstance(pattern, dict) else None
+        filters = ((pattern.get("detail") or {}).get("ModelPackageGroupName") or []) if isinstance(pattern, dict) else []
+        named = [v for v in filters if isinstance(v, str)] + [
+            n for v in filters if isinstance(v, dict) for n in
+            ([v.get("anything-but")] if isinstance(v.get("anything-but"), str) else v.get("anything-but") or [])
+            if isinstance(n, str)]
+        unknown = [g for g in named if g not in config.model_groups]
+        if matched is None:
+            yield Hit("pattern must filter ModelPackageGroupName by names, by one anything-but list, or not at all",
+                      path=policy.path)
+            matched = set()
+        if unknown or (not matched and not named):
+            yield Hit(f"pattern must name configured model groups only, got {unknown or 'none'}", path=policy.path)
+        elif not matched:
+            yield Hit("pattern matches no configured model group", path=policy.path)
+        groups = sorted(matched)
         targets = policy.document.get("Targets") or []
         if len(targets) > events.MAX_TARGETS:
             yield Hit(f"{len(targets)} targets: EventBridge allows {events.MAX_TARGETS} per rule", path=policy.path)
