@@ -20,6 +20,10 @@ measurement (a user's second run), whatever PYTHONDONTWRITEBYTECODE says.
 
 Usage: python -m benchmarks.run [--sizes 20x100,100x1000,500x10000] [--repeat 3] [--markdown]
        python -m benchmarks.run --checks-only ...   (render, lint and report only)
+       python -m benchmarks.run --shape receivers ...  (an organization shaped otherwise: benchmarks/synth.py SHAPES)
+
+A render that refuses the organization (exit 2: over a size limit or a
+quota) is reported with its one line (what to raise), not measured.
 This is a benchmark, not a test: numbers depend on the machine.
 """
 
@@ -38,7 +42,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.synth import build
+from benchmarks.synth import SHAPES, build
 from generator import kinds, limits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +92,10 @@ def _pss_mib(pids: list[int]) -> float:
     return total / 1024
 
 
+class Refused(Exception):
+    """The render refused the organization (exit 2): its one-line reason."""
+
+
 def peak_of(argv: list[str]) -> tuple[float, float, str]:
     """Wall seconds, peak memory (MiB) and stdout of one process.
 
@@ -95,7 +103,8 @@ def peak_of(argv: list[str]) -> tuple[float, float, str]:
     every 250 ms (the render forks workers for large configs), and the
     largest single process's ru_maxrss from os.wait4."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    errors = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True)
     peak = 0.0
     done = threading.Event()
 
@@ -112,9 +121,21 @@ def peak_of(argv: list[str]) -> tuple[float, float, str]:
     done.set()
     sampler.join()
     wall = time.perf_counter() - start
+    errors.seek(0)
+    stderr = errors.read()
+    errors.close()
+    if os.waitstatus_to_exitcode(status) == 2 and stderr.startswith("error: "):
+        raise Refused(stderr.splitlines()[0][len("error: "):])
     if status != 0:
         raise SystemExit(f"{' '.join(argv)} failed (status {status})")
     return wall, max(peak, usage.ru_maxrss / 1024), out
+
+
+def headroom(stdout: str) -> list[str]:
+    """The render's headroom lines (the tightest item of each kind and quota)."""
+    lines = stdout.splitlines()
+    marker = next((i for i, line in enumerate(lines) if line.startswith("headroom")), None)
+    return [] if marker is None else [line.strip() for line in lines[marker + 1:] if line.startswith("  ")]
 
 
 def largest_by_kind(out: Path) -> dict[str, tuple[int, int, str]]:
@@ -151,27 +172,28 @@ def measure_checks(config: Path, out: Path, work: Path, repeat: int) -> dict:
     }
 
 
-def measure_render_and_checks(accounts: int, groups: int, work: Path, repeat: int, stages: bool = False) -> dict:
+def measure_render_and_checks(accounts: int, groups: int, work: Path, repeat: int, stages: bool = False,
+                              shape: str = "default") -> dict:
     """Render, lint and report only (no floor, no re-render), best of ``repeat`` each."""
     config = work / f"accounts-{accounts}x{groups}.yaml"
-    config.write_text(build(accounts, groups, stages=stages))
+    config.write_text(build(accounts, groups, stages=stages, **SHAPES[shape]))
     render = [sys.executable, "-m", "generator", "render", "--config", str(config), "--out"]
     runs = []
     for attempt in range(repeat):
-        runs.append(peak_of([*render, str(work / f"out{attempt}")])[:2])
+        runs.append(peak_of([*render, str(work / f"out{attempt}")]))
         if attempt:
             shutil.rmtree(work / f"out{attempt}")
-    result = {"accounts": accounts, "groups": groups, "render_s": min(r[0] for r in runs),
-              "peak_mib": max(r[1] for r in runs)}
+    result = {"accounts": accounts, "groups": groups, "shape": shape, "render_s": min(r[0] for r in runs),
+              "peak_mib": max(r[1] for r in runs), "headroom": headroom(runs[0][2])}
     result.update(measure_checks(config, work / "out0", work, repeat))
     return result
 
 
-def measure(accounts: int, groups: int, work: Path, repeat: int, stages: bool = False) -> dict:
+def measure(accounts: int, groups: int, work: Path, repeat: int, stages: bool = False, shape: str = "default") -> dict:
     """Each timing is the best of ``repeat`` runs (shared machines are noisy;
     the best run is the one least disturbed), each into a fresh directory."""
     config = work / f"accounts-{accounts}x{groups}.yaml"
-    config.write_text(build(accounts, groups, stages=stages))
+    config.write_text(build(accounts, groups, stages=stages, **SHAPES[shape]))
     python = sys.executable
     render = [python, "-m", "generator", "render", "--config", str(config), "--out"]
     runs, floors = [], []
@@ -192,6 +214,8 @@ def measure(accounts: int, groups: int, work: Path, repeat: int, stages: bool = 
     return {
         "accounts": accounts,
         "groups": groups,
+        "shape": shape,
+        "headroom": headroom(rerender_text),
         "config_bytes": config.stat().st_size,
         "render_s": wall,
         "peak_mib": peak,
@@ -255,6 +279,8 @@ def main() -> None:
     parser.add_argument("--stages", action="store_true", help="add ModelLifeCycle stages test and prod (stage gates)")
     parser.add_argument("--checks-only", action="store_true",
                         help="render, lint and report only (no floor, re-render or determinism check)")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="default",
+                        help="the organization's shape (benchmarks/synth.py SHAPES: receivers, stages3, ...)")
     args = parser.parse_args()
     # Every measured process imports the generator from cached bytecode, as a
     # user's second run does: compiled here once, even when the environment
@@ -265,13 +291,19 @@ def main() -> None:
     for size in args.sizes.split(","):
         accounts, groups = (int(n) for n in size.split("x"))
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-            if args.checks_only:
-                result = measure_render_and_checks(accounts, groups, Path(tmp), args.repeat, args.stages)
-            else:
-                result = measure(accounts, groups, Path(tmp), args.repeat, args.stages)
+            try:
+                if args.checks_only:
+                    result = measure_render_and_checks(accounts, groups, Path(tmp), args.repeat, args.stages, args.shape)
+                else:
+                    result = measure(accounts, groups, Path(tmp), args.repeat, args.stages, args.shape)
+            except Refused as refused:
+                # Refused, with the line that says what to raise: reported, not measured.
+                print(json.dumps({"accounts": accounts, "groups": groups, "shape": args.shape,
+                                  "refused": str(refused)}), file=sys.stderr)
+                continue
         results.append(result)
         print(json.dumps(result), file=sys.stderr)
-    if args.markdown:
+    if args.markdown and results:
         if not args.checks_only:
             print(markdown(results))
             print()

@@ -25,10 +25,34 @@ def account_id(n: int) -> str:
     return f"{100000000000 + n * 7919:012d}"
 
 
-def build(accounts: int, groups: int, seed: int = 7, stages: bool = False) -> str:
+# Organizations shaped unlike the default one (issue 29), for ``build(**SHAPES[name])``
+# and ``python -m benchmarks.run --shape NAME``:
+SHAPES: dict[str, dict] = {
+    "default": {},
+    # many receivers: 20 deployment and 15 governance accounts, deployers and approvers omitted
+    "receivers": {"deployers": 20, "governance": 15},
+    # 3 stages, the last approved by every governance account (10), the others by one
+    "stages3": {"deployers": 20, "governance": 10, "stage_count": 3},
+    # 5 stages, the last approved by every governance account (20)
+    "stages5": {"deployers": 20, "governance": 20, "stage_count": 5},
+    # one workload pair consuming 300 groups (its deploy role's permissions)
+    "busy-workload": {"consumed": 300},
+    # one workload pair consuming 150 groups
+    "busy-workload-150": {"consumed": 150},
+}
+STAGE_NAMES = {2: ["test", "prod"], 3: ["test", "uat", "prod"], 5: ["dev", "test", "uat", "preprod", "prod"]}
+
+
+def build(accounts: int, groups: int, seed: int = 7, stages: bool = False, deployers: int | None = None,
+          governance: int | None = None, stage_count: int | None = None, consumed: int = 0) -> str:
+    """The default shape unless told otherwise: ``deployers`` / ``governance``
+    accounts (default ~1% / ~2%), ``stage_count`` ModelLifeCycle stages (2, 3
+    or 5: the last approved by every governance account, the others by the
+    first one; ``stages=True`` is 2 stages both approved by all), and the
+    first workload pair consuming the first ``consumed`` groups too."""
     rng = random.Random(seed * 1_000_003 + accounts * 31 + groups)
-    n_deploy = max(1, accounts // 100)
-    n_gov = max(1, accounts // 50)
+    n_deploy = deployers if deployers is not None else max(1, accounts // 100)
+    n_gov = governance if governance is not None else max(1, accounts // 50)
     n_dev = max(1, (accounts - 1 - n_deploy - n_gov) * 3 // 10)
     n_work = max(2, accounts - 1 - n_deploy - n_gov - n_dev)
     n_work -= n_work % 2
@@ -79,6 +103,8 @@ def build(accounts: int, groups: int, seed: int = 7, stages: bool = False) -> st
         lines.append(f"    description: Synthetic model {g}")
         developers = sorted(rng.sample(devs, min(len(devs), rng.randint(1, 3))))
         consumers = sorted(a for pair in rng.sample(pairs, min(len(pairs), rng.randint(1, 3))) for a in pair)
+        if g < consumed:
+            consumers = sorted(set(consumers) | set(pairs[0]))
         lines.append(f"    developers: [{', '.join(developers)}]")
         lines.append(f"    consumers: [{', '.join(consumers)}]")
         if g % 10 == 0:
@@ -88,7 +114,14 @@ def build(accounts: int, groups: int, seed: int = 7, stages: bool = False) -> st
     lines += [f"  model-{g:05d}-serving: {{model_groups: [model-{g:05d}]}}" for g in range(groups)]
     # The deployment pipeline's role in every workload account (docs/deploy.md).
     lines += ["deploy_role:", "  name: ModelDeployRole"]
-    if stages:
+    if stage_count is not None:
+        # The stages, the workloads' test and prod among them; the last approved by every governance account.
+        names = STAGE_NAMES[stage_count]
+        lines.append("stages:")
+        for name in names[:-1]:
+            lines += [f"  - name: {name}", "    approvers: [gov-000]"]
+        lines.append(f"  - name: {names[-1]}")
+    elif stages:
         # The workload stages as ModelLifeCycle stages, approved by every governance account.
         lines += ["stages:", "  - name: test", "  - name: prod"]
     return "\n".join(lines) + "\n"
@@ -99,8 +132,9 @@ def main() -> None:
     parser.add_argument("accounts", type=int)
     parser.add_argument("groups", type=int)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="default")
     args = parser.parse_args()
-    args.out.write_text(build(args.accounts, args.groups))
+    args.out.write_text(build(args.accounts, args.groups, **SHAPES[args.shape]))
 
 
 if __name__ == "__main__":
