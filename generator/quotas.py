@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
-from generator import kinds
+from generator import events, kinds
 from generator.config import Config
 from generator.config.deploy import MAX_MANAGED_POLICIES
 from generator.config.quotas import DEFAULT_ACCESS_POINTS, default_rules_per_bus, managed_policies_per_role
@@ -97,7 +97,7 @@ QUOTAS: tuple[Quota, ...] = (
     Quota(
         "targets_per_rule", "targets per rule", False, EVENTBRIDGE_QUOTAS,
         "receiving accounts' buses in one rule",
-        lambda config: (5, ""), _targets,
+        lambda config: (events.MAX_TARGETS, ""), _targets,
         fix="the render puts at most 5 receivers in a rule; report this as a bug",
     ),
     Quota(
