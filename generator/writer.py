@@ -242,7 +242,7 @@ def _clean_temps(root_fd: int, directories: set[str]) -> None:
             continue
         try:
             for name in os.listdir(dir_fd):
-                if _TMP_RE.match(name):
+                if _TMP_RE.fullmatch(name):
                     info = _lstat(dir_fd, name)
                     if info is not None and not stat.S_ISDIR(info.st_mode):
                         os.unlink(name, dir_fd=dir_fd)
@@ -305,7 +305,7 @@ def _is_safe(path: str) -> bool:
 
 
 def _foreign_entries(root_fd: int) -> list[str]:
-    return sorted(name for name in os.listdir(root_fd) if name not in _OURS and not _TMP_RE.match(name))
+    return sorted(name for name in os.listdir(root_fd) if name not in _OURS and not _TMP_RE.fullmatch(name))
 
 
 def _plan(root_fd: int, out: Path, files: dict[str, bytes], owned_paths: set[str]) -> WriteResult:

@@ -163,6 +163,12 @@ FIELD_CASES = [
     ("apply role arn with trailing newline", BASE + 'apply: {role_arn: "arn:aws:iam::111111111111:role/Deployer\\n"}\n',
      "apply.role_arn: must be an IAM role ARN"),
     ("terraform assume role with newline", BASE + 'terraform: {assume_role: "Admin\\n"}\n', "terraform.assume_role: "),
+    # issue 30: these three still used re.match with $, which accepts a trailing newline
+    ("deploy role name with trailing newline", BASE + 'deploy_role: {name: "ModelDeployRole\\n"}\n', "deploy_role.name: "),
+    ("module source with trailing newline", BASE + 'terraform: {module_source: "../../modules\\n"}\n',
+     "terraform.module_source: "),
+    ("ecr name with trailing newline", BASE + 'ecr_repositories:\n  "credit-risk-serving\\n": {model_groups: [credit-risk]}\n',
+     "ecr_repositories.credit-risk-serving\\n: must be an ECR repository name"),
     ("arabic-indic account id", edit('"666666666666"', '"٢٢٢٢٢٢٢٢٢٢٢٢"'), "accounts.governance.id: must be exactly 12 digits"),
     ("fullwidth account id", edit('"666666666666"', '"６６６６６６６６６６６６"'), "accounts.governance.id: must be exactly 12 digits"),
     ("unicode digit in region", edit("region: us-east-1", "region: us-east-١"), "region: "),

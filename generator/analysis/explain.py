@@ -41,11 +41,11 @@ class Explained:
 
 
 def check_request(principal: str, action: str, resource: str) -> None:
-    if not _ROLE_ARN.match(principal):
+    if not _ROLE_ARN.fullmatch(principal):
         raise BadRequest(f"--principal: '{principal}' is not an IAM role ARN like arn:aws:iam::123456789012:role/Name")
-    if not _ACTION.match(action):
+    if not _ACTION.fullmatch(action):
         raise BadRequest(f"--action: '{action}' is not an action like s3:GetObject")
-    if not _RESOURCE.match(resource):
+    if not _RESOURCE.fullmatch(resource):
         raise BadRequest(f"--resource: '{resource}' is not an ARN like arn:aws:s3:::bucket/key")
 
 
@@ -55,7 +55,7 @@ def parse_context(pairs: list[str]) -> dict:
     context: dict = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not _CONTEXT_KEY.match(key):
+        if not sep or not _CONTEXT_KEY.fullmatch(key):
             raise BadRequest(f"--context: '{pair}' is not key=value with a key like aws:SecureTransport")
         if value == "":
             context[key] = None

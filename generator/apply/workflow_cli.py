@@ -116,7 +116,7 @@ def _access(config, args, pool: int = 10):
         raise BadInput(f"{' and '.join(chosen)} exclude each other")
     if args.max_attempts < 1:
         raise BadInput("--max-attempts must be at least 1")
-    if not _SESSION.match(args.session_name):
+    if not _SESSION.fullmatch(args.session_name):
         raise BadInput(f"--session-name: '{args.session_name}' is not a role session name ([\\w+=,.@-]{{2,64}})")
     options = Options(config=args.config, role_arn=args.role_arn, role_name=args.role_name,
                       assume_role=False if args.no_assume_role else None)
@@ -160,7 +160,7 @@ def status_main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
         if not 1 <= args.workers <= 64:
             raise BadInput("--workers must be between 1 and 64")
         for name in args.group or ():
-            if not _GROUP.match(name):
+            if not _GROUP.fullmatch(name):
                 raise BadInput(f"--group: '{name}' is not a model package group name")
         stage = None
         if args.latest_approved is not None:

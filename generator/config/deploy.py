@@ -28,7 +28,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$")
 
 
 def _name(value: str) -> str:
-    if not _NAME_RE.match(value):
+    if not _NAME_RE.fullmatch(value):
         raise ValueError(
             "must be a plain IAM role name: 1-64 letters, digits and _+=,.@- (no path, no wildcard)"
         )
