@@ -373,6 +373,7 @@ def check_references(config: CoreConfig) -> None:
             duplicates = sorted({r for r in account.roles if account.roles.count(r) > 1})
             if duplicates:
                 raise ConfigError(f"accounts.{name}.roles", f"role '{duplicates[0]}' is listed twice")
+        errors.run(_check_role_names_unique, name, account.roles)
         errors.run(_check_role_fences, name, account.roles)
 
     if config.registry.access_point_prefix is not None and config.registry.s3_layout != "access_points":
@@ -414,6 +415,28 @@ def check_references(config: CoreConfig) -> None:
     for check in config.section_checks:
         errors.run(check, config)
     errors.raise_if_any()
+
+
+def _check_role_names_unique(name: str, entries: list[str]) -> None:
+    """IAM role names are unique in an account regardless of case and path:
+    "Names are not distinguished by case. For example, you cannot create
+    resources named both "MyResource" and "myresource"."
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+    Two such entries cannot both exist, and Terraform cannot create both.
+    Wildcard entries name families, not roles: compared as written (the
+    exact duplicate check above)."""
+    seen: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        if "*" in entry:
+            continue
+        folded = entry.rsplit("/", 1)[-1].lower()
+        other = seen.setdefault(folded, entry)
+        if other != entry:
+            raise ConfigError(
+                f"accounts.{name}.roles[{index}]",
+                f"'{entry}' and '{other}' are the same IAM role name (IAM role names are unique in an account "
+                "regardless of case and path); list the role once",
+            )
 
 
 def _check_role_fences(name: str, entries: list[str]) -> None:
