@@ -26,7 +26,10 @@ exactly what the previous render wrote, as its manifest lists it
 Each file is rewritten only when its content changed, so git and Terraform
 see no churn. ``report`` and ``schema`` write fixed file names with the same
 link-safe, exclusive-temporary primitives (no manifest, no removal beyond
-their own names).
+their own names). A command that writes one file (``schema --out``,
+``status --out``, ``lint --output``) first calls :func:`check_file_out`:
+it refuses the config, a directory, a link and any existing file that does
+not begin as that command's own output.
 """
 
 from __future__ import annotations
@@ -119,6 +122,47 @@ def check_out(out: Path, config: Path | None = None) -> None:
         parent = parent.parent
     if parent.exists() and not parent.is_dir():
         raise BadOutput(f"--out {out}: {parent} is a file, not a directory")
+
+
+HEAD_BYTES = 4096
+
+
+def check_file_out(path: Path, what: str, ours, config: Path | None = None) -> None:
+    """Refuse a single output file that is not ours to replace (schema,
+    status, lint --output), before any work: the config file, a directory, a
+    link, and any existing file whose beginning ``ours(head)`` does not
+    recognise as this command's own output. One line (BadOutput, exit 2)."""
+    path = Path(path)
+    if config is not None:
+        try:
+            same = path.resolve() == Path(config).resolve() or (path.exists() and os.path.samefile(path, config))
+        except OSError:
+            same = False
+        if same:
+            raise BadOutput(f"--out {path} is the config file itself; choose another file")
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise BadOutput(f"--out {path}: {exc.strerror}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise BadOutput(f"--out {path} is a symbolic link; refusing to follow it")
+    if stat.S_ISDIR(info.st_mode):
+        raise BadOutput(f"--out {path} is a directory; give a file name")
+    if not stat.S_ISREG(info.st_mode):
+        raise BadOutput(f"--out {path} is not a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        try:
+            head = os.read(fd, HEAD_BYTES).decode("utf-8", "replace")
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise BadOutput(f"--out {path}: {exc.strerror}") from None
+    if not ours(head):
+        raise BadOutput(f"--out {path} exists and was not written by mrpolicy {what}; refusing to replace it "
+                        "(remove it or choose a new name)")
 
 
 # --- link-safe primitives ---------------------------------------------------

@@ -231,3 +231,15 @@ def page(status: Status) -> str:
         out.append("<tr>" + "".join(tds) + "</tr>")
     out += ["</tbody>", "</table>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
+
+
+def is_ours(head: str) -> bool:
+    """Whether a file beginning with ``head`` is a status this command wrote,
+    in any format (``status --out`` replaces only those)."""
+    lines = head.splitlines()
+    return (
+        (len(lines) >= 2 and lines[0].startswith("registry ") and lines[1].split()[:2] == ["group", "version"])
+        or head.startswith(f'{{\n  "format": "{JSON_FORMAT}",')
+        or head.startswith("# Model registry status: ")
+        or (head.startswith("<!DOCTYPE html>") and "<title>Model registry status: " in head)
+    )

@@ -169,6 +169,14 @@ def status_main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
                 raise BadInput("--latest-approved needs exactly one --group")
             if args.format != "table" or args.out or args.history:
                 raise BadInput("--latest-approved prints one ARN: drop --format, --out and --history")
+        if args.out:
+            from generator.apply.status_format import is_ours
+            from generator.writer import BadOutput, check_file_out
+
+            try:
+                check_file_out(args.out, "status", is_ours, config=args.config)
+            except BadOutput as exc:
+                raise BadInput(str(exc)) from None
         access = _access(config, args, pool=args.workers)
     except BadInput as exc:
         print(f"error: {exc}", file=err)
