@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from generator.errors import one_line
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 _GROUP = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 # RoleSessionName: [\w+=,.@-]{2,64} (STS API Reference, AssumeRole).
@@ -146,7 +148,7 @@ def _connect(access, err: TextIO):
     try:
         return Lifecycle(access)
     except AwsError as exc:
-        print(f"error: {exc}", file=err)
+        print(f"error: {one_line(str(exc))}", file=err)
         return None
 
 
@@ -154,7 +156,9 @@ def _connect(access, err: TextIO):
 def status_main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     from generator.config import load_config
 
-    out, err = out or sys.stdout, err or sys.stderr
+    from generator.terminal import SafeStream
+
+    out, err = SafeStream(out or sys.stdout), SafeStream(err or sys.stderr)
     config = load_config(args.config)
     try:
         if not 1 <= args.workers <= 64:
@@ -206,7 +210,7 @@ def _status(config, registry, args, out: TextIO, err: TextIO) -> int:
             try:
                 names = sorted(registry.group_names())
             except AwsError as exc:
-                print(f"error: cannot list the groups: {exc}", file=err)
+                print(f"error: cannot list the groups: {one_line(str(exc))}", file=err)
                 return EXIT_FAILED
         else:  # ListModelPackageGroups lists only the caller's own account
             names = sorted(config.model_groups)
@@ -225,7 +229,7 @@ def _status(config, registry, args, out: TextIO, err: TextIO) -> int:
         out.write(text)
     failed = [g for g in status.groups if g.error]
     for group in failed:
-        print(f"error: {group.name}: {group.error}", file=err)
+        print(f"error: {group.name}: {one_line(group.error)}", file=err)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -238,7 +242,7 @@ def _latest(config, registry, group: str, stage: str, out: TextIO, err: TextIO) 
     try:
         states = [state_from(group, s) for s in registry.versions(arn)]
     except AwsError as exc:
-        print(f"error: {group}: {exc}", file=err)
+        print(f"error: {group}: {one_line(str(exc))}", file=err)
         return EXIT_FAILED
     best = latest_approved(config, states, stage)
     if best is None:
@@ -253,7 +257,9 @@ def _latest(config, registry, group: str, stage: str, out: TextIO, err: TextIO) 
 def promote_main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     from generator.config import load_config
 
-    out, err = out or sys.stdout, err or sys.stderr
+    from generator.terminal import SafeStream
+
+    out, err = SafeStream(out or sys.stdout), SafeStream(err or sys.stderr)
     config = load_config(args.config)
     try:
         stage = _stage(config, args.to, "--to", args.config)
@@ -311,7 +317,7 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
     try:
         state = read()
     except AwsError as exc:
-        print(f"error: {args.group} version {args.version}: {exc}", file=err)
+        print(f"error: {args.group} version {args.version}: {one_line(str(exc))}", file=err)
         return EXIT_FAILED
     if state is None:
         print(f"error: {args.group} has no version {args.version} in account {config.registry_account.id} "
@@ -333,10 +339,10 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
                 now = read() or state
             except AwsError:
                 now = state
-            print(f"error: {name_gate(config, now, stage, registry.caller_arn, str(exc))}; nothing was changed",
+            print(f"error: {one_line(name_gate(config, now, stage, registry.caller_arn, str(exc)))}; nothing was changed",
                   file=err)
         else:
-            print(f"error: {args.group} version {args.version}: {exc}", file=err)
+            print(f"error: {args.group} version {args.version}: {one_line(str(exc))}", file=err)
         return EXIT_FAILED
     previous = f"{state.stage or 'no stage'} ({state.stage_status or '-'})" if state.stage else "no stage"
     print(f"{args.group} version {args.version}: {previous} -> {stage} ({decision}) by {registry.caller_arn}",
@@ -344,7 +350,7 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
     try:
         after = read()
     except AwsError as exc:
-        print(f"warning: the change was made, but reading it back failed: {exc}", file=err)
+        print(f"warning: the change was made, but reading it back failed: {one_line(str(exc))}", file=err)
         return EXIT_OK
     if after is not None:
         shown = Status(config.registry_account.id, config.region, [GroupStatus(args.group, "", [after])],
