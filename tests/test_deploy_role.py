@@ -650,3 +650,32 @@ def test_compact_form_overlapping_prefixes_are_flagged(tmp_path):
         "statement ManageGroupModelsAndEndpoints: names churn-* of account prod also cover group 'churn-v2' "
         "(churn-v2-...), which it does not deploy",
     )]
+
+
+# --- issue 30: PassRole on a wildcard role is fenced like the registry half -----------
+FENCED_TEXT = EXAMPLE_TEXT.replace(
+    'prod:            {id: "555555555555", kind: workload, stage: prod, roles: [SageMakerExecutionRole]}',
+    'prod:            {id: "555555555555", kind: workload, stage: prod, roles: ["service-role/ProdExec*"]}')
+
+
+@pytest.fixture(scope="module")
+def fenced_world():
+    assert FENCED_TEXT != EXAMPLE_TEXT
+    return world_from_text(FENCED_TEXT)
+
+
+@pytest.mark.parametrize("impostor", [
+    "service-role/ProdExecx/Impostor",
+    "service-role/ProdExec/Impostor",
+    "service-role/ProdExec-a/b/c",
+])
+def test_cannot_pass_a_role_under_a_path_the_wildcard_spans(fenced_world, impostor):
+    # a role anyone with iam:CreateRole in the account can make
+    assert not fenced_world.can(PROD_DR, "iam:PassRole", f"arn:aws:iam::555555555555:role/{impostor}",
+                                **{PASS: "sagemaker.amazonaws.com"})
+
+
+@pytest.mark.parametrize("role", ["service-role/ProdExec", "service-role/ProdExecRole", "service-role/ProdExec-2"])
+def test_passes_the_roles_the_wildcard_names(fenced_world, role):
+    assert fenced_world.can(PROD_DR, "iam:PassRole", f"arn:aws:iam::555555555555:role/{role}",
+                            **{PASS: "sagemaker.amazonaws.com"})

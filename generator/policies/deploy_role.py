@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from generator.access import Grant, Lifecycle, Party, condition_dict, group_grants, party_members
 from generator.config.stages import account_stage
 from generator.arns import Arns
+from generator import roles as roles_
 from generator.config import Config, config_query
 from generator.policies.common import document, merge_conditions, principal_blocks, statement
 
@@ -266,6 +267,16 @@ def _statements(config: Config, arns: Arns, target: Target, groups: list[str], p
         roles = [arns.role_arn(acct, role) for role in config.accounts[target.account].roles]
         out.append(statement("PassExecutionRolesToSageMaker", "Allow", ["iam:PassRole"], roles,
                              {"StringEquals": {"iam:PassedToService": [SAGEMAKER_SERVICE]}}))
+        # The fence of the registry half (generator/roles.py): in a Resource,
+        # too, * matches /, so role/service-role/ProdExec* also names
+        # role/service-role/ProdExecx/Impostor, a role anyone allowed
+        # iam:CreateRole in the account can make. An explicit Deny of the
+        # paths the * could span takes them away (PassRole has no condition
+        # key for the role's path; Resource and NotResource exclude each other).
+        fences = sorted({arns.role_arn(acct, fence) for role in config.accounts[target.account].roles
+                         if (fence := roles_.exclusion(role))})
+        if fences:
+            out.append(statement("DenyPassingRolesUnderWildcardPaths", "Deny", ["iam:PassRole"], fences))
     return out
 
 
