@@ -679,3 +679,33 @@ def test_cannot_pass_a_role_under_a_path_the_wildcard_spans(fenced_world, impost
 def test_passes_the_roles_the_wildcard_names(fenced_world, role):
     assert fenced_world.can(PROD_DR, "iam:PassRole", f"arn:aws:iam::555555555555:role/{role}",
                             **{PASS: "sagemaker.amazonaws.com"})
+
+
+# --- issue 30: SageMaker writes model, endpoint-config and endpoint ARNs in lowercase --
+CAPITAL_TEXT = EXAMPLE_TEXT.replace("  credit-risk:\n", "  CreditRisk:\n").replace(
+    "model_groups: [credit-risk]", "model_groups: [CreditRisk]")
+
+
+@pytest.fixture(scope="module")
+def capital_world():
+    assert "CreditRisk:" in CAPITAL_TEXT and "[CreditRisk]" in CAPITAL_TEXT
+    return world_from_text(CAPITAL_TEXT)
+
+
+def test_capital_group_cannot_reach_another_groups_lowercase_names(capital_world):
+    assert not capital_world.can(PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/churn-predictor-v1")
+    assert not capital_world.can(PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/creditriskx-v1")
+    assert not capital_world.can(PROD_DR, "sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/creditrisk-c1",
+                                 sagemaker__ModelArn=f"{PROD_SM}:model/churn-predictor-v1")
+
+
+@pytest.mark.parametrize("action,resource,context", [
+    # the ARNs SageMaker evaluates for a model named CreditRisk-v1 etc.: lowercase
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/creditrisk-v1", {}),
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/creditrisk-c1",
+     {"sagemaker__ModelArn": f"{PROD_SM}:model/creditrisk-v1"}),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/creditrisk-prod", {}),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint-config/creditrisk-c1", {}),
+])
+def test_a_group_with_capitals_can_deploy(capital_world, action, resource, context):
+    assert capital_world.can(PROD_DR, action, resource, **context)

@@ -144,8 +144,18 @@ def name_prefix(group: str) -> str:
     letters, digits and hyphens (``^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}``), the
     same alphabet as group names, so no separator can keep ``churn-*`` from
     matching ``churn-v2-...``: lint's deploy-prefix-overlap rule flags such
-    pairs instead (docs/deploy.md)."""
-    return f"{group}-"
+    pairs instead (docs/deploy.md).
+
+    Lowercase: SageMaker writes model, endpoint-config and endpoint names
+    lowercase in their ARNs, and IAM matches ``Resource`` against that ARN
+    case-sensitively, so ``model/CreditRisk-*`` would never match the model
+    ``CreditRisk-v1`` (ARN ``model/creditrisk-v1``) and a group named
+    ``CreditRisk`` could not deploy. Public reports for endpoints:
+    aws-solutions/research-service-workbench-on-aws#1048,
+    prometheus-community/yet-another-cloudwatch-exporter#1178; model and
+    endpoint-config ARNs alike (../shared/DESIGN.md). The pipeline may still
+    name them ``CreditRisk-...``."""
+    return f"{group.lower()}-"
 
 
 def sagemaker_arn(arns: Arns, account_id: str, kind: str, name: str) -> str:
