@@ -330,6 +330,19 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
     if state.stage == stage and state.stage_status == decision:
         print(f"{args.group} version {args.version} is already {stage} {decision}; nothing was changed", file=out)
         return EXIT_OK
+    # Lost updates (issue 30): UpdateModelPackage has no condition on the
+    # version's current state, so two promotes can both write and the last
+    # one wins. The version's stage history (ModelLifeCycle actions) is read
+    # before and after the write: one change more is ours; any other change
+    # was made by someone else while this promote ran, and is reported. The
+    # history is best effort (a role without sagemaker:ListActions still
+    # promotes; the read-back below still compares).
+    seen = _history(registry, arn)
+    # (only when the history carries the stage: AWS does not document the action's properties)
+    if seen and seen[-1].stage and not _is(seen[-1], state.stage, state.stage_status, state.stage_description):
+        print(f"error: {args.group} version {args.version} changed since it was read (now {_said(seen[-1])}); "
+              "nothing was changed: run promote again to decide on its current state", file=err)
+        return EXIT_FAILED
     try:
         with interrupts.change(args.group):
             registry.set_lifecycle(arn, stage, decision, text)
@@ -356,4 +369,40 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
         shown = Status(config.registry_account.id, config.region, [GroupStatus(args.group, "", [after])],
                        stage_names(config), False)
         out.write(table(shown))
+    if after is not None and not _is(after, stage, decision, text, state=True):
+        print(f"error: {args.group} version {args.version} was changed by someone else after this promote's write: "
+              f"it is now {after.stage} {after.stage_status} (by {after.modified_by or '?'}); your {decision} "
+              "did not take effect", file=err)
+        return EXIT_FAILED
+    if seen is not None:
+        now = _history(registry, arn)
+        new_changes = now[len(seen):] if now is not None else []
+        if len(new_changes) > 1:
+            others = [c for c in new_changes if not _is(c, stage, decision, text)] or new_changes
+            said = "; ".join(f"{_said(c)} by {c.by or '?'} at {c.at}" for c in others)
+            print(f"error: {args.group} version {args.version} was also changed by someone else while this promote "
+                  f"ran ({said}); the registry now holds {stage} {decision}, which may have replaced their "
+                  "decision: check with `status --history`", file=err)
+            return EXIT_FAILED
     return EXIT_OK
+
+
+def _history(registry, arn: str):
+    """The version's stage changes, oldest first; None when they cannot be read."""
+    from generator.apply.aws import AwsError
+    from generator.apply.workflow import change_from
+
+    try:
+        return [change_from(a) for a in registry.history(arn)]
+    except AwsError:
+        return None
+
+
+def _is(item, stage, status, description, state: bool = False) -> bool:
+    if state:
+        return (item.stage, item.stage_status, item.stage_description) == (stage, status, description)
+    return (item.stage, item.status, item.description) == (stage or "", status or "", description or "")
+
+
+def _said(item) -> str:
+    return f"{item.stage or '?'} {getattr(item, 'status', None) or getattr(item, 'stage_status', None) or '?'}"
