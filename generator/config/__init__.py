@@ -113,6 +113,12 @@ def _prune(data: dict, exc: ValidationError) -> tuple[Config | None, list[tuple]
             loc = tuple(part for part in error["loc"] if part != "[key]")
             if loc in renamed:
                 continue
+            if error["type"] != "missing" and loc in _STAND_INS and _replace(data, loc, _STAND_INS[loc]):
+                # A bad value of a required top-level key: a valid stand-in
+                # lets the reference checks run in the same round; their
+                # echoes of this key are dropped (_caused_by).
+                dropped.append(loc)
+                continue
             if error["type"] == "missing" or not _delete(data, loc):
                 # A required key: drop the named entry (accounts.NAME,
                 # model_groups.NAME, ...) that holds it, or give up.
@@ -146,6 +152,29 @@ def _rename_strays(data: dict, errors: list[dict]) -> set[tuple]:
             node[close[0]] = node.pop(loc[-1])
             settled |= {loc, target}
     return settled
+
+
+# Valid values for the required keys that no named entry holds, used only
+# to run the reference checks past a bad value (never rendered: the bad
+# value is reported and the run exits 2).
+_STAND_INS: dict[tuple, object] = {
+    # a region of the file's partition, so the partition check does not echo it
+    ("region",): lambda data: {"aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}.get(
+        data.get("partition") if isinstance(data.get("partition"), str) else "", "us-east-1"),
+    ("registry", "artifact_bucket"): "stand-in-bucket",
+    ("registry", "kms_key_alias"): "alias/stand-in",
+}
+
+
+def _replace(data, loc: tuple, value) -> bool:
+    value = value(data) if callable(value) else value
+    node = data
+    for part in loc[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict) and loc[-1] in node:
+        node[loc[-1]] = value
+        return True
+    return False
 
 
 def _delete(data, loc: tuple) -> bool:
