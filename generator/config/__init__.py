@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import gc
 import re
 from contextlib import contextmanager
@@ -139,9 +140,10 @@ def _rename_strays(data: dict, errors: list[dict]) -> set[tuple]:
     Returns the locations (stray and missing) this settled."""
     locs = [tuple(part for part in error["loc"] if part != "[key]") for error in errors]
     missing = {loc for loc, error in zip(locs, errors) if error["type"] == "missing"}
+    holders = {loc[:-1] for loc in missing}  # only a stray beside a missing key can stand for it
     settled: set[tuple] = set()
     for loc, error in zip(locs, errors):
-        if error["type"] != "extra_forbidden" or not loc:
+        if error["type"] != "extra_forbidden" or not loc or loc[:-1] not in holders:
             continue
         close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(loc[:-1]), n=1, cutoff=0.6)
         target = loc[:-1] + tuple(close)
@@ -220,6 +222,11 @@ def _split_key(key: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
+# "did you mean" for at most this many unknown keys per file; the rest are
+# told the allowed keys (a file with 200,000 unknown keys is not a typo).
+_SUGGEST_MAX = 1000
+
+
 def _field_errors(exc: ValidationError, loaded: LoadedYaml) -> list[ConfigError]:
     """One ConfigError per pydantic error. An unknown key gets "did you mean"
     (the closest allowed key at that place); a required key that is missing
@@ -229,13 +236,16 @@ def _field_errors(exc: ValidationError, loaded: LoadedYaml) -> list[ConfigError]
     missing = {loc for loc, error in zip(locs, raw) if error["type"] == "missing"}
     out: list[ConfigError] = []
     explained: set[tuple] = set()
+    suggested = 0
     for loc, error in zip(locs, raw):
         if error["type"] == "missing" and loc in explained:
             continue
         message = _message(error)
         if error["type"] == "extra_forbidden" and loc:
             allowed = _allowed_keys(loc[:-1])
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+            suggested += 1  # difflib costs ~0.1 ms a key: past the first many, the allowed keys alone
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6) \
+                if suggested <= _SUGGEST_MAX else []
             if close:
                 message += f"; did you mean '{close[0]}'?"
                 if loc[:-1] + (close[0],) in missing:
@@ -252,6 +262,7 @@ def _key(loc: tuple) -> str:
     return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
 
 
+@functools.lru_cache(maxsize=256)
 def _allowed_keys(loc: tuple) -> list[str]:
     """The field names of the model at ``loc`` (a path into the config)."""
     from typing import get_args, get_origin
