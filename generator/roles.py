@@ -44,7 +44,7 @@ def problem(entry: str) -> str | None:
     """Why a role entry cannot be rendered safely, or None."""
     path, _, name = entry.rpartition("/")
     if name.startswith(SSO_NAME_PREFIX):
-        if path in ("", SSO_PATH) or _SSO_REGIONAL_PATH.match(path):
+        if path in ("", SSO_PATH) or _SSO_REGIONAL_PATH.fullmatch(path):
             return None
         return (
             f"IAM Identity Center roles ({SSO_NAME_PREFIX}...) exist only under {SSO_PATH}/ (or "

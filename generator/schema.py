@@ -55,3 +55,9 @@ def schema() -> dict:
 
 def text() -> str:
     return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def is_ours(head: str) -> bool:
+    """Whether a file beginning with ``head`` is a schema this command wrote
+    (``schema --out`` replaces only those)."""
+    return head.startswith('{\n  "$schema": ' + json.dumps(DRAFT) + ',\n  "title": "accounts.yaml",')

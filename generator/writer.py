@@ -17,7 +17,9 @@ exactly what the previous render wrote, as its manifest lists it
   new manifest is in place. A journal written before the first change lists
   everything the render may touch, so a render killed at any point is
   finished (its strays removed) by the next one; stale temporary files are
-  removed too.
+  removed too. Only paths of the shapes a render writes (:data:`OWNED`) are
+  ever owned, whatever a manifest or journal lists, and only the temporary
+  names the writer itself creates are swept.
 * A lock file (``.mrpolicy.lock``, ``flock``) serialises renders into one
   directory: a second render waits up to :data:`LOCK_WAIT_SECONDS`, then
   fails with one line.
@@ -26,7 +28,10 @@ exactly what the previous render wrote, as its manifest lists it
 Each file is rewritten only when its content changed, so git and Terraform
 see no churn. ``report`` and ``schema`` write fixed file names with the same
 link-safe, exclusive-temporary primitives (no manifest, no removal beyond
-their own names).
+their own names). A command that writes one file (``schema --out``,
+``status --out``, ``lint --output``) first calls :func:`check_file_out`:
+it refuses the config, a directory, a link and any existing file that does
+not begin as that command's own output.
 """
 
 from __future__ import annotations
@@ -50,12 +55,15 @@ LOCK = ".mrpolicy.lock"
 JOURNAL = ".mrpolicy-journal.json"
 LOCK_WAIT_SECONDS = 30.0
 _OURS = frozenset({LOCK, JOURNAL})
-# Temporary names: ours, and those of the previous writer (".NAME.PID.tmp").
-_TMP_RE = re.compile(r"^\.(?P<name>.+)\.(?:mrpolicy-[0-9a-f]{12}|[0-9]+)\.tmp$")
+# Temporary names: exactly those _put creates (".NAME.mrpolicy-<12 hex>.tmp",
+# NAME a file the writer writes in that directory); a user's ".x.123.tmp" is
+# not ours (issue 30).
+_TMP_RE = re.compile(r"^\.(?P<name>.+)\.mrpolicy-[0-9a-f]{12}\.tmp$")
 
-# The shapes of generated paths, relative to the output directory. Not used
-# to decide ownership any more (the manifest does); kept for the lint rule
-# that looks for policy files the manifest does not list, and for tests.
+# The shapes of generated paths, relative to the output directory. The
+# manifest decides which files are owned, among paths of these shapes only;
+# the lint rule that looks for policy files the manifest does not list uses
+# them too.
 POLICY_FILES = "*/policies/*.json"
 ROOT_FILES = ("versions.tf", "backend.tf", "providers.tf", "main.tf")
 OWNED = (MANIFEST, POLICY_FILES, *(f"*/{name}" for name in ROOT_FILES))
@@ -119,6 +127,47 @@ def check_out(out: Path, config: Path | None = None) -> None:
         parent = parent.parent
     if parent.exists() and not parent.is_dir():
         raise BadOutput(f"--out {out}: {parent} is a file, not a directory")
+
+
+HEAD_BYTES = 4096
+
+
+def check_file_out(path: Path, what: str, ours, config: Path | None = None) -> None:
+    """Refuse a single output file that is not ours to replace (schema,
+    status, lint --output), before any work: the config file, a directory, a
+    link, and any existing file whose beginning ``ours(head)`` does not
+    recognise as this command's own output. One line (BadOutput, exit 2)."""
+    path = Path(path)
+    if config is not None:
+        try:
+            same = path.resolve() == Path(config).resolve() or (path.exists() and os.path.samefile(path, config))
+        except OSError:
+            same = False
+        if same:
+            raise BadOutput(f"--out {path} is the config file itself; choose another file")
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise BadOutput(f"--out {path}: {exc.strerror}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise BadOutput(f"--out {path} is a symbolic link; refusing to follow it")
+    if stat.S_ISDIR(info.st_mode):
+        raise BadOutput(f"--out {path} is a directory; give a file name")
+    if not stat.S_ISREG(info.st_mode):
+        raise BadOutput(f"--out {path} is not a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        try:
+            head = os.read(fd, HEAD_BYTES).decode("utf-8", "replace")
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise BadOutput(f"--out {path}: {exc.strerror}") from None
+    if not ours(head):
+        raise BadOutput(f"--out {path} exists and was not written by mrpolicy {what}; refusing to replace it "
+                        "(remove it or choose a new name)")
 
 
 # --- link-safe primitives ---------------------------------------------------
@@ -233,8 +282,14 @@ def _remove(root_fd: int, relative: str) -> None:
             os.close(parent)
 
 
-def _clean_temps(root_fd: int, directories: set[str]) -> None:
-    for directory in sorted(directories):
+def _clean_temps(root_fd: int, paths: set[str]) -> None:
+    """Remove the temporary files a killed writer left beside ``paths``
+    (files it writes or owns): only ``.<one of those names>.mrpolicy-<hex>.tmp``."""
+    by_directory: dict[str, set[str]] = {}
+    for path in paths:
+        directory, _, name = path.rpartition("/")
+        by_directory.setdefault(directory, set()).add(name)
+    for directory, names in sorted(by_directory.items()):
         parts = [p for p in directory.split("/") if p]
         try:
             dir_fd = _open_dir(root_fd, parts, False, Path("."))
@@ -242,7 +297,8 @@ def _clean_temps(root_fd: int, directories: set[str]) -> None:
             continue
         try:
             for name in os.listdir(dir_fd):
-                if _TMP_RE.match(name):
+                match = _TMP_RE.fullmatch(name)
+                if match and match["name"] in names:
                     info = _lstat(dir_fd, name)
                     if info is not None and not stat.S_ISDIR(info.st_mode):
                         os.unlink(name, dir_fd=dir_fd)
@@ -267,7 +323,7 @@ def _previous(root_fd: int, out: Path) -> set[str] | None:
             listed = json.loads(journal.decode("utf-8"))["files"]
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             listed = []
-        owned_paths.update(p for p in listed if isinstance(p, str) and _is_safe(p))
+        owned_paths.update(p for p in listed if isinstance(p, str) and _is_safe(p) and owned(p))
     if raw is None:
         return owned_paths or None
     try:
@@ -291,7 +347,9 @@ def _previous(root_fd: int, out: Path) -> set[str] | None:
             raise UnsafePath("manifest files must be a list of paths")
     except UnsafePath as exc:
         raise BadOutput(f"{out / MANIFEST}: {exc}") from None
-    owned_paths.update(paths)
+    # Only paths of the shapes a render writes (OWNED): a manifest that lists
+    # prod/terraform.tfstate (edited, or planted) never gets it deleted.
+    owned_paths.update(p for p in paths if owned(p))
     owned_paths.add(MANIFEST)
     return owned_paths
 
@@ -305,7 +363,7 @@ def _is_safe(path: str) -> bool:
 
 
 def _foreign_entries(root_fd: int) -> list[str]:
-    return sorted(name for name in os.listdir(root_fd) if name not in _OURS and not _TMP_RE.match(name))
+    return sorted(name for name in os.listdir(root_fd) if name not in _OURS and not _TMP_RE.fullmatch(name))
 
 
 def _plan(root_fd: int, out: Path, files: dict[str, bytes], owned_paths: set[str]) -> WriteResult:
@@ -416,8 +474,10 @@ def _owned_or_refuse(root_fd: int, out: Path) -> set[str]:
 
 def _write_render(root_fd: int, out: Path, data: dict[str, bytes]) -> WriteResult:
     owned_paths = _owned_or_refuse(root_fd, out)
-    directories = {os.path.dirname(p) for p in owned_paths | set(data)}
-    _clean_temps(root_fd, directories)
+    unshaped = sorted(p for p in data if not owned(p))
+    if unshaped:  # the render and OWNED disagree: a bug, caught before anything is written
+        raise BadOutput(f"internal error: the render writes {unshaped[0]}, which is not of a shape the writer owns")
+    _clean_temps(root_fd, owned_paths | set(data))
     plan = _plan(root_fd, out, data, owned_paths)  # refuses links before anything is written
     journal_needed = plan.written or plan.removed
     if journal_needed:
@@ -434,8 +494,7 @@ def _write_render(root_fd: int, out: Path, data: dict[str, bytes]) -> WriteResul
 
 def _write_named(root_fd: int, out: Path, data: dict[str, bytes], patterns: tuple[str, ...]) -> WriteResult:
     names = {p for p in patterns if "*" not in p}
-    directories = {os.path.dirname(p) for p in names | set(data)}
-    _clean_temps(root_fd, directories)
+    _clean_temps(root_fd, names | set(data))
     present = {p for p in names if _read(root_fd, p, out) is not None}
     plan = _plan(root_fd, out, data, present)
     for relative in plan.written:

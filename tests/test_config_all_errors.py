@@ -55,6 +55,30 @@ def test_three_mistakes_are_three_lines_with_file_line_key_and_nothing_is_writte
     assert not out.exists()
 
 
+def test_a_bad_required_value_does_not_hold_back_the_reference_errors():
+    # issue 30: a bad bucket name (a required key) stopped the reference checks: two rounds
+    lines = lines_of(edit(
+        ("artifact_bucket: acme-ml-model-artifacts", "artifact_bucket: Bad_Bucket"),
+        ('id: "444444444444"', 'id: "44444444444"'),
+        ("consumers: [test, prod]", "consumers: [test, prd]"),
+    ))
+    assert [line.split(": ", 2)[1] for line in lines] == [
+        "registry.artifact_bucket", "accounts.test.id", "model_groups.credit-risk.consumers[1]"], lines
+    assert "'prd' is not declared under accounts" in lines[2]
+
+
+@pytest.mark.parametrize("old,new,key", [
+    ("kms_key_alias: alias/ml-model-artifacts", "kms_key_alias: ml-model-artifacts", "registry.kms_key_alias"),
+    ("region: us-east-1", "region: Mars", "region"),
+])
+def test_other_bad_required_values_report_references_too(old, new, key):
+    if key == "region":  # the stand-in region follows the partition: no echo from the partition check
+        lines = lines_of(edit(("partition: aws\nregion: us-east-1", "partition: aws-cn\nregion: Mars")))
+        assert [line.split(": ", 2)[1] for line in lines] == [key], lines
+    lines = lines_of(edit((old, new), ("consumers: [test, prod]", "consumers: [test, prd]")))
+    assert [line.split(": ", 2)[1] for line in lines] == [key, "model_groups.credit-risk.consumers[1]"], lines
+
+
 def test_real_process_prints_every_error_and_no_traceback(tmp_path):
     config = tmp_path / "accounts.yaml"
     config.write_text(THREE_MISTAKES)

@@ -656,3 +656,62 @@ def test_compact_form_overlapping_prefixes_are_flagged(tmp_path):
         "statement ManageGroupModelsAndEndpoints: names churn-* of account prod also cover group 'churn-v2' "
         "(churn-v2-...), which it does not deploy",
     )]
+
+
+# --- issue 30: PassRole on a wildcard role is fenced like the registry half -----------
+FENCED_TEXT = EXAMPLE_TEXT.replace(
+    'prod:            {id: "555555555555", kind: workload, stage: prod, roles: [SageMakerExecutionRole]}',
+    'prod:            {id: "555555555555", kind: workload, stage: prod, roles: ["service-role/ProdExec*"]}')
+
+
+@pytest.fixture(scope="module")
+def fenced_world():
+    assert FENCED_TEXT != EXAMPLE_TEXT
+    return world_from_text(FENCED_TEXT)
+
+
+@pytest.mark.parametrize("impostor", [
+    "service-role/ProdExecx/Impostor",
+    "service-role/ProdExec/Impostor",
+    "service-role/ProdExec-a/b/c",
+])
+def test_cannot_pass_a_role_under_a_path_the_wildcard_spans(fenced_world, impostor):
+    # a role anyone with iam:CreateRole in the account can make
+    assert not fenced_world.can(PROD_DR, "iam:PassRole", f"arn:aws:iam::555555555555:role/{impostor}",
+                                **{PASS: "sagemaker.amazonaws.com"})
+
+
+@pytest.mark.parametrize("role", ["service-role/ProdExec", "service-role/ProdExecRole", "service-role/ProdExec-2"])
+def test_passes_the_roles_the_wildcard_names(fenced_world, role):
+    assert fenced_world.can(PROD_DR, "iam:PassRole", f"arn:aws:iam::555555555555:role/{role}",
+                            **{PASS: "sagemaker.amazonaws.com"})
+
+
+# --- issue 30: SageMaker writes model, endpoint-config and endpoint ARNs in lowercase --
+CAPITAL_TEXT = EXAMPLE_TEXT.replace("  credit-risk:\n", "  CreditRisk:\n").replace(
+    "model_groups: [credit-risk]", "model_groups: [CreditRisk]")
+
+
+@pytest.fixture(scope="module")
+def capital_world():
+    assert "CreditRisk:" in CAPITAL_TEXT and "[CreditRisk]" in CAPITAL_TEXT
+    return world_from_text(CAPITAL_TEXT)
+
+
+def test_capital_group_cannot_reach_another_groups_lowercase_names(capital_world):
+    assert not capital_world.can(PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/churn-predictor-v1")
+    assert not capital_world.can(PROD_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/creditriskx-v1")
+    assert not capital_world.can(PROD_DR, "sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/creditrisk-c1",
+                                 sagemaker__ModelArn=f"{PROD_SM}:model/churn-predictor-v1")
+
+
+@pytest.mark.parametrize("action,resource,context", [
+    # the ARNs SageMaker evaluates for a model named CreditRisk-v1 etc.: lowercase
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/creditrisk-v1", {}),
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/creditrisk-c1",
+     {"sagemaker__ModelArn": f"{PROD_SM}:model/creditrisk-v1"}),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/creditrisk-prod", {}),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint-config/creditrisk-c1", {}),
+])
+def test_a_group_with_capitals_can_deploy(capital_world, action, resource, context):
+    assert capital_world.can(PROD_DR, action, resource, **context)

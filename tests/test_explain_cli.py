@@ -150,3 +150,21 @@ def test_can_deploy_asks_about_the_callers_own_account(capsys):
     assert code == 0 and out.startswith("YES"), out
     assert "arn:aws:sagemaker:us-east-1:555555555555:model/credit-risk-sample" in out
     assert ":sagemaker:us-east-1::" not in out
+
+
+# --- issue 30: actions that take only Resource "*" (ecr:GetAuthorizationToken) can be asked -----
+def test_resource_star_denies_what_no_identity_policy_allows(capsys):
+    code, out, err = run(capsys, "--principal", "arn:aws:iam::666666666666:role/ModelApproverRole",
+                         "--action", "ecr:GetAuthorizationToken", "--resource", "*")
+    assert code == 1, err
+    assert out.startswith("DENY: ecr:GetAuthorizationToken on *")
+    code, out, err = run(capsys, "--principal", PROD_ROLE, "--action", "ecr:BatchGetImage", "--resource", "*")
+    assert code == 1, err  # the pull actions are granted on the repository ARN, never on *
+
+
+def test_resource_star_is_decided_by_the_identity_policy_alone(capsys):
+    code, out, err = run(capsys, "--principal", PROD_ROLE, "--action", "ecr:GetAuthorizationToken", "--resource", "*")
+    assert code == 0, err
+    assert out.startswith("ALLOW: ecr:GetAuthorizationToken on *")
+    assert "Allow GetEcrAuthorizationToken" in out
+    assert "cross-account" not in out and "the identity policy alone decides" in out

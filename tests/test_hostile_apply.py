@@ -63,6 +63,27 @@ def test_restore_refuses_a_backup_that_fails_lint(aws, capsys, tmp_path, change,
     assert aws.api.calls == []
 
 
+def test_restore_refuses_a_policy_with_duplicate_keys(aws, capsys, tmp_path):
+    # issue 30: two "Statement" keys; the second wins in Python, AWS's reading may differ
+    text = rendered()["credit-risk"]
+    assert text.startswith("{")
+    saved = backup_file(tmp_path, "credit-risk", '{"Statement": [], ' + text[1:])
+    code, _, err = apply(aws, capsys, "--restore", str(saved))
+    assert code == 2
+    assert_one_line(err, "duplicate key 'Statement'")
+    assert aws.api.calls == []
+
+
+def test_restore_refuses_a_backup_file_with_duplicate_keys(aws, capsys, tmp_path):
+    saved = backup_file(tmp_path, "credit-risk", rendered()["credit-risk"])
+    text = saved.read_text()
+    saved.write_text('{"model_package_group": "someone-elses-group", ' + text[1:])
+    code, _, err = apply(aws, capsys, "--restore", str(saved))
+    assert code == 2
+    assert_one_line(err, f"{saved}: duplicate key 'model_package_group'")
+    assert aws.api.calls == []
+
+
 def test_restore_of_a_lint_clean_backup_still_works(aws, capsys, tmp_path):
     assert apply(aws, capsys, backups=tmp_path / "b")[0] == 0
     doc = json.loads(rendered()["credit-risk"])

@@ -109,7 +109,25 @@ FILE_CASES = [
     ("manifest not UTF-8", lambda out: (out / "manifest.json").write_bytes(b"\xff"), "manifest.json"),
     ("manifest deep", lambda out: (out / "manifest.json").write_text("[" * 100_000), "manifest.json"),
     ("policy missing", lambda out: (out / GROUP_POLICY).unlink(), "not found"),
+    # issue 30: a second "Statement" was read as the last one; AWS's reading may differ
+    ("two Statement keys", lambda out: _duplicate(out / GROUP_POLICY, '{"Statement": [], '),
+     f"{GROUP_POLICY}: duplicate key 'Statement'"),
+    ("two Effect keys in a statement", lambda out: _duplicate(out / GROUP_POLICY, None),
+     f"{GROUP_POLICY}: duplicate key 'Effect'"),
+    ("two policies keys in the manifest", lambda out: _duplicate(out / "manifest.json", '{"policies": [], '),
+     "manifest.json: duplicate key 'policies'"),
 ]
+
+
+def _duplicate(path: Path, prefix: str | None) -> None:
+    text = path.read_text()
+    if prefix is None:  # a second Effect inside the first statement
+        text = text.replace('"Effect": "Allow"', '"Effect": "Deny", "Effect": "Allow"', 1)
+        assert '"Effect": "Deny", "Effect"' in text
+    else:
+        assert text.startswith("{")
+        text = prefix + text[1:]
+    path.write_text(text)
 
 
 @pytest.mark.parametrize("command", ["report", "explain", "lint"])

@@ -173,12 +173,38 @@ def test_stale_temporary_files_are_cleaned_by_the_next_render(tmp_path, config, 
     out = tmp_path / "out"
     writer.write(out, files)
     policies = out / "shared-services" / "policies"
-    (policies / ".kms-key-policy.json.12345.tmp").write_text("half")
     (policies / ".kms-key-policy.json.mrpolicy-0123456789ab.tmp").write_text("half")
+    # issue 30: only the temporary names this writer creates (".<a file it writes>.mrpolicy-<12 hex>.tmp")
+    (policies / ".kms-key-policy.json.12345.tmp").write_text("the user's")
+    (policies / ".x.12345.tmp").write_text("the user's")
+    (policies / ".notes.txt.mrpolicy-0123456789ab.tmp").write_text("the user's")
     (policies / ".my-own.tmp").write_text("mine")
     assert do_render(config, out, capsys)[0] == 0
     names = sorted(p.name for p in policies.iterdir() if p.name.startswith("."))
-    assert names == [".my-own.tmp"]
+    assert names == [".kms-key-policy.json.12345.tmp", ".my-own.tmp", ".notes.txt.mrpolicy-0123456789ab.tmp",
+                     ".x.12345.tmp"]
+
+
+@pytest.mark.parametrize("planted", ["prod/terraform.tfstate", "prod/.terraform/terraform.tfstate", "notes.txt",
+                                     "prod/policies/sub/x.json", "prod/main.tf.bak"])
+@pytest.mark.parametrize("how", ["manifest", "journal"])
+def test_a_planted_path_the_render_never_writes_is_never_deleted(tmp_path, config, capsys, files, planted, how):
+    """issue 30: a manifest or journal listing prod/terraform.tfstate got it deleted."""
+    out = tmp_path / "out"
+    writer.write(out, files)
+    victim = out / planted
+    victim.parent.mkdir(parents=True, exist_ok=True)
+    victim.write_text("precious state")
+    if how == "manifest":
+        manifest = json.loads((out / "manifest.json").read_text())
+        manifest["files"].append(planted)
+        (out / "manifest.json").write_text(json.dumps(manifest))
+    else:
+        (out / writer.JOURNAL).write_text(json.dumps({"files": [planted]}))
+    code, err = do_render(config, out, capsys)
+    assert code == 0, err
+    assert victim.read_text() == "precious state"
+    assert planted not in json.loads((out / "manifest.json").read_text())["files"]
 
 
 def test_manifest_is_written_after_every_file_it_lists(tmp_path, files, monkeypatch):

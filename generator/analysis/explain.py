@@ -14,6 +14,7 @@ from generator.analysis import guardrails
 from generator.analysis.evaluate import Decision, Request
 from generator.analysis.policyset import UNKNOWN_IDENTITY_SOURCE, PolicySet
 
+ANY_RESOURCE = "*"
 _ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+$")
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
 _RESOURCE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$")
@@ -41,12 +42,14 @@ class Explained:
 
 
 def check_request(principal: str, action: str, resource: str) -> None:
-    if not _ROLE_ARN.match(principal):
+    if not _ROLE_ARN.fullmatch(principal):
         raise BadRequest(f"--principal: '{principal}' is not an IAM role ARN like arn:aws:iam::123456789012:role/Name")
-    if not _ACTION.match(action):
+    if not _ACTION.fullmatch(action):
         raise BadRequest(f"--action: '{action}' is not an action like s3:GetObject")
-    if not _RESOURCE.match(resource):
-        raise BadRequest(f"--resource: '{resource}' is not an ARN like arn:aws:s3:::bucket/key")
+    # "*": actions that take no resource type (ecr:GetAuthorizationToken,
+    # sts:GetCallerIdentity) are authorized against Resource "*" only.
+    if resource != ANY_RESOURCE and not _RESOURCE.fullmatch(resource):
+        raise BadRequest(f"--resource: '{resource}' is not an ARN like arn:aws:s3:::bucket/key, or *")
 
 
 def parse_context(pairs: list[str]) -> dict:
@@ -55,7 +58,7 @@ def parse_context(pairs: list[str]) -> dict:
     context: dict = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not _CONTEXT_KEY.match(key):
+        if not sep or not _CONTEXT_KEY.fullmatch(key):
             raise BadRequest(f"--context: '{pair}' is not key=value with a key like aws:SecureTransport")
         if value == "":
             context[key] = None
@@ -72,7 +75,8 @@ def explain(policies: PolicySet, principal: str, action: str, resource: str, con
     check_request(principal, action, resource)
     decision = policies.decide(principal, action, resource, context, org=org)
     full = policies.request_context(principal, resource, context, org)
-    cross = principal.split(":")[4] != policies.resource_account(resource)
+    # Resource "*" belongs to no account's resource policy: the caller's identity policy alone decides.
+    cross = resource != ANY_RESOURCE and principal.split(":")[4] != policies.resource_account(resource)
     denied = None
     if with_guardrails:
         # SCPs and RCPs are evaluated before any other policy; a deny ends the request.
@@ -116,7 +120,10 @@ def format_explained(result: Explained, policies_dir: str) -> str:
         else:
             lines.append("  organization guardrails: no SCP or RCP statement denies it (every organization principal "
                          "assumed under the attached OUs)")
-    if result.cross_account:
+    if result.resource == ANY_RESOURCE:
+        lines.append('  a call on Resource "*" (an action that takes no resource type): no resource policy applies, '
+                     "the identity policy alone decides")
+    elif result.cross_account:
         lines.append("  cross-account call: the identity policy AND the resource policy must allow; a Deny in either wins")
     else:
         lines.append("  same-account call: either policy may allow; a Deny in either wins")

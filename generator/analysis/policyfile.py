@@ -21,7 +21,7 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
-from generator import kinds
+from generator import kinds, strictjson
 from generator.paths import UnsafePath, check_relative
 
 MANIFEST = "manifest.json"
@@ -30,6 +30,11 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # far above any AWS policy size limit; bounds
 
 class PolicyInputError(ValueError):
     """A manifest or policy file that cannot be read: one line, exit 2."""
+
+
+class DuplicateKeyError(PolicyInputError):
+    """A JSON object that gives a key twice (generator/strictjson.py): refused
+    by every reader, lint included, never read as one of its values."""
 
 
 def _as_list(value) -> list:
@@ -185,9 +190,11 @@ def parse_json(text: str, where: Path | str, strings: dict | None = None):
     try:
         if strings is not None:
             return json.loads(text, object_pairs_hook=lambda pairs: _interned(pairs, strings))
-        return json.loads(text)
+        return strictjson.loads(text)
     except RecursionError:
         raise PolicyInputError(f"{where}: JSON nested too deeply") from None
+    except strictjson.DuplicateKey as exc:
+        raise DuplicateKeyError(f"{where}: {exc}") from None
     except ValueError as exc:
         raise PolicyInputError(f"{where}: not valid JSON ({str(exc).splitlines()[0]})") from None
 
@@ -195,6 +202,8 @@ def parse_json(text: str, where: Path | str, strings: dict | None = None):
 def _interned(pairs, strings: dict) -> dict:
     out = {}
     for key, value in pairs:
+        if key in out:
+            raise strictjson.DuplicateKey(key)
         if isinstance(value, str):
             value = strings.setdefault(value, value)
         elif isinstance(value, list):

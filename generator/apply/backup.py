@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from generator import strictjson
+
 FORMAT = "model-package-group-policy-backup/1"
 
 
@@ -78,7 +80,9 @@ def write(directory: Path, backup: Backup) -> Path:
 
 def read(path: Path) -> Backup:
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = strictjson.loads(Path(path).read_text(encoding="utf-8"))
+    except strictjson.DuplicateKey as exc:
+        raise BadBackup(f"{path}: {exc}") from None
     except FileNotFoundError:
         raise BadBackup(f"backup file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:

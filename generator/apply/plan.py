@@ -27,7 +27,7 @@ import difflib
 import json
 from dataclasses import dataclass
 
-from generator import kinds
+from generator import kinds, strictjson
 from generator.config import Config
 from generator.render import build_policies
 
@@ -89,7 +89,9 @@ def check_sendable(text: str) -> None:
 
 def parse(text: str) -> dict:
     try:
-        doc = json.loads(text)
+        doc = strictjson.loads(text)
+    except strictjson.DuplicateKey as exc:
+        raise PolicyRefused(f"policy has a {exc}") from None
     except ValueError as exc:
         raise PolicyRefused(f"policy is not valid JSON ({exc})") from None
     if not isinstance(doc, dict) or "Statement" not in doc:

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
+from generator import strictjson
 from generator.apply import backup, plan
 from generator.apply.aws import Access, AwsError, Registry
 from generator.apply.interrupts import Interrupts as _Interrupts
@@ -164,6 +165,12 @@ def _lint_before_any_put(config: Config, options: Options) -> None:
             return
         texts = [(t.name, t.arn, t.path, t.text) for t in plan.targets(config, options.groups)]
     for _group, arn, path, text in texts:
+        try:
+            strictjson.loads(text)
+        except strictjson.DuplicateKey as exc:
+            raise BadInput(f"refusing to put {path}: the policy has a {exc}; nothing was sent") from None
+        except ValueError:
+            pass  # not JSON at all: lint's invalid-structure says so below
         # Size is checked per group when it is sent (plan.check_sendable): an
         # oversized group fails alone, the others still apply.
         findings = [f for f in lint_document(config, plan.KIND.name, path, arn, config.registry_account.id, text)

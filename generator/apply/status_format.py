@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from generator.apply.workflow import Change, VersionState
+from generator.errors import one_line
 
 FORMATS = ("table", "md", "html", "json")
 JSON_FORMAT = "model-registry-status/1"
@@ -108,7 +109,10 @@ def _change_line(c: Change) -> str:
 
 
 def table(status: Status) -> str:
-    rows = _rows(status)
+    """The terminal format: every value from the registry one line, its
+    control characters escaped (generator/terminal.py)."""
+    rows = [([one_line(c) for c in cells], history, one_line(error) if error else error)
+            for cells, history, error in _rows(status)]
     body = [list(HEADERS)] + [cells for cells, _, _ in rows if True]
     widths = [max(len(r[i]) for r in body) for i in range(len(HEADERS) - 1)]
     lines = [f"registry {status.account} ({status.region}); stages: {' -> '.join(status.stages) or '(none)'}"]
@@ -123,7 +127,7 @@ def table(status: Status) -> str:
             continue
         lines.append(line(cells).rstrip())
         for change in history or ():
-            lines.append(f"    history: {_change_line(change)}")
+            lines.append(f"    history: {one_line(_change_line(change))}")
         if history == []:
             lines.append("    history: (none recorded)")
     return "\n".join(lines) + "\n"
@@ -131,7 +135,7 @@ def table(status: Status) -> str:
 
 def _md(text: str) -> str:
     """A table cell: no pipes, line breaks or raw HTML from the registry's free text."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return (one_line(text.replace("\n", " ")).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
             .replace("\n", " "))
 
 
@@ -231,3 +235,15 @@ def page(status: Status) -> str:
         out.append("<tr>" + "".join(tds) + "</tr>")
     out += ["</tbody>", "</table>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
+
+
+def is_ours(head: str) -> bool:
+    """Whether a file beginning with ``head`` is a status this command wrote,
+    in any format (``status --out`` replaces only those)."""
+    lines = head.splitlines()
+    return (
+        (len(lines) >= 2 and lines[0].startswith("registry ") and lines[1].split()[:2] == ["group", "version"])
+        or head.startswith(f'{{\n  "format": "{JSON_FORMAT}",')
+        or head.startswith("# Model registry status: ")
+        or (head.startswith("<!DOCTYPE html>") and "<title>Model registry status: " in head)
+    )

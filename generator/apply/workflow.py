@@ -198,7 +198,7 @@ _ROLE_IN_ARN = re.compile(r"^arn:[^:]+:(?:sts|iam)::(\d{12}):(?:assumed-role|rol
 
 def caller_party(config: Config, caller_arn: str) -> tuple[str | None, str | None]:
     """(account name in accounts.yaml, role name) of a caller ARN; None where unknown."""
-    match = _ROLE_IN_ARN.match(caller_arn)
+    match = _ROLE_IN_ARN.fullmatch(caller_arn)
     if not match:
         return None, None
     account_id, role = match.groups()

@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from generator.errors import one_line
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 _GROUP = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 # RoleSessionName: [\w+=,.@-]{2,64} (STS API Reference, AssumeRole).
@@ -116,7 +118,7 @@ def _access(config, args, pool: int = 10):
         raise BadInput(f"{' and '.join(chosen)} exclude each other")
     if args.max_attempts < 1:
         raise BadInput("--max-attempts must be at least 1")
-    if not _SESSION.match(args.session_name):
+    if not _SESSION.fullmatch(args.session_name):
         raise BadInput(f"--session-name: '{args.session_name}' is not a role session name ([\\w+=,.@-]{{2,64}})")
     options = Options(config=args.config, role_arn=args.role_arn, role_name=args.role_name,
                       assume_role=False if args.no_assume_role else None)
@@ -146,7 +148,7 @@ def _connect(access, err: TextIO):
     try:
         return Lifecycle(access)
     except AwsError as exc:
-        print(f"error: {exc}", file=err)
+        print(f"error: {one_line(str(exc))}", file=err)
         return None
 
 
@@ -154,13 +156,15 @@ def _connect(access, err: TextIO):
 def status_main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     from generator.config import load_config
 
-    out, err = out or sys.stdout, err or sys.stderr
+    from generator.terminal import SafeStream
+
+    out, err = SafeStream(out or sys.stdout), SafeStream(err or sys.stderr)
     config = load_config(args.config)
     try:
         if not 1 <= args.workers <= 64:
             raise BadInput("--workers must be between 1 and 64")
         for name in args.group or ():
-            if not _GROUP.match(name):
+            if not _GROUP.fullmatch(name):
                 raise BadInput(f"--group: '{name}' is not a model package group name")
         stage = None
         if args.latest_approved is not None:
@@ -169,6 +173,14 @@ def status_main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
                 raise BadInput("--latest-approved needs exactly one --group")
             if args.format != "table" or args.out or args.history:
                 raise BadInput("--latest-approved prints one ARN: drop --format, --out and --history")
+        if args.out:
+            from generator.apply.status_format import is_ours
+            from generator.writer import BadOutput, check_file_out
+
+            try:
+                check_file_out(args.out, "status", is_ours, config=args.config)
+            except BadOutput as exc:
+                raise BadInput(str(exc)) from None
         access = _access(config, args, pool=args.workers)
     except BadInput as exc:
         print(f"error: {exc}", file=err)
@@ -198,7 +210,7 @@ def _status(config, registry, args, out: TextIO, err: TextIO) -> int:
             try:
                 names = sorted(registry.group_names())
             except AwsError as exc:
-                print(f"error: cannot list the groups: {exc}", file=err)
+                print(f"error: cannot list the groups: {one_line(str(exc))}", file=err)
                 return EXIT_FAILED
         else:  # ListModelPackageGroups lists only the caller's own account
             names = sorted(config.model_groups)
@@ -217,7 +229,7 @@ def _status(config, registry, args, out: TextIO, err: TextIO) -> int:
         out.write(text)
     failed = [g for g in status.groups if g.error]
     for group in failed:
-        print(f"error: {group.name}: {group.error}", file=err)
+        print(f"error: {group.name}: {one_line(group.error)}", file=err)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -230,7 +242,7 @@ def _latest(config, registry, group: str, stage: str, out: TextIO, err: TextIO) 
     try:
         states = [state_from(group, s) for s in registry.versions(arn)]
     except AwsError as exc:
-        print(f"error: {group}: {exc}", file=err)
+        print(f"error: {group}: {one_line(str(exc))}", file=err)
         return EXIT_FAILED
     best = latest_approved(config, states, stage)
     if best is None:
@@ -245,7 +257,9 @@ def _latest(config, registry, group: str, stage: str, out: TextIO, err: TextIO) 
 def promote_main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     from generator.config import load_config
 
-    out, err = out or sys.stdout, err or sys.stderr
+    from generator.terminal import SafeStream
+
+    out, err = SafeStream(out or sys.stdout), SafeStream(err or sys.stderr)
     config = load_config(args.config)
     try:
         stage = _stage(config, args.to, "--to", args.config)
@@ -303,7 +317,7 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
     try:
         state = read()
     except AwsError as exc:
-        print(f"error: {args.group} version {args.version}: {exc}", file=err)
+        print(f"error: {args.group} version {args.version}: {one_line(str(exc))}", file=err)
         return EXIT_FAILED
     if state is None:
         print(f"error: {args.group} has no version {args.version} in account {config.registry_account.id} "
@@ -316,6 +330,19 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
     if state.stage == stage and state.stage_status == decision:
         print(f"{args.group} version {args.version} is already {stage} {decision}; nothing was changed", file=out)
         return EXIT_OK
+    # Lost updates (issue 30): UpdateModelPackage has no condition on the
+    # version's current state, so two promotes can both write and the last
+    # one wins. The version's stage history (ModelLifeCycle actions) is read
+    # before and after the write: one change more is ours; any other change
+    # was made by someone else while this promote ran, and is reported. The
+    # history is best effort (a role without sagemaker:ListActions still
+    # promotes; the read-back below still compares).
+    seen = _history(registry, arn)
+    # (only when the history carries the stage: AWS does not document the action's properties)
+    if seen and seen[-1].stage and not _is(seen[-1], state.stage, state.stage_status, state.stage_description):
+        print(f"error: {args.group} version {args.version} changed since it was read (now {_said(seen[-1])}); "
+              "nothing was changed: run promote again to decide on its current state", file=err)
+        return EXIT_FAILED
     try:
         with interrupts.change(args.group):
             registry.set_lifecycle(arn, stage, decision, text)
@@ -325,10 +352,10 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
                 now = read() or state
             except AwsError:
                 now = state
-            print(f"error: {name_gate(config, now, stage, registry.caller_arn, str(exc))}; nothing was changed",
+            print(f"error: {one_line(name_gate(config, now, stage, registry.caller_arn, str(exc)))}; nothing was changed",
                   file=err)
         else:
-            print(f"error: {args.group} version {args.version}: {exc}", file=err)
+            print(f"error: {args.group} version {args.version}: {one_line(str(exc))}", file=err)
         return EXIT_FAILED
     previous = f"{state.stage or 'no stage'} ({state.stage_status or '-'})" if state.stage else "no stage"
     print(f"{args.group} version {args.version}: {previous} -> {stage} ({decision}) by {registry.caller_arn}",
@@ -336,10 +363,46 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
     try:
         after = read()
     except AwsError as exc:
-        print(f"warning: the change was made, but reading it back failed: {exc}", file=err)
+        print(f"warning: the change was made, but reading it back failed: {one_line(str(exc))}", file=err)
         return EXIT_OK
     if after is not None:
         shown = Status(config.registry_account.id, config.region, [GroupStatus(args.group, "", [after])],
                        stage_names(config), False)
         out.write(table(shown))
+    if after is not None and not _is(after, stage, decision, text, state=True):
+        print(f"error: {args.group} version {args.version} was changed by someone else after this promote's write: "
+              f"it is now {after.stage} {after.stage_status} (by {after.modified_by or '?'}); your {decision} "
+              "did not take effect", file=err)
+        return EXIT_FAILED
+    if seen is not None:
+        now = _history(registry, arn)
+        new_changes = now[len(seen):] if now is not None else []
+        if len(new_changes) > 1:
+            others = [c for c in new_changes if not _is(c, stage, decision, text)] or new_changes
+            said = "; ".join(f"{_said(c)} by {c.by or '?'} at {c.at}" for c in others)
+            print(f"error: {args.group} version {args.version} was also changed by someone else while this promote "
+                  f"ran ({said}); the registry now holds {stage} {decision}, which may have replaced their "
+                  "decision: check with `status --history`", file=err)
+            return EXIT_FAILED
     return EXIT_OK
+
+
+def _history(registry, arn: str):
+    """The version's stage changes, oldest first; None when they cannot be read."""
+    from generator.apply.aws import AwsError
+    from generator.apply.workflow import change_from
+
+    try:
+        return [change_from(a) for a in registry.history(arn)]
+    except AwsError:
+        return None
+
+
+def _is(item, stage, status, description, state: bool = False) -> bool:
+    if state:
+        return (item.stage, item.stage_status, item.stage_description) == (stage, status, description)
+    return (item.stage, item.status, item.description) == (stage or "", status or "", description or "")
+
+
+def _said(item) -> str:
+    return f"{item.stage or '?'} {getattr(item, 'status', None) or getattr(item, 'stage_status', None) or '?'}"

@@ -161,7 +161,7 @@ def _principal_arn(config, text: str) -> str:
       that name in accounts.yaml is put back.
     - ACCOUNT/ROLE (ROLE may have a path): ACCOUNT named as under accounts.
     Anything else is passed on as given (and checked as a role ARN)."""
-    match = _ASSUMED_ROLE.match(text)
+    match = _ASSUMED_ROLE.fullmatch(text)
     if match:
         partition, account_id, name = match.groups()
         entries = [role for acct in config.accounts.values() if acct.id == account_id for role in acct.roles]

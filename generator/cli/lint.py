@@ -39,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
     from generator.lint.runner import LintInputError, lint
 
     config = load_config(args.config)  # ConfigError -> exit 2 in generator.cli
+    if args.output is not None:
+        from generator.lint.formatters import is_ours
+        from generator.writer import check_file_out
+
+        check_file_out(args.output, "lint", is_ours, config=args.config)  # BadOutput -> exit 2
     try:
         report = lint(config, args.out)
     except LintInputError as exc:

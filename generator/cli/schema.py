@@ -19,6 +19,7 @@ def _schema(args: argparse.Namespace) -> int:
     if args.out is None:
         print(text, end="")
         return 0
+    writer.check_file_out(args.out, "schema", schema.is_ours)
     result = writer.write(args.out.parent, {args.out.name: text}, patterns=(args.out.name,))
     print(f"wrote {args.out} ({'changed' if result.written else 'unchanged'})")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import gc
 import re
 from contextlib import contextmanager
@@ -113,6 +114,12 @@ def _prune(data: dict, exc: ValidationError) -> tuple[Config | None, list[tuple]
             loc = tuple(part for part in error["loc"] if part != "[key]")
             if loc in renamed:
                 continue
+            if error["type"] != "missing" and loc in _STAND_INS and _replace(data, loc, _STAND_INS[loc]):
+                # A bad value of a required top-level key: a valid stand-in
+                # lets the reference checks run in the same round; their
+                # echoes of this key are dropped (_caused_by).
+                dropped.append(loc)
+                continue
             if error["type"] == "missing" or not _delete(data, loc):
                 # A required key: drop the named entry (accounts.NAME,
                 # model_groups.NAME, ...) that holds it, or give up.
@@ -133,9 +140,10 @@ def _rename_strays(data: dict, errors: list[dict]) -> set[tuple]:
     Returns the locations (stray and missing) this settled."""
     locs = [tuple(part for part in error["loc"] if part != "[key]") for error in errors]
     missing = {loc for loc, error in zip(locs, errors) if error["type"] == "missing"}
+    holders = {loc[:-1] for loc in missing}  # only a stray beside a missing key can stand for it
     settled: set[tuple] = set()
     for loc, error in zip(locs, errors):
-        if error["type"] != "extra_forbidden" or not loc:
+        if error["type"] != "extra_forbidden" or not loc or loc[:-1] not in holders:
             continue
         close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(loc[:-1]), n=1, cutoff=0.6)
         target = loc[:-1] + tuple(close)
@@ -146,6 +154,29 @@ def _rename_strays(data: dict, errors: list[dict]) -> set[tuple]:
             node[close[0]] = node.pop(loc[-1])
             settled |= {loc, target}
     return settled
+
+
+# Valid values for the required keys that no named entry holds, used only
+# to run the reference checks past a bad value (never rendered: the bad
+# value is reported and the run exits 2).
+_STAND_INS: dict[tuple, object] = {
+    # a region of the file's partition, so the partition check does not echo it
+    ("region",): lambda data: {"aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}.get(
+        data.get("partition") if isinstance(data.get("partition"), str) else "", "us-east-1"),
+    ("registry", "artifact_bucket"): "stand-in-bucket",
+    ("registry", "kms_key_alias"): "alias/stand-in",
+}
+
+
+def _replace(data, loc: tuple, value) -> bool:
+    value = value(data) if callable(value) else value
+    node = data
+    for part in loc[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict) and loc[-1] in node:
+        node[loc[-1]] = value
+        return True
+    return False
 
 
 def _delete(data, loc: tuple) -> bool:
@@ -191,6 +222,11 @@ def _split_key(key: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
+# "did you mean" for at most this many unknown keys per file; the rest are
+# told the allowed keys (a file with 200,000 unknown keys is not a typo).
+_SUGGEST_MAX = 1000
+
+
 def _field_errors(exc: ValidationError, loaded: LoadedYaml) -> list[ConfigError]:
     """One ConfigError per pydantic error. An unknown key gets "did you mean"
     (the closest allowed key at that place); a required key that is missing
@@ -200,13 +236,16 @@ def _field_errors(exc: ValidationError, loaded: LoadedYaml) -> list[ConfigError]
     missing = {loc for loc, error in zip(locs, raw) if error["type"] == "missing"}
     out: list[ConfigError] = []
     explained: set[tuple] = set()
+    suggested = 0
     for loc, error in zip(locs, raw):
         if error["type"] == "missing" and loc in explained:
             continue
         message = _message(error)
         if error["type"] == "extra_forbidden" and loc:
             allowed = _allowed_keys(loc[:-1])
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+            suggested += 1  # difflib costs ~0.1 ms a key: past the first many, the allowed keys alone
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6) \
+                if suggested <= _SUGGEST_MAX else []
             if close:
                 message += f"; did you mean '{close[0]}'?"
                 if loc[:-1] + (close[0],) in missing:
@@ -223,6 +262,7 @@ def _key(loc: tuple) -> str:
     return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
 
 
+@functools.lru_cache(maxsize=256)
 def _allowed_keys(loc: tuple) -> list[str]:
     """The field names of the model at ``loc`` (a path into the config)."""
     from typing import get_args, get_origin

@@ -28,7 +28,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$")
 
 
 def _name(value: str) -> str:
-    if not _NAME_RE.match(value):
+    if not _NAME_RE.fullmatch(value):
         raise ValueError(
             "must be a plain IAM role name: 1-64 letters, digits and _+=,.@- (no path, no wildcard)"
         )
@@ -96,13 +96,14 @@ def check_deploy_role(config) -> None:
         if account.kind != "workload":
             continue
         for index, role in enumerate(account.roles):
-            if role.rsplit("/", 1)[-1] == name or ("*" in role and _glob(role.rsplit("/", 1)[-1], name)):
+            # IAM role names are case-insensitive (API_CreateRole.html: "Names are not distinguished by case")
+            if role.rsplit("/", 1)[-1].lower() == name.lower() or ("*" in role and _glob(role.rsplit("/", 1)[-1], name)):
                 raise ConfigError(
                     f"accounts.{account_name}.roles[{index}]",
                     f"'{role}' is (or matches) the deploy role {name}: the deploy role passes this account's "
                     "roles to SageMaker and must be a different role; rename one",
                 )
-    if config.terraform.assume_role is not None and config.terraform.assume_role.rsplit("/", 1)[-1] == name:
+    if config.terraform.assume_role is not None and config.terraform.assume_role.rsplit("/", 1)[-1].lower() == name.lower():
         raise ConfigError(
             "deploy_role.name",
             f"'{name}' is also terraform.assume_role, the role Terraform uses to create it; choose another name",

@@ -30,7 +30,7 @@ REPOSITORY_JSON = {"pattern": REPOSITORY_RE.pattern, "minLength": 2, "maxLength"
 def _repository(value: str) -> str:
     if not 2 <= len(value) <= 256:
         raise ValueError("an ECR repository name is 2-256 characters")
-    if not REPOSITORY_RE.match(value):
+    if not REPOSITORY_RE.fullmatch(value):
         raise ValueError(
             "must be an ECR repository name: lowercase letters and digits, separated by '.', '_' or '-', "
             "with '/' between namespaces (ml/shared-base)"

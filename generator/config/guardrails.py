@@ -75,11 +75,12 @@ def check_guardrails(config) -> None:
         return
     if not settings.attach_to:
         raise ConfigError("guardrails.attach_to", "must name at least one OU, account or root to attach to")
+    first: dict[str, int] = {}
     for index, target in enumerate(settings.attach_to):
         key = f"guardrails.attach_to[{index}]"
         if not _TARGET_RE.fullmatch(target):
             raise ConfigError(key, f"'{target}' is not an OU id (ou-...), a 12-digit account id or a root id (r-...)")
-        if settings.attach_to.index(target) != index:
+        if first.setdefault(target, index) != index:
             raise ConfigError(key, f"'{target}' is listed twice")
         if target == settings.management_account:
             raise ConfigError(key, "SCPs and RCPs do not apply to the management account; attaching there protects nothing")

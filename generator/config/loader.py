@@ -26,7 +26,7 @@ The node tree is kept so that a later validation error can name its line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,19 @@ _READS_AS = {
 class LoadedYaml:
     data: Any
     root: yaml.Node | None
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _keys(self, node: yaml.MappingNode) -> dict:
+        """{key: (key node, value node)} of a mapping, the first of each key,
+        built once per mapping: a line per error stays linear in the file
+        (200,000 unknown keys once took minutes, issue 30)."""
+        index = self._index.get(id(node))
+        if index is None:
+            index = {}
+            for key_node, value_node in node.value:
+                index.setdefault(str(key_node.value), (key_node, value_node))
+            self._index[id(node)] = index
+        return index
 
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
         """1-based line of the deepest node on ``path`` that exists."""
@@ -82,13 +95,11 @@ class LoadedYaml:
         line = node.start_mark.line + 1 if node is not None else None
         for part in path:
             if isinstance(node, yaml.MappingNode):
-                for key_node, value_node in node.value:
-                    if key_node.value == str(part):
-                        line = key_node.start_mark.line + 1
-                        node = value_node
-                        break
-                else:
+                found = self._keys(node).get(str(part))
+                if found is None:
                     return line
+                key_node, node = found
+                line = key_node.start_mark.line + 1
             elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
                 if part >= len(node.value):
                     return line

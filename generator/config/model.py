@@ -17,6 +17,7 @@ this module, never the other way round (tests/test_import_graph.py).
 
 from __future__ import annotations
 
+from collections import Counter
 import difflib
 import functools
 import re
@@ -370,9 +371,10 @@ def check_references(config: CoreConfig) -> None:
                     f"accounts.{name}.roles",
                     "the registry account's own roles are governed by its own IAM; list roles only on accounts that call into the registry",
                 )
-            duplicates = sorted({r for r in account.roles if account.roles.count(r) > 1})
+            duplicates = sorted(r for r, n in Counter(account.roles).items() if n > 1)
             if duplicates:
                 raise ConfigError(f"accounts.{name}.roles", f"role '{duplicates[0]}' is listed twice")
+        errors.run(_check_role_names_unique, name, account.roles)
         errors.run(_check_role_fences, name, account.roles)
 
     if config.registry.access_point_prefix is not None and config.registry.s3_layout != "access_points":
@@ -416,19 +418,59 @@ def check_references(config: CoreConfig) -> None:
     errors.raise_if_any()
 
 
+def _check_role_names_unique(name: str, entries: list[str]) -> None:
+    """IAM role names are unique in an account regardless of case and path:
+    "Names are not distinguished by case. For example, you cannot create
+    resources named both "MyResource" and "myresource"."
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+    Two such entries cannot both exist, and Terraform cannot create both.
+    Wildcard entries name families, not roles: compared as written (the
+    exact duplicate check above)."""
+    seen: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        if "*" in entry:
+            continue
+        folded = entry.rsplit("/", 1)[-1].lower()
+        other = seen.setdefault(folded, entry)
+        if other != entry:
+            raise ConfigError(
+                f"accounts.{name}.roles[{index}]",
+                f"'{entry}' and '{other}' are the same IAM role name (IAM role names are unique in an account "
+                "regardless of case and path); list the role once",
+            )
+
+
 def _check_role_fences(name: str, entries: list[str]) -> None:
     """A wildcard entry is rendered with an ArnNotLike exclusion of the role
     paths its * could span (generator/roles.py); that exclusion must not
     take away another role the same account lists."""
+    # A fence is "<prefix>*/*": it takes away a role whose canonical form
+    # starts with <prefix> and has a / after it. Each entry is tested against
+    # the fences whose prefix is one of its own prefixes (a set look-up per
+    # prefix length), not against every fence: linear in the entries.
+    by_prefix: dict[str, list[tuple[int, str, str]]] = {}
     for index, entry in enumerate(entries):
         fence = roles.exclusion(entry)
-        for other in entries:
-            if fence and other != entry and roles.excluded_by(fence, other):
-                raise ConfigError(
-                    f"accounts.{name}.roles[{index}]",
-                    f"'{entry}' is rendered with ArnNotLike role/{fence} (so its * cannot reach roles with a path), "
-                    f"which would also exclude '{other}'; rename one or make the wildcard narrower",
-                )
+        if fence:
+            by_prefix.setdefault(fence[:-3], []).append((index, entry, fence))
+    if not by_prefix:
+        return
+    hits: list[tuple[int, int, str, str, str]] = []
+    for position, other in enumerate(entries):
+        text = roles.canonical(other)
+        last_slash = text.rfind("/")
+        for length in range(0, last_slash + 1):
+            for index, entry, fence in by_prefix.get(text[:length], ()):
+                if other != entry and roles.excluded_by(fence, other):
+                    hits.append((index, position, entry, fence, other))
+    if hits:
+        _, _, entry, fence, other = min(hits)
+        index = min(hits)[0]
+        raise ConfigError(
+            f"accounts.{name}.roles[{index}]",
+            f"'{entry}' is rendered with ArnNotLike role/{fence} (so its * cannot reach roles with a path), "
+            f"which would also exclude '{other}'; rename one or make the wildcard narrower",
+        )
 
 
 def _check_party_member(config: CoreConfig, key: str, index: int, name: str, party: str, listed: list[str]) -> None:

@@ -82,7 +82,7 @@ class AccessLogs(_Strict):
 
 
 def _module_source(value: str) -> str:
-    if not _MODULE_SOURCE_RE.match(value) or value.endswith("/"):
+    if not _MODULE_SOURCE_RE.fullmatch(value) or value.endswith("/"):
         raise ValueError(
             "must be a Terraform module source without the module name and without a trailing /, "
             "e.g. ../../modules or git::https://example.com/org/repo.git//terraform/modules?ref=v1"

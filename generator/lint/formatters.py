@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from generator.lint import iam_data
@@ -87,3 +88,17 @@ def sarif(report: Report) -> str:
 
 
 FORMATS = {"text": text, "sarif": sarif}
+
+
+
+_FINDING_LINE = re.compile(r"[^\n]*:[0-9]+: [a-z0-9-]+: [^\n]*|lint: [0-9]+ policies checked[^\n]*")
+
+
+def is_ours(head: str) -> bool:
+    """Whether a file beginning with ``head`` is lint output (``--output``
+    replaces only those): SARIF naming this tool, or text whose every whole
+    line is a finding (``FILE:LINE: rule: message``) or the summary."""
+    if head.lstrip().startswith("{"):
+        return SARIF_SCHEMA in head and TOOL_NAME in head
+    lines = head.split("\n")[:-1]  # the last piece may be cut short
+    return bool(lines) and all(_FINDING_LINE.fullmatch(line) for line in lines)

@@ -58,7 +58,7 @@ def load_policies(out: Path, keep_texts: bool = True, entries: list[dict] | None
 
 
 def _loaded(out: Path, entries: list[dict], tree, keep_texts: bool) -> list[PolicyFile]:
-    from generator.analysis.policyfile import PolicyInputError, parse_json
+    from generator.analysis.policyfile import DuplicateKeyError, PolicyInputError, parse_json
 
     policies = []
     strings: dict[str, str] = {}  # one object per distinct string across every document (memory)
@@ -75,7 +75,7 @@ def _loaded(out: Path, entries: list[dict], tree, keep_texts: bool) -> list[Poli
             try:
                 document = parse_json(text, out / relative, strings)
             except PolicyInputError as exc:
-                if "nested too deeply" in str(exc):
+                if "nested too deeply" in str(exc) or isinstance(exc, DuplicateKeyError):
                     raise LintInputError(str(exc)) from None
                 document = None  # invalid JSON: the invalid-structure rule reports it
         if keep_texts:

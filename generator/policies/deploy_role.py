@@ -43,6 +43,7 @@ from generator.access import Grant, Lifecycle, Party, condition_dict, group_gran
 from generator.config.quotas import managed_policies_per_role
 from generator.config.stages import account_stage
 from generator.arns import Arns
+from generator import roles as roles_
 from generator.config import Config, config_query
 from generator.policies.common import document, merge_conditions, principal_blocks, statement
 
@@ -144,8 +145,18 @@ def name_prefix(group: str) -> str:
     letters, digits and hyphens (``^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}``), the
     same alphabet as group names, so no separator can keep ``churn-*`` from
     matching ``churn-v2-...``: lint's deploy-prefix-overlap rule flags such
-    pairs instead (docs/deploy.md)."""
-    return f"{group}-"
+    pairs instead (docs/deploy.md).
+
+    Lowercase: SageMaker writes model, endpoint-config and endpoint names
+    lowercase in their ARNs, and IAM matches ``Resource`` against that ARN
+    case-sensitively, so ``model/CreditRisk-*`` would never match the model
+    ``CreditRisk-v1`` (ARN ``model/creditrisk-v1``) and a group named
+    ``CreditRisk`` could not deploy. Public reports for endpoints:
+    aws-solutions/research-service-workbench-on-aws#1048,
+    prometheus-community/yet-another-cloudwatch-exporter#1178; model and
+    endpoint-config ARNs alike (../shared/DESIGN.md). The pipeline may still
+    name them ``CreditRisk-...``."""
+    return f"{group.lower()}-"
 
 
 def sagemaker_arn(arns: Arns, account_id: str, kind: str, name: str) -> str:
@@ -267,6 +278,16 @@ def _statements(config: Config, arns: Arns, target: Target, groups: list[str], p
         roles = [arns.role_arn(acct, role) for role in config.accounts[target.account].roles]
         out.append(statement("PassExecutionRolesToSageMaker", "Allow", ["iam:PassRole"], roles,
                              {"StringEquals": {"iam:PassedToService": [SAGEMAKER_SERVICE]}}))
+        # The fence of the registry half (generator/roles.py): in a Resource,
+        # too, * matches /, so role/service-role/ProdExec* also names
+        # role/service-role/ProdExecx/Impostor, a role anyone allowed
+        # iam:CreateRole in the account can make. An explicit Deny of the
+        # paths the * could span takes them away (PassRole has no condition
+        # key for the role's path; Resource and NotResource exclude each other).
+        fences = sorted({arns.role_arn(acct, fence) for role in config.accounts[target.account].roles
+                         if (fence := roles_.exclusion(role))})
+        if fences:
+            out.append(statement("DenyPassingRolesUnderWildcardPaths", "Deny", ["iam:PassRole"], fences))
     return out
 
 

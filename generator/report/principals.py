@@ -36,7 +36,7 @@ OUTSIDE = "(not in accounts.yaml)"
 # Identity modes of a row.
 RENDERED, UNKNOWN, NONE = "rendered", "unknown", "none"
 
-_ACCOUNT = re.compile(r"^\d{12}$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
 
 
 @dataclass(frozen=True)
@@ -144,15 +144,15 @@ def named_principals(statements, outside_id: str) -> set[tuple[str, str | None]]
         for value in principal_values(stmt):
             if value == "*":
                 continue
-            if _ACCOUNT.match(value):
+            if _ACCOUNT.fullmatch(value):
                 accounts.add(value)
                 continue
             parts = value.split(":", 5)
-            if len(parts) == 6 and parts[2] in ("iam", "sts") and _ACCOUNT.match(parts[4]):
+            if len(parts) == 6 and parts[2] in ("iam", "sts") and _ACCOUNT.fullmatch(parts[4]):
                 accounts.add(parts[4])
                 if parts[5].startswith("role/"):
                     roles.append(value)
-        accounts |= {a for a in pinned_accounts if _ACCOUNT.match(a)}
+        accounts |= {a for a in pinned_accounts if _ACCOUNT.fullmatch(a)}
         patterns = pinned_arns or roles
         if not patterns:
             out |= {(a, None) for a in accounts} or {(outside_id, None)}
@@ -163,7 +163,7 @@ def named_principals(statements, outside_id: str) -> set[tuple[str, str | None]]
                 continue
             matching = [a for a in accounts if glob_match(parts[4], a)] if accounts else []
             if not matching:
-                matching = [parts[4] if _ACCOUNT.match(parts[4]) else outside_id]
+                matching = [parts[4] if _ACCOUNT.fullmatch(parts[4]) else outside_id]
             out |= {(a, parts[5][len("role/"):]) for a in matching}
     return out
 

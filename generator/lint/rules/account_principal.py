@@ -42,7 +42,7 @@ def account_principal(policy: PolicyFile, ctx):
             )
             continue
         for arn in arns:
-            match = ROLE_ARN.match(arn)
+            match = ROLE_ARN.fullmatch(arn)
             if not match:
                 yield Hit(f"statement {sid}: aws:PrincipalArn {arn} is not a role ARN", sid)
             elif match["account"] not in foreign:

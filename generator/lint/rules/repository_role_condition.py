@@ -35,7 +35,7 @@ def repository_role_condition(policy: PolicyFile, ctx):
             yield Hit(f"statement {sid}: has no aws:PrincipalArn condition naming the roles it grants to", sid)
             continue
         for arn in arns:
-            match = ROLE_ARN.match(arn)
+            match = ROLE_ARN.fullmatch(arn)
             if not match:
                 yield Hit(f"statement {sid}: aws:PrincipalArn {arn} is not a role ARN", sid)
             elif not match["name"].strip("*?"):
