@@ -16,7 +16,7 @@ import argparse
 import sys
 
 from generator.cli import apply, explain, lint, modules, promote, render, report, schema, status
-from generator.cli.common import EXIT_BAD_INPUT, EXIT_OS_ERROR, _Parser, _Unreadable, exit_with
+from generator.cli.common import EXIT_BAD_INPUT, EXIT_OS_ERROR, _Parser, _Unreadable, closed_pipe, exit_with
 from generator.errors import ConfigError, PolicyTooLarge, one_line
 from generator.writer import BadOutput, WriteError
 
@@ -55,9 +55,18 @@ def build_parser(prog: str = "python -m generator") -> argparse.ArgumentParser:
     return parser
 
 
-def run() -> None:
-    """The ``mrpolicy`` console command."""
-    exit_with(main(prog="mrpolicy"))
+def run(prog: str = "mrpolicy") -> None:
+    """The ``mrpolicy`` console command (and ``python -m generator``).
+
+    A reader that goes away (``mrpolicy explain ... | head -2``) ends the
+    command quietly, as ``git log | head`` does: no traceback, exit 141
+    (128 + SIGPIPE, what a shell shows for git there)."""
+    try:
+        code = main(prog=prog)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        closed_pipe()
+    exit_with(code)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m generator") -> int:
