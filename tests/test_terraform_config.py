@@ -96,3 +96,58 @@ terraform:
     settings = load_config(config).terraform
     assert settings.group_policies == "terraform"
     assert settings.access_logs.prefix == "s3-access-logs/"
+
+
+@pytest.mark.parametrize("writer", ["apply", "terraform"])
+def test_each_bullet_of_the_registry_roots_header_speaks_of_its_own_resources(tmp_path, writer):
+    """The note on who writes the group policies belongs to the model package
+    groups' bullet, not to the ECR repositories' bullet that used to precede it."""
+    from generator.config import config_from_text
+    from generator.render import render
+
+    files = render(config_from_text(BASE + f"terraform: {{group_policies: {writer}}}\n"))
+    [main_tf] = [text for path, text in files.items() if path.endswith("/main.tf") and "module \"model_registry\"" in text]
+    header = [line[2:] for line in main_tf.splitlines() if line.startswith("# ")]
+    bullets, current = {}, None
+    for line in header:
+        if line.startswith("- "):
+            current = line[2:].split(":", 1)[0]
+            bullets[current] = ""
+        elif current is not None and line.startswith("  "):
+            bullets[current] += line
+        else:
+            current = None
+    assert "ECR repositories for inference images" in bullets, bullets.keys()
+    assert "model-package-group" not in bullets["ECR repositories for inference images"]
+    assert "policies/model-package-group-*.json" in bullets["Model package groups"]
+
+
+def _admits(constraint: str, version: str) -> bool:
+    """Terraform's >=, <, = constraints (the ones the roots use), comma = and."""
+    def key(v):
+        return tuple(int(x) for x in v.split("."))
+    ok = True
+    for part in constraint.split(","):
+        op, _, bound = part.strip().partition(" ")
+        wanted = key(bound) + (0,) * (3 - len(key(bound)))
+        have = key(version)
+        ok &= {">=": have >= wanted, "<": have < wanted, "=": have == wanted}[op]
+    return ok
+
+
+def test_provider_constraints_admit_no_version_without_what_the_root_uses(example_files):
+    """RESOURCE_CONTROL_POLICY is a valid aws_organizations_policy type only
+    from AWS provider 5.78.0 on (see generator/terraform.py): the guardrails'
+    root must not admit 5.77; the other roots use nothing newer than 5.0."""
+    import re
+
+    constraints = {path.split("/")[0]: re.search(r'\n\s*version\s*=\s*"([^"]+)"', text).group(1)
+                   for path, text in example_files.items() if path.endswith("/versions.tf")}
+    assert "organization" in constraints
+    assert not _admits(constraints["organization"], "5.77.0")
+    assert _admits(constraints["organization"], "5.78.0") and _admits(constraints["organization"], "6.20.0")
+    for account, constraint in constraints.items():
+        assert not _admits(constraint, "4.67.0") and not _admits(constraint, "7.0.0"), account
+        assert _admits(constraint, "5.78.0"), account
+    module = (ROOT / "terraform" / "modules" / "organization-guardrails" / "versions.tf").read_text()
+    assert not _admits(re.search(r'\n\s*version\s*=\s*"([^"]+)"', module).group(1), "5.77.0")
