@@ -23,7 +23,7 @@ from generator.config import config_from_text
 from generator.errors import ConfigError
 from generator.render import render
 
-from .conftest import EXAMPLE, MODULES, ROOT
+from .conftest import EXAMPLE, MODULES, ROOT, with_terraform
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
@@ -119,7 +119,7 @@ def test_default_module_source_is_beside_the_output():
      '"git::https://example.com/org/mr.git//terraform/modules/registry-access?ref=v0.1.0"'),
 ])
 def test_module_source_is_configurable(source, expected):
-    files = render(config_from_text(EXAMPLE.read_text() + f"terraform: {{module_source: '{source}'}}\n"))
+    files = render(config_from_text(with_terraform(EXAMPLE.read_text(), f"module_source: '{source}'")))
     assert expected in _sources(files)
     assert terraform.module_source(source, "registry-access") == expected.strip('"')
 
@@ -127,7 +127,7 @@ def test_module_source_is_configurable(source, expected):
 @pytest.mark.parametrize("bad", ["../modules/", 'x" ; y', "a b", "${var.x}"])
 def test_bad_module_source_is_a_config_error(bad):
     with pytest.raises(ConfigError) as error:
-        config_from_text(EXAMPLE.read_text() + f"terraform: {{module_source: '{bad}'}}\n")
+        config_from_text(with_terraform(EXAMPLE.read_text(), f"module_source: '{bad}'"))
     assert error.value.key == "terraform.module_source"
 
 

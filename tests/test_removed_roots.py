@@ -13,10 +13,10 @@ import pytest
 
 from generator.cli import main
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, with_terraform
 
 SMALLER = EXAMPLE.read_text().replace("consumers: [test, prod]", "consumers: [test]")
-WITH_BUCKET = EXAMPLE.read_text() + "terraform: {state: {bucket: example-terraform-state}}\n"
+WITH_BUCKET = with_terraform(EXAMPLE.read_text(), "state: {bucket: example-terraform-state}")
 
 
 def _render_then_drop_prod(tmp_path, capsys, sign=None, config_text=None):
