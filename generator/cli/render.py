@@ -25,6 +25,9 @@ def add_parser(sub) -> None:
         "--check", action="store_true",
         help="write nothing; exit 1 with a diff summary if the output directory is stale",
     )
+    render.add_argument("--atlantis", type=Path, default=None, metavar="FILE",
+                        help="also write an Atlantis repo config (atlantis.yaml at the repository root): one "
+                             "project per root, planned when its files or modules change (docs/terraform.md)")
     render.set_defaults(func=_render)
 
 
@@ -48,6 +51,13 @@ def _render(args: argparse.Namespace) -> int:
         f"{len(result.unchanged)} unchanged, {len(result.removed)} removed"
     )
     _warn_removed_roots(args.out, result.removed, buckets)
+    if args.atlantis is not None:
+        from generator import atlantis
+
+        target = args.atlantis
+        text = atlantis.config_text(files, args.out, target)
+        written = writer.write(target.parent, {target.name: text}, patterns=(target.name,))
+        print(f"wrote {target} ({'changed' if written.written else 'unchanged'})")
     _warn_unresolved_modules(args.out, config.terraform.module_source)
     return 0
 
