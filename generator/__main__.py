@@ -1,3 +1,3 @@
-from generator.cli import exit_with, main
+from generator.cli import run
 
-exit_with(main())
+run("python -m generator")

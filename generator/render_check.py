@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from generator import writer
+from generator import hints, writer
 
 MAX_LINES_PER_FILE = 15
 MAX_FILES_SHOWN = 5
@@ -21,7 +21,7 @@ def check(out: Path, files: dict[str, str]) -> tuple[bool, str]:
     plan = writer.diff(Path(out), files)
     if not plan.written and not plan.removed:
         return True, f"{out}: up to date ({len(plan.unchanged)} files match accounts.yaml)\n"
-    lines = [f"{out}: stale: `make render` would change {len(plan.written) + len(plan.removed)} files"]
+    lines = [f"{out}: stale: {hints.run('render')} would change {len(plan.written) + len(plan.removed)} files"]
     for relative in plan.written:
         exists = (Path(out) / relative).exists()
         lines.append(f"  {'update' if exists else 'create'} {relative}")
@@ -40,5 +40,5 @@ def check(out: Path, files: dict[str, str]) -> tuple[bool, str]:
             lines.append(f"... {len(diff) - MAX_LINES_PER_FILE} more lines of {relative}")
     if len(changed) > MAX_FILES_SHOWN:
         lines.append(f"... and the diffs of {len(changed) - MAX_FILES_SHOWN} more files")
-    lines.append("run `make render` and commit the result")
+    lines.append(f"run {hints.run('render')} and commit the result")
     return False, "\n".join(lines) + "\n"

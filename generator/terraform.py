@@ -36,7 +36,20 @@ TEMPLATES = resources.templates_dir()
 # minimum, as HashiCorp's module guidance recommends. 1.10 is the first
 # Terraform whose S3 backend locks with a lock file (use_lockfile).
 TERRAFORM_VERSION = ">= 1.10"
+# The AWS provider: the lowest release that has every resource and argument
+# a root uses, below the next major (7.0 may remove what 6.x deprecates).
+# Every account root uses resources and arguments present in 5.0 (the split
+# aws_s3_bucket_* resources date from 4.0; the group-policy diff fix from
+# 4.50, see modules/model-registry/versions.tf).
 AWS_PROVIDER_VERSION = ">= 5.0, < 7.0"
+# The guardrails' root also creates aws_organizations_policy with type
+# RESOURCE_CONTROL_POLICY. RCPs launched on 13 Nov 2024; the provider takes
+# the type from the AWS SDK's enum (hashicorp/terraform-provider-aws#40126,
+# via the SDK update #40125; documented by #40145, merged 15 Nov 2024,
+# after 5.76.0 of 14 Nov). 5.78.0 (26 Nov 2024) is the lowest release we
+# could confirm carries it (5.77.0 of 21 Nov may; we could not confirm it
+# from the changelog): an older provider refuses the type at plan time.
+AWS_PROVIDER_VERSION_GUARDRAILS = ">= 5.78.0, < 7.0"
 
 # Files of each root, relative to its account directory; the writer's OWNED
 # patterns must cover them (tests/test_terraform_roots.py checks).
@@ -161,7 +174,7 @@ def _common(config: Config, account: str, source: str) -> dict:
         },
         "module_source": lambda module: module_source(settings.module_source, module),
         "terraform_version": TERRAFORM_VERSION,
-        "aws_provider_version": AWS_PROVIDER_VERSION,
+        "aws_provider_version": AWS_PROVIDER_VERSION_GUARDRAILS if account == ORGANIZATION_DIR else AWS_PROVIDER_VERSION,
     }
 
 

@@ -4,13 +4,21 @@ Offline and self-contained: starts moto's server with the policy-call
 extension (tests/localaws.py) on 127.0.0.1 at a random port, seeds it like a
 registry that drifted (credit-risk exists with an out-of-band policy,
 churn-predictor does not exist yet), runs the real CLI as subprocesses with
-throw-away credentials (dry run, apply, check, then a dry run of --restore),
-prints what each printed and which write calls the server saw, then stops
-the server. Exits non-zero if any step's exit code is not the expected one.
+throw-away credentials (dry run, apply, check, then the emergency rollback
+to the hand-written policy: --restore refused because it fails lint, then
+allowed with --restore-unlinted, then --check reporting the drift), prints
+what each printed and which write calls the server saw, then stops the
+server. Exits non-zero if any step's exit code is not the expected one.
+
+``--config`` (default accounts.yaml) and ``--work`` (default
+build/apply-demo) let the test suite (tests/test_demos.py) run it on the
+example fixture in a temporary directory; the demo seeds group credit-risk
+in registry account 111111111111, as the example has them.
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import os
@@ -26,6 +34,7 @@ from localaws import LocalAws  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "apply-demo"
+CONFIG = ROOT / "accounts.yaml"
 REGISTRY = "111111111111"
 REGION = "us-east-1"
 
@@ -49,7 +58,7 @@ def drifted_policy() -> str:
     from generator.config import load_config
     from generator.render import build_policies
 
-    config = load_config(ROOT / "accounts.yaml")
+    config = load_config(CONFIG)
     rendered = next(p for p in build_policies(config) if p.extra.get("model_group") == "credit-risk")
     doc = copy.deepcopy(rendered.document)
     doc["Statement"] = [s for s in doc["Statement"] if s["Sid"] != "ApproversApproveVersions"]
@@ -84,8 +93,8 @@ def seed(endpoint_url: str) -> None:
 
 def step(aws: LocalAws, title: str, extra: list[str], expected: int) -> bool:
     before = len(aws.api.writes())
-    argv = ["python", "-m", "generator", "apply", "--config", "accounts.yaml",
-            "--endpoint-url", aws.endpoint_url, "--backup-dir", str(WORK.relative_to(ROOT) / "backups"), *extra]
+    argv = ["python", "-m", "generator", "apply", "--config", _shown(CONFIG),
+            "--endpoint-url", aws.endpoint_url, "--backup-dir", _shown(WORK / "backups"), *extra]
     print(f"\n=== {title}\n$ {' '.join(argv)}", flush=True)
     proc = subprocess.run([sys.executable, *argv[1:]], cwd=ROOT, env=offline_env(), capture_output=True,
                           text=True, timeout=300)
@@ -99,12 +108,26 @@ def step(aws: LocalAws, title: str, extra: list[str], expected: int) -> bool:
     return True
 
 
-def _backup_of(group: str) -> Path:
+def _shown(path: Path) -> str:
+    """A path as a reader would type it: relative to the checkout when inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _backup_of(group: str) -> str:
     [path] = (WORK / "backups").glob(f"*-{group}.json")
-    return path.relative_to(ROOT)
+    return _shown(path)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    global CONFIG, WORK
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=CONFIG, help="accounts.yaml to demonstrate")
+    parser.add_argument("--work", type=Path, default=WORK, help="directory for the backups (emptied first)")
+    args = parser.parse_args(argv)
+    CONFIG, WORK = args.config.resolve(), args.work.resolve()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     with LocalAws() as aws:
@@ -115,10 +138,15 @@ def main() -> int:
             step(aws, "1. dry run: what would change (nothing is written)", ["--dry-run"], 0)
             and step(aws, "2. apply", [], 0)
             and step(aws, "3. check: exit 0 when everything matches (a second apply writes nothing)", ["--check"], 0)
-            and step(aws, "4. what restoring credit-risk's backup would do (dry run)",
-                     ["--restore", str(_backup_of("credit-risk")), "--dry-run"], 0)
+            and step(aws, "4. roll credit-risk back to its hand-written policy: refused, it fails lint (exit 2)",
+                     ["--restore", _backup_of("credit-risk"), "--dry-run"], 2)
+            and step(aws, "5. the same rollback, lint overridden by name (dry run)",
+                     ["--restore", _backup_of("credit-risk"), "--restore-unlinted", "--dry-run"], 0)
+            and step(aws, "6. the emergency rollback (the override is recorded in the backup it writes first)",
+                     ["--restore", _backup_of("credit-risk"), "--restore-unlinted"], 0)
+            and step(aws, "7. check: exit 1, credit-risk drifts from the render again", ["--check"], 1)
         )
-    print("\nlocal AWS stopped; backups are in", WORK.relative_to(ROOT) / "backups")
+    print("\nlocal AWS stopped; backups are in", _shown(WORK / "backups"))
     return 0 if ok else 1
 
 

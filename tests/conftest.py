@@ -78,3 +78,15 @@ def popen_with_ctrl_c(argv: list[str], **kwargs):
         return subprocess.Popen(argv, **kwargs)
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+EXAMPLE_TERRAFORM = "terraform:\n  assume_role: ModelRegistryTerraform\n"
+
+
+def with_terraform(text: str, settings: str) -> str:
+    """The example's text with ``settings`` (the body of a flow mapping,
+    e.g. ``group_policies: terraform``) merged into its ``terraform:``
+    section, keeping its assume_role unless ``settings`` names one."""
+    assert EXAMPLE_TERRAFORM in text, "the example's terraform: section changed"
+    keep = "" if "assume_role" in settings else "assume_role: ModelRegistryTerraform, "
+    return text.replace(EXAMPLE_TERRAFORM, f"terraform: {{{keep}{settings}}}\n")

@@ -26,7 +26,7 @@ from generator.config import load_config
 from generator.render import build_policies
 
 ROOT = Path(__file__).resolve().parent.parent
-from tests.conftest import EXAMPLE, popen_with_ctrl_c  # noqa: E402  (the fixture, never the user's file)
+from tests.conftest import EXAMPLE, popen_with_ctrl_c, with_terraform  # noqa: E402  (the fixture, never the user's file)
 REGISTRY = "111111111111"
 REGION = "us-east-1"
 BASE_ACCOUNT = "123456789012"  # moto's account for unknown access keys
@@ -565,7 +565,7 @@ def test_apply_refuses_to_write_when_terraform_owns_the_group_policies(aws, caps
     """Exactly one writer per group policy: with terraform.group_policies:
     terraform, apply writes nothing but --check still detects drift."""
     config = tmp_path / "accounts.yaml"
-    config.write_text(EXAMPLE.read_text() + "terraform: {group_policies: terraform}\n")
+    config.write_text(with_terraform(EXAMPLE.read_text(), "group_policies: terraform"))
     code, out, err = apply(aws, capsys, config=config, backups=tmp_path / "b")
     assert code == 2
     assert err.startswith("error: terraform.group_policies is terraform") and err.count("\n") == 1

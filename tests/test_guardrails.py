@@ -29,7 +29,7 @@ from .conftest import EXAMPLE, EXAMPLE_ORG
 BASE = EXAMPLE.read_text()
 REG = "111111111111"
 ADMIN = f"arn:aws:iam::{REG}:role/Admin"
-DEPLOYER = f"arn:aws:iam::{REG}:role/OrganizationAccountAccessRole"
+DEPLOYER = f"arn:aws:iam::{REG}:role/ModelRegistryTerraform"  # terraform.assume_role of the example
 SCIENTIST = "arn:aws:iam::222222222222:role/SageMakerExecutionRole"
 APPROVER = "arn:aws:iam::666666666666:role/ModelApproverRole"
 RISK = "arn:aws:iam::777777777777:role/ModelRiskApprover"
@@ -289,11 +289,20 @@ def test_bad_guardrails_are_one_line_exit_2_nothing_written(tmp_path, capsys, ol
     assert not out.exists()
 
 
-def test_no_deploying_role_is_refused(tmp_path, capsys):
+@pytest.mark.parametrize("apply_section", ["", "apply:\n  assume_role: false\n"])
+def test_guardrails_without_terraforms_role_are_refused(tmp_path, capsys, apply_section):
+    """The RCP exempts Terraform's role by name from its denials on the
+    bucket, key and repository policies: with ambient credentials (no
+    terraform.assume_role) there is no name, and the RCP would lock
+    Terraform out of the registry. Refused, naming the key (issue 31)."""
+    from .conftest import EXAMPLE_TERRAFORM
+
     config = tmp_path / "accounts.yaml"
-    config.write_text(BASE + "\nterraform:\n  assume_role: null\napply:\n  assume_role: false\n")
+    config.write_text(BASE.replace(EXAMPLE_TERRAFORM, "terraform:\n  assume_role: null\n") + apply_section)
     assert main(["render", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
-    assert "no deploying role is known" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "terraform.assume_role: the guardrails exempt the role Terraform deploys" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_account_named_like_the_organization_root_is_refused(tmp_path, capsys):

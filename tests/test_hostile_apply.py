@@ -131,3 +131,60 @@ def test_bad_flags_one_line_exit_2(tmp_path, capsys, args, fragment):
     err = capsys.readouterr().err
     assert code == 2
     assert_one_line(err, fragment)
+
+
+# --- the emergency rollback to a hand-written policy (issue 31) ---------------------
+
+def _legacy_policy() -> str:
+    """What the registry held before apply: the rendered policy plus a hand-written broad grant."""
+    return broad(lambda s: s.__setitem__("Action", "sagemaker:*"))
+
+
+def test_restore_unlinted_is_refused_without_a_backup_to_restore(tmp_path, capsys):
+    from generator.cli import main
+
+    from .conftest import EXAMPLE
+
+    code = main(["apply", "--config", str(EXAMPLE), "--dry-run", "--restore-unlinted"])
+    assert code == 2
+    assert_one_line(capsys.readouterr().err, "--restore-unlinted only applies to --restore")
+
+
+def test_restore_unlinted_puts_back_the_hand_written_policy_and_records_what_it_overrode(aws, capsys, tmp_path):
+    legacy = _legacy_policy()
+    saved = backup_file(tmp_path, "credit-risk", legacy)
+    assert apply(aws, capsys, backups=tmp_path / "b")[0] == 0
+    # without the flag: refused, nothing sent (the default stays safe)
+    code, _, err = apply(aws, capsys, "--restore", str(saved), backups=tmp_path / "b")
+    assert code == 2 and "--restore-unlinted" in err
+    assert stored(aws, "credit-risk") == rendered()["credit-risk"]
+    # with it: put back byte for byte, the override on stderr and in the backup it wrote first
+    code, out, err = apply(aws, capsys, "--restore", str(saved), "--restore-unlinted", backups=tmp_path / "b")
+    assert code == 0, err
+    assert stored(aws, "credit-risk") == legacy
+    assert "warning: --restore-unlinted: putting" in err and "wildcard-action" in err
+    newest = max((tmp_path / "b").glob("*-credit-risk*.json"), key=lambda p: p.stat().st_mtime_ns)
+    record = json.loads(newest.read_text())
+    assert record["reason"] == "restore --restore-unlinted"
+    assert record["restored_from"] == str(saved)
+    assert "wildcard-action" in [f["rule"] for f in record["overridden_lint"]]
+    assert record["previous_policy"] == rendered()["credit-risk"]
+
+
+def test_restore_unlinted_dry_run_sends_nothing(aws, capsys, tmp_path):
+    saved = backup_file(tmp_path, "credit-risk", _legacy_policy())
+    assert apply(aws, capsys, backups=tmp_path / "b")[0] == 0
+    before = len(writes(aws))
+    code, out, err = apply(aws, capsys, "--restore", str(saved), "--restore-unlinted", "--dry-run",
+                           backups=tmp_path / "b")
+    assert code == 0, err
+    assert "would restore  credit-risk" in out
+    assert len(writes(aws)) == before
+
+
+def test_restore_unlinted_never_sends_what_sagemaker_would_reject(aws, capsys, tmp_path):
+    saved = backup_file(tmp_path, "credit-risk", "{not json")
+    code, _, err = apply(aws, capsys, "--restore", str(saved), "--restore-unlinted")
+    assert code == 2
+    assert_one_line(err, "refusing to put")
+    assert aws.api.calls == []

@@ -50,7 +50,7 @@ def test_findings_print_path_rule_message_and_exit_1(example_files, tmp_path):
 def test_missing_output_is_bad_input(tmp_path):
     result = run("lint", "--config", EXAMPLE, "--out", tmp_path / "nothing")
     assert result.returncode == 2
-    assert "manifest.json: not found (run `make render` first)" in result.stderr
+    assert "manifest.json: not found (run `mrpolicy render` first)" in result.stderr
 
 
 def test_bad_config_is_bad_input(tmp_path):

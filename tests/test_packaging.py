@@ -23,7 +23,7 @@ from generator.config import config_from_text
 from generator.errors import ConfigError
 from generator.render import render
 
-from .conftest import EXAMPLE, MODULES, ROOT
+from .conftest import EXAMPLE, MODULES, ROOT, with_terraform
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
@@ -119,7 +119,7 @@ def test_default_module_source_is_beside_the_output():
      '"git::https://example.com/org/mr.git//terraform/modules/registry-access?ref=v0.1.0"'),
 ])
 def test_module_source_is_configurable(source, expected):
-    files = render(config_from_text(EXAMPLE.read_text() + f"terraform: {{module_source: '{source}'}}\n"))
+    files = render(config_from_text(with_terraform(EXAMPLE.read_text(), f"module_source: '{source}'")))
     assert expected in _sources(files)
     assert terraform.module_source(source, "registry-access") == expected.strip('"')
 
@@ -127,7 +127,7 @@ def test_module_source_is_configurable(source, expected):
 @pytest.mark.parametrize("bad", ["../modules/", 'x" ; y', "a b", "${var.x}"])
 def test_bad_module_source_is_a_config_error(bad):
     with pytest.raises(ConfigError) as error:
-        config_from_text(EXAMPLE.read_text() + f"terraform: {{module_source: '{bad}'}}\n")
+        config_from_text(with_terraform(EXAMPLE.read_text(), f"module_source: '{bad}'"))
     assert error.value.key == "terraform.module_source"
 
 
@@ -150,6 +150,7 @@ def test_render_elsewhere_warns_until_the_modules_are_written(tmp_path, capsys):
 def test_render_says_loudly_when_an_account_root_is_removed(tmp_path, capsys):
     out = tmp_path / "accounts"
     assert main(["render", "--config", str(EXAMPLE), "--out", str(out)]) == 0
+    (out / "prod" / ".terraform").mkdir()  # it was initialised: see tests/test_removed_roots.py for the rest
     smaller = tmp_path / "accounts.yaml"
     smaller.write_text(EXAMPLE.read_text().replace("consumers: [test, prod]", "consumers: [test]"))
     capsys.readouterr()
@@ -157,7 +158,7 @@ def test_render_says_loudly_when_an_account_root_is_removed(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "WARNING: the account 'prod' no longer has a Terraform root" in err
     assert f"terraform -chdir={out / 'prod'} destroy" in err
-    assert not (out / "prod").exists()
+    assert not (out / "prod" / "main.tf").exists() and (out / "prod" / ".terraform").is_dir()
 
 
 def test_pre_commit_hooks_run_real_commands():

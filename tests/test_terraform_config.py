@@ -14,15 +14,16 @@ from generator.cli import main
 from generator.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-from tests.conftest import EXAMPLE  # noqa: E402
+from tests.conftest import EXAMPLE, EXAMPLE_TERRAFORM, with_terraform  # noqa: E402
 
-BASE = EXAMPLE.read_text()
+FULL = EXAMPLE.read_text()
+BASE = FULL.replace(EXAMPLE_TERRAFORM, "")  # the example without its terraform: section, to append one
 
 
 def test_defaults_without_a_terraform_section(example_config):
     settings = example_config.terraform
     assert settings.group_policies == "apply"
-    assert settings.assume_role == "OrganizationAccountAccessRole"
+    assert settings.assume_role == "ModelRegistryTerraform"  # the example names one: its guardrails need it
     assert settings.state.bucket is None and settings.state.region is None
     assert settings.state.key_prefix == "model-registry"
     assert settings.kms_key_deletion_window_days == 30
@@ -55,7 +56,10 @@ def test_defaults_without_a_terraform_section(example_config):
 )
 def test_bad_terraform_keys_exit_2_naming_the_key(tmp_path, capsys, section, key, message):
     config = tmp_path / "accounts.yaml"
-    config.write_text(BASE + "\n" + section + "\n")
+    if section.startswith("terraform: {"):  # merged with the example's assume_role (its guardrails need one)
+        config.write_text(with_terraform(FULL, section[len("terraform: {"):-1]))
+    else:
+        config.write_text(BASE + "\n" + section + "\n")
     out = tmp_path / "out"
     assert main(["render", "--config", str(config), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
@@ -96,3 +100,98 @@ terraform:
     settings = load_config(config).terraform
     assert settings.group_policies == "terraform"
     assert settings.access_logs.prefix == "s3-access-logs/"
+
+
+@pytest.mark.parametrize("writer", ["apply", "terraform"])
+def test_each_bullet_of_the_registry_roots_header_speaks_of_its_own_resources(tmp_path, writer):
+    """The note on who writes the group policies belongs to the model package
+    groups' bullet, not to the ECR repositories' bullet that used to precede it."""
+    from generator.config import config_from_text
+    from generator.render import render
+
+    files = render(config_from_text(with_terraform(FULL, f"group_policies: {writer}")))
+    [main_tf] = [text for path, text in files.items() if path.endswith("/main.tf") and "module \"model_registry\"" in text]
+    header = [line[2:] for line in main_tf.splitlines() if line.startswith("# ")]
+    bullets, current = {}, None
+    for line in header:
+        if line.startswith("- "):
+            current = line[2:].split(":", 1)[0]
+            bullets[current] = ""
+        elif current is not None and line.startswith("  "):
+            bullets[current] += line
+        else:
+            current = None
+    assert "ECR repositories for inference images" in bullets, bullets.keys()
+    assert "model-package-group" not in bullets["ECR repositories for inference images"]
+    assert "policies/model-package-group-*.json" in bullets["Model package groups"]
+
+
+def _admits(constraint: str, version: str) -> bool:
+    """Terraform's >=, <, = constraints (the ones the roots use), comma = and."""
+    def key(v):
+        return tuple(int(x) for x in v.split("."))
+    ok = True
+    for part in constraint.split(","):
+        op, _, bound = part.strip().partition(" ")
+        wanted = key(bound) + (0,) * (3 - len(key(bound)))
+        have = key(version)
+        ok &= {">=": have >= wanted, "<": have < wanted, "=": have == wanted}[op]
+    return ok
+
+
+def test_provider_constraints_admit_no_version_without_what_the_root_uses(example_files):
+    """RESOURCE_CONTROL_POLICY is a valid aws_organizations_policy type only
+    from AWS provider 5.78.0 on (see generator/terraform.py): the guardrails'
+    root must not admit 5.77; the other roots use nothing newer than 5.0."""
+    import re
+
+    constraints = {path.split("/")[0]: re.search(r'\n\s*version\s*=\s*"([^"]+)"', text).group(1)
+                   for path, text in example_files.items() if path.endswith("/versions.tf")}
+    assert "organization" in constraints
+    assert not _admits(constraints["organization"], "5.77.0")
+    assert _admits(constraints["organization"], "5.78.0") and _admits(constraints["organization"], "6.20.0")
+    for account, constraint in constraints.items():
+        assert not _admits(constraint, "4.67.0") and not _admits(constraint, "7.0.0"), account
+        assert _admits(constraint, "5.78.0"), account
+    module = (ROOT / "terraform" / "modules" / "organization-guardrails" / "versions.tf").read_text()
+    assert not _admits(re.search(r'\n\s*version\s*=\s*"([^"]+)"', module).group(1), "5.77.0")
+
+
+def test_no_root_assumes_a_role_unless_the_config_names_one():
+    """A reviewer sends back a root that assumes the organization's
+    administrator role by default: without terraform.assume_role every
+    provider uses the ambient credentials (allowed_account_ids still pins
+    the account). Guardrails need the role's name, so they require it."""
+    from generator.config import config_from_text
+    from generator.errors import ConfigError
+    from generator.render import render
+
+    no_guardrails = BASE.split("guardrails:")[0] + "\n" + BASE.split("attach_to: [ou-ab12-cd34ef56]\n", 1)[1]
+    files = render(config_from_text(no_guardrails))
+    providers = {path: text for path, text in files.items() if path.endswith("/providers.tf")}
+    assert providers
+    for path, text in providers.items():
+        assert "assume_role" not in text and "OrganizationAccountAccessRole" not in text, path
+        assert "allowed_account_ids" in text, path
+    with pytest.raises(ConfigError) as error:
+        config_from_text(BASE)  # guardrails, no terraform.assume_role
+    assert error.value.key == "terraform.assume_role"
+
+
+def _lint_warnings(tmp_path, text):
+    from generator import writer
+    from generator.config import config_from_text
+    from generator.lint.runner import lint
+    from generator.render import render
+
+    out = tmp_path / "out"
+    writer.write(out, render(config_from_text(text)))
+    return [f for f in lint(config_from_text(text), out, parallel=False).findings if f.rule_id == "terraform-admin-role"]
+
+
+def test_lint_warns_when_the_roots_assume_the_organizations_administrator_role(tmp_path):
+    admin = _lint_warnings(tmp_path, with_terraform(FULL, "assume_role: OrganizationAccountAccessRole"))
+    assert [f.severity for f in admin] == ["warning"]
+    assert "OrganizationAccountAccessRole" in admin[0].message
+    assert _lint_warnings(tmp_path, with_terraform(FULL, "assume_role: platform/TerraformDeployer")) == []
+    assert _lint_warnings(tmp_path, FULL) == []

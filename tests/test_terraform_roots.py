@@ -352,7 +352,8 @@ def test_roots_pin_terraform_and_the_aws_provider(tree):
         (versions,) = [b for b in root["terraform"] if "required_providers" in b]
         assert versions["required_version"] == terraform.TERRAFORM_VERSION
         (providers,) = versions["required_providers"]
-        assert providers["aws"] == {"source": "hashicorp/aws", "version": terraform.AWS_PROVIDER_VERSION}
+        wanted = terraform.AWS_PROVIDER_VERSION_GUARDRAILS if account == "organization" else terraform.AWS_PROVIDER_VERSION
+        assert providers["aws"] == {"source": "hashicorp/aws", "version": wanted}, account
 
 
 def test_variant_access_logs_and_key_window(variant_tree):

@@ -21,7 +21,7 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
-from generator import kinds, strictjson
+from generator import hints, kinds, strictjson
 from generator.paths import UnsafePath, check_relative
 
 MANIFEST = "manifest.json"
@@ -29,7 +29,16 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # far above any AWS policy size limit; bounds
 
 
 class PolicyInputError(ValueError):
-    """A manifest or policy file that cannot be read: one line, exit 2."""
+    """A manifest or policy file that cannot be read: one line, exit 2.
+    ``missing``: the file is not there (lint reports a missing policy as a
+    finding instead)."""
+
+    def __init__(self, message: str, missing: bool = False):
+        super().__init__(message)
+        self.missing = missing
+
+    def __reduce__(self):  # keeps ``missing`` across the forked workers' pickling
+        return (type(self), (str(self), self.missing))
 
 
 class DuplicateKeyError(PolicyInputError):
@@ -92,7 +101,7 @@ class Tree:
         """The one line for a component that could not be opened."""
         current = self._where(parts)
         if isinstance(error, FileNotFoundError):
-            return PolicyInputError(f"{current}: not found (run `make render` first)")
+            return PolicyInputError(f"{current}: not found (run {hints.run('render')} first)", missing=True)
         try:
             info = os.stat(parts[-1], dir_fd=parent, follow_symlinks=False)
         except OSError:
@@ -111,7 +120,7 @@ class Tree:
                 try:
                     self._root = os.open(self.out, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
                 except FileNotFoundError:
-                    raise PolicyInputError(f"{self.out}: not found (run `make render` first)") from None
+                    raise PolicyInputError(f"{self.out}: not found (run {hints.run('render')} first)", missing=True) from None
                 except OSError as exc:
                     raise PolicyInputError(f"{self.out}: cannot read: {exc.strerror}") from None
             return self._root
@@ -222,7 +231,7 @@ def read_manifest(out: Path) -> list[dict]:
     out = Path(out)
     where = out / MANIFEST
     if not out.exists():
-        raise PolicyInputError(f"{where}: not found (run `make render` first)")
+        raise PolicyInputError(f"{where}: not found (run {hints.run('render')} first)", missing=True)
     if not out.is_dir():
         raise PolicyInputError(f"{out}: not a directory of rendered policies")
     text = read_text(out, MANIFEST)
@@ -393,7 +402,7 @@ def _read_one(out: Path, tree: Tree, entry: dict, evaluable, keep, visitor) -> o
                     for op in (stmt.get("Condition") or {}) if not evaluable(op)]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise PolicyInputError(f"{out / relative}: {problems[0]}{more}; run `make lint` for every problem")
+        raise PolicyInputError(f"{out / relative}: {problems[0]}{more}; run {hints.run('lint')} for every problem")
     if visitor is not None:
         visitor.visit(entry, doc)
     # A document not kept is kept as its checked text, compressed: parsed

@@ -35,8 +35,17 @@ class Backup:
     group_existed: bool
     taken_at: str
     reason: str
+    # An audit record of a --restore-unlinted change: the backup it restored
+    # and the lint findings it overrode ({"rule", "message"}); empty otherwise.
+    restored_from: str | None = None
+    overridden_lint: tuple[dict, ...] = ()
 
     def to_json(self) -> str:
+        audit = {}
+        if self.restored_from is not None:
+            audit["restored_from"] = self.restored_from
+        if self.overridden_lint:
+            audit["overridden_lint"] = list(self.overridden_lint)
         return json.dumps(
             {
                 "format": FORMAT,
@@ -48,6 +57,7 @@ class Backup:
                 "model_package_group_arn": self.group_arn,
                 "group_existed": self.group_existed,
                 "previous_policy": self.previous_policy,
+                **audit,
             },
             indent=2,
             ensure_ascii=False,

@@ -31,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backup-dir", type=Path, default=Path("apply-backups"), metavar="DIR",
                         help="where the previous policy is saved before each change (default: apply-backups)")
     parser.add_argument("--restore", type=Path, metavar="FILE", help="put a backup file's policy back")
+    parser.add_argument("--restore-unlinted", action="store_true",
+                        help="with --restore: put the backup back even when it fails lint (an emergency rollback "
+                             "to a hand-written policy); each overridden finding is printed and recorded in the "
+                             "backup written before the change")
     parser.add_argument("--max-attempts", type=int, default=6, metavar="N",
                         help="attempts per AWS call, retries included (default: 6)")
     parser.add_argument("--retry-mode", choices=("standard", "adaptive"), default="standard",
@@ -48,6 +52,9 @@ def main(args: argparse.Namespace) -> int:
     if len(chosen) > 1:
         print(f"error: {' and '.join(chosen)} exclude each other", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.restore_unlinted and args.restore is None:
+        print("error: --restore-unlinted only applies to --restore FILE", file=sys.stderr)
+        return EXIT_BAD_INPUT
     options = Options(
         config=args.config,
         mode="dry-run" if args.dry_run else "check" if args.check else "apply",
@@ -58,6 +65,7 @@ def main(args: argparse.Namespace) -> int:
         assume_role=False if args.no_assume_role else None,
         backup_dir=args.backup_dir,
         restore=args.restore,
+        restore_unlinted=args.restore_unlinted,
         max_attempts=args.max_attempts,
         retry_mode=args.retry_mode,
     )

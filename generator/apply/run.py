@@ -56,6 +56,7 @@ class Options:
     assume_role: bool | None = None  # False: --no-assume-role; None: as the config says
     backup_dir: Path = Path("apply-backups")
     restore: Path | None = None
+    restore_unlinted: bool = False  # --restore-unlinted: lint findings of the backup warn instead of refusing
     max_attempts: int = 6
     retry_mode: str = "standard"
 
@@ -143,11 +144,18 @@ def _check_endpoint(url: str) -> None:
         raise BadInput(f"--endpoint-url: {shown} must be an http:// or https:// URL with a host")
 
 
-def _lint_before_any_put(config: Config, options: Options) -> None:
+def _lint_before_any_put(config: Config, options: Options) -> tuple[dict, ...]:
     """Every policy apply may send passes lint first, a restored backup
     included: apply never puts Principal "*", sagemaker:* or a policy for a
-    group outside the config, whatever file it is handed."""
-    from generator.lint.runner import lint_document
+    group outside the config, whatever file it is handed.
+
+    The one exception is asked for by name: ``--restore --restore-unlinted``
+    puts a backup back although it fails lint (the emergency rollback to a
+    hand-written policy that was live before apply replaced it). Only
+    policy-scope findings are overridden, never the structure rule (a text
+    SageMaker would reject); they are returned, printed as warnings and
+    recorded in the backup written before the change."""
+    from generator.lint.runner import STRUCTURE, lint_document
 
     if options.restore is not None:
         try:
@@ -158,11 +166,11 @@ def _lint_before_any_put(config: Config, options: Options) -> None:
             raise BadInput(f"--restore: {options.restore} is a backup of model group '{saved.group}', which is not in "
                            f"{options.config}; apply never touches groups outside it")
         if saved.previous_policy is None:
-            return
+            return ()
         texts = [(saved.group, saved.group_arn, str(options.restore), saved.previous_policy)]
     else:
         if options.mode != "apply":
-            return
+            return ()
         texts = [(t.name, t.arn, t.path, t.text) for t in plan.targets(config, options.groups)]
     for _group, arn, path, text in texts:
         try:
@@ -175,15 +183,25 @@ def _lint_before_any_put(config: Config, options: Options) -> None:
         # oversized group fails alone, the others still apply.
         findings = [f for f in lint_document(config, plan.KIND.name, path, arn, config.registry_account.id, text)
                     if f.rule_id != "size-limit"]
-        if findings:
+        overridable = options.restore_unlinted and not any(f.rule_id == STRUCTURE for f in findings)
+        if findings and not overridable:
             first = findings[0]
             more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-            raise BadInput(f"refusing to put {path}: lint {first.rule_id}: {first.message}{more}; nothing was sent")
+            hint = ("; to roll back to it anyway, add --restore-unlinted"
+                    if options.restore is not None and first.rule_id != STRUCTURE and not options.restore_unlinted
+                    else "")
+            raise BadInput(f"refusing to put {path}: lint {first.rule_id}: {first.message}{more}; "
+                           f"nothing was sent{hint}")
+        if findings:
+            return tuple({"rule": f.rule_id, "message": f.message} for f in findings)
+    return ()
 
 
 class Runner:
-    def __init__(self, config: Config, options: Options, out: TextIO, err: TextIO):
+    def __init__(self, config: Config, options: Options, out: TextIO, err: TextIO,
+                 overridden_lint: tuple[dict, ...] = ()):
         self.config = config
+        self.overridden_lint = overridden_lint
         self.options = options
         self.out = out
         self.err = err
@@ -329,7 +347,7 @@ class Runner:
             return outcome
         with interrupts.change(name):
             try:
-                path = self._backup(name, saved.group_arn, current, True, "restore")
+                path = self._backup(name, saved.group_arn, current, True, "restore", audit=True)
             except OSError as exc:
                 return Outcome(name, "failed", f"cannot write the backup, so nothing was changed: {exc}")
             try:
@@ -351,7 +369,13 @@ class Runner:
                 f"{self.options.config} has registry account {registry_id} ({self.config.region})"
             )
 
-    def _backup(self, group: str, arn: str, current: str | None, existed: bool, reason: str) -> Path:
+    def _backup(self, group: str, arn: str, current: str | None, existed: bool, reason: str,
+                audit: bool = False) -> Path:
+        restored_from, overridden = None, ()
+        if audit and self.options.restore is not None:
+            restored_from = str(self.options.restore)
+            if self.options.restore_unlinted:
+                reason, overridden = "restore --restore-unlinted", self.overridden_lint
         return backup.write(
             self.options.backup_dir,
             backup.Backup(
@@ -363,6 +387,8 @@ class Runner:
                 group_existed=existed,
                 taken_at=self.started,
                 reason=reason,
+                restored_from=restored_from,
+                overridden_lint=overridden,
             ),
         )
 
@@ -424,10 +450,13 @@ def run(options: Options, out: TextIO | None = None, err: TextIO | None = None) 
     """
     config = load_config(options.config)
     _check_options(config, options)
-    _lint_before_any_put(config, options)
+    overridden = _lint_before_any_put(config, options)
     err = err or sys.stderr
+    for finding in overridden:
+        print(f"warning: --restore-unlinted: putting {options.restore} although lint {finding['rule']}: "
+              f"{finding['message']}", file=err)
     try:
-        return Runner(config, options, out or sys.stdout, err).run()
+        return Runner(config, options, out or sys.stdout, err, overridden).run()
     except backup.BadBackup as exc:
         raise BadInput(f"--restore: {exc}") from None
     except KeyboardInterrupt:  # before the first group: nothing was changed

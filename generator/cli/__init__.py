@@ -2,7 +2,7 @@
 
 Bad input prints one line naming the key and exits 2, before anything is
 written. One module per subcommand (render.py, lint.py, report.py,
-explain.py, schema.py, modules.py, apply.py, status.py, promote.py), each
+explain.py, schema.py, modules.py, apply.py, status.py, promote.py, plan.py), each
 with ``add_parser(sub)``, which registers the subcommand, its flags and its
 handler (``func``); build_parser assembles them in COMMANDS order (the order
 of --help). What they share is in common.py.
@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.cli import apply, explain, lint, modules, promote, render, report, schema, status
-from generator.cli.common import EXIT_BAD_INPUT, EXIT_OS_ERROR, _Parser, _Unreadable, exit_with
+from generator.cli import apply, explain, lint, modules, plan, promote, render, report, schema, status
+from generator.cli.common import EXIT_BAD_INPUT, EXIT_OS_ERROR, _Parser, _Unreadable, closed_pipe, exit_with
 from generator.errors import ConfigError, PolicyTooLarge, one_line
 from generator.writer import BadOutput, WriteError
 
 __all__ = ["COMMANDS", "build_parser", "exit_with", "main", "run"]
 
-COMMANDS = (render, lint, report, explain, schema, modules, apply, status, promote)
+COMMANDS = (render, plan, lint, report, explain, schema, modules, apply, status, promote)
 
 DESCRIPTION = ("Least-privilege cross-account policies for a central SageMaker Model Registry:\n"
                "accounts.yaml -> IAM, S3, KMS and model package group policies and Terraform roots.")
@@ -55,9 +55,18 @@ def build_parser(prog: str = "python -m generator") -> argparse.ArgumentParser:
     return parser
 
 
-def run() -> None:
-    """The ``mrpolicy`` console command."""
-    exit_with(main(prog="mrpolicy"))
+def run(prog: str = "mrpolicy") -> None:
+    """The ``mrpolicy`` console command (and ``python -m generator``).
+
+    A reader that goes away (``mrpolicy explain ... | head -2``) ends the
+    command quietly, as ``git log | head`` does: no traceback, exit 141
+    (128 + SIGPIPE, what a shell shows for git there)."""
+    try:
+        code = main(prog=prog)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        closed_pipe()
+    exit_with(code)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m generator") -> int:

@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from generator import hints
+
 EXIT_BAD_INPUT = 2
 EXIT_OS_ERROR = 1  # the file system refused, or another render holds the output lock
 
@@ -36,7 +38,7 @@ def _policyset(directory: Path, visitor=None, begun=None):
     except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
         detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, OSError) else f"{exc.strerror}: {exc.filename}"
         raise _Unreadable(
-            f"cannot read the rendered policies in {directory} ({detail}); run `python -m generator render` first"
+            f"cannot read the rendered policies in {directory} ({detail}); run {hints.run('render')} first"
         ) from None
 
 
@@ -70,11 +72,33 @@ def exit_with(code: int) -> None:
     parsed objects, and freeing them one by one at exit took 0.4-0.6 s at
     1,000 groups; the operating system frees them at once. By then every
     file is written and closed and every forked process joined (an
-    exception never gets here: it exits as usual). If flushing fails (a
-    closed pipe), the usual exit reports it."""
+    exception never gets here: it exits as usual). A reader that went away
+    (a closed pipe) ends it quietly (closed_pipe); another failing flush
+    exits as usual, which reports it."""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
+    except BrokenPipeError:
+        closed_pipe()
     except (OSError, ValueError):
         sys.exit(code)
     os._exit(code)
+
+
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell shows for `git log | head`
+
+
+def closed_pipe() -> None:
+    """stdout's reader went away: drop what is still buffered (pointing
+    stdout at /dev/null, so no flush at exit fails again) and end without a
+    traceback, as a command killed by SIGPIPE would."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(EXIT_CLOSED_PIPE)

@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+from generator import hints
+
 from generator.cli.common import EXIT_BAD_INPUT, EXIT_DIFFERENCES, READ_SHARE, _policyset
 from generator.config import load_config
 
@@ -207,5 +209,5 @@ def _warn_stale(config, policies: Path) -> None:
         return
     if plan.written or plan.removed:
         print(f"warning: {policies} is stale against the config ({len(plan.written) + len(plan.removed)} files "
-              "differ): these answers are for the rendered files, not for the config; run `make render`",
+              f"differ): these answers are for the rendered files, not for the config; run {hints.run('render')}",
               file=sys.stderr)

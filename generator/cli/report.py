@@ -7,6 +7,8 @@ import difflib
 import sys
 from pathlib import Path
 
+from generator import hints
+
 from generator.cli.common import EXIT_BAD_INPUT, EXIT_DIFFERENCES, READ_SHARE, _policyset
 from generator.config import load_config
 
@@ -101,7 +103,7 @@ def _report_with(args: argparse.Namespace, to_stdout: bool, begun, parts) -> int
     elif args.check:
         plan = writer.diff(args.out, files, patterns=report.FILES)
         if plan.written or plan.removed:
-            print(f"error: {args.out} is stale: `make render` would change {', '.join(plan.written + plan.removed)}",
+            print(f"error: {args.out} is stale: {hints.run('render')} would change {', '.join(plan.written + plan.removed)}",
                   file=sys.stderr)
             return EXIT_DIFFERENCES
         print(f"{args.out}: up to date ({len(plan.unchanged)} files)")

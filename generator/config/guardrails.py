@@ -94,11 +94,12 @@ def check_guardrails(config) -> None:
                 "the registry account is the management account, which SCPs and RCPs never restrict; "
                 "host the registry in a member account",
             )
-    if not deploying_roles(config):
+    if config.terraform.assume_role is None:
         raise ConfigError(
-            "guardrails",
-            "no deploying role is known (terraform.assume_role is null and apply.assume_role is false): "
-            "the guardrails would lock every principal out of the registry's policies",
+            "terraform.assume_role",
+            "the guardrails exempt the role Terraform deploys the registry's bucket, key and repositories with, "
+            "so name it: set terraform.assume_role to that role (a deployment role, not "
+            "OrganizationAccountAccessRole); without it the RCP would lock Terraform out of them",
         )
     if ORGANIZATION_DIR in config.accounts:
         raise ConfigError(

@@ -93,10 +93,13 @@ def _module_source(value: str) -> str:
 class TerraformSettings(_Strict):
     state: TerraformState = Field(default_factory=TerraformState, description="S3 backend settings.")
     assume_role: Annotated[str, Field(strict=True), AfterValidator(_assume_role)] | None = Field(
-        default="OrganizationAccountAccessRole",
+        default=None,
         description=(
             "Role the AWS provider assumes in each account (arn:PARTITION:iam::ACCOUNT:role/NAME). "
-            "null: no assume_role block, the ambient credentials must already be the account's."
+            "Default null: no assume_role block, the ambient credentials must already be the account's "
+            "(allowed_account_ids refuses any other). Required with guardrails, which exempt it by name. "
+            "Never the organization's administrator role by default; lint warns on "
+            "OrganizationAccountAccessRole."
         ),
     )
     tags: Annotated[dict[Annotated[str, Field(strict=True)], Annotated[str, Field(strict=True)]],

@@ -68,7 +68,7 @@ def _loaded(out: Path, entries: list[dict], tree, keep_texts: bool) -> list[Poli
         try:
             text = tree.read(relative)
         except PolicyInputError as exc:
-            if not str(exc).endswith("not found (run `make render` first)"):
+            if not getattr(exc, "missing", False):
                 raise LintInputError(str(exc)) from None
             text = None
         if text is not None:

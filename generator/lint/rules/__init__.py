@@ -31,6 +31,7 @@ from generator.lint.rules import (  # noqa: F401  (import registers)
     deploy_role_only_deploys,
     deploy_prefix_overlap,
     guardrails_allow_parties,
+    terraform_admin_role,
     developers_first_stage_only,
     every_stage_has_an_approver,
     bus_policy_names_rule_role,

@@ -9,7 +9,7 @@ provider "aws" {
   allowed_account_ids = ["222222222222"]
 
   assume_role {
-    role_arn     = "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
+    role_arn     = "arn:aws:iam::222222222222:role/ModelRegistryTerraform"
     session_name = "model-registry-data-science"
   }
 

@@ -9,7 +9,7 @@ provider "aws" {
   allowed_account_ids = ["333333333333"]
 
   assume_role {
-    role_arn     = "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"
+    role_arn     = "arn:aws:iam::333333333333:role/ModelRegistryTerraform"
     session_name = "model-registry-deployment"
   }
 

@@ -9,7 +9,7 @@ provider "aws" {
   allowed_account_ids = ["666666666666"]
 
   assume_role {
-    role_arn     = "arn:aws:iam::666666666666:role/OrganizationAccountAccessRole"
+    role_arn     = "arn:aws:iam::666666666666:role/ModelRegistryTerraform"
     session_name = "model-registry-governance"
   }
 

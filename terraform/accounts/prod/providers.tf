@@ -9,7 +9,7 @@ provider "aws" {
   allowed_account_ids = ["555555555555"]
 
   assume_role {
-    role_arn     = "arn:aws:iam::555555555555:role/OrganizationAccountAccessRole"
+    role_arn     = "arn:aws:iam::555555555555:role/ModelRegistryTerraform"
     session_name = "model-registry-prod"
   }
 

@@ -16,14 +16,14 @@
 #   account and lets the listed roles use the key only through S3 and
 #   SageMaker.
 # - Model package groups: churn-predictor, credit-risk.
-# - ECR repositories for inference images: credit-risk-serving.
-#   Immutable tags, scan on push, encrypted with the key above; each
-#   repository's policy (policies/ecr-repository-*.json) lets the listed
-#   developer roles push and the consumer and deployer roles pull.
 #   Their resource policies (policies/model-package-group-*.json) are NOT
 #   written here: `python -m generator apply` writes them
 #   (terraform.group_policies = apply), so each policy has exactly one
 #   writer. Set terraform.group_policies to terraform to hand them over.
+# - ECR repositories for inference images: credit-risk-serving.
+#   Immutable tags, scan on push, encrypted with the key above; each
+#   repository's policy (policies/ecr-repository-*.json) lets the listed
+#   developer roles push and the consumer and deployer roles pull.
 #
 # Principals in these policies are account roots narrowed by
 # aws:PrincipalArn conditions, so this root can be applied before or after

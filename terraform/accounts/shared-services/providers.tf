@@ -9,7 +9,7 @@ provider "aws" {
   allowed_account_ids = ["111111111111"]
 
   assume_role {
-    role_arn     = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
+    role_arn     = "arn:aws:iam::111111111111:role/ModelRegistryTerraform"
     session_name = "model-registry-shared-services"
   }
 

@@ -9,7 +9,7 @@ provider "aws" {
   allowed_account_ids = ["444444444444"]
 
   assume_role {
-    role_arn     = "arn:aws:iam::444444444444:role/OrganizationAccountAccessRole"
+    role_arn     = "arn:aws:iam::444444444444:role/ModelRegistryTerraform"
     session_name = "model-registry-test"
   }
 
