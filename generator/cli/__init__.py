@@ -80,10 +80,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m generator") -> in
     except PolicyTooLarge as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except _Unreadable as exc:
-        print(f"error: {one_line(str(exc))}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BadOutput as exc:
+    except (_Unreadable, BadOutput) as exc:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except WriteError as exc:
