@@ -10,6 +10,7 @@ render; a declared value above what AWS grants is refused.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -272,6 +273,9 @@ def test_max_percent_takes_a_percentage(tmp_path, capsys, bad):
 @pytest.mark.parametrize("headroom,flag", [("90", " --max-percent 90"), ("", "")])
 def test_make_check_passes_headroom_to_render_check(headroom, flag):
     # -n: print the commands, run none (nothing is installed or rendered)
-    proc = subprocess.run(["make", "-n", "render-check", f"HEADROOM={headroom}", "CONFIG=c.yaml", "OUT=o"],
-                          cwd=ROOT, capture_output=True, text=True, check=True)
+    # Run as a top-level make even inside `make test`: a nested make prints
+    # "make[1]: Leaving directory ..." after the commands.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    proc = subprocess.run(["make", "--no-print-directory", "-n", "render-check", f"HEADROOM={headroom}",
+                           "CONFIG=c.yaml", "OUT=o"], cwd=ROOT, capture_output=True, text=True, check=True, env=env)
     assert proc.stdout.splitlines()[-1].endswith(f"render --check --config c.yaml --out o{flag}")
