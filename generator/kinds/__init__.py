@@ -86,10 +86,3 @@ def governing(resource_type: str) -> Kind:
     """The resource-policy kind that decides requests on this resource type."""
     return one(lambda k: resource_type in k.governs)
 
-
-def iter_bound(policies) -> Iterator[tuple[str, object, object]]:
-    """(template variable, sort key, item) of every policy a Terraform root binds."""
-    for policy in policies:
-        kind = _BY_NAME[policy.kind]
-        if kind.bind is not None:
-            yield kind.bind(policy)

@@ -29,8 +29,6 @@ Category = Literal["validity", "security"]
 RESOURCE_POLICY_KINDS = kinds.names(lambda kind: kind.is_resource_policy)
 IDENTITY_POLICY_KINDS = kinds.names(lambda kind: kind.role == kinds.IDENTITY)
 TRUST_POLICY_KINDS = kinds.names(lambda kind: kind.role == kinds.TRUST)
-# Organization policies (guardrails:): Deny-only; an RCP names Principal "*".
-GUARDRAIL_POLICY_KINDS = kinds.names(lambda kind: kind.is_guardrail)
 # Rendered files that are not policies (checked by set rules only).
 DATA_KINDS = kinds.names(lambda kind: not kind.is_policy)
 KINDS = kinds.NAMES
