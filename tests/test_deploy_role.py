@@ -108,6 +108,24 @@ def test_endpoint_configs_serve_only_the_groups_models(world):
                      sagemaker__ModelArn=f"{PROD_SM}:model/credit-risk-v1")
 
 
+# Issue 30: the test above passes with one list of every group's models,
+# because prod deploys one group (payments is no group). test deploys two:
+# each endpoint configuration serves only its own group's models.
+@pytest.mark.parametrize("config_name,model_name", [
+    ("churn-predictor-c1", "credit-risk-v1"),
+    ("credit-risk-c1", "churn-predictor-v1"),
+])
+def test_endpoint_configs_do_not_serve_another_groups_model(world, config_name, model_name):
+    assert not world.can(TEST_DR, "sagemaker:CreateEndpointConfig", f"{TEST_SM}:endpoint-config/{config_name}",
+                         sagemaker__ModelArn=f"{TEST_SM}:model/{model_name}")
+
+
+@pytest.mark.parametrize("group", ["credit-risk", "churn-predictor"])
+def test_endpoint_configs_serve_their_own_groups_model(world, group):
+    assert world.can(TEST_DR, "sagemaker:CreateEndpointConfig", f"{TEST_SM}:endpoint-config/{group}-c1",
+                     sagemaker__ModelArn=f"{TEST_SM}:model/{group}-v1")
+
+
 def test_cannot_act_in_another_workload_account(world):
     assert not world.can(TEST_DR, "sagemaker:CreateModel", f"{PROD_SM}:model/credit-risk-v1")
     assert not world.can(TEST_DR, "iam:PassRole", PROD_EXEC, **{PASS: "sagemaker.amazonaws.com"})
@@ -454,9 +472,24 @@ def _resources(docs: list[dict]) -> list[str]:
                                                                     else s["Resource"])]
 
 
+TAG = "model-registry-group"
+REQ, RES = f"aws:RequestTag/{TAG}", f"aws:ResourceTag/{TAG}"
+
+
+def created(group: str, **more) -> dict:
+    """The context of a create request tagged as the pipeline must tag it."""
+    return {REQ: group, "aws:TagKeys": [TAG], **more}
+
+
+def existing(group: str, **more) -> dict:
+    """The context of a request on a resource that carries its group's tag."""
+    return {RES: group, **more}
+
+
 @pytest.fixture(scope="module")
 def scale_files() -> dict[str, str]:
-    # 160 groups in prod (more than the benchmark's busiest account), 4 more that only test consumes.
+    # 160 groups in prod (more than the benchmark's busiest account), 4 more that only test consumes:
+    # past the explicit and compact forms, so the tagged form.
     return render(config_from_text(_scale_text(160, 4)))
 
 
@@ -469,29 +502,58 @@ G0, G159, G160 = "model-00000", "model-00159", "model-00160"  # G160: consumed b
 
 
 @pytest.mark.parametrize("action,resource,context", [
-    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G160}-v1", {}),
-    ("sagemaker:DeleteModel", f"{PROD_SM}:model/{G160}-v1", {}),
-    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/{G160}-live", {}),
-    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint-config/{G160}-v1", {}),
-    ("sagemaker:UpdateEndpoint", f"{PROD_SM}:endpoint-config/{G160}-v2", {}),
-    ("sagemaker:DescribeEndpoint", f"{PROD_SM}:endpoint/{G160}-live", {}),
-    ("sagemaker:DeleteEndpointConfig", f"{PROD_SM}:endpoint-config/{G160}-v1", {}),
-    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G160}-v1", {"sagemaker__ModelArn": f"{PROD_SM}:model/{G0}-v1"}),
-    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G0}-v1", {"sagemaker__ModelArn": f"{PROD_SM}:model/{G160}-v1"}),
-    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G0}-v1", {}),
+    # another group's names, tagged for that group (test consumes G160, prod does not)
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G160}-v1", created(G160)),
+    ("sagemaker:DeleteModel", f"{PROD_SM}:model/{G160}-v1", existing(G160)),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/{G160}-live", created(G160)),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint-config/{G160}-v1", existing(G160)),
+    ("sagemaker:UpdateEndpoint", f"{PROD_SM}:endpoint-config/{G160}-v2", existing(G160)),
+    ("sagemaker:DescribeEndpoint", f"{PROD_SM}:endpoint/{G160}-live", existing(G160)),
+    ("sagemaker:DeleteEndpointConfig", f"{PROD_SM}:endpoint-config/{G160}-v1", existing(G160)),
     ("sagemaker:DescribeModelPackage", f"{SM}:model-package/{G160}/1", {}),
+    # its own group's names, but tagged for another group (of the account, or not)
+    ("sagemaker:DeleteModel", f"{PROD_SM}:model/{G0}-v1", existing(G159)),
+    ("sagemaker:UpdateEndpoint", f"{PROD_SM}:endpoint/{G0}-live", existing(G160)),
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G0}-v1", created(G159)),
+    # another group's resource, tagged into one of the account's groups
+    ("sagemaker:DeleteEndpoint", f"{PROD_SM}:endpoint/{G160}-live", existing(G0)),
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G160}-v1", created(G0)),
+    # untagged: cannot create, cannot touch
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G0}-v1", {}),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/{G0}-live", {}),
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G0}-v1", {"sagemaker:ModelArn": f"{PROD_SM}:model/{G0}-v1"}),
+    ("sagemaker:DescribeModel", f"{PROD_SM}:model/{G0}-v1", {}),
+    ("sagemaker:DeleteEndpoint", f"{PROD_SM}:endpoint/{G0}-live", {}),
+    # the group tag with another key beside it, or a second spelling of its key
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G0}-v1", {REQ: G0, "aws:TagKeys": [TAG, "owner"]}),
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G0}-v1", {REQ: G0, "aws:TagKeys": [TAG, "Model-Registry-Group"]}),
+    # a tag value that is a wildcard or a prefix of a group, not a group
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G0}-v1", created("*")),
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G0}-v1", created("model")),
+    ("sagemaker:DescribeModel", f"{PROD_SM}:model/{G0}-v1", existing("model")),
+    # endpoint configurations serve only their own group's models
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G0}-v1", created(G0, **{"sagemaker:ModelArn": f"{PROD_SM}:model/{G159}-v1"})),
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G0}-v1", created(G0, **{"sagemaker:ModelArn": f"{PROD_SM}:model/{G160}-v1"})),
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G0}-v1", created(G0)),
+    # retagging: no AddTags outside a creation, no DeleteTags
+    ("sagemaker:AddTags", f"{PROD_SM}:model/{G0}-v1", created(G0)),
+    ("sagemaker:AddTags", f"{PROD_SM}:model/{G160}-v1", created(G0)),
+    ("sagemaker:AddTags", f"{PROD_SM}:model/{G0}-v1", created(G0, **{"sagemaker:TaggingAction": "AddTags"})),
+    ("sagemaker:AddTags", f"{PROD_SM}:model/{G160}-v1", created(G0, **{"sagemaker:TaggingAction": "CreateModel"})),
+    ("sagemaker:AddTags", f"{PROD_SM}:training-job/{G0}-v1", created(G0, **{"sagemaker:TaggingAction": "CreateTrainingJob"})),
+    ("sagemaker:DeleteTags", f"{PROD_SM}:model/{G0}-v1", existing(G0, **{"aws:TagKeys": [TAG]})),
     # names outside the prefix, and in another account
-    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G0}", {}),
-    ("sagemaker:CreateModel", f"{PROD_SM}:model/x{G0}-v1", {}),
-    ("sagemaker:CreateModel", f"{TEST_SM}:model/{G0}-v1", {}),
-    ("sagemaker:DeleteEndpoint", f"{TEST_SM}:endpoint/{G0}-live", {}),
-    # the group's names, but other actions and other resource types
-    ("sagemaker:AddTags", f"{PROD_SM}:model/{G0}-v1", {}),
-    ("sagemaker:CreateTrainingJob", f"{PROD_SM}:training-job/{G0}-v1", {}),
-    ("sagemaker:CreateInferenceComponent", f"{PROD_SM}:inference-component/{G0}-v1", {}),
-    ("sagemaker:UpdateModelPackage", f"{SM}:model-package/{G0}/1", {"sagemaker__ModelApprovalStatus": "Approved"}),
-    ("iam:PassRole", PROD_EXEC, {PASS: "ec2.amazonaws.com"}),
-    ("iam:PassRole", "arn:aws:iam::555555555555:role/Admin", {PASS: "sagemaker.amazonaws.com"}),
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G0}", created(G0)),
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/x{G0}-v1", created(G0)),
+    ("sagemaker:CreateModel", f"{TEST_SM}:model/{G0}-v1", created(G0)),
+    ("sagemaker:DeleteEndpoint", f"{TEST_SM}:endpoint/{G0}-live", existing(G0)),
+    # the group's names and tag, but other actions and other resource types
+    ("sagemaker:CreateTrainingJob", f"{PROD_SM}:training-job/{G0}-v1", created(G0)),
+    ("sagemaker:CreateInferenceComponent", f"{PROD_SM}:inference-component/{G0}-v1", created(G0)),
+    ("sagemaker:DeleteInferenceComponent", f"{PROD_SM}:inference-component/{G0}-v1", existing(G0)),
+    ("sagemaker:UpdateModelPackage", f"{SM}:model-package/{G0}/1", {"sagemaker:ModelApprovalStatus": "Approved"}),
+    ("iam:PassRole", PROD_EXEC, {"iam:PassedToService": "ec2.amazonaws.com"}),
+    ("iam:PassRole", "arn:aws:iam::555555555555:role/Admin", {"iam:PassedToService": "sagemaker.amazonaws.com"}),
     ("iam:CreateRole", "arn:aws:iam::555555555555:role/Anything", {}),
     ("s3:PutObject", f"{B}/{G0}/model.tar.gz", {}),
 ])
@@ -501,16 +563,21 @@ def test_at_scale_the_deploy_role_still_cannot(scale_world, action, resource, co
 
 
 @pytest.mark.parametrize("action,resource,context", [
-    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G159}-v1", {}),
-    ("sagemaker:DescribeModel", f"{PROD_SM}:model/{G0}-v1", {}),
-    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G159}-v1", {"sagemaker__ModelArn": f"{PROD_SM}:model/{G159}-v1"}),
-    ("sagemaker:DescribeEndpointConfig", f"{PROD_SM}:endpoint-config/{G159}-v1", {}),
-    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/{G159}-live", {}),
-    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint-config/{G159}-v1", {}),
-    ("sagemaker:UpdateEndpoint", f"{PROD_SM}:endpoint/{G0}-live", {}),
-    ("sagemaker:DeleteEndpoint", f"{PROD_SM}:endpoint/{G0}-live", {}),
+    ("sagemaker:CreateModel", f"{PROD_SM}:model/{G159}-v1", created(G159)),
+    ("sagemaker:AddTags", f"{PROD_SM}:model/{G159}-v1", created(G159, **{"sagemaker:TaggingAction": "CreateModel"})),
+    ("sagemaker:DescribeModel", f"{PROD_SM}:model/{G0}-v1", existing(G0)),
+    ("sagemaker:CreateEndpointConfig", f"{PROD_SM}:endpoint-config/{G159}-v1",
+     created(G159, **{"sagemaker:ModelArn": f"{PROD_SM}:model/{G159}-v1"})),
+    ("sagemaker:AddTags", f"{PROD_SM}:endpoint-config/{G159}-v1",
+     created(G159, **{"sagemaker:TaggingAction": "CreateEndpointConfig"})),
+    ("sagemaker:DescribeEndpointConfig", f"{PROD_SM}:endpoint-config/{G159}-v1", existing(G159)),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint/{G159}-live", created(G159)),
+    ("sagemaker:CreateEndpoint", f"{PROD_SM}:endpoint-config/{G159}-v1", existing(G159, **created(G159))),
+    ("sagemaker:UpdateEndpoint", f"{PROD_SM}:endpoint/{G0}-live", existing(G0)),
+    ("sagemaker:UpdateEndpoint", f"{PROD_SM}:endpoint-config/{G0}-v2", existing(G0)),
+    ("sagemaker:DeleteEndpoint", f"{PROD_SM}:endpoint/{G0}-live", existing(G0)),
     ("sagemaker:DescribeModelPackage", f"{SM}:model-package/{G159}/3", {}),
-    ("iam:PassRole", PROD_EXEC, {PASS: "sagemaker.amazonaws.com"}),
+    ("iam:PassRole", PROD_EXEC, {"iam:PassedToService": "sagemaker.amazonaws.com"}),
 ])
 def test_at_scale_the_deploy_role_deploys_every_group_of_its_account(scale_world, action, resource, context):
     decision = scale_world.decide(PROD_DR, action, resource, **context)
@@ -522,14 +589,23 @@ def test_at_scale_the_deploy_role_fits_the_default_managed_policy_quota(scale_fi
     assert 1 < len(docs) <= 10
     for doc in docs:
         assert limits.check("iam_role_policy", "", doc) is None
-    # every group's names are in exactly one policy (each policy is exact per group)
-    owners = {}
-    for index, doc in enumerate(docs):
-        for resource in _resources([doc]):
-            if resource.startswith(PROD_SM):
-                owners.setdefault(resource.rsplit("/", 1)[-1], set()).add(index)
-    assert sorted(owners) == sorted(f"model-{i:05d}-*" for i in range(160))
-    assert all(len(where) == 1 for where in owners.values())
+    # no resource of the workload account is named per group: the tagged form
+    assert not [r for r in _resources(docs) if r.startswith(PROD_SM) and "${" not in r]
+    # each statement's list (group tag values, version ARNs) is spread over the policies:
+    # every group exactly once per statement, none of another account
+    lists: dict = {}
+    for doc in docs:
+        for stmt in doc["Statement"]:
+            equals = stmt.get("Condition", {}).get("StringEquals", {})
+            values = [v for key in (REQ, RES) for v in equals.get(key, []) if not v.startswith("${")]
+            if stmt["Action"] == ["sagemaker:DescribeModelPackage"]:
+                values = [r.split("/")[1] for r in stmt["Resource"]]
+            if values:
+                lists.setdefault(stmt["Sid"], []).extend(values)
+    assert sorted(lists) == ["CreateTaggedGroupEndpointConfigs", "CreateTaggedGroupEndpoints", "CreateTaggedGroupModels",
+                             "DescribeRegistryVersions", "ManageTaggedGroupModelsAndEndpoints"]
+    for sid, values in lists.items():
+        assert sorted(values) == [f"model-{i:05d}" for i in range(160)], sid
     assert sum("PassExecutionRolesToSageMaker" in json.dumps(doc) for doc in docs) == 1
 
 
@@ -540,56 +616,105 @@ def test_small_accounts_keep_one_resource_type_per_arn(example_files):
         assert resources and not [r for r in resources if ":*/" in r]
 
 
+NAMES = [f"{G0}-v1", f"{G0}-live", "model-00015-v1", f"{G0}", f"x{G0}-v1", "model-00016-v1", "model-0000-v1"]
+
+
+def _group_of(name: str) -> str | None:
+    """The group (of the 17 in _form_documents' config) whose resources ``name`` names."""
+    for group in (G0, "model-00015", "model-00016"):
+        if name.startswith(group + "-"):
+            return group
+    return None
+
+
+def _contexts(action: str, account: str, name: str) -> list[dict]:
+    """The contexts a request for ``action`` on ``name`` is asked with: its
+    tags right, wrong and absent, and the condition keys the action has."""
+    sm = f"arn:aws:sagemaker:us-east-1:{account}"
+    own = _group_of(name) or G0
+    other = "model-00015" if own != "model-00015" else G0
+    tags = [{}, {REQ: own, "aws:TagKeys": [TAG]}, {REQ: other, "aws:TagKeys": [TAG]},
+            {REQ: own, "aws:TagKeys": [TAG, "owner"]}, {REQ: "model-00016", "aws:TagKeys": [TAG]},
+            {RES: own}, {RES: other}, {RES: "model-00016"}, {RES: own, REQ: other, "aws:TagKeys": [TAG]}]
+    if action == "sagemaker:CreateEndpointConfig":
+        models = [{}] + [{"sagemaker:ModelArn": f"{sm}:model/{g}-v1"} for g in (G0, "model-00015", "model-00016")]
+        return [{**t, **m} for t in tags for m in models]
+    if action == "sagemaker:AddTags":
+        return [{**t, **a} for t in tags for a in ({}, {"sagemaker:TaggingAction": "CreateModel"},
+                                                   {"sagemaker:TaggingAction": "CreateEndpoint"})]
+    if action == "iam:PassRole":
+        return [{}, {"iam:PassedToService": "sagemaker.amazonaws.com"}, {"iam:PassedToService": "ec2.amazonaws.com"}]
+    return tags
+
+
 def _decisions(docs: list[dict]) -> dict:
     """What the identity policies ``docs`` allow PROD_DR, for every request
     of a grid that AWS can make: each action on ARNs of the resource types
     it takes (the evaluator matches strings; it does not know that
-    CreateModel is only ever asked about a model)."""
+    CreateModel is only ever asked about a model), with the contexts of
+    :func:`_contexts`."""
     from generator.analysis.evaluate import Request, decide
     from generator.lint import iam_data
 
-    names = [f"{G0}-v1", f"{G0}-live", "model-00015-v1", f"{G0}", f"x{G0}-v1", "model-00016-v1", "model-0000-v1"]
     out = {}
     for account in ("555555555555", "444444444444"):
         sm = f"arn:aws:sagemaker:us-east-1:{account}"
-        resources = [f"{sm}:{kind}/{name}" for kind in ("model", "endpoint-config", "endpoint", "training-job",
-                                                          "inference-component", "model-package")
-                     for name in names]
-        resources += [f"{SM}:model-package/{g}/1" for g in (G0, "model-00015", "model-00016")]
-        resources += [f"arn:aws:iam::{account}:role/{r}" for r in ("SageMakerExecutionRole", "Admin", "ModelDeployRole")]
-        contexts = [{}, {"sagemaker:ModelArn": f"{sm}:model/{G0}-v1"}, {"sagemaker:ModelArn": f"{sm}:model/model-00016-v1"},
-                    {"iam:PassedToService": "sagemaker.amazonaws.com"}, {"iam:PassedToService": "ec2.amazonaws.com"}]
-        actions = sorted({a for doc in docs for s in doc["Statement"] for a in s["Action"]}) + [
-            "sagemaker:AddTags", "sagemaker:CreateTrainingJob", "sagemaker:CreateInferenceComponent",
-            "sagemaker:UpdateModelPackage", "sagemaker:DeleteModelPackage", "iam:CreateRole"]
+        resources = [(f"{sm}:{kind}/{name}", name) for kind in ("model", "endpoint-config", "endpoint", "training-job",
+                                                                "inference-component", "model-package")
+                     for name in NAMES]
+        resources += [(f"{SM}:model-package/{g}/1", "") for g in (G0, "model-00015", "model-00016")]
+        resources += [(f"arn:aws:iam::{account}:role/{r}", "") for r in ("SageMakerExecutionRole", "Admin", "ModelDeployRole")]
+        actions = sorted({a for doc in docs for s in doc["Statement"] for a in s["Action"]} | {
+            "sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:CreateTrainingJob",
+            "sagemaker:CreateInferenceComponent", "sagemaker:UpdateModelPackage", "sagemaker:DeleteModelPackage",
+            "iam:CreateRole"})
         for action in actions:
             templates = [template for _, template in iam_data.resource_types(action)]
-            for resource in resources:
+            for resource, name in resources:
                 if not any(iam_data.arn_fits(t, resource) for t in templates):
                     continue
-                for context in contexts:
+                for context in _contexts(action, account, name):
                     request = Request(PROD_DR, action, resource, context)
-                    out[(action, resource, tuple(context.items()))] = bool(decide(request, docs, None, "555555555555").identity_allows)
+                    key = (action, resource, json.dumps(context, sort_keys=True))
+                    allowed = bool(decide(request, docs, None, "555555555555").identity_allows)
+                    creating = context.get("sagemaker:TaggingAction")
+                    created_kind = {"CreateModel": ":model/", "CreateEndpointConfig": ":endpoint-config/",
+                                    "CreateEndpoint": ":endpoint/"}.get(creating)
+                    if action == "sagemaker:AddTags" and creating and created_kind not in resource:
+                        continue  # tags go on what is created (CreateEndpoint tags no configuration): no such request
+                    if action == "sagemaker:AddTags" and creating:
+                        # tagging while creating: SageMaker authorizes AddTags beside the
+                        # creating action, and the request needs both
+                        alongside = {k: v for k, v in context.items() if k != "sagemaker:TaggingAction"}
+                        allowed = allowed and bool(decide(Request(PROD_DR, f"sagemaker:{creating}", resource, alongside),
+                                                          docs, None, "555555555555").identity_allows)
+                    out[key] = allowed
     return out
 
 
-def test_compact_form_grants_exactly_what_the_explicit_form_grants():
-    # Both forms' statements over the same 16 groups, each as one document,
-    # asked the same requests (the render splits a form over policies by
-    # whole groups; see test_at_scale_* for the rendered split).
+def _form_documents(form: str, groups: int = 16) -> list[dict]:
+    """One form's statements over the same groups, as one document (the
+    render splits a form over policies by whole groups; see test_at_scale_*
+    for the rendered split)."""
     from generator.arns import Arns
     from generator.policies import deploy_role
 
-    config = config_from_text(_scale_text(16, 1))
+    config = config_from_text(_scale_text(groups, 1))
     (target,) = [t for t in deploy_role.targets(config) if t.account == "prod"]
-    arns = Arns.of(config)
-    explicit = [{"Version": "2012-10-17", "Statement": deploy_role._statements(
-        config, arns, target, list(target.groups), True, compact=False)}]
-    compact = [{"Version": "2012-10-17", "Statement": deploy_role._statements(
-        config, arns, target, list(target.groups), True, compact=True)}]
+    return [{"Version": "2012-10-17", "Statement": deploy_role._statements(
+        config, Arns.of(config), target, list(target.groups), True, form=form)}]
+
+
+@pytest.fixture(scope="module")
+def explicit_decisions() -> dict:
+    return _decisions(_form_documents("explicit"))
+
+
+def test_compact_form_grants_exactly_what_the_explicit_form_grants(explicit_decisions):
+    explicit, compact = _form_documents("explicit"), _form_documents("compact")
     assert not [r for r in _resources(explicit) if ":*/" in r]
     assert [r for r in _resources(compact) if ":*/" in r]
-    left, right = _decisions(explicit), _decisions(compact)
+    left, right = explicit_decisions, _decisions(compact)
     assert left == right
     allowed = {key for key, ok in left.items() if ok}
     assert len(allowed) > 20  # the grid does reach what the role may do
@@ -598,24 +723,70 @@ def test_compact_form_grants_exactly_what_the_explicit_form_grants():
     assert not [key for key in allowed if "model-00016" in key[1] or "444444444444" in key[1]]
 
 
-def test_compact_form_only_when_the_explicit_one_is_over_the_setting():
-    # 16 groups: the explicit form takes two managed policies, the compact one fits one.
-    explicit = _deploy_policies(render(config_from_text(_scale_text(16, 1, max_policies=2))))
-    compact = _deploy_policies(render(config_from_text(_scale_text(16, 1, max_policies=1))))
-    assert len(explicit) == 2 and len(compact) == 1
-    assert not [r for r in _resources(explicit) if ":*/" in r]
-    assert [s["Sid"] for s in compact[0]["Statement"]] == [
-        "ManageGroupModelsAndEndpoints", "CreateGroupEndpointConfigs", "DescribeRegistryVersions",
-        "PassExecutionRolesToSageMaker"]
+def _well_tagged(action: str, resource: str, context: dict) -> bool:
+    """Is this request tagged as the pipeline must tag (docs/deploy.md)?
+    Creating (CreateModel, CreateEndpointConfig, CreateEndpoint's endpoint,
+    AddTags while creating): the request carries the group tag alone, valued
+    the group the name is of. An existing model, endpoint configuration or
+    endpoint carries the tag of the group it is named for."""
+    kind_name = resource.rsplit(":", 1)[-1]
+    kind, _, name = kind_name.partition("/")
+    if ":sagemaker:" not in resource or kind not in ("model", "endpoint-config", "endpoint"):
+        return True
+    group = _group_of(name)
+    creating = action in ("sagemaker:CreateModel", "sagemaker:CreateEndpointConfig", "sagemaker:AddTags") or (
+        action == "sagemaker:CreateEndpoint" and kind == "endpoint")
+    if creating:
+        return context.get(REQ) == group and context.get("aws:TagKeys") == [TAG]
+    if action == "sagemaker:CreateEndpoint":
+        # the configuration an endpoint is created from: its own group's (narrower than the
+        # explicit form, which lets churn-live be created from fraud-c1)
+        return context.get(RES) == group and context.get(REQ) == group
+    return context.get(RES) == group
 
 
-def test_refuses_when_even_the_compact_form_is_over_the_setting():
+def test_tagged_form_decides_as_the_explicit_form_on_tagged_resources_and_refuses_the_rest(explicit_decisions):
+    explicit, tagged = explicit_decisions, _decisions(_form_documents("tagged"))
+    assert explicit.keys() == tagged.keys()
+    wider = [key for key in tagged if tagged[key] and not explicit[key]]
+    assert wider == [], wider[:5]  # never more than the explicit form, on any request
+    differ = [key for key in tagged if tagged[key] != explicit[key]
+              and _well_tagged(key[0], key[1], json.loads(key[2]))]
+    # the one place the tagged form binds more: an endpoint is created from its own group's configuration
+    cross = [key for key in tagged if explicit[key] and not tagged[key] and key[0] == "sagemaker:CreateEndpoint"
+             and ":endpoint-config/" in key[1] and json.loads(key[2]).get(REQ) not in (None, _group_of(key[1].split("/")[1]))]
+    assert cross
+    assert differ == [], differ[:5]  # exactly the explicit form's answer on requests tagged as documented
+    untagged = [key for key in tagged if tagged[key] and not _well_tagged(key[0], key[1], json.loads(key[2]))]
+    assert untagged == [], untagged[:5]  # and no to every request that is not
+    assert sum(tagged.values()) > 20  # the grid does reach what the role may do
+    assert len(tagged) > 4000
+
+
+@pytest.mark.parametrize("most,form", [(3, "explicit"), (2, "compact"), (1, "tagged")])
+def test_each_form_only_when_the_smaller_ones_are_over_the_setting(most, form):
+    # 16 groups: the explicit form takes three managed policies, the compact two, the tagged one.
+    from generator.arns import Arns
+    from generator.kinds.iam_role_policy import KIND
+    from generator.policies import deploy_role
+
+    config = config_from_text(_scale_text(16, 1, max_policies=most))
+    (target,) = [t for t in deploy_role.targets(config) if t.account == "prod"]
+    chosen, docs = deploy_role.documents_in_form(config, Arns.of(config), target, KIND)
+    assert (chosen, len(docs)) == (form, most)
+    assert docs == _deploy_policies(render(config))
+    sids = {s["Sid"] for doc in docs for s in doc["Statement"]}
+    assert {"explicit": "ManageGroupModels", "compact": "ManageGroupModelsAndEndpoints",
+            "tagged": "ManageTaggedGroupModelsAndEndpoints"}[form] in sids
+
+
+def test_refuses_when_even_the_tagged_form_is_over_the_setting():
     with pytest.raises(PolicyTooLarge) as caught:
         build_policies(config_from_text(_scale_text(60, max_policies=1)))
     message = str(caught.value)
     assert "\n" not in message
     assert "prod/policies/deploy-role-ModelDeployRole.json: the deploy role of prod needs" in message
-    assert "managed policies of 6,144 characters for its 60 groups even in its compact form" in message
+    assert "managed policies of 6,144 characters for its 60 groups even in its smallest (tagged) form" in message
     assert "over deploy_role.max_managed_policies (1)" in message
     assert "quota" in message and "split the account's groups over more workload accounts" in message
 
@@ -625,7 +796,7 @@ def test_refuses_when_even_the_compact_form_is_over_the_setting():
     None,  # its older name, deploy_role.max_managed_policies
 ])
 def test_a_raised_quota_holds_more_groups(declared):
-    text = _scale_text(260)
+    text = _scale_text(600)
     with pytest.raises(PolicyTooLarge) as caught:
         build_policies(config_from_text(text))
     assert "over quotas.managed_policies_per_role (10)" in str(caught.value)
@@ -641,23 +812,52 @@ def test_max_managed_policies_defaults_to_the_iam_default():
     assert config_from_text(EXAMPLE_TEXT).deploy_role.max_managed_policies == 10
 
 
-def test_compact_form_lints_clean(tmp_path):
-    assert _lint(_scale_text(16, 1, max_policies=1), tmp_path) == []
+@pytest.mark.parametrize("most", [3, 2, 1], ids=["explicit", "compact", "tagged"])
+def test_every_form_lints_clean(tmp_path, most):
+    assert _lint(_scale_text(16, 1, max_policies=most), tmp_path) == []
 
 
-def test_compact_form_overlapping_prefixes_are_flagged(tmp_path):
-    text = _scale_text(16, max_policies=1).replace("deploy_role:", (
+@pytest.mark.parametrize("most,sid", [(2, "ManageGroupModelsAndEndpoints"), (1, "CreateTaggedGroupModels")])
+def test_overlapping_prefixes_are_flagged_in_the_compact_and_tagged_forms(tmp_path, most, sid):
+    text = _scale_text(16, max_policies=most).replace("deploy_role:", (
         "  churn:\n    developers: [data-science]\n    consumers: [prod]\n"
         "  churn-v2:\n    developers: [data-science]\n    consumers: [test]\n"
         "deploy_role:"))
     findings = _lint(text, tmp_path)
     assert [(f.rule_id, f.message) for f in findings] == [(
         "deploy-prefix-overlap",
-        "statement ManageGroupModelsAndEndpoints: names churn-* of account prod also cover group 'churn-v2' "
+        f"statement {sid}: names churn-* of account prod also cover group 'churn-v2' "
         "(churn-v2-...), which it does not deploy",
     )]
 
 
+def _lint_policy(tmp_path, mutate) -> list:
+    """Lint findings of the tagged form's render after ``mutate`` edits prod's first policy."""
+    from generator.lint import lint
+    from tests.lintkit import write
+
+    config = config_from_text(_scale_text(16, 1, max_policies=1))
+    files = render(config)
+    path = "prod/policies/deploy-role-ModelDeployRole.json"
+    doc = json.loads(files[path])
+    mutate({s["Sid"]: s for s in doc["Statement"]})
+    files[path] = json.dumps(doc, indent=2) + "\n"
+    return [(f.rule_id, f.message) for f in lint(config, write(tmp_path, files)).findings]
+
+
+@pytest.mark.parametrize("mutate,expected", [
+    (lambda s: s["TagGroupResourcesOnCreate"]["Condition"]["StringEquals"].update({"sagemaker:TaggingAction": ["AddTags"]}),
+     "grants sagemaker:AddTags beyond creation"),
+    (lambda s: s["ManageTaggedGroupModelsAndEndpoints"]["Condition"]["StringEquals"][RES].append("payments"),
+     "does not keep the tag to this account's groups"),
+    (lambda s: s["CreateTaggedGroupModels"]["Condition"].pop("ForAllValues:StringEquals"),
+     "does not keep the tag to this account's groups"),
+    (lambda s: s["ManageTaggedGroupModelsAndEndpoints"]["Action"].append("sagemaker:DeleteTags"),
+     "grants sagemaker:DeleteTags, which deploying does not need"),
+])
+def test_lint_catches_a_widened_tagged_form(tmp_path, mutate, expected):
+    findings = _lint_policy(tmp_path, mutate)
+    assert any(rule == "deploy-role-only-deploys" and expected in message for rule, message in findings), findings
 # --- issue 30: PassRole on a wildcard role is fenced like the registry half -----------
 FENCED_TEXT = EXAMPLE_TEXT.replace(
     'prod:            {id: "555555555555", kind: workload, stage: prod, roles: [SageMakerExecutionRole]}',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from generator import render, writer
@@ -75,7 +76,10 @@ def test_policies_are_complete_documents_without_placeholders(example_files):
         doc = json.loads(text)
         assert doc["Version"] == "2012-10-17"
         assert doc["Statement"]
-        assert "${" not in text and "{{" not in text, path
+        # IAM's own policy variables (the deploy role's group tag) are no placeholders:
+        # Terraform reads the files with file(), which does not interpolate
+        iam_variables = re.sub(r"\$\{aws:(Request|Resource)Tag/model-registry-group\}", "", text)
+        assert "${" not in iam_variables and "{{" not in text, path
         sids = [s["Sid"] for s in doc["Statement"]]
         assert len(sids) == len(set(sids)), path
         for stmt in doc["Statement"]:

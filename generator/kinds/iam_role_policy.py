@@ -50,7 +50,7 @@ def _deploy_roles(config, arns):
             )
             raise PolicyTooLarge(
                 f"{base}.json: the deploy role of {target.account} needs {len(documents)} managed policies of "
-                f"6,144 characters for its {len(target.groups)} groups even in its compact form, over "
+                f"6,144 characters for its {len(target.groups)} groups even in its smallest (tagged) form, over "
                 f"{setting or 'quotas.managed_policies_per_role'} ({most}), the account's quota "
                 f"(IAM's default: {DEFAULT_MANAGED_POLICIES} per role); "
                 f"{raise_quota}split the account's groups over more workload accounts"

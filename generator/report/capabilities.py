@@ -41,6 +41,7 @@ from generator.access import (  # the SageMaker status values and lifecycle keys
     STAGE_STATUS_KEY,
 )
 from generator.arns import Arns
+from generator.policies import deploy_role
 
 Scope = Literal["group", "key", "repository"]
 
@@ -99,6 +100,14 @@ class Probe(NamedTuple):
 _STATUS = "sagemaker:ModelApprovalStatus"
 _PREFIX = "s3:prefix"
 GROUP_PREFIX = "GROUP/"  # stands for the group's prefix in a Step's context
+# The group tag a deployment pipeline puts on what it creates (docs/deploy.md):
+# the tagged form of a deploy role requires it, every form allows it.
+GROUP_TAG_VALUE = "GROUP-NAME-LOWERCASE"  # stands for the tag's value, the group's name in lowercase
+_TAGGED = ((deploy_role.REQUEST_TAG, GROUP_TAG_VALUE), ("aws:TagKeys", deploy_role.GROUP_TAG))
+
+
+def _tagging(action: str) -> tuple[tuple[str, str], ...]:
+    return _TAGGED + (("sagemaker:TaggingAction", action),)
 
 CAPABILITIES: tuple[Capability, ...] = (
     Capability(
@@ -163,13 +172,19 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         "deploy", "group",
         "deploy a version of the group in its own account: describe the version and create the model, "
-        "an endpoint configuration serving it and the endpoint, named GROUP-... (the deploy role, docs/deploy.md)",
+        "an endpoint configuration serving it and the endpoint, named GROUP-... and tagged "
+        f"{deploy_role.GROUP_TAG}=GROUP in lowercase (the deploy role, docs/deploy.md)",
         ((
             Step("sagemaker:DescribeModelPackage", VERSION),
-            Step("sagemaker:CreateModel", MODEL),
-            Step("sagemaker:CreateEndpointConfig", ENDPOINT_CONFIG, (("sagemaker:ModelArn", MODEL),)),
-            Step("sagemaker:CreateEndpoint", ENDPOINT),
-            Step("sagemaker:CreateEndpoint", ENDPOINT_CONFIG),
+            Step("sagemaker:CreateModel", MODEL, _TAGGED),
+            Step("sagemaker:AddTags", MODEL, _tagging("CreateModel")),
+            Step("sagemaker:CreateEndpointConfig", ENDPOINT_CONFIG, _TAGGED + (("sagemaker:ModelArn", MODEL),)),
+            Step("sagemaker:AddTags", ENDPOINT_CONFIG, _tagging("CreateEndpointConfig")),
+            Step("sagemaker:CreateEndpoint", ENDPOINT, _TAGGED),
+            Step("sagemaker:AddTags", ENDPOINT, _tagging("CreateEndpoint")),
+            # the configuration it is created from: the one just created, tagged for the group
+            Step("sagemaker:CreateEndpoint", ENDPOINT_CONFIG,
+                 _TAGGED + ((deploy_role.RESOURCE_TAG, GROUP_TAG_VALUE),)),
         ),),
     ),
     Capability(
@@ -266,8 +281,10 @@ def requests(arns: Arns, capability: Capability, group: str | None, account_id: 
         resources[VERSION] = f"{package}{SAMPLE_VERSION}"
         resources[GROUP] = arns.group_arn(group)
         for kind in (MODEL, ENDPOINT_CONFIG, ENDPOINT):
+            # lowercase, as SageMaker writes these ARNs (deploy_role.name_prefix)
             resources[kind] = (f"arn:{arns.partition}:sagemaker:{arns.region}:{account_id}:"
-                               f"{kind}/{group}-{SAMPLE_DEPLOYMENT}")
+                               f"{kind}/{deploy_role.name_prefix(group)}{SAMPLE_DEPLOYMENT}")
+        resources[GROUP_TAG_VALUE] = deploy_role.group_tag_value(group)
         paths = s3_paths(arns, group)
     out = []
     for way in capability.ways:

@@ -49,15 +49,35 @@ def deploy_prefix_overlap(ctx):
         seen = set()
         for stmt in policy.statements():
             for resource in as_list(stmt.get("Resource")):
-                kind_name = resource.rsplit(":", 1)[-1]
+                kind_name = resource.split(":", 5)[-1]  # the resource part: a policy variable holds ":" too
                 kind, _, name = kind_name.partition("/")
                 # "*": the compact form's any-type ARN (generator/policies/deploy_role.py)
                 if kind not in ("model", "endpoint", "endpoint-config", "*") or not name.endswith("*"):
                     continue
-                stem = name[:-1]
-                for group in sorted(covered(stem)):
-                    if (stem, group) not in seen:
-                        seen.add((stem, group))
-                        yield Hit(f"statement {stmt.get('Sid')}: names {stem}* of account {account} also cover group "
-                                  f"'{group}' ({deploy_role.name_prefix(group)}...), which it does not deploy",
-                                  stmt.get("Sid"), policy.path)
+                for stem in sorted(_stems(stmt, name)):
+                    yield from _flag(stmt, stem, covered, seen, account, policy)
+
+
+def _stems(stmt: dict, name: str) -> set[str]:
+    """The name prefixes a Resource's name grants: ``<group>-`` itself, or,
+    in the tagged form (``${aws:RequestTag/...}-*``), each group tag value
+    the statement allows, followed by "-"."""
+    if "${" not in name:
+        return {name[:-1]}
+    stems = set()
+    for key in (deploy_role.REQUEST_TAG, deploy_role.RESOURCE_TAG):
+        if name == "${" + key + "}-*":
+            block = stmt.get("Condition", {}).get("StringEquals", {}) if isinstance(stmt.get("Condition"), dict) else {}
+            for condition_key, values in block.items():
+                if condition_key.lower() == key.lower():
+                    stems |= {f"{v}-" for v in as_list(values) if isinstance(v, str)}
+    return stems
+
+
+def _flag(stmt, stem, covered, seen, account, policy):
+    for group in sorted(covered(stem)):
+        if (stem, group) not in seen:
+            seen.add((stem, group))
+            yield Hit(f"statement {stmt.get('Sid')}: names {stem}* of account {account} also cover group "
+                      f"'{group}' ({deploy_role.name_prefix(group)}...), which it does not deploy",
+                      stmt.get("Sid"), policy.path)
