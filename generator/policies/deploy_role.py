@@ -470,7 +470,8 @@ def permission_documents(config: Config, arns: Arns, target: Target, kind) -> li
 
     One policy when it fits 6,144 characters; otherwise the groups are
     split, in order, over several policies (the pass-role statement in the
-    first), each within the limit and exact per group. The first form of
+    first), each within the limit and, in the named forms, exact per group
+    (the tagged form spreads its lists: :func:`_fill`). The first form of
     :data:`FORMS` that fits the IAM quota of managed policies per role
     (``quotas.managed_policies_per_role``, or
     ``deploy_role.max_managed_policies``): explicit, then compact (the same
