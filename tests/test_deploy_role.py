@@ -854,6 +854,13 @@ def _lint_policy(tmp_path, mutate) -> list:
      "does not keep the tag to this account's groups"),
     (lambda s: s["ManageTaggedGroupModelsAndEndpoints"]["Action"].append("sagemaker:DeleteTags"),
      "grants sagemaker:DeleteTags, which deploying does not need"),
+    # a deploy action of another resource type beside "*/${aws:ResourceTag/...}-*": model packages named for a group
+    (lambda s: s["ManageTaggedGroupModelsAndEndpoints"]["Action"].append("sagemaker:DescribeModelPackage"),
+     "names any resource type, and sagemaker:DescribeModelPackage takes types other than"),
+    # the configuration half's exemption from a group list is for the configuration only
+    (lambda s: s["CreateTaggedEndpointsFromTheirGroupsConfigs"]["Resource"].append(
+        "arn:aws:sagemaker:us-east-1:555555555555:endpoint/${aws:RequestTag/model-registry-group}-*"),
+     "does not keep the tag to this account's groups"),
 ])
 def test_lint_catches_a_widened_tagged_form(tmp_path, mutate, expected):
     findings = _lint_policy(tmp_path, mutate)

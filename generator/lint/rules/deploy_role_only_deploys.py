@@ -68,7 +68,8 @@ def _tagged_resource_ok(stmt: dict, resource: str, account_prefix: str, values: 
         tail = "${" + key + "}-*"
         kinds = deploy_role.MANAGED_KINDS if key == deploy_role.REQUEST_TAG else ("*",)
         if resource in {f"{account_prefix}{kind}/{tail}" for kind in kinds}:
-            if (key == deploy_role.REQUEST_TAG and as_list(stmt.get("Action")) == ["sagemaker:CreateEndpoint"]
+            if (resource == f"{account_prefix}endpoint-config/{tail}"
+                    and as_list(stmt.get("Action")) == ["sagemaker:CreateEndpoint"]
                     and _condition(stmt, "StringEquals", deploy_role.RESOURCE_TAG) == ["${" + key + "}"]):
                 # CreateEndpoint's configuration half: the configuration of the
                 # new endpoint's own group; the endpoint half keeps that group
@@ -171,7 +172,7 @@ def deploy_role_only_deploys(ctx):
                         yield Hit(f"statement {sid}: {resource} is named by the group tag, but the statement does not "
                                   "keep the tag to this account's groups (StringEquals) and to that one key "
                                   "(ForAllValues:StringEquals aws:TagKeys)", sid, policy.path)
-                    elif resource.rsplit(":", 1)[-1].startswith("*/") and other_kinds:
+                    elif resource.split(":", 5)[-1].startswith("*/") and other_kinds:
                         yield Hit(f"statement {sid}: {resource} names any resource type, and "
                                   f"{', '.join(other_kinds[:5])} takes types other than "
                                   f"{', '.join(deploy_role.MANAGED_KINDS)}", sid, policy.path)
