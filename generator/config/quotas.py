@@ -42,7 +42,7 @@ _MOST = 1_000_000
 # IAM and AWS STS quotas (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html),
 # "Default quotas for IAM entities": "Role trust policy length | 2048 characters | 4096 characters"
 # (default, maximum quota); adjustable; IAM does not count white space. A size limit of a kind
-# (generator/kinds/iam_role_trust_policy.py declares this key), not a count.
+# (the role trust policy kind declares this key: Kind.quota_key), not a count.
 DEFAULT_TRUST_POLICY_LENGTH = 2_048
 MAX_TRUST_POLICY_LENGTH = 4_096
 
