@@ -35,6 +35,6 @@ class Line:
 
 def lines(rendered) -> list[Line]:
     """``rendered``: generator.render.Rendered. Kinds first, in render order, then quotas, in the table's order."""
-    out = [Line(t.kind.limit.name, t.size, t.kind.limit.size, t.kind.limit.unit, t.item) for t in rendered.sizes.values()]
+    out = [Line(t.limit.name, t.size, t.limit.size, t.limit.unit, t.item) for t in rendered.sizes.values()]
     out.extend(Line(u.quota.name, u.count, u.value, "", u.item) for u in rendered.quotas)
     return out

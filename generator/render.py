@@ -20,7 +20,7 @@ from generator import kinds, quotas, terraform
 from generator.arns import Arns
 from generator.config import Config
 from generator.errors import PolicyTooLarge
-from generator.kinds.base import Kind, RenderedPolicy, to_json  # noqa: F401  (part of this module's interface)
+from generator.kinds.base import Kind, Limit, RenderedPolicy, to_json  # noqa: F401  (part of this module's interface)
 
 MANIFEST = "manifest.json"
 
@@ -118,6 +118,7 @@ class Tightest:
     kind: Kind
     size: int
     policy: RenderedPolicy
+    limit: Limit  # the limit that applied (a raised quota where the config declares one)
 
     @property
     def item(self) -> str:
@@ -125,23 +126,24 @@ class Tightest:
         return extra.get("model_group") or extra.get("repository") or self.policy.path
 
 
-def check_sizes(policies: list[RenderedPolicy]) -> dict[str, Tightest]:
-    """Raise PolicyTooLarge on the first policy over its kind's limit; else
-    the tightest policy of each kind (the first, in order, among equals)."""
+def check_sizes(policies: list[RenderedPolicy], config: Config | None = None) -> dict[str, Tightest]:
+    """Raise PolicyTooLarge on the first policy over its kind's limit (a
+    raised quota where ``config`` declares one: Kind.limit_for); else the
+    tightest policy of each kind (the first, in order, among equals)."""
     tightest: dict[str, Tightest] = {}
     for policy in policies:
         kind = kinds.get(policy.kind)
         # Only the whitespace-free measure needs the parsed document.
         size = kind.measure(policy.text, None if kind.limit.whitespace_counts else policy.document)
-        limit = kind.limit
+        limit = kind.limit_for(config)
         if size > limit.size:
-            raise PolicyTooLarge(
-                f"{policy.path}: {limit.name} is {size:,} {limit.unit}, over the AWS limit of "
-                f"{limit.size:,}{kind.too_large}"
-            )
+            head = f"{policy.path}: {limit.name} is {size:,} {limit.unit}, "
+            if kind.quota_key:
+                raise PolicyTooLarge(head + kind.over_quota(size, config))
+            raise PolicyTooLarge(head + f"over the AWS limit of {limit.size:,}{kind.too_large}")
         best = tightest.get(kind.name)
         if best is None or size > best.size:
-            tightest[kind.name] = Tightest(kind, size, policy)
+            tightest[kind.name] = Tightest(kind, size, policy, limit)
     return tightest
 
 
@@ -155,7 +157,7 @@ class Rendered:
 def render_all(config: Config) -> Rendered:
     """The files, and how close the tightest item of each kind and quota is to its AWS limit."""
     policies = build_policies(config)
-    sizes = check_sizes(policies)
+    sizes = check_sizes(policies, config)
     used = quotas.check(config, policies)
     files = {p.path: p.text for p in policies}
     files.update(terraform.render(config, policies))

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from .test_apply import (  # noqa: F401  (fixtures)
+    sent,
     REGION,
     REGISTRY,
     _spawn,
@@ -111,8 +112,8 @@ def test_interrupted_create_says_what_happened_and_the_next_run_finishes_it(aws,
         time.sleep(0.1)
     code, out, err = apply(aws, capsys, backups=tmp_path / "b2")
     assert code == 0, err
-    assert stored(aws, "churn-predictor") == rendered()["churn-predictor"]
-    assert stored(aws, "credit-risk") == rendered()["credit-risk"]
+    assert stored(aws, "churn-predictor") == sent(rendered()["churn-predictor"])
+    assert stored(aws, "credit-risk") == sent(rendered()["credit-risk"])
 
 
 @pytest.mark.parametrize("args,fragment", [
@@ -157,7 +158,7 @@ def test_restore_unlinted_puts_back_the_hand_written_policy_and_records_what_it_
     # without the flag: refused, nothing sent (the default stays safe)
     code, _, err = apply(aws, capsys, "--restore", str(saved), backups=tmp_path / "b")
     assert code == 2 and "--restore-unlinted" in err
-    assert stored(aws, "credit-risk") == rendered()["credit-risk"]
+    assert stored(aws, "credit-risk") == sent(rendered()["credit-risk"])
     # with it: put back byte for byte, the override on stderr and in the backup it wrote first
     code, out, err = apply(aws, capsys, "--restore", str(saved), "--restore-unlinted", backups=tmp_path / "b")
     assert code == 0, err
@@ -168,7 +169,7 @@ def test_restore_unlinted_puts_back_the_hand_written_policy_and_records_what_it_
     assert record["reason"] == "restore --restore-unlinted"
     assert record["restored_from"] == str(saved)
     assert "wildcard-action" in [f["rule"] for f in record["overridden_lint"]]
-    assert record["previous_policy"] == rendered()["credit-risk"]
+    assert record["previous_policy"] == sent(rendered()["credit-risk"])
 
 
 def test_restore_unlinted_dry_run_sends_nothing(aws, capsys, tmp_path):

@@ -473,9 +473,17 @@ def test_whitespace_does_not_count_for_managed_policies(example_config, example_
     assert findings(example_config, write(tmp_path, padded), "size-limit") == []
 
 
-def test_whitespace_counts_for_group_policies(example_config, example_files, tmp_path):
+def test_group_policies_are_measured_as_sent_minified(example_config, example_files, tmp_path):
+    """Both writers send a group policy minified (apply: plan.wire; Terraform's
+    provider: NormalizeJsonString), so the file's whitespace does not count,
+    and the minified document over 20,480 characters is flagged."""
     padded = {**example_files, GROUP: example_files[GROUP].replace("\n", "\n" + " " * 80)}
-    hits = findings(example_config, write(tmp_path, padded), "size-limit")
+    assert len(padded[GROUP]) > 20_480
+    assert findings(example_config, write(tmp_path, padded), "size-limit") == []
+    doc = json.loads(example_files[GROUP])
+    doc["Statement"][0]["Resource"] = doc["Statement"][0]["Resource"] * 400
+    assert len(json.dumps(doc, separators=(",", ":"))) > 20_480
+    hits = findings(example_config, write(tmp_path / "big", {**example_files, GROUP: json.dumps(doc)}), "size-limit")
     assert [h.message.split(" is ")[0] for h in hits] == ["SageMaker model package group policy"]
 
 

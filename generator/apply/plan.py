@@ -1,9 +1,10 @@
 """What apply would change: the wanted policies, semantic comparison, diffs.
 
 Pure: no AWS calls, no files. The wanted policy of a group is the rendered
-document of the normal pipeline (:func:`generator.render.build_policies`),
-sent as exactly the text ``make render`` writes, so what AWS holds is
-byte-identical to the reviewed file in git.
+document of the normal pipeline (:func:`generator.render.build_policies`):
+the document of the file ``make render`` writes, sent minified (:func:`wire`),
+as Terraform's provider sends it too, so the size render checked is the
+size of the string sent, and both writers put the same string.
 
 Comparison is semantic. Both policies are parsed and normalised the way IAM
 reads them, and a put happens only when the normal forms differ:
@@ -51,7 +52,7 @@ class Target:
     name: str
     arn: str
     path: str  # the rendered file, relative to terraform/accounts/
-    text: str  # exactly what is sent: the rendered file's text
+    text: str  # the rendered file's text; what is sent is wire(text)
     description: str
     tags: tuple[tuple[str, str], ...]
 
@@ -71,15 +72,20 @@ def targets(config: Config, only: tuple[str, ...] = ()) -> list[Target]:
     return sorted(wanted, key=lambda t: t.name)
 
 
-def check_sendable(text: str) -> None:
-    """Raise PolicyRefused unless ``text`` is a JSON policy that fits the limit.
+def wire(text: str) -> str:
+    """The string put for a policy text: its document minified. SageMaker
+    counts the characters of the string it receives, whitespace included
+    (botocore checks only the minimum length); Terraform's provider sends the
+    same document minified (the kind's module, KIND below, cites its source)."""
+    return json.dumps(parse(text), separators=(",", ":"), ensure_ascii=False)
 
-    SageMaker counts characters of the string it receives, whitespace
-    included (botocore checks only the minimum length), so we measure the
-    exact string we send.
-    """
-    parse(text)
-    size = KIND.measure(text)
+
+def check_sendable(text: str, as_is: bool = False) -> None:
+    """Raise PolicyRefused unless ``text`` is a JSON policy whose string
+    sent fits the limit: :func:`wire` of it, or, ``as_is``, the text itself
+    (``--restore`` puts a backup back byte for byte: the exact string AWS
+    held before)."""
+    size = len(wire(text)) if not as_is else (parse(text), len(text))[1]
     if size > LIMIT.size:
         raise PolicyRefused(
             f"policy is {size:,} {LIMIT.unit}, over the {LIMIT.name} limit of {LIMIT.size:,}; "

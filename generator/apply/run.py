@@ -312,7 +312,7 @@ class Runner:
                     self.registry.create_group(target.name, target.description, target.tags)
                     created = True
                     self._step = "created"
-                self.registry.put_policy(target.name, target.text)
+                self.registry.put_policy(target.name, plan.wire(target.text))
                 self._step = None
             except AwsError as exc:
                 state = (
@@ -328,7 +328,7 @@ class Runner:
         wanted = saved.previous_policy
         if wanted is not None:
             try:
-                plan.check_sendable(wanted)
+                plan.check_sendable(wanted, as_is=True)
             except plan.PolicyRefused as exc:
                 return Outcome(name, "failed", f"refusing to restore {self.options.restore}: {exc}")
         try:

@@ -5,6 +5,7 @@ quotas:
   managed_policies_per_role: 20       # IAM, every account that holds a rendered role (default 10, at most 20)
   rules_per_event_bus: 500            # EventBridge, the registry account's default bus (default 300; 100 in af-south-1, eu-south-1)
   access_points_per_account_region: 12000  # S3, the registry account in config.region (default 10,000)
+  role_trust_policy_length: 4096      # IAM, every account with a deploy role (default 2,048, at most 4,096)
 ```
 
 The one place a config says "this quota was raised". The render counts
@@ -38,6 +39,12 @@ RULES_PER_BUS_BY_REGION = {"af-south-1": 100, "eu-south-1": 100}
 DEFAULT_ACCESS_POINTS = 10_000
 # Neither page states a maximum for an increase: the declared value is taken as granted.
 _MOST = 1_000_000
+# IAM and AWS STS quotas (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html),
+# "Default quotas for IAM entities": "Role trust policy length | 2048 characters | 4096 characters"
+# (default, maximum quota); adjustable; IAM does not count white space. A size limit of a kind
+# (the role trust policy kind declares this key: Kind.quota_key), not a count.
+DEFAULT_TRUST_POLICY_LENGTH = 2_048
+MAX_TRUST_POLICY_LENGTH = 4_096
 
 
 def _count(value) -> int:
@@ -48,6 +55,18 @@ def _count(value) -> int:
 
 
 Count = Annotated[int, BeforeValidator(_count), Field(json_schema_extra={"minimum": 1, "maximum": _MOST})]
+
+
+def _trust_length(value) -> int:
+    if (isinstance(value, bool) or not isinstance(value, int)
+            or not DEFAULT_TRUST_POLICY_LENGTH <= value <= MAX_TRUST_POLICY_LENGTH):
+        raise ValueError(f"must be a whole number from {DEFAULT_TRUST_POLICY_LENGTH:,} (IAM's default) to "
+                         f"{MAX_TRUST_POLICY_LENGTH:,} (the most IAM grants): the quota AWS granted the accounts")
+    return value
+
+
+TrustLength = Annotated[int, BeforeValidator(_trust_length), Field(
+    json_schema_extra={"minimum": DEFAULT_TRUST_POLICY_LENGTH, "maximum": MAX_TRUST_POLICY_LENGTH})]
 
 
 class Quotas(BaseModel):
@@ -71,6 +90,13 @@ class Quotas(BaseModel):
     access_points_per_account_region: Count | None = Field(
         default=None,
         description=f"S3: access points in the registry account in config.region ({DEFAULT_ACCESS_POINTS:,} by default).",
+    )
+    role_trust_policy_length: TrustLength | None = Field(
+        default=None,
+        description=(
+            f"IAM: characters of a role trust policy, whitespace not counted, in every account with a deploy role "
+            f"({DEFAULT_TRUST_POLICY_LENGTH:,} by default; AWS raises it to at most {MAX_TRUST_POLICY_LENGTH:,})."
+        ),
     )
 
 

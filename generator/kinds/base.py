@@ -18,7 +18,7 @@ analysis can all use it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from json.encoder import encode_basestring as _escape  # the C escaper where available
 from typing import Callable
@@ -84,6 +84,11 @@ class Kind:  # not frozen: tests lower a limit (generator.limits.LIMITS[name] = 
     applied_by_helper: bool = False  # `mrpolicy apply` may put it (terraform.group_policies: apply)
     too_large: str = "; split the config (fewer accounts or role sets per group) or shorten role lists"
     terraform: TerraformResource | None = None  # None: no resource sets it (a rule's data)
+    # The quotas: key that declares a raised size limit, where AWS raises it (an
+    # adjustable quota: the role trust policy length); "" for a fixed limit. With
+    # ``quota_maximum``, the most AWS grants.
+    quota_key: str = ""
+    quota_maximum: int = 0
     # A checkov check a manifest entry of this kind is known to fail, "CKV_ID:why", or None.
     checkov_skip: Callable[[dict], str | None] | None = None
     # The part of the document whose size AWS limits (an event rule: its pattern).
@@ -115,6 +120,26 @@ class Kind:  # not frozen: tests lower a limit (generator.limits.LIMITS[name] = 
     @property
     def is_guardrail(self) -> bool:
         return self.role in (SCP, RCP)
+
+    def limit_for(self, config) -> Limit:
+        """The limit that applies to ``config``: the declared raised quota
+        (``quotas.<quota_key>``) where the kind has one and the config sets
+        it, else AWS's default (``limit``)."""
+        declared = getattr(config.quotas, self.quota_key, None) if self.quota_key and config is not None else None
+        return self.limit if declared is None else replace(self.limit, size=declared)
+
+    def over_quota(self, size: int, config) -> str:
+        """What the refusal of a document of ``size`` says after its size: the
+        quota to declare, or that AWS grants no more (adjustable limits only)."""
+        limit = self.limit_for(config)
+        declared = limit is not self.limit
+        where = (f"quotas.{self.quota_key} declares {limit.size:,}" if declared
+                 else f"AWS's default is {limit.size:,}")
+        if size > self.quota_maximum:
+            return (f"over the quota ({where}), and AWS grants at most {self.quota_maximum:,} ({limit.source})"
+                    f"{self.too_large}")
+        return (f"over the quota ({where}; {limit.source}): request an increase to at least {size:,} and "
+                f"declare it as quotas.{self.quota_key}: {size}")
 
     def measure(self, text: str, document: dict | None = None) -> int:
         """The size AWS counts: the text as written where whitespace counts,

@@ -2,8 +2,9 @@
 
 Rendered for the deploy role in each workload account that deploys a group,
 and, as a document for their owners, for the account's SageMaker execution
-roles. At most 2,048 characters by default (adjustable to 4,096),
-whitespace not counted (IAM quotas:
+roles. At most 2,048 characters by default (adjustable to 4,096: declare
+the granted value as ``quotas.role_trust_policy_length``), whitespace not
+counted (IAM quotas:
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 Its statements carry no Resource: IAM rejects a trust policy that has one.
 """
@@ -11,6 +12,7 @@ Its statements carry no Resource: IAM rejects a trust policy that has one.
 from __future__ import annotations
 
 from generator import roles
+from generator.config.quotas import DEFAULT_TRUST_POLICY_LENGTH, MAX_TRUST_POLICY_LENGTH
 from generator.kinds.base import TRUST, Kind, Limit, TerraformResource
 from generator.names import role_slug
 from generator.policies import deploy_role
@@ -56,8 +58,10 @@ KIND = Kind(
     target_type="role",
     governs=("role",),
     implied_resource="IAM rejects a role trust policy that has it (the policy applies to its role)",
-    limit=Limit(2_048, "characters", False, "IAM role trust policy",
+    limit=Limit(DEFAULT_TRUST_POLICY_LENGTH, "characters", False, "IAM role trust policy",
                 "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"),
+    quota_key="role_trust_policy_length",
+    quota_maximum=MAX_TRUST_POLICY_LENGTH,
     order=60,
     terraform=TerraformResource("aws_iam_role", "assume_role_policy", {"name": "target_role"}),
     checkov_skip=lambda entry: SKIP_ACCOUNT_TRUST if entry.get("trust") == DEPLOY_ROLE else None,

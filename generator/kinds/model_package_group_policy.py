@@ -1,9 +1,23 @@
 """A model package group's resource policy (registry account): one per group.
 
 Limit: PutModelPackageGroupPolicy's ResourcePolicy, at most 20,480
-characters, whitespace counted (SageMaker API reference; botocore checks
-only the minimum). Set by ``aws_sagemaker_model_package_group_policy`` in
-the registry root, or by ``mrpolicy apply`` (terraform.group_policies).
+characters of the string sent (SageMaker API reference; botocore checks
+only the minimum). Both writers send the document minified, so the limit is
+measured on the minified document: ``mrpolicy apply`` sends
+``json.dumps(document, separators=(",", ":"))`` (generator/apply/plan.py,
+``wire``), and ``aws_sagemaker_model_package_group_policy`` in the registry
+root sends ``structure.NormalizeJsonString(resource_policy)``, Go's compact
+json.Marshal of the parsed document, whatever the file's whitespace
+(hashicorp/terraform-provider-aws,
+internal/service/sagemaker/model_package_group_policy.go, in every release
+that has the resource). The two differ only in escaping ``<``, ``>`` and
+``&``, which no group policy holds (ARNs, account and organization ids,
+stage names). The file stays pretty-printed for review.
+
+Over the limit, the compact form is rendered (policies/common.py,
+``principal_blocks`` without Principal "*": we found no AWS statement that
+SageMaker accepts it in a group policy, so the compact form names the
+account roots).
 """
 
 from __future__ import annotations
@@ -19,7 +33,7 @@ def items(config, arns):
 
 def render_item(config, arns, group):
     doc, text = KIND.fitted(lambda compact: model_package_group.build(config, arns, group, compact))
-    if not doc["Statement"]:
+    if not any(s["Effect"] == "Allow" for s in doc["Statement"]):  # the registry's Denies are always there
         raise ConfigError(
             f"model_groups.{group}",
             "no account is granted anything on this group (list developers, consumers, deployers or approvers)",
@@ -39,7 +53,7 @@ KIND = Kind(
     role=RESOURCE,
     target_type="model-package-group",
     governs=("model-package-group", "model-package"),
-    limit=Limit(20_480, "characters", True, "SageMaker model package group policy",
+    limit=Limit(20_480, "characters", False, "SageMaker model package group policy",
                 "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_PutModelPackageGroupPolicy.html"),
     order=30,
     many=True,

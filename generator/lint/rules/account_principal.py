@@ -6,7 +6,7 @@ import re
 
 from generator.lint.model import Hit, PolicyFile, account_of_principal, is_account_root, narrowing_values, principal_values, rule
 
-ROLE_ARN = re.compile(r"^arn:[a-z-]+:iam::(?P<account>\d{12}):role/(?:[^/]+/)*(?P<name>[^/]+)$")
+ROLE_ARN = re.compile(r"^arn:[a-z-]+:iam::(?P<account>\d{12}|\*):role/(?:[^/]+/)*(?P<name>[^/]+)$")
 
 
 @rule(
@@ -21,7 +21,11 @@ def account_principal(policy: PolicyFile, ctx):
     generator names the account (so the policy survives role re-creation)
     and narrows it with aws:PrincipalArn to the configured roles. Each ARN
     in that condition must be a role in one of the named accounts, and a
-    role name made only of "*" would match every role again."""
+    role name made only of "*" would match every role again. The account
+    of a role ARN may be "*" (the group policies' compact form writes each
+    role name once for all the accounts of a block): the Principal already
+    pins the accounts, so the pattern matches those roles in those accounts
+    only."""
     if not policy.is_resource_policy:
         return
     for stmt in policy.statements():
@@ -45,7 +49,8 @@ def account_principal(policy: PolicyFile, ctx):
             match = ROLE_ARN.fullmatch(arn)
             if not match:
                 yield Hit(f"statement {sid}: aws:PrincipalArn {arn} is not a role ARN", sid)
-            elif match["account"] not in foreign:
+            elif match["account"] != "*" and match["account"] not in foreign:
                 yield Hit(f"statement {sid}: aws:PrincipalArn {arn} is not in the principal account(s) {', '.join(foreign)}", sid)
             elif not match["name"].strip("*?"):
-                yield Hit(f"statement {sid}: aws:PrincipalArn {arn} matches every role in account {match['account']}", sid)
+                where = f"account {match['account']}" if match["account"] != "*" else f"account(s) {', '.join(foreign)}"
+                yield Hit(f"statement {sid}: aws:PrincipalArn {arn} matches every role in {where}", sid)

@@ -27,7 +27,7 @@ def _fits(action: str, resource: str) -> bool:
 
 @rule(
     "resource-mismatch", "error",
-    "Every Resource ARN fits a resource type the statement's actions take",
+    "Every action of a statement takes one of its Resource ARNs, and every ARN is taken by one of its actions",
     category="validity",
     fix="Use the ARN of the resource type the action takes (the message lists them), or \"*\" for an "
         "action without resource-level permissions.",
@@ -39,26 +39,49 @@ def resource_mismatch(policy: PolicyFile, ctx):
     model-package/<group>/*, or s3:GetObject on the bucket ARN instead of
     its objects). An action that supports no resource-level permission
     only ever matches Resource "*". "*" itself fits every action; the
-    wildcard-resource rule decides whether it is acceptable."""
+    wildcard-resource rule decides whether it is acceptable.
+
+    A statement may list resources of several types for actions of several
+    types (the group policies' compact form does, as AWS's own group policy
+    example does: DescribeModelPackageGroup on the group and
+    DescribeModelPackage on its versions, in one statement): each request
+    names a resource of its action's type, so only the pairs that fit are
+    ever asked. What is flagged is what can never match: an action none of
+    whose resources it takes, and a resource no action takes."""
     for stmt in policy.statements():
         sid = stmt.get("Sid")
         resources = [r for r in as_list(stmt.get("Resource")) if r != "*"]
+        used: set[str] = set()
+        flagged: set[str] = set()
         for action in as_list(stmt.get("Action")):
             expanded = iam_data.expand(action)
             if not expanded:
-                continue  # "*" or unknown-action's business
-            wildcard = any(c in action for c in "*?")
-            for resource in resources:
-                if wildcard:
-                    if not any(_fits(a, resource) for a in expanded):
+                flagged.update(resources)  # "*" or unknown-action's business: no finding about its resources
+                continue
+            if any(c in action for c in "*?"):
+                fitting = [r for r in resources if any(_fits(a, r) for a in expanded)]
+                if not fitting:
+                    flagged.update(resources)
+                    for resource in resources:
                         yield Hit(f"statement {sid}: none of the actions matching {action} take {resource}", sid)
-                    continue
-                types = iam_data.resource_types(action)
-                if not types:
+                used.update(fitting)
+                continue
+            types = iam_data.resource_types(action)
+            if not types:
+                flagged.update(resources)
+                for resource in resources:
                     yield Hit(
                         f"statement {sid}: {action} supports no resource-level permissions; "
                         f'its Resource must be "*", not {resource}', sid,
                     )
-                elif not _fits(action, resource):
-                    names = ", ".join(name for name, _ in types)
+                continue
+            fitting = [r for r in resources if _fits(action, r)]
+            if not fitting:
+                flagged.update(resources)
+                names = ", ".join(name for name, _ in types)
+                for resource in resources:
                     yield Hit(f"statement {sid}: {action} does not take {resource} (it takes: {names})", sid)
+            used.update(fitting)
+        for resource in resources:
+            if resource not in used and resource not in flagged:
+                yield Hit(f"statement {sid}: no action of the statement takes {resource}", sid)
