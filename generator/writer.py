@@ -132,11 +132,22 @@ def check_out(out: Path, config: Path | None = None) -> None:
 HEAD_BYTES = 4096
 
 
-def check_file_out(path: Path, what: str, ours, config: Path | None = None) -> None:
+def check_named_out(out: Path, names, what: str, ours, config: Path | None = None, read: int = HEAD_BYTES) -> None:
+    """Refuse a directory of named files (report --out, modules --out) that
+    is not ours to write, before any work: ``out`` as :func:`check_out`
+    refuses it, then each of ``names`` as :func:`check_file_out` does, with
+    ``ours(name, head)`` recognising the command's own output."""
+    check_out(out, config)
+    for name in sorted(names):
+        check_file_out(Path(out) / name, what, lambda head, name=name: ours(name, head), config, read)
+
+
+def check_file_out(path: Path, what: str, ours, config: Path | None = None, read: int = HEAD_BYTES) -> None:
     """Refuse a single output file that is not ours to replace (schema,
     status, lint --output), before any work: the config file, a directory, a
-    link, and any existing file whose beginning ``ours(head)`` does not
-    recognise as this command's own output. One line (BadOutput, exit 2)."""
+    link, and any existing file whose beginning (``read`` bytes)
+    ``ours(head)`` does not recognise as this command's own output. One line
+    (BadOutput, exit 2)."""
     path = Path(path)
     if config is not None:
         try:
@@ -160,7 +171,7 @@ def check_file_out(path: Path, what: str, ours, config: Path | None = None) -> N
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
         try:
-            head = os.read(fd, HEAD_BYTES).decode("utf-8", "replace")
+            head = os.read(fd, read).decode("utf-8", "replace")
         finally:
             os.close(fd)
     except OSError as exc:

@@ -45,6 +45,14 @@ def _report(args: argparse.Namespace) -> int:
     if args.check and to_stdout:
         print("error: --check compares with the files in --out DIR: give --out", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not to_stdout and not args.check:
+        # Before any work: the config, a directory, a link or a file of the
+        # same name that this command did not write is not replaced.
+        from generator import writer
+        from generator.report import FILES
+        from generator.report.wording import GENERATED
+
+        writer.check_named_out(args.out, FILES, "report", lambda name, head: GENERATED in head, config=args.config)
     from generator.analysis.policyset import PolicySet
     from generator.report.principals import PrincipalParts
 
