@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from generator import kinds, quotas, terraform
 from generator.arns import Arns
 from generator.config import Config
-from generator.errors import PolicyTooLarge
+from generator.errors import ConfigError, PolicyTooLarge
+from generator.names import NAME_MAX, TEMP_EXTRA
 from generator.kinds.base import Kind, RenderedPolicy, to_json  # noqa: F401  (part of this module's interface)
 
 MANIFEST = "manifest.json"
@@ -145,6 +146,44 @@ def check_sizes(policies: list[RenderedPolicy]) -> dict[str, Tightest]:
     return tightest
 
 
+def check_file_names(config: Config, policies: list[RenderedPolicy]) -> None:
+    """Raise ConfigError, naming the key, on the first policy file whose name
+    (or the writer's temporary name beside it) is over NAME_MAX bytes: an ECR
+    repository (AWS allows 256 characters) or a role path (512) can make one
+    no file system here holds, and the render must stop before the writer
+    starts, not half-way through (issue 30)."""
+    for policy in policies:
+        parts = policy.path.split("/")
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            size = len(part.encode("utf-8")) + (TEMP_EXTRA if last else 0)
+            if size > NAME_MAX:
+                over = size - NAME_MAX
+                raise ConfigError(_name_key(config, policy, index == 0), (
+                    f"makes the name {part[:40]}... in {policy.path.split('/')[0]}/ {size} bytes long with the "
+                    f"writer's temporary name, over the {NAME_MAX}-byte file name limit (NAME_MAX): "
+                    f"{over} characters shorter"))
+
+
+def _name_key(config: Config, policy: RenderedPolicy, directory: bool) -> str:
+    """The config key a policy file's name comes from."""
+    extra = policy.extra
+    if directory:
+        return f"accounts.{policy.account}"
+    if "repository" in extra:
+        return f"ecr_repositories.{extra['repository']}"
+    if "model_group" in extra:
+        return f"model_groups.{extra['model_group']}"
+    role = extra.get("role")
+    if role is not None:
+        if role == config.deploy_role.name and (extra.get("scope") == "deploy-role" or extra.get("trust") == "deploy-role"):
+            return "deploy_role.name"
+        account = config.accounts.get(policy.account)
+        listed = list(account.roles) if account is not None else []
+        return f"accounts.{policy.account}.roles" + (f"[{listed.index(role)}]" if role in listed else "")
+    return policy.path
+
+
 @dataclass(frozen=True)
 class Rendered:
     files: dict[str, str]
@@ -155,6 +194,7 @@ class Rendered:
 def render_all(config: Config) -> Rendered:
     """The files, and how close the tightest item of each kind and quota is to its AWS limit."""
     policies = build_policies(config)
+    check_file_names(config, policies)
     sizes = check_sizes(policies)
     used = quotas.check(config, policies)
     files = {p.path: p.text for p in policies}
