@@ -216,6 +216,9 @@ class PolicyIndex:
         self.groups = {e["target"]: e for e in governing("model-package-group")}
         self.access_points = {e["target"]: e for e in governing("accesspoint")}
         self.repositories = {e["target"]: e for e in governing("repository")}
+        # A receiving account's bus policy: the resource half of the rule
+        # role's events:PutEvents (docs/events.md).
+        self.buses = {e["target"]: e for e in governing("event-bus")}
         self.roles = by_kind.get(kinds.one(role=kinds.IDENTITY).name, [])
         # Role trust policies (deploy_role): the resource policy of sts:AssumeRole on the role.
         self.trusts = {e["target"]: e for e in governing("role")}
@@ -280,6 +283,8 @@ class PolicyIndex:
             return self.key
         if f":ecr:{self.region}:{self.registry_id}:repository/" in resource:
             return self.repositories.get(resource)
+        if ":events:" in resource and ":event-bus/" in resource:
+            return self.buses.get(resource)
         sagemaker = f":sagemaker:{self.region}:{self.registry_id}:"
         if sagemaker in resource:
             prefix, _, rest = resource.partition(sagemaker)
@@ -288,6 +293,10 @@ class PolicyIndex:
                     group = rest[len(kind):].split("/")[0]
                     return self.groups.get(f"{prefix}{sagemaker}model-package-group/{group}")
         return None
+
+
+def _assumes_a_role(action: str, resource: str) -> bool:
+    return action.lower() == "sts:assumerole" and ":iam::" in resource and ":role/" in resource
 
 
 class PolicySet(PolicyIndex):
@@ -419,12 +428,22 @@ class PolicySet(PolicyIndex):
             labels=("identity", "access-point" if point else "resource"),
             sources=(names, entry["path"] if entry else None),
         )
-        if entry and entry["kind"] in _TRUST_KINDS and decision.allowed and not decision.resource_allows:
-            # sts:AssumeRole always needs the role's trust policy to allow the
-            # caller, in the role's own account too (unlike other resource
-            # policies): https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html
-            decision.allowed = False
-            decision.reason = "the role's trust policy does not allow this principal (needed even in the same account)"
+        # sts:AssumeRole always needs the role's trust policy to allow the
+        # caller, in the role's own account too: role trust policies (and KMS
+        # key policies) are the exceptions to "either policy may allow"
+        # (IAM User Guide, policy evaluation logic;
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html,
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html).
+        if decision.allowed and _assumes_a_role(action, resource):
+            if entry is None:
+                # Every role has a trust policy; one this tool does not render
+                # is not shown to trust anyone (never assumed to allow).
+                decision.allowed = False
+                decision.reason = ("the role's trust policy is not rendered, and sts:AssumeRole needs it to allow "
+                                   "this principal (even in the same account): nothing rendered shows that it does")
+            elif not decision.resource_allows:
+                decision.allowed = False
+                decision.reason = "the role's trust policy does not allow this principal (needed even in the same account)"
         if point:
             self._through_access_point(decision, request, *point)
         decision.identity_unknown = unknown
