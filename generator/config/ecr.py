@@ -26,7 +26,7 @@ from generator.names import NAME_MAX, TEMP_EXTRA
 _COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
 REPOSITORY_RE = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 # AWS allows 256 characters; a repository's policy file is
-# ecr-repository-NAME.json (generator/kinds/ecr_repository_policy.py), and it
+# ecr-repository-NAME.json (the repository kind's repository_file), and it
 # and the writer's temporary name beside it must fit the file system's
 # 255-byte file name limit, so here at most 208 (pinned against the kind's
 # file name by tests/test_hostile_writer.py).
