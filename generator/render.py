@@ -64,14 +64,14 @@ def _render_chunk(task: tuple[int, list[tuple[str, str]]]) -> list[tuple]:
 CHUNK_ITEMS = 256
 
 
-def _all_item_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
+def _all_item_policies(config: Config, arns: Arns, only=None) -> list[RenderedPolicy]:
     """Per-group and per-repository policies (kinds that render by item) are independent: for large
     configs they are built in forked worker processes, one per core, in
     contiguous chunks of at most CHUNK_ITEMS, each worker taking the next
     chunk when it is done. The result is the same list, in the same order,
     as the serial loop, and a problem is the first in that order."""
     global _SHARED
-    items = [(kind.name, item) for kind in kinds.ALL if kind.items is not None
+    items = [(kind.name, item) for kind in kinds.ALL if kind.items is not None and (only is None or only(kind))
              for item in kind.items(config, arns)]
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_FROM_GROUPS or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -97,17 +97,21 @@ def _all_item_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
         _SHARED = None
 
 
-def build_policies(config: Config) -> list[RenderedPolicy]:
+def build_policies(config: Config, only=None) -> list[RenderedPolicy]:
     """Every kind's documents, in the kinds' render order (so the first
-    problem found is the same each time), sorted by account and path."""
+    problem found is the same each time), sorted by account and path.
+    ``only(kind)``: render just the kinds it accepts (lint and report ask
+    for the kinds whose statements can carry lifecycle conditions)."""
     arns = Arns.of(config)
     policies: list[RenderedPolicy] = []
     items_done = False
     for kind in kinds.ALL:
+        if only is not None and not only(kind):
+            continue
         if kind.render is not None:
             policies.extend(kind.render(config, arns))
         elif kind.items is not None and not items_done:
-            policies.extend(_all_item_policies(config, arns))  # every by-item kind at once
+            policies.extend(_all_item_policies(config, arns, only))  # every by-item kind at once
             items_done = True
     return sorted(policies, key=lambda p: (p.account, p.path))
 

@@ -156,3 +156,32 @@ def test_lifecycle_widened_is_silent_on_a_narrowing(tmp_path):
 
     files = broken(files, PROD_ID, narrower)
     assert findings(config, write(tmp_path, files), "lifecycle-widened") == []
+
+
+# --- the report finds the same widenings (issue 30) -------------------------
+@pytest.mark.parametrize("widen", WIDENINGS, ids=lambda f: f.__name__.strip("_"))
+def test_report_exits_1_on_every_lifecycle_widening(tmp_path, capsys, widen):
+    from generator.cli import main
+
+    config_path = tmp_path / "accounts.yaml"
+    config_path.write_text(staged_text())
+    _, files = _staged()
+    files = broken(files, GROUP, lambda doc: widen(stmt(doc, CONSUMER_SID)))
+    files = broken(files, PROD_ID, lambda doc: widen(stmt(doc, "DescribeApprovedAtOwnStage")))
+    out = write(tmp_path / "out", files)
+    code = main(["report", "--config", str(config_path), "--policies", str(out), "--out", "-"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    assert CONSUMER_SID in captured.err and "DescribeApprovedAtOwnStage" in captured.err, captured.err
+    assert CONSUMER_SID in captured.out, "the written matrix lists it too"
+
+
+def test_report_of_a_staged_render_has_no_lifecycle_finding(tmp_path, capsys):
+    from generator.cli import main
+
+    config_path = tmp_path / "accounts.yaml"
+    config_path.write_text(staged_text())
+    _, files = _staged()
+    out = write(tmp_path / "out", files)
+    assert main(["report", "--config", str(config_path), "--policies", str(out), "--out", "-"]) == 0, \
+        capsys.readouterr().err

@@ -33,6 +33,7 @@ from generator.access import (
     APPROVAL_STATUS_KEY, CURRENT_STAGE_KEY, CURRENT_STATUS_KEY, STAGE_KEY, STAGE_STATUS_KEY,
 )
 from generator.analysis.evaluate import condition_holds
+from generator.kinds.base import IDENTITY, RESOURCE, SCP
 
 STAGE_KEYS = (STAGE_KEY, CURRENT_STAGE_KEY)
 STATUS_KEYS = (STAGE_STATUS_KEY, CURRENT_STATUS_KEY)
@@ -43,6 +44,24 @@ _CANONICAL = {key.lower(): key for key in KEYS}
 STAGE_STATUSES = ("PendingApproval", "Approved", "Rejected")
 APPROVAL_STATUSES = ("PendingManualApproval", "Approved", "Rejected")
 UNCONFIGURED = "Unconfigured0"
+
+
+def may_carry(kind) -> bool:
+    """Whether a kind's statements can carry lifecycle conditions that
+    decide anything: identity policies, SCPs, and the resource policies of
+    the SageMaker model package types (the keys exist only in SageMaker's
+    model package requests; a bucket, key, repository, bus or trust policy,
+    and an RCP, which SageMaker does not support, never see them)."""
+    if kind.role in (IDENTITY, SCP):
+        return True
+    return kind.role == RESOURCE and any(t.startswith("model-package") for t in kind.governs)
+
+
+def expected_documents(config) -> dict[str, dict]:
+    """The config's own render of the kinds that may carry lifecycle conditions: {path: document}."""
+    from generator import render
+
+    return {p.path: p.document for p in render.build_policies(config, only=may_carry)}
 
 
 @dataclass(frozen=True)
@@ -127,6 +146,8 @@ def widenings(expected_docs: dict[str, dict], actual_docs, stages) -> list[Widen
             if want is None or sid in seen:
                 continue
             seen.add(sid)
+            if stmt == want:
+                continue  # as rendered (the usual case: no condition to compare)
             effect = want.get("Effect")
             if effect == "Deny" and stmt.get("Effect") != "Deny" and lifecycle_part(want):
                 out.append(Widening(path, str(sid), (

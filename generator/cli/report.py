@@ -120,12 +120,12 @@ def _report_with(args: argparse.Namespace, to_stdout: bool, begun, parts) -> int
         print(f"wrote the access matrix to {args.out}: {len(result.written)} written, {len(result.unchanged)} unchanged")
         if args.group or args.capability:
             print(_report_answer(matrix, args.group, args.capability), end="")
-    if matrix.differences:
-        from generator.report.wording import difference, verdict
+    if matrix.differences or matrix.lifecycle:
+        from generator.report.wording import all_differences, verdict
 
         print(f"error: {verdict(matrix)}", file=sys.stderr)
-        for cell in matrix.differences:
-            print(f"  {difference(cell)}", file=sys.stderr)
+        for line in all_differences(matrix):
+            print(f"  {line}", file=sys.stderr)
         return EXIT_DIFFERENCES
     return 0
 

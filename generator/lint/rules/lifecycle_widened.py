@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.analysis.lifecycle import widenings
+from generator.analysis.lifecycle import expected_documents, widenings
 from generator.config.stages import stage_names
 from generator.lint.model import Hit, rule
 
@@ -28,9 +28,7 @@ def lifecycle_widened(ctx):
     (each absent, each configured stage, each status, one value nobody
     configured): an Allow that matches more, or a Deny that matches less or
     is gone, is a finding (generator/analysis/lifecycle.py)."""
-    from generator import render
-
-    expected = {p.path: p.document for p in render.build_policies(ctx.config)}
-    actual = {p.path: p.document for p in ctx.well_formed()}
+    expected = expected_documents(ctx.config)
+    actual = {p.path: p.document for p in ctx.well_formed() if p.path in expected}
     for found in widenings(expected, actual, stage_names(ctx.config)):
         yield Hit(found.message, found.sid, found.path)
