@@ -185,3 +185,19 @@ def test_report_of_a_staged_render_has_no_lifecycle_finding(tmp_path, capsys):
     out = write(tmp_path / "out", files)
     assert main(["report", "--config", str(config_path), "--policies", str(out), "--out", "-"]) == 0, \
         capsys.readouterr().err
+
+
+def test_lifecycle_widened_says_so_when_the_config_does_not_render(tmp_path, monkeypatch):
+    from generator.analysis import lifecycle
+    from generator.errors import PolicyTooLarge
+
+    config, files = _staged()
+
+    def refuse(config):
+        raise PolicyTooLarge("x.json: over the limit")
+
+    monkeypatch.setattr("generator.lint.rules.lifecycle_widened.expected_documents", refuse)
+    hits = findings(config, write(tmp_path, files), "lifecycle-widened")
+    assert [h.message for h in hits] == [
+        "accounts.yaml does not render (x.json: over the limit), so lifecycle conditions were not compared"]
+    assert lifecycle.expected_documents  # the real one is untouched
