@@ -152,10 +152,11 @@ def check_sizes(policies: list[RenderedPolicy]) -> dict[str, Tightest]:
 
 def check_file_names(config: Config, policies: list[RenderedPolicy]) -> None:
     """Raise ConfigError, naming the key, on the first policy file whose name
-    (or the writer's temporary name beside it) is over NAME_MAX bytes: an ECR
-    repository (AWS allows 256 characters) or a role path (512) can make one
-    no file system here holds, and the render must stop before the writer
-    starts, not half-way through (issue 30)."""
+    (or the writer's temporary name beside it) is over NAME_MAX bytes, so the
+    render stops before the writer starts, not half-way through (issue 30).
+    The config's own limits keep every name it knows under it (ECR names at
+    208 characters, role entries by their 128-character managed policy
+    name); this is the net for any name a kind derives that they miss."""
     for policy in policies:
         parts = policy.path.split("/")
         for index, part in enumerate(parts):
