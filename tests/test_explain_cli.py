@@ -218,3 +218,17 @@ def test_a_receivers_bus_policy_is_the_resource_half_of_put_events(capsys):
     code, out, _ = ask(capsys, FORWARDER, "events:PutEvents", BUS, *EVENT)
     assert code == 0 and out.startswith("ALLOW"), out
     assert "deployment/policies/event-bus-policy.json" in out
+
+
+def test_the_normal_put_events_request_is_a_forwarded_model_package_event(capsys):
+    """Without --context, a request on a receiver's bus is what the rendered
+    rule sends (events:source, detail-type, the rule as aws:SourceArn, as the
+    normal context names the artifact key's alias for KMS): the rule role is
+    allowed, nobody else is, and removing a key shows the condition."""
+    code, out, _ = ask(capsys, "arn:aws:iam::111111111111:role/Admin", "events:PutEvents", BUS)
+    assert code == 1 and out.startswith("DENY"), out
+    code, out, _ = ask(capsys, FORWARDER, "events:PutEvents", BUS, "events:source=")
+    assert code == 1 and out.startswith("DENY") and "events:source" in out, out
+    code, out, _ = ask(capsys, FORWARDER, "events:PutEvents", BUS)
+    assert code == 0 and out.startswith("ALLOW"), out
+    assert "aws:SourceArn=arn:aws:events:us-east-1:111111111111:rule/model-registry-events-" in out

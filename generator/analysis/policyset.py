@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
-from generator import kinds
+from generator import events, kinds
 from generator.analysis.evaluate import Decision, Match, Policy, Request, compile_statement, decide, glob_match, matching_statements, statement_applies, with_defaults
 
 
@@ -372,7 +372,22 @@ class PolicySet(PolicyIndex):
             context["aws:ResourceAccount"] = self.registry_id
         if ":kms:" in resource:
             context["kms:ResourceAliases"] = [self.alias]
+        if resource in self.buses:
+            # A receiver's bus is sent the registry's model package events by
+            # a rendered rule (docs/events.md): the normal request is one of
+            # those, forwarded by a rule of the registry account.
+            context["events:source"] = [events.SOURCE]
+            context["events:detail-type"] = [events.DETAIL_TYPE]
+            rule = self._a_rule()
+            if rule:
+                context["aws:SourceArn"] = rule
         return context
+
+    def _a_rule(self) -> str | None:
+        """A rendered rule of the registry's default bus (the first by ARN), if any."""
+        prefix = f"arn:{self.partition}:events:{self.region}:{self.registry_id}:rule/"
+        rules = sorted(e["target"] for e in self.manifest if str(e.get("target", "")).startswith(prefix))
+        return rules[0] if rules else None
 
     def request_context(self, role_arn: str, resource: str, context: dict | None, org: str | None) -> dict:
         """The normal context with ``context`` laid over it (None removes a key)."""
