@@ -44,4 +44,10 @@ cd "$work/org"
 "$mrpolicy" explain --policies infra/accounts --principal arn:aws:iam::555555555555:role/SageMakerExecutionRole \
   --action s3:GetObject --resource arn:aws:s3:::acme-ml-model-artifacts/credit-risk/model.tar.gz | head -1
 test -d infra/modules/registry-access && grep -q '"../../modules/registry-access"' infra/accounts/prod/main.tf
+# The sandbox's server (moto) is the [sandbox] extra, not part of a plain
+# install: the command says so in one line, naming how to add it, exit 1.
+if "$mrpolicy" sandbox --policies infra/accounts >"$work/sandbox.out" 2>&1; then
+  echo "install-check: sandbox ran without the [sandbox] extra"; exit 1
+fi
+grep -q "pip install '.\[sandbox\]'" "$work/sandbox.out" || { cat "$work/sandbox.out"; exit 1; }
 echo "install-check: OK (mrpolicy at $mrpolicy)"
