@@ -144,7 +144,7 @@ apply-demo: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache
 	rm -rf $(CKV_VENV) build/checkov-policies
-	rm -rf tools/browser/node_modules tools/browser/.chromium
+	rm -rf tools/browser/node_modules
 
 ## bench: the scale benchmark (benchmarks/run.py); prints the docs/benchmarks.md tables. Not part of `make test`.
 .PHONY: bench

@@ -8,9 +8,10 @@
 //   node tools/browser/check.mjs FILE WIDTH
 //
 // Chromium comes from the npm package @sparticuz/chromium (a brotli-packed
-// binary, unpacked once into tools/browser/.chromium/); puppeteer-core drives
+// binary, unpacked once per version into node_modules/.chromium-VERSION/, so
+// `npm ci` of another version never finds an old one); puppeteer-core drives
 // it. Exit 0 with the JSON, 2 on bad arguments, 1 when the browser fails.
-import { mkdirSync, renameSync, rmSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -26,7 +27,8 @@ if (!file || !existsSync(file) || !(width >= 200 && width <= 10000)) {
 // @sparticuz/chromium unpacks into os.tmpdir() and reuses whatever
 // `chromium` it finds there, so unpack into a fresh directory and rename it.
 async function executable(chromium) {
-  const cache = join(here, ".chromium");
+  const packed = join(here, "node_modules", "@sparticuz", "chromium", "package.json");
+  const cache = join(here, "node_modules", `.chromium-${JSON.parse(readFileSync(packed, "utf8")).version}`);
   if (!existsSync(join(cache, "chromium"))) {
     const staging = `${cache}.${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
