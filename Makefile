@@ -91,8 +91,18 @@ lint: $(STAMP)
 lint-sarif: $(STAMP)
 	$(BIN)/python -m generator lint --config $(CONFIG) --policies $(OUT) --format sarif --output build/lint.sarif
 
-## test: the project's tests (unit, semantic, golden), then `make check` on the example fixture; never reads CONFIG
-test: $(STAMP)
+# The headless browser of the HTML layout tests (tests/test_html_layout.py):
+# Chromium from the npm package @sparticuz/chromium with puppeteer-core,
+# exact versions in tools/browser/package-lock.json. Without npm the layout
+# tests skip, saying so.
+BROWSER_STAMP := tools/browser/node_modules/.installed
+$(BROWSER_STAMP): tools/browser/package.json tools/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd tools/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the headless-browser layout tests (tests/test_html_layout.py) will skip"; fi
+
+## test: the project's tests (unit, semantic, golden, HTML in a headless browser), then `make check` on the example fixture; never reads CONFIG
+test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory check $(EXAMPLE_CHECK)
 
@@ -134,6 +144,7 @@ apply-demo: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache
 	rm -rf $(CKV_VENV) build/checkov-policies
+	rm -rf tools/browser/node_modules
 
 ## bench: the scale benchmark (benchmarks/run.py); prints the docs/benchmarks.md tables. Not part of `make test`.
 .PHONY: bench

@@ -3,7 +3,7 @@
 Seeds moto's SageMaker backend in this process with GROUPS groups × VERSIONS
 versions (directly: moto's own create call scans every package, which is
 quadratic at 100,000 versions), a quarter of them at each lifecycle stage,
-serves it over HTTP with tests/localaws.py on 127.0.0.1, and runs the real
+serves it over HTTP with generator/apply/localaws.py on 127.0.0.1, and runs the real
 ``python -m generator status --format json --out FILE`` as a child process.
 Measures the child's wall time and peak resident memory (ru_maxrss), counts
 the calls the server answered by operation, and checks that the output holds
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
 
-from localaws import LocalAws  # noqa: E402
+from generator.apply.localaws import LocalAws  # noqa: E402
 
 CONFIG = ROOT / "tests" / "fixtures" / "workflow.yaml"
 REGISTRY = "111111111111"

@@ -1,7 +1,7 @@
 """``make apply-demo``: apply --dry-run, apply, apply --check against a local AWS.
 
 Offline and self-contained: starts moto's server with the policy-call
-extension (tests/localaws.py) on 127.0.0.1 at a random port, seeds it like a
+extension (generator/apply/localaws.py) on 127.0.0.1 at a random port, seeds it like a
 registry that drifted (credit-risk exists with an out-of-band policy,
 churn-predictor does not exist yet), runs the real CLI as subprocesses with
 throw-away credentials (dry run, apply, check, then the emergency rollback
@@ -30,7 +30,7 @@ from pathlib import Path
 import boto3
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
-from localaws import LocalAws  # noqa: E402
+from generator.apply.localaws import LocalAws  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "apply-demo"

@@ -8,13 +8,18 @@ every flag exist, values are accepted. Usage synopses (``[--dry-run |
 --check]``) are checked flag by flag. The read-only analysis commands
 (lint, report to stdout, explain) also run, offline, on the example fixture
 (never the user's accounts.yaml): they must exit 0 or 1 (explain: denied),
-never 2 (bad input) and never with a traceback.
+never 2 (bad input) and never with a traceback. ``sandbox``, which serves
+until interrupted, runs as a child process on the example fixture until its
+ready line, then gets Ctrl-C (SIGINT) and must exit 0 without a word on
+stderr.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,3 +136,44 @@ def test_the_readme_install_block_runs_as_written(tmp_path, monkeypatch, capsys)
     assert (tmp_path / "infra" / "accounts" / "manifest.json").is_file()
     assert (tmp_path / "infra" / "modules").is_dir()
     assert (tmp_path / "infra" / "report" / "access-matrix.md").is_file()
+
+
+# --- commands that run until interrupted ------------------------------------------
+
+def _until_interrupted(command: str) -> list[str] | None:
+    """A documented `sandbox` command as it runs here: on the example fixture
+    (its --config and --policies replaced), on a free port (a documented
+    --port may be taken on this machine)."""
+    tokens = [t for t in shlex.split(command) if t != "..."]
+    if SYNOPSIS.search(command) or tokens[0] != "sandbox":
+        return None
+    fixture = {"--config": str(EXAMPLE), "--policies": str(EXAMPLE_OUT), "--port": "0"}
+    out, i = [], 0
+    while i < len(tokens):
+        if tokens[i] in fixture:
+            i += 2
+            continue
+        out.append(tokens[i])
+        i += 1
+    return out + [item for pair in fixture.items() for item in pair]
+
+
+UNTIL_INTERRUPTED = [(w, c) for w, c in COMMANDS if _until_interrupted(c)]
+
+
+def test_the_docs_show_the_sandbox():
+    assert any(w.startswith("docs/sandbox.md") for w, _ in UNTIL_INTERRUPTED), UNTIL_INTERRUPTED
+
+
+@pytest.mark.parametrize("where,command", UNTIL_INTERRUPTED, ids=[w for w, _ in UNTIL_INTERRUPTED])
+def test_documented_sandbox_command_serves_until_ctrl_c(where, command, tmp_path):
+    from .test_sandbox import Sandbox
+
+    box = Sandbox([sys.executable, "-m", "generator", *_until_interrupted(command)], tmp_path)
+    try:
+        box.wait_ready()
+        code, out, err = box.stop(signal.SIGINT)
+        assert code == 0, f"{where}: exit {code}: {err.strip()}"
+        assert err == "" and out.endswith("sandbox stopped"), f"{where}: {err or out}"
+    finally:
+        box.kill()

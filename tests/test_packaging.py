@@ -68,13 +68,22 @@ def test_dependencies_are_exact_pins_and_the_test_extra_is_apart():
     lists (a pin in both could differ, and pip would pick one)."""
     runtime = PYPROJECT["project"]["dependencies"]
     extras = PYPROJECT["project"]["optional-dependencies"]
-    assert set(extras) == {"test"}
-    loose = [r for r in runtime + extras["test"] if not _PIN.match(r)]
+    assert set(extras) == {"test", "sandbox"}
+    loose = [r for r in runtime + extras["test"] + extras["sandbox"] if not _PIN.match(r)]
     assert not loose, f"pin exactly (NAME==VERSION): {loose}"
     for requirements in (runtime, extras["test"]):
         assert len(set(_names(requirements))) == len(requirements), f"listed twice: {requirements}"
     both = set(_names(runtime)) & set(_names(extras["test"]))
     assert not both, f"{sorted(both)}: a run-time dependency, not in the test extra"
+
+
+def test_the_sandbox_extra_is_the_tests_moto_and_not_a_runtime_dependency():
+    """`pip install '.[sandbox]'` adds moto's server, exactly as the tests pin
+    it (the tests run the sandbox's server); a plain install does not."""
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert [r.split("==")[0] for r in extras["sandbox"]] == ["moto[server]"]
+    assert set(extras["sandbox"]) <= set(extras["test"])
+    assert "moto" not in _names(PYPROJECT["project"]["dependencies"])
 
 
 def test_make_installs_the_test_extra_from_pyproject():

@@ -1,7 +1,7 @@
 """``make workflow-demo``: register -> approve Development -> QA -> Prod against a local AWS.
 
 Offline and self-contained: starts moto's server with the local AWS extensions
-(tests/localaws.py: ModelLifeCycle, which moto ignores) on 127.0.0.1 at a random
+(generator/apply/localaws.py: ModelLifeCycle, which moto ignores) on 127.0.0.1 at a random
 port, registers a version of credit-risk as a data scientist would (stage
 Development, PendingApproval), then runs the real CLI as subprocesses: status,
 a refused skip, each stage approved in order with status after each, the stage
@@ -27,7 +27,7 @@ from pathlib import Path
 import boto3
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
-from localaws import LocalAws  # noqa: E402
+from generator.apply.localaws import LocalAws  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tests" / "fixtures" / "workflow.yaml"

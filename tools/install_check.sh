@@ -42,6 +42,13 @@ cd "$work/org"
 "$mrpolicy" report --policies infra/accounts --out report
 "$mrpolicy" report --check --policies infra/accounts --out report
 "$mrpolicy" explain --policies infra/accounts --principal arn:aws:iam::555555555555:role/SageMakerExecutionRole \
-  --action s3:GetObject --resource arn:aws:s3:::acme-ml-model-artifacts/credit-risk/model.tar.gz | head -1
+  --action s3:GetObject --resource arn:aws:s3:::acme-ml-model-artifacts/credit-risk/model.tar.gz >"$work/explain.out"
+head -1 "$work/explain.out"  # not `| head -1`: explain exits 141 on a closed pipe, which pipefail reports
 test -d infra/modules/registry-access && grep -q '"../../modules/registry-access"' infra/accounts/prod/main.tf
+# The sandbox's server (moto) is the [sandbox] extra, not part of a plain
+# install: the command says so in one line, naming how to add it, exit 1.
+if "$mrpolicy" sandbox --policies infra/accounts >"$work/sandbox.out" 2>&1; then
+  echo "install-check: sandbox ran without the [sandbox] extra"; exit 1
+fi
+grep -q "pip install '.\[sandbox\]'" "$work/sandbox.out" || { cat "$work/sandbox.out"; exit 1; }
 echo "install-check: OK (mrpolicy at $mrpolicy)"

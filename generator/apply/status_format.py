@@ -159,8 +159,15 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; ma
 h1 { font-size: 1.4rem; }
 .controls { margin: 1rem 0; }
 .controls input { min-width: 18rem; padding: .3rem .5rem; }
+/* The table scrolls inside its own box, never the page: at 1,024 px its ten
+   columns do not fit (tests/test_html_layout.py opens it in Chromium). Short
+   values stay on one line; descriptions, ARNs and history wrap, long words
+   anywhere, within a readable width. */
+.scroll { overflow: auto; max-height: 85vh; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-th, td { border: 1px solid #d0d0d0; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #d0d0d0; padding: .3rem .5rem; text-align: left; vertical-align: top;
+         white-space: nowrap; }
+td.text, td.history, td.error { white-space: normal; overflow-wrap: anywhere; min-width: 16rem; }
 thead th { background: #f3f3f3; position: sticky; top: 0; }
 thead th button { all: unset; cursor: pointer; font-weight: 600; }
 thead th button:focus-visible { outline: 2px solid #1a73e8; }
@@ -204,6 +211,10 @@ _SCRIPT = """
 """
 
 
+# Columns of free text (stage description, created by, modified by): they wrap.
+_TEXT = (5, 7, 9)
+
+
 def page(status: Status) -> str:
     e = html.escape
     headers = list(HEADERS) + (["history"] if status.history else [])
@@ -216,6 +227,7 @@ def page(status: Status) -> str:
            "Click a column to sort; type to filter.</p>",
            '<div class="controls"><label>Filter rows <input type="search" id="filter" '
            'placeholder="group, stage, status, who..." aria-controls="status"></label></div>',
+           '<div class="scroll" role="region" aria-label="versions" tabindex="0">',
            '<table id="status">', "<thead><tr>"]
     out += [f'<th scope="col"><button type="button">{e(h)}</button></th>' for h in headers]
     out.append("</tr></thead>")
@@ -227,13 +239,13 @@ def page(status: Status) -> str:
         else:
             tds = []
             for i, cell in enumerate(cells):
-                css = f' class="{e(cell)}"' if i in (2, 4) and cell else ""
+                css = f' class="{e(cell)}"' if i in (2, 4) and cell else ' class="text"' if i in _TEXT else ""
                 key = f' data-key="{e(cell)}"' if i == 1 else ""
                 tds.append(f"<td{css}{key}>{e(cell)}</td>")
             if status.history:
                 tds.append('<td class="history">' + "<br>".join(e(_change_line(c)) for c in history or ()) + "</td>")
         out.append("<tr>" + "".join(tds) + "</tr>")
-    out += ["</tbody>", "</table>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
+    out += ["</tbody>", "</table>", "</div>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 

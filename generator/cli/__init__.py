@@ -2,7 +2,8 @@
 
 Bad input prints one line naming the key and exits 2, before anything is
 written. One module per subcommand (render.py, lint.py, report.py,
-explain.py, schema.py, modules.py, apply.py, status.py, promote.py, plan.py), each
+explain.py, schema.py, modules.py, apply.py, status.py, promote.py, plan.py,
+sandbox.py), each
 with ``add_parser(sub)``, which registers the subcommand, its flags and its
 handler (``func``); build_parser assembles them in COMMANDS order (the order
 of --help). What they share is in common.py.
@@ -15,14 +16,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.cli import apply, explain, lint, modules, plan, promote, render, report, schema, status
+from generator.cli import apply, explain, lint, modules, plan, promote, render, report, sandbox, schema, status
 from generator.cli.common import EXIT_BAD_INPUT, EXIT_OS_ERROR, _Parser, _Unreadable, closed_pipe, exit_with
 from generator.errors import ConfigError, PolicyTooLarge, one_line
 from generator.writer import BadOutput, WriteError
 
 __all__ = ["COMMANDS", "build_parser", "exit_with", "main", "run"]
 
-COMMANDS = (render, plan, lint, report, explain, schema, modules, apply, status, promote)
+COMMANDS = (render, plan, lint, report, explain, schema, modules, apply, status, promote, sandbox)
 
 DESCRIPTION = ("Least-privilege cross-account policies for a central SageMaker Model Registry:\n"
                "accounts.yaml -> IAM, S3, KMS and model package group policies and Terraform roots.")
