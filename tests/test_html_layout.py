@@ -121,7 +121,5 @@ def test_the_check_fails_a_page_that_is_too_wide(tmp_path):
 
 # --- the access matrix -------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="the access matrix's guardrails table makes the page 2,626 px wide at 1,024 px "
-                                       "(generator/report's template: no scroll box); remove this mark once it has one")
 def test_access_matrix_html_scrolls_inside_the_page_at_1024_px():
     fits(measure(ROOT / "tests" / "fixtures" / "example" / "report" / "access-matrix.html"))

@@ -94,7 +94,8 @@ def _large(matrix: Matrix) -> str:
         f"<title>{e(wording.TITLE)}</title>",
         f"<!-- {e(wording.GENERATED)} Self-contained: no network, no external files. -->",
         "<style>body{font-family:system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse}"
-        "th,td{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}.extra,.missing{color:#c5221f;"
+        "th,td{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}.scroll{overflow:auto;max-width:100%}"
+        "p,li{overflow-wrap:anywhere}.extra,.missing{color:#c5221f;"
         "font-weight:700}</style>",
         "</head>", "<body>", f"<h1>{e(wording.TITLE)}</h1>", f"<p>{e(wording.how(matrix))}</p>",
         f'<p role="status"><strong>{e(wording.verdict(matrix))}</strong></p>',
@@ -102,6 +103,7 @@ def _large(matrix: Matrix) -> str:
     if matrix.differences or matrix.lifecycle:
         out.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in wording.all_differences(matrix)) + "</ul>")
     out += ["<h2>Access by model group</h2>", f"<p>{e(wording.large_note(matrix))}</p>",
+            '<div class="scroll">'
             "<table><thead><tr><th>Column</th><th>Account</th><th>Account id</th><th>Kind</th><th>Role</th>"
             "<th>Capabilities</th></tr></thead><tbody>"]
     # A principal's cells and a cell's words repeat in every column: each escaped once.
@@ -116,7 +118,7 @@ def _large(matrix: Matrix) -> str:
             if row is None:
                 row = rows[p] = f"<td>{e(p.account)}</td><td>{e(p.account_id)}</td><td>{e(p.kind)}</td><td>{e(p.role)}</td>"
             out.append(f"{head}{row}<td>{', '.join([word(c) for c in cells])}</td></tr>")
-    out += ["</tbody></table>"] + _guardrails_html(matrix) + ["<h2>Legend</h2>", "<ul>"]
+    out += ["</tbody></table></div>"] + _guardrails_html(matrix) + ["<h2>Legend</h2>", "<ul>"]
     for heading, summary, ways in wording.legend(matrix.s3_layout):
         out.append(f"<li><strong>{e(heading)}</strong>: {e(summary)}.</li>")
     out += [f"<li>{e(note)}</li>" for note in wording.LEGEND_NOTES]
@@ -142,12 +144,12 @@ def _guardrails_html(matrix: Matrix) -> list[str]:
     if table is None:
         return []
     e = html.escape
-    out = ["<h2>Guardrails</h2>", f"<p>{e(table['note'])}</p>", "<table><thead><tr><th>Account</th><th>Principal</th>"
+    out = ["<h2>Guardrails</h2>", f"<p>{e(table['note'])}</p>", '<div class="scroll"><table><thead><tr><th>Account</th><th>Principal</th>'
            + "".join(f"<th>{e(c)}</th>" for c in table["columns"]) + "</tr></thead><tbody>"]
     for row in table["rows"]:
         out.append(f"<tr><td>{e(row['account'])}</td><td>{e(row['label'])}</td>"
                    + "".join(f"<td>{e(c)}</td>" for c in row["cells"]) + "</tr>")
-    return out + ["</tbody></table>"]
+    return out + ["</tbody></table></div>"]
 
 
 def render(matrix: Matrix) -> str:
