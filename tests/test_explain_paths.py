@@ -221,3 +221,14 @@ def test_report_approve_stage_covers_every_group_without_group(capsys, staged, s
     assert code == 0
     assert out.splitlines() == [f"{g}: approve-stage:{stage}: governance / ModelApproverRole"
                                 for g in ("churn-predictor", "credit-risk")]
+
+
+def test_a_line_break_in_a_flag_value_cannot_forge_a_second_error_line(capsys, staged):
+    code, _, err = explain(capsys, "--principal", PIPELINE, "--can", "deploy", "--group", "credit-risk",
+                           "--into", "prod\nerror: forged")
+    assert code == 2 and [line for line in err.splitlines() if line.startswith("error:")] == [err.splitlines()[-1]]
+    assert "prod\\nerror: forged" in err
+    code, _, err = report(capsys, staged, "--capability", "approve-stage:Prod\nerror: forged")
+    assert code == 2 and len(err.splitlines()) == 1 and "\\n" in err
+    code, _, err = report(capsys, staged, "--capability", "fly\nerror: forged")
+    assert code == 2 and len(err.splitlines()) == 1

@@ -12,6 +12,7 @@ from generator import hints
 
 from generator.cli.common import EXIT_BAD_INPUT, EXIT_DIFFERENCES, READ_SHARE, _policyset
 from generator.config import load_config
+from generator.errors import one_line
 
 EXAMPLES = """examples:
   %(prog)s --principal arn:aws:iam::555555555555:role/SageMakerExecutionRole \\
@@ -140,7 +141,7 @@ def _explain_can(args: argparse.Namespace, config, principal: str, context: dict
     stages = tuple(stage_names(config))
     problem = _can_flags(args, capability.name, stages, config)
     if problem:
-        print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {one_line(problem)}", file=sys.stderr)  # the values are the user's
         return EXIT_BAD_INPUT
     policies = _policyset(args.policies, begun=begun)
     _warn_stale(config, args.policies)

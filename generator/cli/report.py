@@ -11,6 +11,7 @@ from generator import hints
 
 from generator.cli.common import EXIT_BAD_INPUT, EXIT_DIFFERENCES, READ_SHARE, _policyset
 from generator.config import load_config
+from generator.errors import one_line
 
 EXAMPLES = """examples:
   %(prog)s --out docs/report           # write access-matrix.md and access-matrix.html
@@ -91,10 +92,10 @@ def _report_with(args: argparse.Namespace, to_stdout: bool, begun, parts) -> int
             try:
                 stages.append(stage_approval.parse(config, name))
             except ValueError as exc:
-                print(f"error: --capability: '{name}': {exc}", file=sys.stderr)
+                print(f"error: {one_line(f'--capability: {name!r}: {exc}')}", file=sys.stderr)
                 return EXIT_BAD_INPUT
         elif name not in known:
-            print(f"error: --capability: '{name}' is not one of {', '.join(known)}, "
+            print(f"error: {one_line(f'--capability: {name!r}')} is not one of {', '.join(known)}, "
                   f"or {STAGE_CAPABILITY_PREFIX}STAGE (who approves a stage)", file=sys.stderr)
             return EXIT_BAD_INPUT
     plain = [name for name in args.capability or [] if not name.startswith(STAGE_CAPABILITY_PREFIX)]
