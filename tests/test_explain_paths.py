@@ -232,3 +232,16 @@ def test_a_line_break_in_a_flag_value_cannot_forge_a_second_error_line(capsys, s
     assert code == 2 and len(err.splitlines()) == 1 and "\\n" in err
     code, _, err = report(capsys, staged, "--capability", "fly\nerror: forged")
     assert code == 2 and len(err.splitlines()) == 1
+
+
+def test_into_another_account_is_not_answered_by_the_callers_own(capsys):
+    """prod's deploy role deploys credit-risk in prod, but --into test asks about test: it must assume
+    test's deploy role there, which its trust policy refuses."""
+    code, out, _ = explain(capsys, "--principal", "prod/ModelDeployRole", "--can", "deploy", "--group", "credit-risk",
+                           "--into", "test")
+    first = out.splitlines()[0]
+    assert code == 1 and first.startswith(f"NO: {PROD_DEPLOY_ROLE} cannot deploy model group credit-risk into test")
+    assert f"hop 1 refuses: sts:AssumeRole on {TEST_DEPLOY_ROLE}" in first
+    code, out, _ = explain(capsys, "--principal", "prod/ModelDeployRole", "--can", "deploy", "--group", "credit-risk",
+                           "--into", "prod")
+    assert code == 0 and out.startswith(f"YES: {PROD_DEPLOY_ROLE} can deploy on model group credit-risk, by way ")

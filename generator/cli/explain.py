@@ -159,7 +159,8 @@ def _explain_can(args: argparse.Namespace, config, principal: str, context: dict
         ways = caps.requests(arns, capability, args.group, account, stages)
         what, summary = capability.name, capability.summary
     evaluated = deploy_path.evaluate_ways(policies, principal, ways, context, org)
-    if capability.name == "deploy" and deploy_path.allowing(evaluated) is None:
+    elsewhere = args.into is not None and config.accounts[args.into].id != principal.split(":")[4]
+    if capability.name == "deploy" and (deploy_path.allowing(evaluated) is None or elsewhere):
         routes = _deploy_routes(args, config, arns, policies, principal, context, stages)
         if routes:
             return _print_routes(principal, args.group, capability.summary, evaluated, routes)
