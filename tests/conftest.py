@@ -83,6 +83,16 @@ def popen_with_ctrl_c(argv: list[str], **kwargs):
 EXAMPLE_TERRAFORM = "terraform:\n  assume_role: ModelRegistryTerraform\n"
 
 
+EXAMPLE_APPLY = "apply:\n  role_name: ModelRegistryPolicyApplier\n"
+
+
+def with_apply(text: str, section: str) -> str:
+    """The example's text with its ``apply:`` section replaced by ``section``
+    (a whole ``apply: ...`` section, or "" for none: the ambient credentials)."""
+    assert EXAMPLE_APPLY in text, "the example's apply: section changed"
+    return text.replace(EXAMPLE_APPLY, section if section.endswith("\n") or not section else section + "\n")
+
+
 def with_terraform(text: str, settings: str) -> str:
     """The example's text with ``settings`` (the body of a flow mapping,
     e.g. ``group_policies: terraform``) merged into its ``terraform:``

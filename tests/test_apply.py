@@ -26,7 +26,7 @@ from generator.config import load_config
 from generator.render import build_policies
 
 ROOT = Path(__file__).resolve().parent.parent
-from tests.conftest import EXAMPLE, popen_with_ctrl_c, with_terraform  # noqa: E402  (the fixture, never the user's file)
+from tests.conftest import EXAMPLE, popen_with_ctrl_c, with_apply, with_terraform  # noqa: E402  (the fixture, never the user's file)
 REGISTRY = "111111111111"
 REGION = "us-east-1"
 BASE_ACCOUNT = "123456789012"  # moto's account for unknown access keys
@@ -241,7 +241,7 @@ def test_access_denied_on_one_group_while_the_others_succeed(aws, capsys, tmp_pa
     assert code == 1
     [line] = err.strip().splitlines()
     assert line.startswith("error: churn-predictor: access denied on PutModelPackageGroupPolicy for "
-                           f"arn:aws:sts::{REGISTRY}:assumed-role/OrganizationAccountAccessRole/")
+                           f"arn:aws:sts::{REGISTRY}:assumed-role/ModelRegistryPolicyApplier/")
     assert "allow sagemaker:PutModelPackageGroupPolicy" in line
     assert line.endswith("(the group was created without a policy (no cross-account access) until a re-run puts it)")
     assert stored(aws, "churn-predictor") is None
@@ -315,7 +315,7 @@ def _big_config() -> str:
         lines.append(f'  w{n:02d}: {{id: "3{n:011d}", kind: workload, stage: s{n:02d}, roles: [{roles}]}}')
     workloads = ", ".join(f"w{n:02d}" for n in range(60))
     lines += ["model_groups:", f"  huge: {{developers: [dev], consumers: [{workloads}]}}",
-              "  small: {developers: [dev]}"]
+              "  small: {developers: [dev]}", "apply: {role_name: ModelRegistryPolicyApplier}"]
     return "\n".join(lines) + "\n"
 
 
@@ -406,14 +406,27 @@ def test_refuses_credentials_of_another_account(aws, capsys):
     code, out, err = apply(aws, capsys, "--no-assume-role")
     assert code == 1
     assert err == (f"error: the credentials are for account {BASE_ACCOUNT} (arn:aws:sts::{BASE_ACCOUNT}:user/moto), "
-                   f"but the registry account is {REGISTRY}; refusing to change anything: pass "
-                   "--role-name/--role-arn (or drop --no-assume-role) to assume a role in it\n")
+                   f"but the registry account is {REGISTRY}; refusing to change anything: name a role in it to "
+                   "assume (apply.role_name in accounts.yaml, or --role-name/--role-arn), or use credentials of "
+                   "the registry account\n")
+    assert [c for c in aws.api.calls if c.service == "sagemaker"] == []
+
+
+def test_without_an_apply_role_the_ambient_credentials_are_used_and_checked(aws, capsys, tmp_path):
+    """Issue 31: no apply: section assumes nothing (never OrganizationAccountAccessRole): the ambient
+    credentials, here another account's, are refused before any SageMaker call."""
+    config = tmp_path / "accounts.yaml"
+    config.write_text(with_apply(EXAMPLE.read_text(), ""))
+    code, _, err = apply(aws, capsys, config=config)
+    assert code == 1 and f"the credentials are for account {BASE_ACCOUNT}" in err
+    assert "apply.role_name in accounts.yaml" in err
+    assert aws.api.operations("sts") == {"GetCallerIdentity": 1}  # no AssumeRole
     assert [c for c in aws.api.calls if c.service == "sagemaker"] == []
 
 
 def test_config_can_turn_role_assumption_off(aws, capsys, tmp_path):
     config = tmp_path / "accounts.yaml"
-    config.write_text(EXAMPLE.read_text() + "apply: {assume_role: false}\n")
+    config.write_text(with_apply(EXAMPLE.read_text(), "apply: {assume_role: false}"))
     code, _, err = apply(aws, capsys, config=config)
     assert code == 1 and f"the credentials are for account {BASE_ACCOUNT}" in err
     assert aws.api.operations("sts") == {"GetCallerIdentity": 1}  # no AssumeRole
@@ -436,7 +449,7 @@ def test_denied_assume_role_is_one_line_and_changes_nothing(aws, capsys):
     aws.api.inject("deny", "AssumeRole", service="sts")
     code, _, err = apply(aws, capsys)
     assert code == 1
-    assert err == (f"error: cannot assume arn:aws:iam::{REGISTRY}:role/OrganizationAccountAccessRole: User: "
+    assert err == (f"error: cannot assume arn:aws:iam::{REGISTRY}:role/ModelRegistryPolicyApplier: User: "
                    f"arn:aws:iam::{BASE_ACCOUNT}:user/test is not authorized to perform: sts:AssumeRole; the role's "
                    "trust policy must allow your principal to call sts:AssumeRole (or pass --role-name/--role-arn, "
                    "or --no-assume-role inside the registry account)\n")
@@ -474,7 +487,7 @@ def test_bad_options(aws, capsys, args, message):
 
 def test_bad_config_is_one_line_with_its_line_number(aws, capsys, tmp_path):
     config = tmp_path / "accounts.yaml"
-    text = EXAMPLE.read_text() + "apply:\n  role_arn: arn:aws:iam::222222222222:role/X\n"
+    text = with_apply(EXAMPLE.read_text(), "apply:\n  role_arn: arn:aws:iam::222222222222:role/X\n")
     config.write_text(text)
     code, _, err = apply(aws, capsys, config=config)
     assert code == 2

@@ -13,7 +13,7 @@ from generator.errors import ConfigError
 from generator.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
-from tests.conftest import EXAMPLE  # noqa: E402  (the fixture, never the user's file)
+from tests.conftest import EXAMPLE, with_apply  # noqa: E402  (the fixture, never the user's file)
 
 BASE = {
     "Version": "2012-10-17",
@@ -172,13 +172,33 @@ def test_bad_backup_files_are_refused(tmp_path, content, message):
 
 # --- the optional apply: section of accounts.yaml ----------------------------------------
 def _config(apply_section: str):
-    return config_from_text(EXAMPLE.read_text() + apply_section)
+    return config_from_text(with_apply(EXAMPLE.read_text(), apply_section))
 
 
-def test_apply_section_defaults():
+def test_apply_assumes_no_role_it_is_not_told_to():
+    """Issue 31: no default role, least of all the organization's administrator role: without apply: the
+    helper uses the ambient credentials (checked to be the registry account's)."""
+    from generator.apply.run import Options, role_to_assume
+
+    bare = _config("")
+    assert (bare.apply.role_name, bare.apply.role_arn, bare.apply.assumes) == (None, None, False)
+    assert role_to_assume(bare, Options(config=EXAMPLE)) is None
+    named = _config("apply: {role_name: ops/PolicyApplier}")
+    assert named.apply.assumes
+    assert role_to_assume(named, Options(config=EXAMPLE)) == "arn:aws:iam::111111111111:role/ops/PolicyApplier"
+    assert not _config("apply: {role_name: X, assume_role: false}").apply.assumes
+
+
+def test_assume_role_true_without_a_role_is_refused_naming_the_key():
+    with pytest.raises(ConfigError) as exc:
+        _config("apply: {assume_role: true}")
+    assert exc.value.key == "apply.role_name" and "no role is named" in exc.value.message
+
+
+def test_apply_section_of_the_example():
     settings = load_config(EXAMPLE).apply
-    assert settings.assume_role is True
-    assert (settings.role_name, settings.role_arn) == ("OrganizationAccountAccessRole", None)
+    assert settings.assumes
+    assert (settings.role_name, settings.role_arn) == ("ModelRegistryPolicyApplier", None)
     custom = _config("apply: {role_arn: 'arn:aws:iam::111111111111:role/ops/PolicyApplier'}").apply
     assert custom.role_arn == "arn:aws:iam::111111111111:role/ops/PolicyApplier"
 
@@ -203,4 +223,5 @@ def test_bad_apply_section(section, key, message):
         _config(section)
     assert error.value.key == key
     assert message in error.value.message
-    assert error.value.line == EXAMPLE.read_text().count("\n") + 1  # the line of the apply: section
+    text = EXAMPLE.read_text()
+    assert error.value.line == text[:text.index("\napply:")].count("\n") + 2  # the line of the apply: section

@@ -402,7 +402,7 @@ def test_explain_answers_deploy_questions(world, principal, action, resource, co
 
     policies = PolicySet(world.files)
     text = format_explained(explain(policies, principal, action, resource, context, "o-a1b2c3d4e5"), "")
-    assert text.startswith(f"{verdict}: {action} on {resource}\n")
+    assert text.startswith(f"{verdict}: {action} on {resource}: ")  # the verdict and what decided it
     for line in lines:
         assert line in text.splitlines(), text
 

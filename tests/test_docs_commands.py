@@ -122,12 +122,11 @@ def test_documented_analysis_command_runs_on_the_fixture(where, command, capsys)
 
 
 def test_the_readme_install_block_runs_as_written(tmp_path, monkeypatch, capsys):
-    """The README's `mrpolicy` block, line by line, in a fresh directory
-    holding a copy of the example as accounts.yaml: render, modules, lint,
-    report all exit 0 and leave what the README says they leave."""
+    """The README's `mrpolicy` block, line by line, in an empty directory:
+    init writes accounts.yaml, then render, modules, lint, report all exit 0
+    and leave what the README says they leave."""
     block = [(w, c) for w, c in COMMANDS if w.startswith("README.md:")]
-    assert [c.split()[0] for _, c in block] == ["render", "modules", "lint", "report"], block
-    (tmp_path / "accounts.yaml").write_text(EXAMPLE.read_text())
+    assert [c.split()[0] for _, c in block] == ["init", "render", "modules", "lint", "report"], block
     monkeypatch.chdir(tmp_path)
     for where, command in block:
         code = main(shlex.split(command))

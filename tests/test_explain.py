@@ -30,7 +30,7 @@ def test_allow_names_the_statement_of_each_half(capsys):
     code, out, _ = run(capsys, "--principal", PROD, "--action", "s3:GetObject", "--resource", OBJ)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == f"ALLOW: s3:GetObject on {OBJ}"
+    assert lines[0] == f"ALLOW: s3:GetObject on {OBJ}: allowed by identity:ArtifactsRead, resource:CreditRiskConsumersArtifactsRead"
     assert f"  identity policy {POLICIES}/prod/policies/iam-role-SageMakerExecutionRole.json:" in lines
     assert f"  resource policy {POLICIES}/shared-services/policies/s3-bucket-policy.json:" in lines
     assert "    Allow ArtifactsRead" in lines and "    Allow CreditRiskConsumersArtifactsRead" in lines

@@ -24,7 +24,7 @@ from generator.analysis.guardrails import Guardrail, denies
 from generator.lint import iam_data
 from generator.policies.rcp import KEY_ACTIONS
 
-from .conftest import EXAMPLE, EXAMPLE_ORG
+from .conftest import EXAMPLE, EXAMPLE_ORG, with_apply
 
 BASE = EXAMPLE.read_text()
 REG = "111111111111"
@@ -298,7 +298,7 @@ def test_guardrails_without_terraforms_role_are_refused(tmp_path, capsys, apply_
     from .conftest import EXAMPLE_TERRAFORM
 
     config = tmp_path / "accounts.yaml"
-    config.write_text(BASE.replace(EXAMPLE_TERRAFORM, "terraform:\n  assume_role: null\n") + apply_section)
+    config.write_text(with_apply(BASE.replace(EXAMPLE_TERRAFORM, "terraform:\n  assume_role: null\n"), apply_section))
     assert main(["render", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "terraform.assume_role: the guardrails exempt the role Terraform deploys" in err

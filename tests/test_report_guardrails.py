@@ -69,10 +69,10 @@ def test_approvers_and_the_deploying_role_pass_what_they_need():
     deploying = {r.label.split(" / ")[1].split(" ")[0]: row(guardrails, r.label)
                  for r in guardrails.rows if "(deploys the registry's policies)" in r.label}
     # Terraform's role (terraform.assume_role) writes the bucket, key and repositories: it passes every change
-    assert set(deploying) == {"ModelRegistryTerraform", "OrganizationAccountAccessRole"}
+    assert set(deploying) == {"ModelRegistryTerraform", "ModelRegistryPolicyApplier"}  # never the admin role
     assert all(deploying["ModelRegistryTerraform"][label] == [] for label in POLICY_CHANGES)
     # apply's role writes group policies only: the bucket and key stay Terraform's (issue 31)
-    apply_role = deploying["OrganizationAccountAccessRole"]
+    apply_role = deploying["ModelRegistryPolicyApplier"]
     assert apply_role["change group policy"] == []
     assert apply_role["change bucket policy"] and apply_role["change key policy"] and apply_role["delete key"]
     assert all(refused["approve"] for refused in deploying.values()), "the deploying roles do not approve"

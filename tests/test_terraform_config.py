@@ -14,7 +14,7 @@ from generator.cli import main
 from generator.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-from tests.conftest import EXAMPLE, EXAMPLE_TERRAFORM, with_terraform  # noqa: E402
+from tests.conftest import EXAMPLE, EXAMPLE_TERRAFORM, with_apply, with_terraform  # noqa: E402
 
 FULL = EXAMPLE.read_text()
 BASE = FULL.replace(EXAMPLE_TERRAFORM, "")  # the example without its terraform: section, to append one
@@ -195,3 +195,14 @@ def test_lint_warns_when_the_roots_assume_the_organizations_administrator_role(t
     assert "OrganizationAccountAccessRole" in admin[0].message
     assert _lint_warnings(tmp_path, with_terraform(FULL, "assume_role: platform/TerraformDeployer")) == []
     assert _lint_warnings(tmp_path, FULL) == []
+
+
+@pytest.mark.parametrize("section", ["apply: {role_name: OrganizationAccountAccessRole}",
+                                     "apply: {role_arn: 'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole'}"])
+def test_lint_warns_when_apply_assumes_the_organizations_administrator_role(tmp_path, section):
+    admin = _lint_warnings(tmp_path, with_apply(FULL, section))
+    assert [f.severity for f in admin] == ["warning"]
+    assert admin[0].message.startswith("apply.role_") and "administrator role" in admin[0].message
+    assert _lint_warnings(tmp_path, with_apply(FULL, "apply: {role_name: OrganizationAccountAccessRole, "
+                                                     "assume_role: false}")) == []
+    assert _lint_warnings(tmp_path, with_apply(FULL, "apply: {role_name: ops/ModelRegistryPolicyApplier}")) == []

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "workflow.yaml"
 REGISTRY = "111111111111"
 REGION = "us-east-1"
-CALLER = f"arn:aws:sts::{REGISTRY}:assumed-role/OrganizationAccountAccessRole/promote-tester"
+CALLER = f"arn:aws:sts::{REGISTRY}:assumed-role/ModelRegistryPolicyApplier/promote-tester"
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +264,7 @@ def test_a_dropped_connection_on_the_update_says_it_may_have_happened(aws, capsy
 def test_denied_credentials_are_one_line_and_no_sagemaker_call(aws, capsys):
     aws.api.inject("deny", "AssumeRole", service="sts")
     code, _, err = promote(aws, capsys, 1, "Development")
-    assert code == 1 and err.startswith("error: cannot assume arn:aws:iam::111111111111:role/OrganizationAccountAccessRole")
+    assert code == 1 and err.startswith("error: cannot assume arn:aws:iam::111111111111:role/ModelRegistryPolicyApplier")
     assert err.count("\n") == 1
     assert [c for c in aws.api.calls if c.service == "sagemaker"] == []
 

@@ -12,7 +12,7 @@ stage. Exits non-zero if any step's exit code or any visibility is not the
 expected one.
 
 moto has no cross-account SageMaker, so every command runs with a role in the
-registry account (the apply default); who may decide which stage is the stage
+registry account (the fixture's apply.role_name); who may decide which stage is the stage
 gates' job, evaluated here through the rendered policies, not by the server.
 """
 
@@ -131,7 +131,7 @@ def main() -> int:
             env = offline_env()
             os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
             registry = Lifecycle(Access("aws", REGION, REGISTRY, endpoint,
-                                        f"arn:aws:iam::{REGISTRY}:role/OrganizationAccountAccessRole", 3, "standard"))
+                                        f"arn:aws:iam::{REGISTRY}:role/ModelRegistryPolicyApplier", 3, "standard"))
             state = state_from(GROUP, registry.describe(arn))
             if not visibility.check(state):
                 failures.append(f"consumer visibility wrong at {state.stage} {state.stage_status}")

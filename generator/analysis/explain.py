@@ -108,10 +108,11 @@ def format_explained(result: Explained, policies_dir: str) -> str:
     decision = result.decision
     prefix = policies_dir.rstrip("/") + "/" if policies_dir else ""
     verdict = result.allowed
-    lines = [
-        f"{'ALLOW' if verdict else 'DENY'}: {result.action} on {result.resource}",
+    why = decision.reason if not result.guardrails else "explicit deny by an organization guardrail"
+    lines = [  # the verdict and what decided it first (issue 31: one-line answers)
+        f"{'ALLOW' if verdict else 'DENY'}: {result.action} on {result.resource}: {why}",
         f"  principal: {result.principal}",
-        f"  why: {decision.reason if not result.guardrails else 'explicit deny by an organization guardrail'}",
+        f"  why: {why}",
     ]
     if result.guardrails is not None:
         if result.guardrails:

@@ -1,9 +1,9 @@
 """The only module that talks to AWS: credentials, role assumption, SageMaker.
 
 Credentials come from the standard boto3 chain (environment, shared files,
-SSO, instance or container role). By default the helper then assumes a role
-in the registry account (``apply.role_name``, default
-OrganizationAccountAccessRole, or ``apply.role_arn``), refreshing the
+SSO, instance or container role). The helper then assumes the role in the
+registry account that ``apply.role_name`` or ``apply.role_arn`` names (no
+default: without one, the credentials as they are), refreshing the
 assumed credentials before they expire, and refuses to go on unless STS
 GetCallerIdentity says the credentials are in the registry account. That
 check also guards ``--no-assume-role``: the helper never creates groups in
@@ -167,7 +167,8 @@ class Registry:
         self.caller_arn = connection.caller_arn
         if connection.account != access.registry_id:
             hint = (
-                "pass --role-name/--role-arn (or drop --no-assume-role) to assume a role in it"
+                "name a role in it to assume (apply.role_name in accounts.yaml, or --role-name/--role-arn), "
+                "or use credentials of the registry account"
                 if not access.role_arn
                 else "check the role ARN"
             )

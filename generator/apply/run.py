@@ -101,8 +101,8 @@ def role_to_assume(config: Config, options: Options) -> str | None:
             raise BadInput(f"--role-name: '{options.role_name}' is not an IAM role name (optionally path/name)")
         return f"arn:{config.partition}:iam::{config.registry_account.id}:role/{options.role_name}"
     settings = config.apply
-    if not settings.assume_role:
-        return None
+    if not settings.assumes:
+        return None  # the ambient credentials (checked to be the registry account's)
     if settings.role_arn:
         return settings.role_arn
     return f"arn:{config.partition}:iam::{config.registry_account.id}:role/{settings.role_name}"

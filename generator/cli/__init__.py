@@ -1,7 +1,7 @@
 """Command line: ``mrpolicy render --config accounts.yaml --out DIR`` (or ``python -m generator ...``).
 
 Bad input prints one line naming the key and exits 2, before anything is
-written. One module per subcommand (render.py, lint.py, report.py,
+written. One module per subcommand (init.py, render.py, lint.py, report.py,
 explain.py, schema.py, modules.py, apply.py, status.py, promote.py, plan.py,
 sandbox.py), each
 with ``add_parser(sub)``, which registers the subcommand, its flags and its
@@ -16,14 +16,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.cli import apply, explain, lint, modules, plan, promote, render, report, sandbox, schema, status
+from generator.cli import apply, explain, init, lint, modules, plan, promote, render, report, sandbox, schema, status
 from generator.cli.common import EXIT_BAD_INPUT, EXIT_OS_ERROR, _Parser, _Unreadable, closed_pipe, exit_with
 from generator.errors import ConfigError, PolicyTooLarge, one_line
 from generator.writer import BadOutput, WriteError
 
 __all__ = ["COMMANDS", "build_parser", "exit_with", "main", "run"]
 
-COMMANDS = (render, plan, lint, report, explain, schema, modules, apply, status, promote, sandbox)
+COMMANDS = (init, render, plan, lint, report, explain, schema, modules, apply, status, promote, sandbox)
 
 DESCRIPTION = ("Least-privilege cross-account policies for a central SageMaker Model Registry:\n"
                "accounts.yaml -> IAM, S3, KMS and model package group policies and Terraform roots.")
@@ -32,6 +32,7 @@ DESCRIPTION = ("Least-privilege cross-account policies for a central SageMaker M
 # read, --policies the directory of rendered policies a command reads,
 # --out where a command writes.
 EXAMPLES = """examples:
+  %(prog)s init --organization-id o-a1b2c3d4e5 --registry-account 123456789012 --region eu-west-1
   %(prog)s render                     # accounts.yaml -> terraform/accounts/
   %(prog)s render --check             # exit 1 (and a diff) when terraform/accounts/ is stale
   %(prog)s lint                       # validate the rendered policies offline

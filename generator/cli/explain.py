@@ -12,13 +12,16 @@ from generator import hints
 
 from generator.cli.common import EXIT_BAD_INPUT, EXIT_DIFFERENCES, READ_SHARE, _policyset
 from generator.config import load_config
+from generator.errors import one_line
 
 EXAMPLES = """examples:
   %(prog)s --principal arn:aws:iam::555555555555:role/SageMakerExecutionRole \\
       --action s3:GetObject --resource arn:aws:s3:::BUCKET/credit-risk/model.tar.gz
   %(prog)s --principal prod/SageMakerExecutionRole ...     # ACCOUNT/ROLE from accounts.yaml
   %(prog)s --context aws:SecureTransport=false ...         # change the request context
-  %(prog)s --principal prod/SageMakerExecutionRole --can read --group credit-risk"""
+  %(prog)s --principal prod/SageMakerExecutionRole --can read --group credit-risk
+  %(prog)s --principal deployment/ModelDeployPipelineRole --can deploy --group credit-risk --into prod
+  %(prog)s --principal governance/ModelApproverRole --can approve --stage Prod --group credit-risk"""
 
 
 def add_parser(sub) -> None:
@@ -34,6 +37,11 @@ def add_parser(sub) -> None:
                               "(or see metadata of) --group, across S3, KMS and SageMaker, as the access matrix "
                               "defines it; without --group: encrypt, decrypt or metadata of the artifact key")
     explain.add_argument("--group", metavar="NAME", help="the model group of --can")
+    explain.add_argument("--stage", metavar="STAGE",
+                         help="with --can approve: who approves this stage (of stages:) of --group")
+    explain.add_argument("--into", metavar="ACCOUNT",
+                         help="with --can deploy: only this workload account (a consumer of --group); a pipeline "
+                              "is followed through sts:AssumeRole into the account's deploy role")
     explain.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
                          help="condition key over the normal context (repeat a key for a list; KEY= removes it)")
     explain.add_argument("--policies", type=Path, default=Path("terraform/accounts"),
@@ -110,7 +118,9 @@ def _explain_with(args: argparse.Namespace, context: dict, begun) -> int:
 def _explain_can(args: argparse.Namespace, config, principal: str, context: dict, begun) -> int:
     """--can CAPABILITY [--group G]: every request the capability needs, across
     S3, KMS and SageMaker, as the access matrix defines it; yes when every
-    request of some way is allowed."""
+    request of some way is allowed. The first line is the verdict and the
+    path that allows it (or the request that refuses the closest way)."""
+    from generator.analysis import deploy_path
     from generator.arns import Arns
     from generator.report import capabilities as caps
     from generator.config.stages import stage_names
@@ -128,24 +138,128 @@ def _explain_can(args: argparse.Namespace, config, principal: str, context: dict
         print(f"error: --group: '{args.group}' is not a model group of {args.config}{hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
     (capability,) = found
+    stages = tuple(stage_names(config))
+    problem = _can_flags(args, capability.name, stages, config)
+    if problem:
+        print(f"error: {one_line(problem)}", file=sys.stderr)  # the values are the user's
+        return EXIT_BAD_INPUT
     policies = _policyset(args.policies, begun=begun)
     _warn_stale(config, args.policies)
-    # With stages, a version capability is tried on sample lifecycles (as the report does).
-    # deploy's SageMaker resources are in the caller's own account.
-    account = principal.split(":")[4] if principal.count(":") >= 5 else ""
-    ways = caps.requests(Arns.of(config), capability, args.group, account, tuple(stage_names(config)))
-    results = [[(probe, policies.decide(principal, probe.action, probe.resource, {**dict(probe.context), **context},
-                                        org=config.organization_id)) for probe in way] for way in ways]
-    granted = any(all(decision.allowed for _, decision in way) for way in results)
+    arns = Arns.of(config)
+    org = config.organization_id
     target = f"model group {args.group}" if args.group else "the artifact key"
-    print(f"{'YES' if granted else 'NO'}: {principal} {'can' if granted else 'cannot'} {capability.name} "
-          f"on {target} ({capability.summary})")
-    for number, way in enumerate(results, 1):
-        verdict = "all allowed" if all(d.allowed for _, d in way) else "not all allowed"
-        print(f"  way {number} ({verdict}):")
-        for probe, decision in way:
-            print(f"    {'ALLOW' if decision.allowed else 'DENY '} {probe.describe()}: {decision.reason}")
-    return 0 if granted else EXIT_DIFFERENCES
+    if args.stage:
+        ways = caps.stage_approval_requests(arns, args.group, _stage(stages, args.stage), stages)
+        what = f"approve stage {_stage(stages, args.stage)}"
+        summary = (f"set stage {_stage(stages, args.stage)}'s StageStatus to Approved on a version pending at it "
+                   "(or Approved at the stage before)")
+    else:
+        # deploy's SageMaker resources are in the caller's own account.
+        account = principal.split(":")[4] if principal.count(":") >= 5 else ""
+        ways = caps.requests(arns, capability, args.group, account, stages)
+        what, summary = capability.name, capability.summary
+    evaluated = deploy_path.evaluate_ways(policies, principal, ways, context, org)
+    elsewhere = args.into is not None and config.accounts[args.into].id != principal.split(":")[4]
+    if capability.name == "deploy" and (deploy_path.allowing(evaluated) is None or elsewhere):
+        routes = _deploy_routes(args, config, arns, policies, principal, context, stages)
+        if routes:
+            return _print_routes(principal, args.group, capability.summary, evaluated, routes)
+    way = deploy_path.allowing(evaluated)
+    if way is not None:
+        print(f"YES: {principal} can {what} on {target}, by way {way.number}: allowed by {', '.join(way.statements())}")
+    else:
+        near = deploy_path.closest(evaluated)
+        refused = near.first_refused() if near else None
+        why = (f"; the closest way ({near.number}) is refused at "
+               + deploy_path.refusing_half(refused.decision, refused.probe.action, refused.probe.resource)
+               if refused else "")
+        print(f"NO: {principal} cannot {what} on {target}{why}")
+    print(f"  {what}: {summary}")
+    _print_ways(evaluated)
+    return 0 if way is not None else EXIT_DIFFERENCES
+
+
+def _stage(stages: tuple[str, ...], name: str) -> str:
+    """The stage as the config spells it (stage names compare case-insensitively, docs/stages.md)."""
+    return next(s for s in stages if s.lower() == name.lower())
+
+
+def _can_flags(args, capability: str, stages: tuple[str, ...], config) -> str:
+    """--stage goes with --can approve, --into with --can deploy; each names what the config has."""
+    if args.stage is not None:
+        if capability != "approve":
+            return "--stage: goes with --can approve (who approves a stage of --group)"
+        if not stages:
+            return f"--stage: {args.config} has no stages: (docs/stages.md)"
+        if args.stage.lower() not in {s.lower() for s in stages}:
+            return f"--stage: '{args.stage}' is not a stage of {args.config}: one of {', '.join(stages)}"
+    if args.into is not None:
+        if capability != "deploy":
+            return "--into: goes with --can deploy (the workload account to deploy into)"
+        into = _deploy_accounts(config, args.group)
+        if args.into not in into:
+            return (f"--into: '{args.into}' is not a workload account that consumes {args.group}: "
+                    f"one of {', '.join(into) or '(none)'}")
+    return ""
+
+
+def _deploy_accounts(config, group: str) -> list[str]:
+    return [name for name in config.party_accounts(group, "consumers") if config.accounts[name].kind == "workload"]
+
+
+def _deploy_routes(args, config, arns, policies, principal: str, context: dict, stages) -> list:
+    """A principal that cannot deploy in its own account may reach a workload
+    account's deploy role (deploy_role: in the config) through sts:AssumeRole:
+    follow it into every workload account that consumes the group (or --into)."""
+    from generator.analysis import deploy_path
+    from generator.report import capabilities as caps
+
+    if config.deploy_role is None:
+        return []
+    deploy = next(c for c in caps.CAPABILITIES if c.name == "deploy")
+    targets = []
+    for name in [args.into] if args.into else _deploy_accounts(config, args.group):
+        account_id = config.accounts[name].id
+        role = f"arn:{config.partition}:iam::{account_id}:role/{config.deploy_role.name}"
+        if role == principal or role not in policies.trusts:
+            continue  # no deploy role rendered there (no deployment account deploys its groups)
+        targets.append((name, role, caps.requests(arns, deploy, args.group, account_id, stages)))
+    return deploy_path.follow_assume_role(policies, principal, targets, context, config.organization_id)
+
+
+def _print_routes(principal: str, group: str, summary: str, own, routes) -> int:
+    """deploy through the workload accounts' deploy roles: the verdict and its path first."""
+    allowed = [r for r in routes if r.allowed]
+    refused = [r for r in routes if not r.allowed]
+    if allowed:
+        into = ", ".join(r.account for r in allowed)
+        first = f"YES: {principal} can deploy model group {group} into {into}, through {allowed[0].path()}"
+        if refused:
+            first += f" (not into {', '.join(r.account for r in refused)})"
+    else:
+        first = (f"NO: {principal} cannot deploy model group {group} into "
+                 f"{', '.join(r.account for r in routes)}: {refused[0].account}: {refused[0].refusal()}")
+    print(first)
+    print(f"  deploy: {summary}; a pipeline deploys by assuming the workload account's deploy role")
+    for route in allowed + refused:
+        print(f"  into {route.account} ({'allowed' if route.allowed else route.refusal()}):")
+        decision = route.assume
+        print(f"    hop 1, as {principal}:")
+        print(f"      {'ALLOW' if decision.allowed else 'DENY '} sts:AssumeRole on {route.role_arn}: {decision.reason}")
+        print(f"    hop 2, as {route.role_arn}:")
+        _print_ways(list(route.ways), indent="      ")
+    print(f"  in its own account ({'no way allowed' if own else 'nothing asked'}):")
+    _print_ways(own, indent="    ")
+    return 0 if allowed else EXIT_DIFFERENCES
+
+
+def _print_ways(ways, indent: str = "  ") -> None:
+    """Every way, the allowed ones first, each request with its decision."""
+    for way in sorted(ways, key=lambda w: not w.allowed):
+        print(f"{indent}way {way.number} ({'all allowed' if way.allowed else 'not all allowed'}):")
+        for asked in way.asked:
+            decision = asked.decision
+            print(f"{indent}  {'ALLOW' if decision.allowed else 'DENY '} {asked.probe.describe()}: {decision.reason}")
 
 
 _ASSUMED_ROLE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):sts::(\d{12}):assumed-role/([\w+=,.@-]+)/[\w+=,.@-]+$")

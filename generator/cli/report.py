@@ -11,11 +11,13 @@ from generator import hints
 
 from generator.cli.common import EXIT_BAD_INPUT, EXIT_DIFFERENCES, READ_SHARE, _policyset
 from generator.config import load_config
+from generator.errors import one_line
 
 EXAMPLES = """examples:
   %(prog)s --out docs/report           # write access-matrix.md and access-matrix.html
   %(prog)s --check --out docs/report   # in CI: exit 1 when stale or when access differs
   %(prog)s --group credit-risk --capability approve   # who can approve credit-risk (stdout)
+  %(prog)s --group credit-risk --capability approve-stage:Prod   # who approves its stage Prod
   %(prog)s --out -                     # the markdown matrix on stdout"""
 
 
@@ -34,7 +36,8 @@ def add_parser(sub) -> None:
                         help="print who can do what on this model group only (repeatable)")
     report.add_argument("--capability", action="append", metavar="NAME",
                         help="print who has this capability only (register, write, approve, read, decrypt, "
-                             "metadata, encrypt; repeatable)")
+                             "metadata, encrypt, deploy, ...; approve-stage:STAGE: who approves that stage; "
+                             "repeatable)")
     report.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when the files in --out are stale (as well as on differences)")
     report.set_defaults(func=_report)
@@ -87,13 +90,23 @@ def _report_with(args: argparse.Namespace, to_stdout: bool, begun, parts) -> int
         hint = f"; did you mean '{close[0]}'?" if close else ""
         print(f"error: --group: '{bad[0]}' is not a model group of {args.config}{hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from generator.report.capabilities import CAPABILITIES
+    from generator.report import stage_approval
+    from generator.report.capabilities import CAPABILITIES, STAGE_CAPABILITY_PREFIX
 
     known = sorted({c.name for c in CAPABILITIES})
-    bad = [c for c in args.capability or [] if c not in known]
-    if bad:
-        print(f"error: --capability: '{bad[0]}' is not one of {', '.join(known)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    stages = []
+    for name in args.capability or []:
+        if name.startswith(STAGE_CAPABILITY_PREFIX):
+            try:
+                stages.append(stage_approval.parse(config, name))
+            except ValueError as exc:
+                print(f"error: {one_line(f'--capability: {name!r}: {exc}')}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+        elif name not in known:
+            print(f"error: {one_line(f'--capability: {name!r}')} is not one of {', '.join(known)}, "
+                  f"or {STAGE_CAPABILITY_PREFIX}STAGE (who approves a stage)", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    plain = [name for name in args.capability or [] if not name.startswith(STAGE_CAPABILITY_PREFIX)]
     policies = _policyset(args.policies, begun=begun)
     from generator.progress import loading
 
@@ -105,7 +118,7 @@ def _report_with(args: argparse.Namespace, to_stdout: bool, begun, parts) -> int
                                      parts=parts)
     if to_stdout:
         if args.group or args.capability:
-            print(_report_answer(matrix, args.group, args.capability), end="")
+            print(_answers(config, policies, matrix, args.group, plain, stages), end="")
         else:
             sys.stdout.write(files["access-matrix.md"])
     elif args.check:
@@ -119,7 +132,7 @@ def _report_with(args: argparse.Namespace, to_stdout: bool, begun, parts) -> int
         result = writer.write(args.out, files, patterns=report.FILES, config=args.config)
         print(f"wrote the access matrix to {args.out}: {len(result.written)} written, {len(result.unchanged)} unchanged")
         if args.group or args.capability:
-            print(_report_answer(matrix, args.group, args.capability), end="")
+            print(_answers(config, policies, matrix, args.group, plain, stages), end="")
     if matrix.differences or matrix.lifecycle:
         from generator.report.wording import all_differences, verdict
 
@@ -128,6 +141,20 @@ def _report_with(args: argparse.Namespace, to_stdout: bool, begun, parts) -> int
             print(f"  {line}", file=sys.stderr)
         return EXIT_DIFFERENCES
     return 0
+
+
+def _answers(config, policies, matrix, groups, plain: list[str], stages: list[str]) -> str:
+    """The matrix's answer for --group/--capability, then who approves each --capability approve-stage:STAGE."""
+    from generator.report import stage_approval
+    from generator.report.matrix import KEY_COLUMN
+
+    text = _report_answer(matrix, groups, plain) if plain or not stages else ""
+    if stages:
+        columns = [c for c in matrix.columns if c != KEY_COLUMN and c in config.model_groups
+                   and (not groups or c in groups)]
+        text += "".join(line + "\n" for line in stage_approval.answer(config, policies, matrix.principals,
+                                                                      columns, stages))
+    return text
 
 
 def _report_answer(matrix, groups: list[str] | None, capabilities: list[str] | None) -> str:

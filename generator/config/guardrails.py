@@ -60,11 +60,8 @@ def deploying_roles(config) -> list[str]:
     roles = set()
     if config.terraform.assume_role is not None:
         roles.add(config.terraform.assume_role)
-    if config.apply.assume_role:
-        if config.apply.role_arn is not None:
-            roles.add(config.apply.role_arn.split(":role/", 1)[1])
-        else:
-            roles.add(config.apply.role_name)
+    if config.apply.role is not None:
+        roles.add(config.apply.role)
     return sorted(roles)
 
 

@@ -330,3 +330,25 @@ def legend_ways(capability: Capability, s3_layout: str = "bucket_policy", staged
             words.append(f"{step.action} on {where}{suffix}{stage}")
         out.append(words)
     return out
+
+
+# "Who approves stage S of group G" (explain --can approve --stage S,
+# report --capability approve-stage:S): setting S's StageStatus to Approved,
+# the one request of a stage approval (docs/stages.md: approvers of stage Sk
+# set Sk to Approved on a version at Sk, or on one Approved at Sk-1, moving
+# it on in the same call). One way per current lifecycle the version may
+# have; granted when some way is allowed.
+STAGE_CAPABILITY_PREFIX = "approve-stage:"
+
+
+def stage_approval_requests(arns: Arns, group: str, stage: str, stages: tuple[str, ...]) -> list[list[Probe]]:
+    """The ways to approve ``stage`` (one of ``stages``, in order) on a version of ``group``."""
+    version = f"{arns.package_arns(group).removesuffix('*')}{SAMPLE_VERSION}"
+    moves = ((STAGE_KEY, stage), (STAGE_STATUS_KEY, STAGE_APPROVED))
+    ways = [[Probe("sagemaker:UpdateModelPackage", version,
+                   moves + ((CURRENT_STAGE_KEY, stage), (CURRENT_STATUS_KEY, STAGE_PENDING)))]]
+    index = stages.index(stage)
+    if index > 0:
+        ways.append([Probe("sagemaker:UpdateModelPackage", version,
+                           moves + ((CURRENT_STAGE_KEY, stages[index - 1]), (CURRENT_STATUS_KEY, STAGE_APPROVED)))])
+    return ways

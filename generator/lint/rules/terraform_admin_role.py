@@ -1,4 +1,4 @@
-"""terraform-admin-role: the Terraform roots do not assume the organization's administrator role."""
+"""terraform-admin-role: neither the Terraform roots nor the apply helper assume the organization's administrator role."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ ADMIN_ROLE = "OrganizationAccountAccessRole"
 
 @rule(
     "terraform-admin-role", "warning",
-    "The Terraform roots do not assume OrganizationAccountAccessRole, the organization's administrator role",
+    "Neither the Terraform roots nor the apply helper assume OrganizationAccountAccessRole, the organization's "
+    "administrator role",
     category="security",
     fix="Set terraform.assume_role to a deployment role that holds what the roots manage (IAM policies and "
         "attachments; in the registry S3, KMS, SageMaker, ECR and EventBridge), or leave it unset (without "
-        "guardrails) to use the ambient credentials of a pipeline in each account.",
+        "guardrails) to use the ambient credentials of a pipeline in each account. For apply, set apply.role_name "
+        "(or apply.role_arn) to a role that may put the group policies, or leave both unset to use the ambient "
+        "credentials of the registry account.",
     scope="set",
 )
 def terraform_admin_role(ctx):
@@ -29,3 +32,11 @@ def terraform_admin_role(ctx):
     if role is not None and role.rsplit("/", 1)[-1] == ADMIN_ROLE:
         yield Hit(f"terraform.assume_role is {role}: every root's provider assumes the organization's "
                   "administrator role (AdministratorAccess) in its account")
+    # The apply helper puts the group policies (and with guardrails is exempted from them by name):
+    # a role that may put them is enough.
+    applier = ctx.config.apply.role
+    if applier is not None and applier.rsplit("/", 1)[-1] == ADMIN_ROLE:
+        key = "apply.role_arn" if ctx.config.apply.role_arn is not None else "apply.role_name"
+        yield Hit(f"{key} names {applier}: apply assumes the organization's administrator role "
+                  "(AdministratorAccess) in the registry account to put group policies"
+                  + (", and the guardrails exempt it by name" if ctx.config.guardrails is not None else ""))
