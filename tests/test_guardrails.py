@@ -432,7 +432,11 @@ ROLE_CHANGES = [
     "iam:UpdateRoleDescription",
 ]
 APPLY_ROLE = f"arn:aws:iam::{REG}:role/ModelRegistryApply"
-WITH_APPLY_ROLE = BASE + "\napply:\n  assume_role: true\n  role_name: ModelRegistryApply\n"
+# The example names its apply role; here it is renamed, so the test sees that
+# the guard follows apply.role_name, whatever it is.
+_EXAMPLE_APPLY = "apply:\n  role_name: ModelRegistryPolicyApplier\n"
+assert _EXAMPLE_APPLY in BASE
+WITH_APPLY_ROLE = BASE.replace(_EXAMPLE_APPLY, "apply:\n  assume_role: true\n  role_name: ModelRegistryApply\n")
 
 
 @pytest.mark.parametrize("action", ROLE_CHANGES)
