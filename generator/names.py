@@ -20,3 +20,18 @@ def role_slug(role: str) -> str:
 def policy_name(entry: str) -> str:
     """Name of the customer managed policy of a role entry."""
     return POLICY_NAME_PREFIX + role_slug(entry)
+
+
+# The longest file name (bytes, one path component) the file systems a render
+# is written to hold: 255 on ext4, XFS, btrfs, APFS and NTFS (POSIX NAME_MAX
+# there). render refuses a config whose names would exceed it, naming the key;
+# the writer also asks the actual file system (pathconf) before writing.
+NAME_MAX = 255
+# The writer's temporary name beside a file NAME is ".NAME.mrpolicy-<12 hex>.tmp":
+# 27 bytes more than NAME, and it must fit NAME_MAX too.
+TEMP_EXTRA = len(".") + len(".mrpolicy-") + 12 + len(".tmp")
+
+
+def temp_name(name: str, token: str) -> str:
+    """The writer's temporary name for ``name`` (``token``: 12 hex digits)."""
+    return f".{name}.mrpolicy-{token}.tmp"

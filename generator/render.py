@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from generator import kinds, quotas, terraform
 from generator.arns import Arns
 from generator.config import Config
-from generator.errors import PolicyTooLarge
+from generator.errors import ConfigError, PolicyTooLarge
+from generator.names import NAME_MAX, TEMP_EXTRA
 from generator.kinds.base import Kind, Limit, RenderedPolicy, to_json  # noqa: F401  (part of this module's interface)
 
 MANIFEST = "manifest.json"
@@ -63,14 +64,14 @@ def _render_chunk(task: tuple[int, list[tuple[str, str]]]) -> list[tuple]:
 CHUNK_ITEMS = 256
 
 
-def _all_item_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
+def _all_item_policies(config: Config, arns: Arns, only=None) -> list[RenderedPolicy]:
     """Per-group and per-repository policies (kinds that render by item) are independent: for large
     configs they are built in forked worker processes, one per core, in
     contiguous chunks of at most CHUNK_ITEMS, each worker taking the next
     chunk when it is done. The result is the same list, in the same order,
     as the serial loop, and a problem is the first in that order."""
     global _SHARED
-    items = [(kind.name, item) for kind in kinds.ALL if kind.items is not None
+    items = [(kind.name, item) for kind in kinds.ALL if kind.items is not None and (only is None or only(kind))
              for item in kind.items(config, arns)]
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_FROM_GROUPS or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -96,17 +97,21 @@ def _all_item_policies(config: Config, arns: Arns) -> list[RenderedPolicy]:
         _SHARED = None
 
 
-def build_policies(config: Config) -> list[RenderedPolicy]:
+def build_policies(config: Config, only=None) -> list[RenderedPolicy]:
     """Every kind's documents, in the kinds' render order (so the first
-    problem found is the same each time), sorted by account and path."""
+    problem found is the same each time), sorted by account and path.
+    ``only(kind)``: render just the kinds it accepts (lint and report ask
+    for the kinds whose statements can carry lifecycle conditions)."""
     arns = Arns.of(config)
     policies: list[RenderedPolicy] = []
     items_done = False
     for kind in kinds.ALL:
+        if only is not None and not only(kind):
+            continue
         if kind.render is not None:
             policies.extend(kind.render(config, arns))
         elif kind.items is not None and not items_done:
-            policies.extend(_all_item_policies(config, arns))  # every by-item kind at once
+            policies.extend(_all_item_policies(config, arns, only))  # every by-item kind at once
             items_done = True
     return sorted(policies, key=lambda p: (p.account, p.path))
 
@@ -147,6 +152,45 @@ def check_sizes(policies: list[RenderedPolicy], config: Config | None = None) ->
     return tightest
 
 
+def check_file_names(config: Config, policies: list[RenderedPolicy]) -> None:
+    """Raise ConfigError, naming the key, on the first policy file whose name
+    (or the writer's temporary name beside it) is over NAME_MAX bytes, so the
+    render stops before the writer starts, not half-way through (issue 30).
+    The config's own limits keep every name it knows under it (ECR names at
+    208 characters, role entries by their 128-character managed policy
+    name); this is the net for any name a kind derives that they miss."""
+    for policy in policies:
+        parts = policy.path.split("/")
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            size = len(part.encode("utf-8")) + (TEMP_EXTRA if last else 0)
+            if size > NAME_MAX:
+                over = size - NAME_MAX
+                raise ConfigError(_name_key(config, policy, index == 0), (
+                    f"makes the name {part[:40]}... in {policy.path.split('/')[0]}/ {size} bytes long with the "
+                    f"writer's temporary name, over the {NAME_MAX}-byte file name limit (NAME_MAX): "
+                    f"{over} characters shorter"))
+
+
+def _name_key(config: Config, policy: RenderedPolicy, directory: bool) -> str:
+    """The config key a policy file's name comes from."""
+    extra = policy.extra
+    if directory:
+        return f"accounts.{policy.account}"
+    if "repository" in extra:
+        return f"ecr_repositories.{extra['repository']}"
+    if "model_group" in extra:
+        return f"model_groups.{extra['model_group']}"
+    role = extra.get("role")
+    if role is not None:
+        if role == config.deploy_role.name and (extra.get("scope") == "deploy-role" or extra.get("trust") == "deploy-role"):
+            return "deploy_role.name"
+        account = config.accounts.get(policy.account)
+        listed = list(account.roles) if account is not None else []
+        return f"accounts.{policy.account}.roles" + (f"[{listed.index(role)}]" if role in listed else "")
+    return policy.path
+
+
 @dataclass(frozen=True)
 class Rendered:
     files: dict[str, str]
@@ -157,6 +201,7 @@ class Rendered:
 def render_all(config: Config) -> Rendered:
     """The files, and how close the tightest item of each kind and quota is to its AWS limit."""
     policies = build_policies(config)
+    check_file_names(config, policies)
     sizes = check_sizes(policies, config)
     used = quotas.check(config, policies)
     files = {p.path: p.text for p in policies}

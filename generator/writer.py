@@ -24,6 +24,11 @@ exactly what the previous render wrote, as its manifest lists it
   directory: a second render waits up to :data:`LOCK_WAIT_SECONDS`, then
   fails with one line.
 * An OS error is one line (exit 1); the previous render stays consistent.
+  A name the output's file system cannot hold (NAME_MAX, PATH_MAX, the
+  temporary name included) is refused before anything is written (exit 2);
+  a journal entry the file system cannot hold is absent, and an OS error
+  while finishing an interrupted render names the command that clears the
+  journal.
 
 Each file is rewritten only when its content changed, so git and Terraform
 see no churn. ``report`` and ``schema`` write fixed file names with the same
@@ -48,6 +53,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.names import TEMP_EXTRA, temp_name
 from generator.paths import UnsafePath, check_relative
 
 MANIFEST = "manifest.json"
@@ -132,11 +138,22 @@ def check_out(out: Path, config: Path | None = None) -> None:
 HEAD_BYTES = 4096
 
 
-def check_file_out(path: Path, what: str, ours, config: Path | None = None) -> None:
+def check_named_out(out: Path, names, what: str, ours, config: Path | None = None, read: int = HEAD_BYTES) -> None:
+    """Refuse a directory of named files (report --out, modules --out) that
+    is not ours to write, before any work: ``out`` as :func:`check_out`
+    refuses it, then each of ``names`` as :func:`check_file_out` does, with
+    ``ours(name, head)`` recognising the command's own output."""
+    check_out(out, config)
+    for name in sorted(names):
+        check_file_out(Path(out) / name, what, lambda head, name=name: ours(name, head), config, read)
+
+
+def check_file_out(path: Path, what: str, ours, config: Path | None = None, read: int = HEAD_BYTES) -> None:
     """Refuse a single output file that is not ours to replace (schema,
     status, lint --output), before any work: the config file, a directory, a
-    link, and any existing file whose beginning ``ours(head)`` does not
-    recognise as this command's own output. One line (BadOutput, exit 2)."""
+    link, and any existing file whose beginning (``read`` bytes)
+    ``ours(head)`` does not recognise as this command's own output. One line
+    (BadOutput, exit 2)."""
     path = Path(path)
     if config is not None:
         try:
@@ -160,7 +177,7 @@ def check_file_out(path: Path, what: str, ours, config: Path | None = None) -> N
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
         try:
-            head = os.read(fd, HEAD_BYTES).decode("utf-8", "replace")
+            head = os.read(fd, read).decode("utf-8", "replace")
         finally:
             os.close(fd)
     except OSError as exc:
@@ -178,7 +195,12 @@ def _open_dir(root_fd: int, parts: list[str], create: bool, out: Path) -> int:
     try:
         for index, part in enumerate(parts):
             try:
-                child = os.open(part, _NOFOLLOW_DIR, dir_fd=fd)
+                try:
+                    child = os.open(part, _NOFOLLOW_DIR, dir_fd=fd)
+                except OSError as exc:
+                    if exc.errno == errno.ENAMETOOLONG and not create:
+                        raise FileNotFoundError(errno.ENOENT, "no such directory", part) from None
+                    raise
             except FileNotFoundError:
                 if not create:
                     raise
@@ -206,6 +228,10 @@ def _lstat(dir_fd: int, name: str) -> os.stat_result | None:
         return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return None  # a name the file system cannot hold does not exist (a journal may list one)
+        raise
 
 
 def _read(root_fd: int, relative: str, out: Path) -> bytes | None:
@@ -239,7 +265,7 @@ def _put(root_fd: int, relative: str, data: bytes) -> None:
         info = _lstat(dir_fd, name)
         if info is not None and not stat.S_ISREG(info.st_mode):
             raise BadOutput(f"{relative} is a symbolic link or not a regular file; refusing to replace it")
-        tmp = f".{name}.mrpolicy-{secrets.token_hex(6)}.tmp"
+        tmp = temp_name(name, secrets.token_hex(6))
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
                      0o644, dir_fd=dir_fd)
         try:
@@ -444,6 +470,7 @@ def write(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED, *
     out = Path(out)
     check_out(out, config)
     data = _encode(files)
+    check_lengths(out, data)
     try:
         os.makedirs(out, exist_ok=True)
         root_fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
@@ -461,6 +488,33 @@ def write(out: Path, files: dict[str, str], patterns: tuple[str, ...] = OWNED, *
         os.close(root_fd)
 
 
+def check_lengths(out: Path, files) -> None:
+    """Refuse, before anything is written, a file whose name (or the
+    temporary name written beside it) the file system under ``out`` cannot
+    hold: a component over its NAME_MAX, or a whole path over its PATH_MAX.
+    One line (BadOutput, exit 2)."""
+    existing = Path(os.path.abspath(out))
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        name_max = os.pathconf(existing, "PC_NAME_MAX")
+        path_max = os.pathconf(existing, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        return  # the file system does not say; the OS error, if any, is one line at write time
+    base = len(os.fsencode(os.path.abspath(out)))
+    for relative in files:
+        parts = relative.split("/")
+        for index, part in enumerate(parts):
+            size = len(part.encode("utf-8")) + (TEMP_EXTRA if index == len(parts) - 1 else 0)
+            if name_max and size > name_max:
+                raise BadOutput(f"--out {out}: {relative}: a name of {size} bytes (with the writer's temporary "
+                                f"name) is over the file system's NAME_MAX of {name_max}; shorten the name in the config")
+        total = base + 1 + len(relative.encode("utf-8")) + TEMP_EXTRA
+        if path_max and total >= path_max:
+            raise BadOutput(f"--out {out}: {relative} would be a path of {total} bytes (with the writer's "
+                            f"temporary name), over the file system's PATH_MAX of {path_max}; choose a shorter --out")
+
+
 def _owned_or_refuse(root_fd: int, out: Path) -> set[str]:
     owned_paths = _previous(root_fd, out)
     if owned_paths is None:
@@ -473,6 +527,21 @@ def _owned_or_refuse(root_fd: int, out: Path) -> set[str]:
 
 
 def _write_render(root_fd: int, out: Path, data: dict[str, bytes]) -> WriteResult:
+    replaying = _lstat(root_fd, JOURNAL) is not None
+    try:
+        return _write_render_unreported(root_fd, out, data)
+    except OSError as exc:
+        if not replaying:
+            raise
+        # The next render must never be wedged by the last one's journal:
+        # say which one command clears it.
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise WriteError(f"cannot write {out}: {exc.strerror or exc}{where} while finishing an interrupted render; "
+                         f"if this persists, `rm {out / JOURNAL}` clears its journal (its files stay as they are), "
+                         "then render again") from None
+
+
+def _write_render_unreported(root_fd: int, out: Path, data: dict[str, bytes]) -> WriteResult:
     owned_paths = _owned_or_refuse(root_fd, out)
     unshaped = sorted(p for p in data if not owned(p))
     if unshaped:  # the render and OWNED disagree: a bug, caught before anything is written

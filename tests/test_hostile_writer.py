@@ -353,3 +353,112 @@ def test_report_and_schema_refuse_a_file_as_out(tmp_path, capsys):
     assert code == 2
     assert_one_line(capsys.readouterr().err)
     assert target.read_text() == "x"
+
+
+# --- names too long for the file system (issue 30) -------------------------
+
+LONG_ECR = "a" * 240  # AWS allows 256; its file name would be 260 bytes
+
+
+def _example_with(old: str, new: str) -> str:
+    from .conftest import EXAMPLE
+
+    text = EXAMPLE.read_text()
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize("old,new,key", [
+    ("credit-risk-serving:", f"{LONG_ECR}:", f"ecr_repositories.{LONG_ECR}"),
+    ("credit-risk-serving:", f"{'ml/' * 70}serving:", f"ecr_repositories.{'ml/' * 70}serving"),
+])
+def test_a_name_too_long_for_a_file_is_bad_input_and_nothing_is_written(tmp_path, capsys, old, new, key):
+    config = tmp_path / "accounts.yaml"
+    config.write_text(_example_with(old, new))
+    out = tmp_path / "out"
+    code, err = do_render(config, out, capsys)
+    assert code == 2, err
+    assert_one_line(err, key)
+    assert "255" in err
+    assert not out.exists(), "nothing written"
+
+
+def test_the_longest_ecr_name_that_fits_renders(tmp_path, capsys):
+    """The limit is exact: the longest name whose file and temporary name fit 255 bytes renders."""
+    from generator.config.ecr import MAX_NAME
+    from generator.kinds.ecr_repository_policy import repository_file
+    from generator.names import NAME_MAX, TEMP_EXTRA
+
+    longest = "a" * MAX_NAME
+    assert len(repository_file(longest)) + TEMP_EXTRA == NAME_MAX
+    for name, code in ((longest, 0), (longest + "a", 2)):
+        config = tmp_path / "accounts.yaml"
+        config.write_text(_example_with("credit-risk-serving:", f"{name}:"))
+        assert do_render(config, tmp_path / f"out{code}", capsys)[0] == code
+
+
+def test_an_out_too_deep_for_path_max_is_one_line_exit_2_nothing_written(tmp_path, capsys, config):
+    """PATH_MAX counts the whole path: a deep --out is refused before anything is written."""
+    out = tmp_path
+    while len(os.fsencode(out)) < 4000:  # Linux PATH_MAX: 4096; the files inside would exceed it
+        out = out / ("d" * min(200, 4000 - len(os.fsencode(out))))
+    code, err = do_render(config, out, capsys)
+    assert code == 2, err
+    assert_one_line(err, "PATH_MAX")
+
+
+def test_a_journal_listing_an_impossible_name_does_not_wedge_the_directory(tmp_path, capsys, config, files):
+    """What an earlier version left behind: a journal naming a file the file
+    system cannot hold. No such file can exist; the next render finishes."""
+    out = tmp_path / "out"
+    writer.write(out, files)
+    impossible = f"shared-services/policies/ecr-repository-{LONG_ECR}.json"
+    (out / ".mrpolicy-journal.json").write_text(json.dumps({"files": sorted(files) + [impossible]}))
+    code, err = do_render(config, out, capsys)
+    assert code == 0, err
+    assert not (out / ".mrpolicy-journal.json").exists()
+
+
+def test_a_journal_that_cannot_be_replayed_names_the_command_that_clears_it(tmp_path, capsys, config, files,
+                                                                            monkeypatch):
+    """Any other OS error while finishing an interrupted render (EIO, EACCES
+    on a directory the journal names): one line naming the command that
+    clears the journal, not a directory wedged with no way out."""
+    import errno
+
+    out = tmp_path / "out"
+    writer.write(out, files)
+    journal = out / ".mrpolicy-journal.json"
+    stray = "stray/policies/x.json"
+    journal.write_text(json.dumps({"files": sorted(files) + [stray]}))
+    real = writer._remove
+
+    def failing(root_fd, relative):
+        if relative == stray:
+            raise OSError(errno.EIO, "Input/output error", relative)
+        return real(root_fd, relative)
+
+    monkeypatch.setattr(writer, "_remove", failing)
+    code, err = do_render(config, out, capsys)
+    assert code == 1, err
+    assert_one_line(err, f"`rm {journal}` clears its journal")
+    monkeypatch.setattr(writer, "_remove", real)
+    journal.unlink()  # the command it names
+    assert do_render(config, out, capsys)[0] == 0
+
+
+def test_the_render_refuses_any_policy_file_name_over_name_max_naming_its_key(example_config):
+    """The render's own net, whatever kind a too-long name comes from: one
+    ConfigError naming the key, before the writer starts."""
+    from generator.errors import ConfigError
+    from generator.kinds.ecr_repository_policy import KIND
+
+    name = "x" * 230
+    policy = KIND.policy("shared-services", "111111111111", "arn", f"shared-services/policies/{name}.json",
+                         {"Version": "2012-10-17", "Statement": []}, {"repository": name})
+    with pytest.raises(ConfigError) as raised:
+        render.check_file_names(example_config, [policy])
+    assert raised.value.key == f"ecr_repositories.{name}" and "255" in raised.value.message
+    fits = KIND.policy("shared-services", "111111111111", "arn", f"shared-services/policies/{'x' * 223}.json",
+                       {"Version": "2012-10-17", "Statement": []}, {"repository": name})
+    render.check_file_names(example_config, [fits])  # 228 + 27 = 255: fits

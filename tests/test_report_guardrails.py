@@ -30,12 +30,13 @@ def row(guardrails, label: str) -> dict[str, list[str]]:
 REGISTRY_ADMIN = "shared-services / any other role"
 POLICY_CHANGES = ("change group policy", "delete version", "change repository policy", "change bucket policy",
                   "change key policy", "delete key")
+TAKE_OVER = "change Terraform role's trust"
 
 
 def test_a_registry_administrator_is_refused_every_protected_request():
     guardrails, _ = table(GOOD)
     refused = row(guardrails, REGISTRY_ADMIN)
-    assert set(refused) == {"approve", *POLICY_CHANGES}
+    assert set(refused) == {"approve", *POLICY_CHANGES, TAKE_OVER}
     for label, statements in refused.items():
         assert statements, f"the registry's administrator is not refused: {label}"
     assert any("DenyApprovalUnlessApprover" in s for s in refused["approve"])
@@ -75,6 +76,8 @@ def test_approvers_and_the_deploying_role_pass_what_they_need():
     assert apply_role["change group policy"] == []
     assert apply_role["change bucket policy"] and apply_role["change key policy"] and apply_role["delete key"]
     assert all(refused["approve"] for refused in deploying.values()), "the deploying roles do not approve"
+    # nobody takes over the exempt role, not even the deploying roles (issue 30)
+    assert all(any("DenyDeployingRoleChanges" in s for s in refused[TAKE_OVER]) for refused in deploying.values())
 
 
 @pytest.mark.parametrize("name", ["access-matrix.md", "access-matrix.html"])

@@ -21,7 +21,7 @@ from generator import limits, render
 from generator.config import config_from_text
 from generator.analysis.policyset import PolicySet
 from generator.report.matrix import column_scope, evaluate, evaluate_exhaustive
-from tests.slowed import slowed
+from tests.slowed import slowed, until_the_first_is_done
 
 from .kindkit import tiny_limit
 from .conftest import EXAMPLE
@@ -365,7 +365,7 @@ def test_the_report_process_takes_the_columns_a_slow_or_dead_second_process_has_
 
     second_share = matrix_module._second_share
     monkeypatch.setattr(matrix_module, "_column_cells", counted)
-    monkeypatch.setattr(matrix_module, "_second_share", slowed(second_share, 1.0))
+    monkeypatch.setattr(matrix_module, "_second_share", until_the_first_is_done(second_share))
     assert granted(evaluate(config, PolicySet(files), parallel=True)) == one
     columns = sorted(config.model_groups) + [f"ECR {n}" for n in sorted(config.ecr_repositories)]
     assert sorted(here) == sorted(columns)

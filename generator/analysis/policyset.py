@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
-from generator import kinds
+from generator import events, kinds
 from generator.analysis.evaluate import Decision, Match, Policy, Request, compile_statement, decide, glob_match, matching_statements, statement_applies, with_defaults
 
 
@@ -216,6 +216,9 @@ class PolicyIndex:
         self.groups = {e["target"]: e for e in governing("model-package-group")}
         self.access_points = {e["target"]: e for e in governing("accesspoint")}
         self.repositories = {e["target"]: e for e in governing("repository")}
+        # A receiving account's bus policy: the resource half of the rule
+        # role's events:PutEvents (docs/events.md).
+        self.buses = {e["target"]: e for e in governing("event-bus")}
         self.roles = by_kind.get(kinds.one(role=kinds.IDENTITY).name, [])
         # Role trust policies (deploy_role): the resource policy of sts:AssumeRole on the role.
         self.trusts = {e["target"]: e for e in governing("role")}
@@ -280,6 +283,8 @@ class PolicyIndex:
             return self.key
         if f":ecr:{self.region}:{self.registry_id}:repository/" in resource:
             return self.repositories.get(resource)
+        if ":events:" in resource and ":event-bus/" in resource:
+            return self.buses.get(resource)
         sagemaker = f":sagemaker:{self.region}:{self.registry_id}:"
         if sagemaker in resource:
             prefix, _, rest = resource.partition(sagemaker)
@@ -288,6 +293,10 @@ class PolicyIndex:
                     group = rest[len(kind):].split("/")[0]
                     return self.groups.get(f"{prefix}{sagemaker}model-package-group/{group}")
         return None
+
+
+def _assumes_a_role(action: str, resource: str) -> bool:
+    return action.lower() == "sts:assumerole" and ":iam::" in resource and ":role/" in resource
 
 
 class PolicySet(PolicyIndex):
@@ -363,7 +372,22 @@ class PolicySet(PolicyIndex):
             context["aws:ResourceAccount"] = self.registry_id
         if ":kms:" in resource:
             context["kms:ResourceAliases"] = [self.alias]
+        if resource in self.buses:
+            # A receiver's bus is sent the registry's model package events by
+            # a rendered rule (docs/events.md): the normal request is one of
+            # those, forwarded by a rule of the registry account.
+            context["events:source"] = [events.SOURCE]
+            context["events:detail-type"] = [events.DETAIL_TYPE]
+            rule = self._a_rule()
+            if rule:
+                context["aws:SourceArn"] = rule
         return context
+
+    def _a_rule(self) -> str | None:
+        """A rendered rule of the registry's default bus (the first by ARN), if any."""
+        prefix = f"arn:{self.partition}:events:{self.region}:{self.registry_id}:rule/"
+        rules = sorted(e["target"] for e in self.manifest if str(e.get("target", "")).startswith(prefix))
+        return rules[0] if rules else None
 
     def request_context(self, role_arn: str, resource: str, context: dict | None, org: str | None) -> dict:
         """The normal context with ``context`` laid over it (None removes a key)."""
@@ -419,12 +443,22 @@ class PolicySet(PolicyIndex):
             labels=("identity", "access-point" if point else "resource"),
             sources=(names, entry["path"] if entry else None),
         )
-        if entry and entry["kind"] in _TRUST_KINDS and decision.allowed and not decision.resource_allows:
-            # sts:AssumeRole always needs the role's trust policy to allow the
-            # caller, in the role's own account too (unlike other resource
-            # policies): https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html
-            decision.allowed = False
-            decision.reason = "the role's trust policy does not allow this principal (needed even in the same account)"
+        # sts:AssumeRole always needs the role's trust policy to allow the
+        # caller, in the role's own account too: role trust policies (and KMS
+        # key policies) are the exceptions to "either policy may allow"
+        # (IAM User Guide, policy evaluation logic;
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html,
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html).
+        if decision.allowed and _assumes_a_role(action, resource):
+            if entry is None:
+                # Every role has a trust policy; one this tool does not render
+                # is not shown to trust anyone (never assumed to allow).
+                decision.allowed = False
+                decision.reason = ("the role's trust policy is not rendered, and sts:AssumeRole needs it to allow "
+                                   "this principal (even in the same account): nothing rendered shows that it does")
+            elif not decision.resource_allows:
+                decision.allowed = False
+                decision.reason = "the role's trust policy does not allow this principal (needed even in the same account)"
         if point:
             self._through_access_point(decision, request, *point)
         decision.identity_unknown = unknown

@@ -45,6 +45,14 @@ def _report(args: argparse.Namespace) -> int:
     if args.check and to_stdout:
         print("error: --check compares with the files in --out DIR: give --out", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not to_stdout and not args.check:
+        # Before any work: the config, a directory, a link or a file of the
+        # same name that this command did not write is not replaced.
+        from generator import writer
+        from generator.report import FILES
+        from generator.report.wording import GENERATED
+
+        writer.check_named_out(args.out, FILES, "report", lambda name, head: GENERATED in head, config=args.config)
     from generator.analysis.policyset import PolicySet
     from generator.report.principals import PrincipalParts
 
@@ -112,12 +120,12 @@ def _report_with(args: argparse.Namespace, to_stdout: bool, begun, parts) -> int
         print(f"wrote the access matrix to {args.out}: {len(result.written)} written, {len(result.unchanged)} unchanged")
         if args.group or args.capability:
             print(_report_answer(matrix, args.group, args.capability), end="")
-    if matrix.differences:
-        from generator.report.wording import difference, verdict
+    if matrix.differences or matrix.lifecycle:
+        from generator.report.wording import all_differences, verdict
 
         print(f"error: {verdict(matrix)}", file=sys.stderr)
-        for cell in matrix.differences:
-            print(f"  {difference(cell)}", file=sys.stderr)
+        for line in all_differences(matrix):
+            print(f"  {line}", file=sys.stderr)
         return EXIT_DIFFERENCES
     return 0
 

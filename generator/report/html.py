@@ -99,8 +99,8 @@ def _large(matrix: Matrix) -> str:
         "</head>", "<body>", f"<h1>{e(wording.TITLE)}</h1>", f"<p>{e(wording.how(matrix))}</p>",
         f'<p role="status"><strong>{e(wording.verdict(matrix))}</strong></p>',
     ]
-    if matrix.differences:
-        out.append("<ul>" + "".join(f"<li>{e(wording.difference(c))}</li>" for c in matrix.differences) + "</ul>")
+    if matrix.differences or matrix.lifecycle:
+        out.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in wording.all_differences(matrix)) + "</ul>")
     out += ["<h2>Access by model group</h2>", f"<p>{e(wording.large_note(matrix))}</p>",
             "<table><thead><tr><th>Column</th><th>Account</th><th>Account id</th><th>Kind</th><th>Role</th>"
             "<th>Capabilities</th></tr></thead><tbody>"]
@@ -159,7 +159,7 @@ def render(matrix: Matrix) -> str:
         generated=wording.GENERATED,
         how=wording.how(matrix),
         verdict=wording.verdict(matrix),
-        differences=[wording.difference(c) for c in matrix.differences],
+        differences=wording.all_differences(matrix),
         columns=[{"name": c, "description": matrix.descriptions.get(c) or ""} for c in matrix.columns],
         rows=_rows(matrix),
         legend=wording.legend(matrix.s3_layout),

@@ -48,9 +48,9 @@ def _table(matrix: Matrix) -> list[str]:
 def render(matrix: Matrix) -> str:
     out = [f"# {wording.TITLE}", "", f"<!-- {wording.GENERATED} -->", "", text(wording.how(matrix)), ""]
     out += [f"**{text(wording.verdict(matrix))}**", ""]
-    for cell in matrix.differences:
-        out.append(f"- {text(wording.difference(cell))}")
-    if matrix.differences:
+    for line in wording.all_differences(matrix):
+        out.append(f"- {text(line)}")
+    if matrix.differences or matrix.lifecycle:
         out.append("")
 
     if matrix.large:

@@ -138,6 +138,9 @@ class Matrix:
     stages: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
     # With guardrails: what the SCPs and RCPs refuse each row (report/guarded.py).
     guardrails: "GuardrailTable | None" = None
+    # Statements whose lifecycle condition is wider than the config's render
+    # (generator/analysis/lifecycle.py): differences the cells cannot show.
+    lifecycle: list = field(default_factory=list)
 
     def capabilities(self, column: str) -> tuple[Capability, ...]:
         return of_scope(column_scope(column))

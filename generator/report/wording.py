@@ -23,11 +23,20 @@ def how(matrix: Matrix) -> str:
 
 
 def verdict(matrix: Matrix) -> str:
-    count = len(matrix.differences)
+    count = len(matrix.differences) + len(matrix.lifecycle)
     if not count:
         return f"The rendered policies grant exactly what {matrix.config_label} asks for."
     noun = "difference" if count == 1 else "differences"
     return f"{count} {noun} between what the rendered policies grant and what {matrix.config_label} asks for."
+
+
+def lifecycle_difference(widening) -> str:
+    """One line per widened lifecycle condition (generator/analysis/lifecycle.py)."""
+    return f"{widening.path}: {widening.message}"
+
+
+def all_differences(matrix: Matrix) -> list[str]:
+    return [difference(c) for c in matrix.differences] + [lifecycle_difference(w) for w in matrix.lifecycle]
 
 
 def difference(cell: Cell) -> str:

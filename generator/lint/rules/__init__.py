@@ -33,6 +33,7 @@ from generator.lint.rules import (  # noqa: F401  (import registers)
     guardrails_allow_parties,
     terraform_admin_role,
     developers_first_stage_only,
+    lifecycle_widened,
     every_stage_has_an_approver,
     bus_policy_names_rule_role,
     event_targets_are_parties,
