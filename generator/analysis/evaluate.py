@@ -735,17 +735,35 @@ def allowing_statements(request: Request, policy: dict, resource_policy: bool, l
     statement is asked in order, so an operator the evaluator does not model
     raises exactly where it does there (tests/test_evaluate_compiled.py
     compares the two)."""
+    compiled = compiled_statements(policy)
+    return [_sid(compiled[i].stmt, label) for i in allowing_positions(request, policy, resource_policy, lowered, compiled)]
+
+
+def allowing_positions(request: Request, policy: dict, resource_policy: bool, lowered: dict | None = None,
+                       compiled: list | None = None) -> list[int]:
+    """:func:`allowing_statements` as the positions of those statements in
+    the policy's statement list (what a memo keyed by the statements' shapes
+    can store for every policy of that shape, whatever their Sids)."""
     if lowered is None:
         lowered = lowered_context(request.context)
+    if compiled is None:
+        compiled = compiled_statements(policy)
     split = _deny_first(policy)
     if split is None:
-        allows, denies = matching_statements(request, policy, resource_policy, label, lowered)
-        return [] if denies else allows
-    denies, others = split
-    for compiled in denies:
-        if compiled.applies(request, lowered, resource_policy):
+        allows, denied = [], False
+        for i, c in enumerate(compiled):
+            if c.applies(request, lowered, resource_policy):
+                if c.stmt.get("Effect") == "Deny":
+                    denied = True
+                else:
+                    allows.append(i)
+        return [] if denied else allows
+    denies, _others = split
+    for c in denies:
+        if c.applies(request, lowered, resource_policy):
             return []
-    return [_sid(c.stmt, label) for c in others if c.applies(request, lowered, resource_policy)]
+    return [i for i, c in enumerate(compiled)
+            if c.stmt.get("Effect") != "Deny" and c.applies(request, lowered, resource_policy)]
 
 
 def _principal_names_role(stmt: dict, request: Request) -> bool:
@@ -753,4 +771,4 @@ def _principal_names_role(stmt: dict, request: Request) -> bool:
     return isinstance(principal, dict) and request.principal_arn in _as_list(principal.get("AWS"))
 
 
-__all__ = ["evaluates", "Policy", "compiled_statements", "lowered_context", "value_strings", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "allowing_statements", "with_defaults"]
+__all__ = ["evaluates", "Policy", "compiled_statements", "lowered_context", "value_strings", "Request", "Decision", "Match", "decide", "condition_holds", "statement_applies", "glob_match", "matching_statements", "allowing_statements", "allowing_positions", "with_defaults"]

@@ -264,6 +264,73 @@ def _stars_between_separators(value: str, prefix: str = "") -> bool:
     return True
 
 
+# Words the evaluator gives a meaning to whatever the statement: a group
+# named like one of them is never replaced by a placeholder (whole_text).
+_MEANING_WORDS = frozenset({"true", "false"})
+_CASE_BLIND_BASES = ("IgnoreCase", "Bool", "Null")
+
+
+def group_allows_placeholders(canon: "Canon") -> bool:
+    """Whether :func:`whole_text` may stand a placeholder in for this
+    group's names at all: each name has a letter (an all-digit name could
+    be an account id, which the evaluator reads out of ARNs) and is not
+    ``true`` or ``false`` in any case (the values Bool and Null compare)."""
+    return all(any(c.isalpha() for c in name) and name not in _MEANING_WORDS for name in canon.lower_names)
+
+
+def meaning_words(stmt: dict) -> frozenset[str]:
+    """The name-like words (lowercased) of a statement's parts that are not
+    plain values, or are compared without regard to case: its keys, Effect,
+    actions, principal types, condition operators and keys, and the values
+    of ...IgnoreCase, Bool and Null conditions. A placeholder may replace a
+    name only where none of these is that name (:func:`whole_text`)."""
+    parts = [list(stmt), stmt.get("Effect"), stmt.get("Action"), stmt.get("NotAction")]
+    principal = stmt.get("Principal")
+    if isinstance(principal, dict):
+        parts.append(list(principal))
+    condition = stmt.get("Condition")
+    if isinstance(condition, dict):
+        for operator, keys in condition.items():
+            parts.append(operator)
+            if isinstance(keys, dict):
+                parts.append(list(keys))
+                if any(base in operator for base in _CASE_BLIND_BASES):
+                    parts.append(list(keys.values()))
+    return frozenset(w.lower() for w in _RUN.findall(json.dumps(parts, ensure_ascii=False)))
+
+
+def raw_text(stmt: dict) -> str | None:
+    """The statement as JSON text (principals and Sid included), or None
+    when no group's names can be replaced in it: a ``?``, a policy variable,
+    a NotPrincipal or an escaped character anywhere (:func:`whole_text`)."""
+    text = json.dumps(stmt, ensure_ascii=False)
+    if "\\" in text or "?" in text or "${" in text or "NotPrincipal" in text:
+        return None
+    return text
+
+
+def whole_text(raw: str | None, canon: "Canon", meaning: frozenset[str]) -> str:
+    """A statement's :func:`raw_text` with the group's names replaced, for a
+    memo of decisions that holds for every group whose statements have the
+    same text. Stricter than :meth:`Shape.canonical` and cheaper (one
+    ``json.dumps`` per statement and one pass of :meth:`Canon.replace` per
+    group, no walk value by value): raises :class:`Unsafe` when the raw text
+    is None (above), when any ``*`` in the text touches a name character
+    (actions and principals included), and when a name is one of
+    ``meaning`` (the statement's :func:`meaning_words`). With the request's
+    values replaced the same way (``canon.replace``), the group's names are
+    then renamed consistently everywhere the evaluator compares them as
+    opaque words, so the decision is the same for every group of that text."""
+    if raw is None:
+        raise Unsafe("statement")
+    if not meaning.isdisjoint(canon.lower_names):
+        raise Unsafe("a name is also a word the evaluator gives a meaning to")
+    text = canon.replace(raw)
+    if "*" in text and not _stars_between_separators(text, canon.prefix if canon.prefix_ok else ""):
+        raise Unsafe("a * touches a name")
+    return text
+
+
 class ShapeMemo:
     """The memo: decisions keyed by shapes, and each distinct shape (a text,
     or a tuple of them) numbered once, so a key made of shapes is a tuple
@@ -280,4 +347,4 @@ class ShapeMemo:
         return self._numbers.setdefault(shape, len(self._numbers))
 
 
-__all__ = ["Canon", "Shape", "ShapeMemo", "Unsafe"]
+__all__ = ["Canon", "Shape", "ShapeMemo", "Unsafe", "group_allows_placeholders", "meaning_words", "raw_text", "whole_text"]

@@ -11,12 +11,15 @@ registry's policies must not rely on it (nor the other way round).
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from dataclasses import dataclass
 
 
 from generator.access import party_members
 from generator.arns import Arns
-from generator.analysis.evaluate import Policy, Request, allowing_statements, lowered_context, with_defaults
+from generator.analysis.evaluate import Policy, Request, allowing_positions, lowered_context, with_defaults
+from generator.analysis.shapes import Canon, ShapeMemo, Unsafe, group_allows_placeholders, meaning_words, raw_text, whole_text
+from generator.analysis.shapes import _RUN as _WORD
 from generator import kinds
 from generator.lint.model import IDENTITY_POLICY_KINDS, TRUST_POLICY_KINDS, LintContext, PolicyFile
 from generator.analysis.policyset import ActionIndex, PolicyIndex, access_point_condition
@@ -193,8 +196,19 @@ class Prober:
         cache[key] = result = _named_accounts({"Statement": statements}, _delegates(policy))
         return result
 
-    def grantors(self, role_arn: str, action: str, resource: str, context: dict) -> list[Grantor]:
+    def grantors(self, role_arn: str, action: str, resource: str, context: dict,
+                 group: str | None = None) -> list[Grantor]:
         """Statements that let the role do it, in either half judged alone.
+
+        ``group``: the model group the request is about. Given, each half's
+        answer is kept by the shapes of its statements and of the request
+        (generator/analysis/shapes.py: the group's names replaced by
+        placeholders), so groups whose policies differ only in their names
+        (same parties, same template) are evaluated once: the group policy
+        of every group with the same developers asks each developer role's
+        probes once, not once per group. A statement the placeholder cannot
+        stand in for is evaluated request by request (same answers;
+        tests/test_lint_probe_memo.py compares the two on broken policies).
 
         Raises ValueError when a policy uses a condition operator the
         evaluator does not model.
@@ -225,10 +239,157 @@ class Prober:
         # let the role do it are that policy's applying Allows. Asked here
         # directly, once per request (tests/test_lint_probe.py compares it
         # with decide).
-        request = with_defaults(Request(role_arn, action, resource, dict(context)))
-        lowered = lowered_context(request.context)
+        request = lowered = None
+        memo = request_key = None
+        if group is not None:
+            memo = self._memo_of(group)
+            if memo is not None:
+                request_key = memo.request_number(role_arn, action, resource, context)
         for policy, judged, half in halves:
             # A half's Allows, or none when one of its Denies applies (asked first).
-            allows = allowing_statements(request, judged, half == "resource", half, lowered)
-            found.extend(Grantor(policy.path, label.split(":", 1)[1]) for label in allows)
+            key = None
+            if request_key is not None:
+                shapes = memo.statement_shapes(judged)
+                if shapes is not None:
+                    key = (half == "resource", shapes, request_key)  # three small ints
+                    positions = memo.decisions.get(key)
+                    if positions is not None:
+                        found.extend(Grantor(policy.path, _sid(judged, i)) for i in positions)
+                        continue
+            if request is None:
+                request = with_defaults(Request(role_arn, action, resource, dict(context)))
+                lowered = lowered_context(request.context)
+            positions = allowing_positions(request, judged, half == "resource", lowered)
+            if key is not None:
+                memo.decisions[key] = positions
+            found.extend(Grantor(policy.path, _sid(judged, i)) for i in positions)
         return found
+
+    def _memo_of(self, group: str) -> "_GroupMemo | None":
+        """The memo by shapes, shared by every Prober of this lint run (the
+        rules ask the same groups one after the other), set to ``group``;
+        None when the group's names cannot be replaced by placeholders."""
+        shared = self.ctx.__dict__.get("_probe_memo")
+        if shared is None:
+            shared = self.ctx.__dict__["_probe_memo"] = _Memo(self.arns)
+        return shared.at(group)
+
+
+class _Memo:
+    """Decisions keyed by the shapes of a half's statements and of the
+    request (generator/analysis/shapes.py whole_text), for one lint run."""
+
+    def __init__(self, arns: Arns):
+        self.arns = arns
+        access_points = arns.s3_layout == "access_points"
+        self.prefix = (arns.access_point_prefix or "") if access_points else ""
+        self.access_points = access_points
+        self.shapes = ShapeMemo()
+        self.decisions = self.shapes.decisions
+        # The number of a reduced policy's statements' texts, by (id() of the
+        # reduced policy, which action_index keeps alive, and the group): the
+        # rules ask the same groups one after the other.
+        self.policy_shapes: dict[tuple[int, str], int | None] = {}
+        self.group: str | None = None
+        self.current: _GroupMemo | None = None
+
+    def at(self, group: str) -> "_GroupMemo | None":
+        if group != self.group:
+            point = self.arns.access_point_name(group) if self.access_points else None
+            canon = Canon(group, point, self.prefix)
+            self.group = group
+            self.current = _GroupMemo(self, canon, group) if group_allows_placeholders(canon) else None
+        return self.current
+
+
+class _GroupMemo:
+    """One group's placeholders and its canonical texts (kept while the rule
+    asks about this group)."""
+
+    def __init__(self, memo: _Memo, canon: Canon, group: str):
+        self.memo, self.canon, self.decisions = memo, canon, memo.decisions
+        self.texts: dict[str, str] = {}
+        # By id() of a statement (held while this group is asked): its meaning_words and raw_text.
+        self.meaning: dict[int, tuple[dict, frozenset[str], str | None]] = {}
+        self.group = group
+        self.words: dict[str, bool] = {}
+        self.items: dict[tuple, tuple | None] = {}  # a context item (key, value) as it goes in a request key
+
+    def _text(self, value: str) -> str:
+        found = self.texts.get(value)
+        if found is None:
+            found = self.texts[value] = self.canon.replace(value)
+        return found
+
+    def _plain(self, word: str) -> bool:
+        """An action or context key none of whose words is one of the names, in any case."""
+        found = self.words.get(word)
+        if found is None:
+            found = self.words[word] = self.canon.lower_names.isdisjoint(w.lower() for w in _WORD.findall(word))
+        return found
+
+    def request_number(self, role_arn: str, action: str, resource: str, context: dict) -> tuple | None:
+        """The request with the group's names replaced as in the statements'
+        texts, its context in its own order (lowered_context keeps the first
+        of two spellings of a key); None when an action or a key names the
+        group (compared without regard to case). Numbered, so a decision's
+        key is three small ints whatever the request's size."""
+        if not self._plain(action):
+            return None
+        items = []
+        cache = self.items
+        for item in context.items():
+            value = item[1]
+            hashable = item if isinstance(value, str) else (item[0], tuple(value)) if isinstance(value, list) else None
+            found = cache.get(hashable, False) if hashable is not None else None
+            if found is False:
+                found = cache[hashable] = self._item(*item)
+            if found is None:
+                return None
+            items.append(found)
+        return self.memo.shapes.number((self._text(role_arn), action, self._text(resource), tuple(items)))
+
+    def _item(self, name: str, value) -> tuple | None:
+        if not self._plain(name):
+            return None
+        if isinstance(value, str):
+            return (name, self._text(value))
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return (name, type(value).__name__, tuple(self._text(v) for v in value))
+        return None
+
+    def statement_shapes(self, judged: dict) -> int | None:
+        """The number of the reduced policy's statements' texts, in order;
+        None when one of them cannot be put in that form (Unsafe). Each text
+        is numbered by its BLAKE2b digest (128 bits), not kept: tens of
+        thousands of group policies' statements would otherwise stay in
+        memory as text."""
+        policy_shapes = self.memo.policy_shapes
+        slot = (id(judged), self.group)
+        found = policy_shapes.get(slot, False)
+        if found is not False:
+            return found
+        meaning = self.meaning
+        numbers = []
+        statements = judged.get("Statement")
+        try:
+            for stmt in statements if isinstance(statements, list) else [statements]:
+                if not isinstance(stmt, dict):
+                    raise Unsafe("statement")
+                held = meaning.get(id(stmt))
+                if held is None or held[0] is not stmt:
+                    held = meaning[id(stmt)] = (stmt, meaning_words(stmt), raw_text(stmt))
+                text = whole_text(held[2], self.canon, held[1])
+                numbers.append(self.memo.shapes.number(hashlib.blake2b(text.encode(), digest_size=16).digest()))
+            found = self.memo.shapes.number(tuple(numbers))
+        except Unsafe:
+            found = None
+        policy_shapes[slot] = found
+        return found
+
+
+def _sid(judged: dict, position: int) -> str:
+    """The Sid of statement ``position`` as evaluate labels it (``?`` without one)."""
+    statements = judged.get("Statement")
+    stmt = (statements if isinstance(statements, list) else [statements])[position]
+    return f"{stmt.get('Sid', '?')}"

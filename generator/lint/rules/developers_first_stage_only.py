@@ -52,7 +52,7 @@ def developers_first_stage_only(ctx):
             for action, lifecycle, meaning in probes(stages):
                 context = {**prober.context(group, "PendingManualApproval"), **lifecycle}
                 try:
-                    grantors = prober.grantors(role, action, version, context)
+                    grantors = prober.grantors(role, action, version, context, group)
                 except ValueError as exc:
                     yield Hit(f"cannot evaluate {action} for {role}: {exc}")
                     return

@@ -30,7 +30,7 @@ def developers_never_approve(ctx):
         for role in prober.roles(group, "developers"):
             for action in actions:
                 try:
-                    grantors = prober.grantors(role, action, version, prober.context(group, "Approved"))
+                    grantors = prober.grantors(role, action, version, prober.context(group, "Approved"), group)
                 except ValueError as exc:
                     yield Hit(f"cannot evaluate {action} for {role}: {exc}")
                     return

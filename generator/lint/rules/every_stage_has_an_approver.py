@@ -40,7 +40,7 @@ def every_stage_has_an_approver(ctx):
             approved = False
             for role in roles:
                 try:
-                    grantors = prober.grantors(role, UPDATE, version, context)
+                    grantors = prober.grantors(role, UPDATE, version, context, group)
                 except ValueError as exc:
                     yield Hit(f"cannot evaluate {UPDATE} for {role}: {exc}")
                     return
