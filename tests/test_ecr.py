@@ -20,7 +20,7 @@ from generator.cli import main
 from generator.config import config_from_text, load_config
 from generator.errors import ConfigError
 
-from .kindkit import tiny_limit
+from .kindkit import rendered_files
 from .conftest import World
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ecr.yaml"
@@ -82,18 +82,7 @@ REPOSITORY_CASES = [c for c in CASES if c[3] != "*"]
 
 
 def _render(text: str, compact: bool = False) -> dict[str, str]:
-    patched = {}
-    if compact:  # every size limit at 1: compact registry policies, registry-wide identity policies
-        for kind, limit in limits.LIMITS.items():
-            patched[kind] = limit
-            limits.LIMITS[kind] = tiny_limit(kind, limit)
-    try:
-        policies = render.build_policies(config_from_text(text))
-    finally:
-        limits.LIMITS.update(patched)
-    files = {p.path: p.text for p in policies}
-    files["manifest.json"] = render.to_json({"policies": [p.manifest_entry() for p in policies]})
-    return files
+    return rendered_files(text, compact)
 
 
 @pytest.fixture(scope="module", params=["explicit", "compact"])

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator import limits, render
-from generator.config import config_from_text
-
 from .conftest import EXAMPLE, World
-from .kindkit import tiny_limit
+from .kindkit import rendered_files
 from .test_stage_gates import CHURN_V1, CREATE, CREDIT_V1, DS, GOV, RISK, SM, UPDATE, ctx, staged_text
 
 REG = "111111111111"
@@ -37,18 +34,7 @@ PREVIOUS = {"Development": None, "Test": "Development", "Prod": "Test"}
 
 
 def _world(text: str, form: str) -> World:
-    patched = {}
-    if form == "compact":
-        for kind, limit in limits.LIMITS.items():
-            patched[kind] = limit
-            limits.LIMITS[kind] = tiny_limit(kind, limit)
-    try:
-        policies = render.build_policies(config_from_text(text))
-    finally:
-        limits.LIMITS.update(patched)
-    files = {p.path: p.text for p in policies}
-    files["manifest.json"] = render.to_json({"policies": [p.manifest_entry() for p in policies]})
-    return World(files)
+    return World(rendered_files(text, compact=form == "compact"))
 
 
 @pytest.fixture(scope="module", params=["explicit", "compact"])
