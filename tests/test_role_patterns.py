@@ -10,15 +10,13 @@ come first.
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from generator import limits, render
+from generator import render
 from generator.config import config_from_text
 from generator.errors import ConfigError
 
-from .kindkit import tiny_limit
+from .kindkit import rendered_files
 from .conftest import EXAMPLE, World
 
 REG = "111111111111"
@@ -41,17 +39,7 @@ def _render(text: str, layout: str) -> World:
     if layout.startswith("access_points"):
         text = text.replace("  kms_key_alias: alias/ml-model-artifacts\n",
                             "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n")
-    saved = dict(limits.LIMITS)
-    if layout.endswith("+compact"):
-        for kind, limit in saved.items():
-            limits.LIMITS[kind] = tiny_limit(kind, limit)
-    try:
-        policies = render.build_policies(config_from_text(text))
-    finally:
-        limits.LIMITS.update(saved)
-    files = {p.path: p.text for p in policies}
-    files["manifest.json"] = render.to_json({"policies": [p.manifest_entry() for p in policies]})
-    return World(files)
+    return World(rendered_files(text, compact=layout.endswith("+compact")))
 
 
 @pytest.fixture(scope="module", params=LAYOUTS)
