@@ -12,7 +12,12 @@ class ConfigError(Exception):
         self.key = key
         self.message = message
         self.line = line
-        super().__init__(self.format())
+        super().__init__(key, message, line)
+
+    def __str__(self) -> str:
+        # Formatted when shown, not when raised: a file with 200,000 errors
+        # builds 200,000 of these (and a line found later is then included).
+        return self.format()
 
     def __reduce__(self):
         # Raised in a render worker process and re-raised in the parent.

@@ -47,12 +47,12 @@ def _collector_paused():
 
 def load_config(path: Path) -> Config:
     with _collector_paused():
-        return _validate(read_yaml(Path(path)))
+        return _validate(read_yaml(Path(path), _TOP_KEYS))
 
 
 def config_from_text(text: str) -> Config:
     with _collector_paused():
-        return _validate(parse_yaml(text))
+        return _validate(parse_yaml(text, _TOP_KEYS))
 
 
 # How many rounds of "drop what pydantic rejected and validate again" to
@@ -66,19 +66,34 @@ def _validate(loaded: LoadedYaml) -> Config:
     on what remains once the rejected parts are dropped."""
     if not isinstance(loaded.data, dict):
         raise ConfigError("", "the config must be a YAML mapping with keys region, registry, accounts, model_groups", loaded.line_of(()))
+    strays = _stray_errors(loaded)
     try:
         config = Config.model_validate(loaded.data)
     except ValidationError as exc:
         field_errors = _field_errors(exc, loaded)
         config, dropped = _prune(loaded.data, exc)
-        errors = list(field_errors)
+        errors = strays + field_errors
         if config is not None:
             errors += [e for e in _reference_errors(config, loaded) if not _caused_by(e, dropped)]
         raise _all(errors) from None
-    errors = _reference_errors(config, loaded)
+    errors = strays + _reference_errors(config, loaded)
     if errors:
         raise _all(errors)
     return config
+
+
+# The allowed top-level keys: the loader reads past the values of unknown
+# ones once there are many (loader.STRAYS_COMPOSED).
+_TOP_KEYS = frozenset(Config.model_fields)
+
+
+def _stray_errors(loaded: LoadedYaml) -> list[ConfigError]:
+    """The unknown top-level keys the loader read past, reported as
+    _field_errors reports an unknown key past _SUGGEST_MAX."""
+    if not loaded.strays:
+        return []
+    message = f"unknown key (allowed here: {', '.join(_allowed_keys(()))})"
+    return [ConfigError(key, message, line) for key, line in loaded.strays]
 
 
 def _all(errors: list[ConfigError]) -> ConfigError:
