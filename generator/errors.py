@@ -12,7 +12,8 @@ class ConfigError(Exception):
         self.key = key
         self.message = message
         self.line = line
-        super().__init__(key, message, line)
+        # args is (key, message, line) already: BaseException.__new__ keeps
+        # the constructor's arguments (no super().__init__ per error).
 
     def __str__(self) -> str:
         # Formatted when shown, not when raised: a file with 200,000 errors
