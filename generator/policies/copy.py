@@ -1,0 +1,150 @@
+"""The documents of promote-by-copy (``registration: copy``; docs/copy.md).
+
+- each development account's local group policy: only the registry
+  function's role may describe the local versions (the other half of the
+  function's ``DescribeSourceVersions``);
+- the registry function's identity policy (generator/access.py,
+  ``function_grants``), plus its logs and its dead-letter queue;
+- the receiving bus's policy in the registry account: only the
+  development accounts' forwarding rule roles, only from their forwarding
+  rules, only model package state changes, only inside the organization;
+- the function's resource policy: only the rule on that bus invokes it;
+- each development account's forwarding rule role: its trust
+  (``events.amazonaws.com``, ``aws:SourceAccount``, ``aws:SourceArn``) and its
+  policy (``events:PutEvents`` on the receiving bus only).
+"""
+
+from __future__ import annotations
+
+from generator import copyflow
+from generator.access import Lifecycle, function_grants, function_key_grant
+from generator.arns import Arns
+from generator.config import Config
+from generator.names import camel
+from generator.policies.common import document, merge_conditions, statement
+from generator.policies.iam_role import identity_conditions
+
+
+def _org(config: Config) -> dict:
+    return {"StringEquals": {"aws:PrincipalOrgID": [config.organization_id]}} if config.organization_id else {}
+
+
+def local_group_policy(config: Config, arns: Arns, account: str, group: str) -> dict:
+    """Describe by the registry function's role only. The principal is the
+    registry account narrowed by ``aws:PrincipalArn`` (DESIGN.md: a role
+    that does not exist yet, or is re-created, stays named)."""
+    account_id = config.accounts[account].id
+    condition = merge_conditions({"ArnEquals": {"aws:PrincipalArn": [copyflow.function_role_arn(arns)]}}, _org(config))
+    return document([statement(
+        "RegistryFunctionDescribesLocalVersions", "Allow", ["sagemaker:DescribeModelPackage"],
+        [arns.local_package_arns(account_id, group)], condition,
+        principal={"AWS": [arns.account_root(arns.registry_id)]},
+    )])
+
+
+def repositories_of(config: Config, group: str) -> tuple[str, ...]:
+    return tuple(sorted(name for name, repo in config.ecr_repositories.items() if group in repo.model_groups))
+
+
+def function_policy(config: Config, arns: Arns) -> dict:
+    lifecycle = Lifecycle.of(config)
+    statements = []
+    for group in config.copy_groups():
+        ids = tuple(sorted(config.accounts[a].id for a in config.party_accounts(group, "developers")))
+        for grant in function_grants(arns, group, ids, lifecycle, repositories_of(config, group)):
+            statements.append(statement(f"{camel(group)}{grant.name}", grant.effect, grant.actions, grant.resources,
+                                        _function_conditions(arns, grant)))
+    key = function_key_grant(arns)
+    statements.append(statement(key.name, key.effect, key.actions, key.resources, identity_conditions(arns, key)))
+    logs = f"arn:{arns.partition}:logs:{arns.region}:{arns.registry_id}:log-group:/aws/lambda/{copyflow.FUNCTION_NAME}"
+    statements.append(statement("WriteOwnLogs", "Allow", ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                [f"{logs}:*"]))
+    # Lambda's asynchronous-invocation dead-letter queue is sent to with the
+    # execution role (Lambda developer guide, "Adding a dead-letter queue").
+    statements.append(statement("SendToDeadLetterQueue", "Allow", ["sqs:SendMessage"], [copyflow.queue_arn(arns)]))
+    return document(statements)
+
+
+def _function_conditions(arns: Arns, grant) -> dict:
+    # Same account: the bucket owner pin of identity policies still holds.
+    return identity_conditions(arns, grant)
+
+
+def bus_policy(config: Config, arns: Arns) -> dict:
+    """The receiving bus (registry account). AWS's examples for a bus in
+    another account name the sender and narrow with ``events:source``,
+    ``events:detail-type`` and ``aws:SourceArn``
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-example-policy-restrict-rule.html)."""
+    developers = copyflow.copy_developers(config)
+    ids = sorted(config.accounts[a].id for a in developers)
+    condition = {
+        "ArnLike": {"aws:PrincipalArn": [copyflow.forward_role_arn(arns, i) for i in ids],
+                    "aws:SourceArn": [copyflow.forward_rule_arns(arns, i) for i in ids]},
+        "ForAllValues:StringEquals": {"events:detail-type": [copyflow.DETAIL_TYPE], "events:source": [copyflow.SOURCE]},
+        "Null": {"events:detail-type": ["false"], "events:source": ["false"]},
+    }
+    if config.organization_id:
+        condition["StringEquals"] = {"aws:PrincipalOrgID": [config.organization_id]}
+    return document([statement(
+        "DevelopmentRuleRolesPutLocalApprovals", "Allow", ["events:PutEvents"], [copyflow.bus_arn(arns)],
+        dict(sorted(condition.items())), principal={"AWS": [arns.account_root(i) for i in ids]},
+    )])
+
+
+def function_resource_policy(config: Config, arns: Arns) -> dict:
+    """Only the rule on the receiving bus invokes the function
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-lambda-permissions)."""
+    return document([statement(
+        "ReceivingRuleInvokes", "Allow", ["lambda:InvokeFunction"], [copyflow.function_arn(arns)],
+        {"ArnEquals": {"aws:SourceArn": [copyflow.rule_arn(arns)]},
+         "StringEquals": {"aws:SourceAccount": [arns.registry_id]}},
+        principal={"Service": "events.amazonaws.com"},
+    )])
+
+
+def forward_role_trust(config: Config, arns: Arns, account: str) -> dict:
+    """EventBridge assumes the rule role, only for the account's own
+    forwarding rules (confused deputy: ``aws:SourceAccount``, ``aws:SourceArn``;
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html)."""
+    account_id = config.accounts[account].id
+    return document([{
+        "Sid": "EventBridgeForwardingRules", "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"}, "Action": ["sts:AssumeRole"],
+        "Condition": {"ArnLike": {"aws:SourceArn": [copyflow.forward_rule_arns(arns, account_id)]},
+                      "StringEquals": {"aws:SourceAccount": [account_id]}},
+    }])
+
+
+def forward_role_policy(config: Config, arns: Arns, account: str) -> dict:
+    return document([statement("PutEventsOnRegistryCopyBus", "Allow", ["events:PutEvents"], [copyflow.bus_arn(arns)])])
+
+
+def function_role_trust(config: Config, arns: Arns) -> dict:
+    """Lambda assumes the execution role
+    (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html),
+    only for functions of the registry account (``aws:SourceAccount``)."""
+    return document([{
+        "Sid": "LambdaRunsTheRegistryFunction", "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": ["sts:AssumeRole"],
+        "Condition": {"StringEquals": {"aws:SourceAccount": [arns.registry_id]}},
+    }])
+
+
+def forward_rule(config: Config, arns: Arns, account: str, groups) -> dict:
+    """A development account's forwarding rule: its local approvals of these
+    groups, to the registry's receiving bus, through the account's rule role."""
+    account_id = config.accounts[account].id
+    return {"EventPattern": copyflow.forward_pattern(groups),
+            "Targets": [{"Id": "registry", "Arn": copyflow.bus_arn(arns),
+                         "RoleArn": copyflow.forward_role_arn(arns, account_id)}]}
+
+
+def receive_rule(config: Config, arns: Arns) -> dict:
+    """The rule on the receiving bus: invokes the registry function, with
+    EventBridge retries for 24 hours and a dead-letter queue for events it
+    cannot deliver (EventBridge, "Event retry policy and using dead-letter queues",
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html)."""
+    return {"EventPattern": copyflow.receive_pattern(),
+            "Targets": [{"Id": "registry-function", "Arn": copyflow.function_arn(arns),
+                         "DeadLetterConfig": {"Arn": copyflow.queue_arn(arns)},
+                         "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}}]}
