@@ -47,6 +47,16 @@ in front of moto's own server application that fills exactly that gap:
   moto's packages (moto scans every package on each call, which makes a
   100,000-version registry unusable).
 
+* Promote by copy (docs/copy.md), two things moto lacks. CreateModelPackage
+  with a ClientToken is idempotent: a second call with the same token gets
+  the first call's answer. S3 object writes and deletes are checked against
+  the bucket policy's Deny statements, with their conditions
+  (aws:PrincipalArn, s3:if-none-match, s3:if-match,
+  s3:ObjectCreationOperation), by the project's evaluator; moto's own,
+  condition-blind check is turned off. Allows are not enforced (moto allows
+  every call); conditional writes themselves (If-None-Match answering 412)
+  are moto's.
+
 Everything else passes through to moto untouched.
 """
 
@@ -663,6 +673,18 @@ def _sts_error(start_response, code: str, message: str):
     return [data]
 
 
+def _bucket_policies_by_middleware() -> None:
+    """moto evaluates a bucket policy's Deny statements on object requests
+    without their conditions (a Deny conditioned on an encryption header
+    denies every upload); :meth:`PolicyCalls._s3_denied` evaluates them with
+    their conditions instead, so moto's own check is turned off in this
+    process (moto's FakeBucket.get_permission answers "neither")."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUTRAL
+
+
 class _QuietHandler(MotoRequestHandler):
     def log_request(self, *args, **kwargs):  # no access log on stderr
         pass
@@ -676,6 +698,7 @@ class LocalAws:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        _bucket_policies_by_middleware()
         self.api = PolicyCalls(DomainDispatcherApplication(create_backend_app))
         # Bound here, not by werkzeug: on a taken port werkzeug prints and
         # calls sys.exit(1); this raises OSError, for the caller to word.
