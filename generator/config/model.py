@@ -432,9 +432,17 @@ def check_references(config: CoreConfig) -> None:
                         ))
     for group_name, group in config.model_groups.items():
         errors.run(_check_copy_group, config, group_name, group)
+        if group_name in COPY_PREFIXES and any(g.registration == "copy" for g in config.model_groups.values()):
+            errors.errors.append(ConfigError(
+                f"model_groups.{group_name}",
+                f"with registration: copy the bucket's top-level {group_name}/ prefix belongs to the copy flow "
+                "(incoming/ for uploads, released/ for copies); rename the group"))
     for check in config.section_checks:
         errors.run(check, config)
     errors.raise_if_any()
+
+
+COPY_PREFIXES = ("incoming", "released")
 
 
 def _check_copy_group(config: CoreConfig, name: str, group: "ModelGroup") -> None:
