@@ -116,3 +116,42 @@ def receive_pattern() -> dict:
     """Approvals on the receiving bus: the bus policy decides who may send,
     and the function checks each event's account and group itself."""
     return {"source": [SOURCE], "detail-type": [DETAIL_TYPE], "detail": {"ModelApprovalStatus": [APPROVED]}}
+
+
+# The function's code, as the registry root's Terraform deploys it: the
+# registry_function subpackage under an empty ``generator`` package (the
+# rest of the generator is not shipped). Byte-identical across renders and
+# machines: entries sorted, a fixed timestamp and mode, stored (no
+# compression, whose bytes could differ between zlib versions).
+FUNCTION_DIR = "registry-function"
+ZIP_NAME = "registry-function.zip"
+SETTINGS_NAME = "settings.json"
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_ZIP_MODE = 0o100644 << 16
+
+
+def function_zip() -> bytes:
+    import io
+    import zipfile
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent / "registry_function"
+    entries = {"generator/__init__.py": b""}
+    for source in sorted(package.glob("*.py")):
+        entries[f"generator/registry_function/{source.name}"] = source.read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.external_attr = _ZIP_MODE
+            info.create_system = 3  # Unix, so the mode is read as one
+            archive.writestr(info, entries[name])
+    return buffer.getvalue()
+
+
+def function_files(config: Config) -> dict[str, bytes | str]:
+    """The registry function's rendered files, under the registry account's directory."""
+    if not config.copy_groups():
+        return {}
+    base = f"{config.registry.account}/{FUNCTION_DIR}"
+    return {f"{base}/{ZIP_NAME}": function_zip(), f"{base}/{SETTINGS_NAME}": function_settings(config)}

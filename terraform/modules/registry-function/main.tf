@@ -1,0 +1,123 @@
+# Promote by copy (registry account): the receiving bus, the rule that
+# invokes the registry function, the function, its role, logs and
+# dead-letter queue (docs/copy.md). Every policy is a rendered file: the bus
+# policy (only the development accounts' forwarding rule roles), the
+# function's role policy and trust, and the rule (pattern, target, retries,
+# dead-letter queue). The function's code is the rendered zip, byte-identical
+# across renders.
+
+locals {
+  rule   = jsondecode(var.rule_json)
+  target = local.rule.Targets[0]
+}
+
+resource "aws_cloudwatch_event_bus" "copy" {
+  name = var.bus_name
+}
+
+resource "aws_cloudwatch_event_bus_policy" "copy" {
+  event_bus_name = aws_cloudwatch_event_bus.copy.name
+  policy         = var.bus_policy_json
+}
+
+resource "aws_iam_role" "function" {
+  name               = var.role_name
+  description        = "The registry function: copies approved local versions into the central registry"
+  assume_role_policy = var.role_trust_json
+}
+
+resource "aws_iam_role_policy" "function" {
+  name   = "registry-function"
+  role   = aws_iam_role.function.id
+  policy = var.role_policy_json
+}
+
+# Failed invocations after Lambda's own retries, and events EventBridge
+# could not deliver, land here for an operator.
+resource "aws_sqs_queue" "dead_letters" {
+  name                      = var.queue_name
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue_policy" "dead_letters" {
+  queue_url = aws_sqs_queue.dead_letters.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "ReceivingRuleDeadLetters"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.dead_letters.arn
+      Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.invoke.arn } }
+    }]
+  })
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = var.function_name
+  description      = "Copies approved local model versions into the central registry (docs/copy.md)"
+  role             = aws_iam_role.function.arn
+  filename         = var.zip_path
+  source_code_hash = filebase64sha256(var.zip_path)
+  handler          = "generator.registry_function.handler.handler"
+  runtime          = "python3.12"
+  timeout          = 900
+  memory_size      = 512
+
+  environment {
+    variables = { REGISTRY_FUNCTION_SETTINGS = var.settings_json }
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dead_letters.arn
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
+}
+
+resource "aws_cloudwatch_event_rule" "invoke" {
+  name           = var.rule_name
+  event_bus_name = aws_cloudwatch_event_bus.copy.name
+  description    = "Local approvals forwarded by the development accounts: invoke the registry function"
+  event_pattern  = jsonencode(local.rule.EventPattern)
+}
+
+resource "aws_cloudwatch_event_target" "invoke" {
+  rule           = aws_cloudwatch_event_rule.invoke.name
+  event_bus_name = aws_cloudwatch_event_bus.copy.name
+  target_id      = local.target.Id
+  arn            = aws_lambda_function.this.arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = local.target.RetryPolicy.MaximumEventAgeInSeconds
+    maximum_retry_attempts       = local.target.RetryPolicy.MaximumRetryAttempts
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dead_letters.arn
+  }
+}
+
+# The function's resource policy: only the rule above invokes it (the
+# rendered lambda-function-policy file is what this adds up to).
+resource "aws_lambda_permission" "invoke" {
+  statement_id   = "ReceivingRuleInvokes"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this.function_name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.invoke.arn
+  source_account = var.registry_account_id
+}
