@@ -18,6 +18,7 @@ from generator.errors import ConfigError
 from generator.render import render
 
 from .conftest import FIXTURES, World
+from .kindkit import rendered_files
 
 CONFIG = FIXTURES / "copy" / "accounts.yaml"
 REG, DEV, OTHER = "111111111111", "222222222222", "777777777777"
@@ -202,3 +203,65 @@ def test_an_unknown_registration_is_refused():
     text = _copy_text().replace("registration: copy ", "registration: Copy ")
     with pytest.raises(ConfigError, match="registration"):
         config_from_text(text)
+
+
+# --- the function describes local versions: both halves ---------------------------------
+
+LOCAL_V4 = SOURCE
+
+
+def test_only_the_function_describes_local_versions(world):
+    assert world.can(FN, "sagemaker:DescribeModelPackage", LOCAL_V4)
+    assert not world.can(PROD, "sagemaker:DescribeModelPackage", LOCAL_V4)
+    assert not world.can(GOV, "sagemaker:DescribeModelPackage", LOCAL_V4)
+    # research develops churn-predictor directly: it has no local group the function may read
+    assert not world.can(FN, "sagemaker:DescribeModelPackage",
+                         f"arn:aws:sagemaker:us-east-1:{OTHER}:model-package/credit-risk/1")
+    assert not world.can(FN, "sagemaker:UpdateModelPackage", LOCAL_V4, sagemaker__ModelApprovalStatus="Approved")
+
+
+# --- many copy-mode groups: the function's account-wide policy ------------------------------
+
+def _many_copy_groups(n: int) -> str:
+    groups = "".join(f"  g{i:02d}-model:\n    registration: copy\n    developers: [data-science]\n" for i in range(n))
+    return CONFIG.read_text().replace("model_groups:\n", "model_groups:\n" + groups)
+
+
+@pytest.fixture(scope="module")
+def wide():
+    """Every size limit at 1 (tests/kindkit.py): the compact forms, the
+    function's account-wide policy among them."""
+    return World(rendered_files(_many_copy_groups(4), compact=True))
+
+
+def test_the_function_policy_goes_account_wide_only_over_its_limit(wide):
+    from generator.arns import Arns
+    from generator.kinds.iam_role_policy import KIND
+    from generator.policies import copy
+
+    doc = json.loads(wide.files[f"shared-services/policies/iam-role-{copyflow.ROLE_NAME}.json"])
+    assert [s["Resource"] for s in doc["Statement"] if s["Sid"] == "RegisterCopiedVersions"] == [[f"{SM}:model-package/*"]]
+    config = config_from_text(_many_copy_groups(4))
+    assert copy.function_policy(config, Arns.of(config), KIND) == copy.function_policy_exact(config, Arns.of(config))
+    config = config_from_text(_many_copy_groups(5))
+    wide_doc = copy.function_policy(config, Arns.of(config), KIND)
+    assert wide_doc == copy.function_policy_wide(config, Arns.of(config))
+    assert len(json.dumps(wide_doc, separators=(",", ":"))) <= KIND.limit.size
+
+
+@pytest.mark.parametrize("what, action, resource, context, expected", [
+    ("cannot register in a direct group", "sagemaker:CreateModelPackage", CHURN_V1,
+     {STATUS: PENDING, **FIRST, META: SOURCE}, False),
+    ("cannot register approved", "sagemaker:CreateModelPackage", f"{SM}:model-package/g03-model/1",
+     {STATUS: "Approved", **FIRST, META: SOURCE}, False),
+    ("cannot describe a local group without its policy", "sagemaker:DescribeModelPackage",
+     f"arn:aws:sagemaker:us-east-1:{OTHER}:model-package/g03-model/1", {}, False),
+    ("cannot overwrite released/", "s3:PutObject", f"{B}/released/g03-model/x",
+     {"s3__ObjectCreationOperation": "PutObject"}, False),
+    ("registers pending in a copy group", "sagemaker:CreateModelPackage", f"{SM}:model-package/g03-model/1",
+     {STATUS: PENDING, **FIRST, META: SOURCE.replace("credit-risk", "g03-model")}, True),
+    ("describes a configured local version", "sagemaker:DescribeModelPackage",
+     f"arn:aws:sagemaker:us-east-1:{DEV}:model-package/g03-model/1", {}, True),
+])
+def test_the_account_wide_function_policy_grants_what_the_exact_one_does(wide, what, action, resource, context, expected):
+    assert wide.can(FN, action, resource, **context) is expected, what

@@ -30,7 +30,7 @@ def _copy_rules(config, arns):
     registry = config.registry.account
     out = [KIND.policy(registry, arns.registry_id, copyflow.rule_arn(arns),
                        f"{registry}/policies/event-rule-{copyflow.RULE_NAME}.json", copy.receive_rule(config, arns),
-                       {"rule": copyflow.RULE_NAME, "copy": "receive"})]
+                       {"rule": copyflow.RULE_NAME, "copy": "receive", "bus": copyflow.BUS_NAME})]
     for account in copyflow.copy_developers(config):
         account_id = config.accounts[account].id
         for name, groups in copyflow.forward_rules(config, account):

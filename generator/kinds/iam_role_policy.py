@@ -83,7 +83,7 @@ def _copy_roles(config, arns):
         return []
     registry = config.registry.account
     out = [KIND.policy(registry, arns.registry_id, copyflow.function_role_arn(arns),
-                       f"{registry}/policies/iam-role-{copyflow.ROLE_NAME}.json", copy.function_policy(config, arns),
+                       f"{registry}/policies/iam-role-{copyflow.ROLE_NAME}.json", copy.function_policy(config, arns, KIND),
                        {"role": copyflow.ROLE_NAME, "scope": COPY_FUNCTION})]
     for account in copyflow.copy_developers(config):
         account_id = config.accounts[account].id

@@ -17,11 +17,11 @@
 from __future__ import annotations
 
 from generator import copyflow
-from generator.access import Lifecycle, function_grants, function_key_grant
+from generator.access import SOURCE_ARN_METADATA, Lifecycle, function_grants, function_key_grant
 from generator.arns import Arns
 from generator.config import Config
-from generator.names import camel
 from generator.policies.common import document, merge_conditions, statement
+from generator.policies.iam_role import _merge as merge_grants
 from generator.policies.iam_role import identity_conditions
 
 
@@ -46,28 +46,85 @@ def repositories_of(config: Config, group: str) -> tuple[str, ...]:
     return tuple(sorted(name for name, repo in config.ecr_repositories.items() if group in repo.model_groups))
 
 
-def function_policy(config: Config, arns: Arns) -> dict:
+def function_policy(config: Config, arns: Arns, kind=None) -> dict:
+    """The exact form (:func:`function_policy_exact`), or, when ``kind``'s
+    size limit is exceeded, the account-wide form (:func:`function_policy_wide`)."""
+    exact = function_policy_exact(config, arns)
+    if kind is None or kind.fits(exact):
+        return exact
+    return function_policy_wide(config, arns)
+
+
+def function_policy_wide(config: Config, arns: Arns) -> dict:
+    """The registry function's policy for many copy-mode groups: per
+    development account instead of per group, constant in the groups.
+
+    What it allows beyond the exact form is decided elsewhere for every
+    request, so what the function can do is unchanged (as for the
+    registry-wide identity form, generator/policies/iam_role.py):
+    describing a local version needs that local group's policy, which
+    exists only for the configured (account, group) pairs; registering in a
+    direct group is refused by its group policy (RegistryNeverSetsApprovalStatus
+    spares the function only in copy-mode groups); released/ is the
+    function's alone. What the wide form loses is the pairing, at the IAM
+    level, of a copy-mode group with its own development accounts (reading
+    another copy group's incoming/ of the same account, naming its source):
+    the function checks it on every event (generator/registry_function/copy_version.py)."""
     lifecycle = Lifecycle.of(config)
-    statements = []
-    for group in config.copy_groups():
-        ids = tuple(sorted(config.accounts[a].id for a in config.party_accounts(group, "developers")))
-        for grant in function_grants(arns, group, ids, lifecycle, repositories_of(config, group)):
-            statements.append(statement(f"{camel(group)}{grant.name}", grant.effect, grant.actions, grant.resources,
-                                        _function_conditions(arns, grant)))
+    ids = sorted({config.accounts[a].id for a in copyflow.copy_developers(config)})
+    create = {"StringEquals": {"sagemaker:ModelApprovalStatus": ["PendingManualApproval"]},
+              "StringLike": {f"sagemaker:CustomerMetadataProperties/{SOURCE_ARN_METADATA}":
+                             [f"arn:{arns.partition}:sagemaker:{arns.region}:{i}:model-package/*" for i in ids]}}
+    if lifecycle:
+        create["StringEqualsIgnoreCase"] = {"sagemaker:ModelLifeCycle:Stage": [lifecycle.first],
+                                            "sagemaker:ModelLifeCycle:StageStatus": ["PendingApproval"]}
+    central = f"arn:{arns.partition}:sagemaker:{arns.region}:{arns.registry_id}:model-package/*"
+    pin = {"StringEquals": {"aws:ResourceAccount": [arns.registry_id]}}
+    repositories = sorted({r for g in config.copy_groups() for r in repositories_of(config, g)})
+    statements = [
+        statement("ReadIncoming", "Allow", ["s3:GetObject"], [f"{arns.bucket_arn}/incoming/{i}/*" for i in ids], pin),
+        statement("WriteReleased", "Allow", ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                  [arns.all_released_objects], pin),
+        statement("ListReleased", "Allow", ["s3:ListBucket"], [arns.bucket_arn],
+                  merge_conditions(pin, {"StringLike": {"s3:prefix": [f"{arns.RELEASED}*"]}})),
+        statement("DescribeSourceVersions", "Allow", ["sagemaker:DescribeModelPackage"],
+                  [f"arn:{arns.partition}:sagemaker:{arns.region}:{i}:model-package/*" for i in ids]),
+        statement("FindCentralVersions", "Allow", ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+                  [central]),
+        statement("RegisterCopiedVersions", "Allow", ["sagemaker:CreateModelPackage"], [central],
+                  dict(sorted(create.items()))),
+    ]
+    if repositories:
+        statements.append(statement("ResolveImages", "Allow", ["ecr:DescribeImages", "ecr:DescribeRepositories"],
+                                    [arns.repository_arn(r) for r in repositories]))
     key = function_key_grant(arns)
     statements.append(statement(key.name, key.effect, key.actions, key.resources, identity_conditions(arns, key)))
+    return document(statements + _function_extras(arns))
+
+
+def _function_extras(arns: Arns) -> list[dict]:
     logs = f"arn:{arns.partition}:logs:{arns.region}:{arns.registry_id}:log-group:/aws/lambda/{copyflow.FUNCTION_NAME}"
-    statements.append(statement("WriteOwnLogs", "Allow", ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                [f"{logs}:*"]))
     # Lambda's asynchronous-invocation dead-letter queue is sent to with the
     # execution role (Lambda developer guide, "Adding a dead-letter queue").
-    statements.append(statement("SendToDeadLetterQueue", "Allow", ["sqs:SendMessage"], [copyflow.queue_arn(arns)]))
-    return document(statements)
+    return [statement("WriteOwnLogs", "Allow", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{logs}:*"]),
+            statement("SendToDeadLetterQueue", "Allow", ["sqs:SendMessage"], [copyflow.queue_arn(arns)])]
 
 
-def _function_conditions(arns: Arns, grant) -> dict:
-    # Same account: the bucket owner pin of identity policies still holds.
-    return identity_conditions(arns, grant)
+def function_policy_exact(config: Config, arns: Arns) -> dict:
+    """Same-named grants of the copy-mode groups merge into one statement
+    (the union of their resources, or of their s3:prefix values: exactly
+    the separate grants, generator/policies/iam_role.py ``_merge``); each
+    group's RegisterCopiedVersions stays its own statement, because its
+    condition names that group's sources."""
+    lifecycle = Lifecycle.of(config)
+    grants = []
+    for group in config.copy_groups():
+        ids = tuple(sorted(config.accounts[a].id for a in config.party_accounts(group, "developers")))
+        grants.extend(function_grants(arns, group, ids, lifecycle, repositories_of(config, group)))
+    grants.append(function_key_grant(arns))
+    statements = [statement(name, grant.effect, grant.actions, grant.resources, identity_conditions(arns, grant))
+                  for name, grant in merge_grants(grants)]
+    return document(statements + _function_extras(arns))
 
 
 def bus_policy(config: Config, arns: Arns) -> dict:

@@ -1,0 +1,99 @@
+"""Promote by copy: the rendered function zip, the Terraform that deploys it, and the render's checks.
+
+The zip is byte-identical across renders (sorted entries, fixed timestamp
+and mode, stored), and what it holds runs on its own: the handler imports
+with nothing of the generator but the registry_function subpackage.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+
+from generator import copyflow
+from generator.config import load_config
+from generator.render import render
+
+from .conftest import FIXTURES
+
+CONFIG = FIXTURES / "copy" / "accounts.yaml"
+ZIP = f"shared-services/{copyflow.FUNCTION_DIR}/{copyflow.ZIP_NAME}"
+SETTINGS = f"shared-services/{copyflow.FUNCTION_DIR}/{copyflow.SETTINGS_NAME}"
+
+
+def test_the_function_zip_is_byte_identical_across_renders_and_fixed(tmp_path):
+    first, second = render(load_config(CONFIG))[ZIP], render(load_config(CONFIG))[ZIP]
+    assert first == second and isinstance(first, bytes)
+    archive = zipfile.ZipFile(io.BytesIO(first))
+    names = [i.filename for i in archive.infolist()]
+    assert names == sorted(names)
+    assert names[0] == "generator/__init__.py" and archive.read(names[0]) == b""
+    assert all(n == "generator/__init__.py" or n.startswith("generator/registry_function/") for n in names)
+    for info in archive.infolist():
+        assert info.date_time == (1980, 1, 1, 0, 0, 0)
+        assert info.external_attr >> 16 == 0o100644
+        assert info.compress_type == zipfile.ZIP_STORED
+
+
+def test_the_cli_writes_the_zip_and_a_second_render_changes_nothing(tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "generator", "render", "--config", str(CONFIG), "--out", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    data = (out / ZIP).read_bytes()
+    assert (out / ZIP).stat().st_mode & 0o777 == (out / SETTINGS).stat().st_mode & 0o777
+    again = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    assert (out / ZIP).read_bytes() == data
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert ZIP in manifest["files"] and SETTINGS in manifest["files"]
+    assert "error" not in again.stderr.lower()
+
+
+def test_the_zipped_handler_runs_without_the_generator(tmp_path):
+    zipfile.ZipFile(io.BytesIO(render(load_config(CONFIG))[ZIP])).extractall(tmp_path)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import generator.registry_function.handler as h; "
+            "import generator; assert generator.__file__.startswith(sys.argv[1]), generator.__file__; "
+            "assert not hasattr(generator, '__version__'); print(sorted(h.HANDLERS))")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "SageMaker Model Package State Change" in result.stdout
+
+
+def test_the_function_imports_only_the_standard_library_and_boto3():
+    import ast
+
+    from generator import registry_function
+
+    package = __import__("pathlib").Path(registry_function.__file__).parent
+    allowed = set(sys.stdlib_module_names) | {"boto3", "botocore", "generator"}
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{source.name} imports {name}"
+                if name.startswith("generator"):
+                    assert name.startswith("generator.registry_function"), f"{source.name} imports {name}"
+
+
+def test_the_settings_name_exactly_the_copy_groups_and_their_accounts():
+    settings = json.loads(render(load_config(CONFIG))[SETTINGS])
+    assert settings["groups"] == {"credit-risk": {"accounts": ["222222222222"], "repositories": ["credit-risk-serving"]}}
+    assert settings["first_stage"] == "Test" and settings["bucket"] == "acme-ml-model-artifacts"
+
+
+def test_the_registry_root_deploys_the_rendered_zip_and_policies():
+    files = render(load_config(CONFIG))
+    main = files["shared-services/main.tf"]
+    for path in (f"{copyflow.FUNCTION_DIR}/{copyflow.ZIP_NAME}", f"{copyflow.FUNCTION_DIR}/{copyflow.SETTINGS_NAME}",
+                 "policies/event-bus-policy-model-registry-copy.json", "policies/iam-role-model-registry-function.json",
+                 "policies/iam-role-model-registry-function-trust.json", "policies/event-rule-model-registry-copy.json"):
+        assert path in main and f"shared-services/{path}" in files
+    dev = files["data-science/main.tf"]
+    for path in ("policies/local-model-package-group-credit-risk.json", "policies/event-rule-model-registry-copy-1.json",
+                 "policies/iam-role-model-registry-copy-forwarder.json",
+                 "policies/iam-role-model-registry-copy-forwarder-trust.json"):
+        assert path in dev and f"data-science/{path}" in files
+    assert "copy_source" not in files["research/main.tf"]
