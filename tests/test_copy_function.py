@@ -348,3 +348,8 @@ def test_the_client_token_is_derived_from_the_source_and_fits_the_api():
     assert len(token) <= shape.metadata["max"]
     import re
     assert re.fullmatch(shape.metadata["pattern"], token)
+
+
+def test_the_registry_accounts_own_events_are_no_copies_to_make(org):
+    arn = f"arn:aws:sagemaker:{REGION}:{REGISTRY}:model-package/{GROUP}/1"
+    refused(org, event(arn, account=REGISTRY), "no handler")

@@ -265,3 +265,21 @@ def test_the_function_policy_goes_account_wide_only_over_its_limit(wide):
 ])
 def test_the_account_wide_function_policy_grants_what_the_exact_one_does(wide, what, action, resource, context, expected):
     assert wide.can(FN, action, resource, **context) is expected, what
+
+
+def test_the_cli_refuses_copy_with_access_points_in_one_line_and_writes_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "accounts.yaml"
+    bad.write_text(_copy_text().replace("  kms_key_alias: alias/ml-model-artifacts\n",
+                                        "  kms_key_alias: alias/ml-model-artifacts\n  s3_layout: access_points\n"))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "generator", "render", "--config", str(bad), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    line = next(i for i, text in enumerate(bad.read_text().splitlines(), 1) if "registration: copy" in text)
+    assert lines[0].startswith(f"error: {bad}:{line}: model_groups.credit-risk.registration: "), lines[0]
+    assert not out.exists()

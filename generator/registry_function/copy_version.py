@@ -52,6 +52,13 @@ SOURCE_ARN = "SourceModelPackageArn"
 PENDING = "PendingManualApproval"
 
 
+def wants(event: dict, settings: Settings) -> bool:
+    """Events from any account but the registry's: a development account's
+    local approval (or a forgery of one, which :func:`handle` refuses). The
+    registry account's own model package events are not copies to make."""
+    return event.get("account") != settings.registry_account
+
+
 def handle(event: dict, settings: Settings, clients) -> dict:
     detail = event.get("detail")
     if not isinstance(detail, dict):
