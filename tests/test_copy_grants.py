@@ -283,3 +283,21 @@ def test_the_cli_refuses_copy_with_access_points_in_one_line_and_writes_nothing(
     line = next(i for i, text in enumerate(bad.read_text().splitlines(), 1) if "registration: copy" in text)
     assert lines[0].startswith(f"error: {bad}:{line}: model_groups.credit-risk.registration: "), lines[0]
     assert not out.exists()
+
+
+# --- the organization guardrails leave the function its one registration ---------------------
+
+@pytest.mark.parametrize("what, context, refused", [
+    ("another stage", {STATUS: PENDING, STAGE: "Prod", STAGE_STATUS: "PendingApproval", META: SOURCE}, True),
+    ("a decision at the first stage", {STATUS: PENDING, STAGE: "Test", STAGE_STATUS: "Approved", META: SOURCE}, True),
+    ("approved", {STATUS: "Approved", **FIRST, META: SOURCE}, True),
+    ("pending at the first stage", {STATUS: PENDING, **FIRST, META: SOURCE}, False),
+])
+def test_the_guardrails_refuse_the_function_everything_but_a_pending_copy(world, what, context, refused):
+    from generator.analysis.evaluate import Request
+    from generator.analysis.guardrails import denies, from_policyset
+
+    ctx = {k.replace("__", ":"): v for k, v in context.items()} | {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}
+    found = denies(Request(FN, "sagemaker:CreateModelPackage", CREDIT_V1, ctx), from_policyset(world),
+                   "o-a1b2c3d4e5")
+    assert bool(found) is refused, (what, found)
