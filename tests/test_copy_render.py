@@ -97,3 +97,14 @@ def test_the_registry_root_deploys_the_rendered_zip_and_policies():
                  "policies/iam-role-model-registry-copy-forwarder-trust.json"):
         assert path in dev and f"data-science/{path}" in files
     assert "copy_source" not in files["research/main.tf"]
+
+
+def test_render_check_names_a_stale_zip_without_a_traceback(tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "generator", "render", "--config", str(CONFIG), "--out", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    with open(out / ZIP, "ab") as handle:
+        handle.write(b"tampered")
+    proc = subprocess.run(cmd + ["--check"], capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"binary file {ZIP} differs" in proc.stdout + proc.stderr
