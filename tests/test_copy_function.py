@@ -109,7 +109,8 @@ def org(server, rendered):
     org.dev_sm = org.client("sagemaker", DEV, "SageMakerExecutionRole")
     org.dev_sm.create_model_package_group(ModelPackageGroupName=GROUP)
     org.dev_s3.put_object(Bucket=BUCKET, Key=INCOMING + "run-1/model.tar.gz", Body=MODEL)
-    return org
+    yield org
+    server.reset()  # moto's backends are per process: leave nothing for the next module
 
 
 def local_version(org, status="Approved", url=None, image=None, sm=None, group=GROUP) -> str:
