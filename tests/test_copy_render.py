@@ -108,3 +108,28 @@ def test_render_check_names_a_stale_zip_without_a_traceback(tmp_path):
     proc = subprocess.run(cmd + ["--check"], capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert f"binary file {ZIP} differs" in proc.stdout + proc.stderr
+
+
+def _explain(principal: str, *context: str) -> subprocess.CompletedProcess:
+    out = FIXTURES / "copy" / "terraform" / "accounts"
+    released = "arn:aws:s3:::acme-ml-model-artifacts/released/credit-risk/222222222222-7/model.tar.gz"
+    argv = [sys.executable, "-m", "generator", "explain", "--config", str(CONFIG), "--policies", str(out),
+            "--principal", principal, "--action", "s3:PutObject", "--resource", released]
+    for pair in context:
+        argv += ["--context", pair]
+    return subprocess.run(argv, capture_output=True, text=True)
+
+
+def test_explain_answers_who_can_overwrite_version_7s_artifacts():
+    """Nobody overwrites them: a developer is refused outright, the function
+    without If-None-Match; the function may only create (S3 then answers
+    412 for an object that exists)."""
+    developer = _explain("arn:aws:iam::222222222222:role/SageMakerExecutionRole", "s3:if-none-match=*")
+    assert developer.returncode == 1 and "ReleasedOnlyRegistryFunctionWrites" in developer.stdout
+    function = f"arn:aws:iam::111111111111:role/{copyflow.ROLE_NAME}"
+    overwrite = _explain(function, "s3:ObjectCreationOperation=PutObject")
+    assert overwrite.returncode == 1 and "ReleasedWritesNeedIfNoneMatch" in overwrite.stdout
+    with_if_match = _explain(function, "s3:if-none-match=*", 's3:if-match="etag"')
+    assert with_if_match.returncode == 1 and "ReleasedNeverOverwrittenWithIfMatch" in with_if_match.stdout
+    create = _explain(function, "s3:if-none-match=*", "s3:ObjectCreationOperation=PutObject")
+    assert create.returncode == 0 and create.stdout.startswith("ALLOW"), create.stdout + create.stderr
