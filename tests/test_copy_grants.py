@@ -301,3 +301,68 @@ def test_the_guardrails_refuse_the_function_everything_but_a_pending_copy(world,
     found = denies(Request(FN, "sagemaker:CreateModelPackage", CREDIT_V1, ctx), from_policyset(world),
                    "o-a1b2c3d4e5")
     assert bool(found) is refused, (what, found)
+
+
+# --- who may put events on the receiving bus (explicit and compact forms) ---------------------
+
+COPY_BUS = f"arn:aws:events:us-east-1:{REG}:event-bus/{copyflow.BUS_NAME}"
+FORWARDER = f"arn:aws:iam::{DEV}:role/{copyflow.FORWARD_ROLE_NAME}"
+EVENT = {"events__source": "aws.sagemaker", "events__detail-type": "SageMaker Model Package State Change",
+         "aws__SourceArn": f"arn:aws:events:us-east-1:{DEV}:rule/model-registry-copy-1"}
+
+
+@pytest.fixture(scope="module", params=["explicit", "compact"])
+def bus_world(request, world):
+    return world if request.param == "explicit" else World(rendered_files(CONFIG.read_text(), compact=True))
+
+
+@pytest.mark.parametrize("what, who, context, expected", [
+    ("the developers' own role cannot put", DS, EVENT, False),
+    ("research's forwarder (no copy group) cannot put", f"arn:aws:iam::{OTHER}:role/{copyflow.FORWARD_ROLE_NAME}",
+     {**EVENT, "aws__SourceArn": f"arn:aws:events:us-east-1:{OTHER}:rule/model-registry-copy-1"}, False),
+    ("the forwarder cannot put another source", FORWARDER, {**EVENT, "events__source": "custom.forged"}, False),
+    ("the forwarder cannot put from another rule", FORWARDER,
+     {**EVENT, "aws__SourceArn": f"arn:aws:events:us-east-1:{DEV}:rule/other"}, False),
+    ("the forwarder puts local approvals", FORWARDER, EVENT, True),
+])
+def test_who_may_put_on_the_receiving_bus(bus_world, what, who, context, expected):
+    identity = [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+    assert bus_world.can(who, "events:PutEvents", COPY_BUS, identity=identity, **context) is expected, what
+
+
+def test_the_compact_bus_policy_pins_the_accounts():
+    doc = json.loads(rendered_files(CONFIG.read_text(), compact=True)[
+        f"shared-services/policies/event-bus-policy-{copyflow.BUS_NAME}.json"])
+    [stmt] = doc["Statement"]
+    assert stmt["Principal"] == {"AWS": "*"}
+    assert stmt["Condition"]["StringEquals"] == {"aws:PrincipalAccount": [DEV], "aws:PrincipalOrgID": ["o-a1b2c3d4e5"]}
+
+
+# --- lint: the rendered copy documents are clean, and a widened one is caught -----------------
+
+def _lint(files, tmp_path, rule=None):
+    from .lintkit import findings, write
+
+    return findings(load_config(CONFIG), write(tmp_path, {p: t for p, t in files.items() if isinstance(t, str)}), rule)
+
+
+def test_a_bus_policy_opened_to_another_account_is_caught(tmp_path):
+    from .lintkit import broken
+
+    files = rendered_files(CONFIG.read_text(), compact=True)
+    path = f"shared-services/policies/event-bus-policy-{copyflow.BUS_NAME}.json"
+    widened = broken(files, path, lambda doc: doc["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalAccount"]
+                     .append(OTHER))
+    assert [f.rule_id for f in _lint(widened, tmp_path / "bad")] == ["bus-policy-names-rule-role"]
+    assert _lint(files, tmp_path / "good") == []
+
+
+def test_a_local_group_policy_naming_another_role_is_caught(tmp_path):
+    from .lintkit import broken
+
+    files = rendered_files(CONFIG.read_text())
+    path = "data-science/policies/local-model-package-group-credit-risk.json"
+    widened = broken(files, path, lambda doc: doc["Statement"][0]["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+                     .append(f"arn:aws:iam::{REG}:role/Admin"))
+    assert [f.rule_id for f in _lint(widened, tmp_path / "bad")] == ["unlisted-principal"]
+    assert _lint(files, tmp_path / "good") == []

@@ -23,9 +23,10 @@ def render(config, arns):
                                {"bus": events.BUS_NAME}))
     if config.copy_groups():  # registration: copy: the registry's receiving bus (docs/copy.md)
         registry = config.registry.account
+        doc, text = KIND.fitted(lambda compact: copy.bus_policy(config, arns, compact))
         out.append(KIND.policy(registry, arns.registry_id, copyflow.bus_arn(arns),
                                f"{registry}/policies/event-bus-policy-{copyflow.BUS_NAME}.json",
-                               copy.bus_policy(config, arns), {"bus": copyflow.BUS_NAME}))
+                               doc, {"bus": copyflow.BUS_NAME}, text))
     return out
 
 

@@ -55,11 +55,18 @@ def _copy_bus(policy, config, arns):
         if stmt.get("Effect") != "Allow":
             continue
         sid = stmt.get("Sid")
-        if sorted(principal_values(stmt)) != roots:
-            yield Hit(f"statement {sid}: principals must be exactly the copy-mode development accounts", sid)
         condition = stmt.get("Condition") or {}
-        if sorted(as_list((condition.get("ArnLike") or {}).get("aws:PrincipalArn"))) != roles:
-            yield Hit(f"statement {sid}: ArnLike aws:PrincipalArn must name exactly their forwarding rule roles", sid)
+        named = sorted(as_list((condition.get("ArnLike") or {}).get("aws:PrincipalArn")))
+        if principal_values(stmt) == ["*"]:  # the compact form: pinned by aws:PrincipalAccount
+            pinned = sorted(as_list((condition.get("StringEquals") or {}).get("aws:PrincipalAccount")))
+            if pinned != ids or named != [copyflow.forward_role_arn(arns, "*")]:
+                yield Hit(f"statement {sid}: Principal * must be pinned to exactly the copy-mode development "
+                          "accounts (aws:PrincipalAccount) and their forwarding rule role name", sid)
+        else:
+            if sorted(principal_values(stmt)) != roots:
+                yield Hit(f"statement {sid}: principals must be exactly the copy-mode development accounts", sid)
+            if named != roles:
+                yield Hit(f"statement {sid}: ArnLike aws:PrincipalArn must name exactly their forwarding rule roles", sid)
         every = condition.get("ForAllValues:StringEquals") or {}
         present = condition.get("Null") or {}
         for key, value in (("events:source", events.SOURCE), ("events:detail-type", events.DETAIL_TYPE)):

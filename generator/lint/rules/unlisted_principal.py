@@ -67,6 +67,7 @@ def unlisted_principal(policy: PolicyFile, ctx):
         # The development accounts' forwarding rule roles (bus-policy-names-rule-role checks them).
         role_patterns = {**role_patterns, **{config.accounts[a].id: role_patterns.get(config.accounts[a].id, set())
                                              | {copyflow.FORWARD_ROLE_NAME} for a in copyflow.copy_developers(config)}}
+        any_account = any_account | {copyflow.FORWARD_ROLE_NAME}  # the compact form names it in any account
     elif policy.facts is not None and policy.facts.target_type == "event-bus":
         # The registry's event rule role, which the render creates itself
         # (bus-policy-names-rule-role checks it is the only one named).
