@@ -136,9 +136,10 @@ def bus_policy(config: Config, arns: Arns, compact: bool = False) -> dict:
     ``compact`` (when the explicit form is over the bus policy's 10,240
     characters, about 45 development accounts): Principal "*" narrowed by
     ``aws:PrincipalAccount`` to the same accounts and by the same role and
-    rule names in any account (AWS's organization example for a bus uses
-    Principal "*" with ``aws:PrincipalOrgID``,
-    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-example-policy-cross-account-organization.html):
+    rule names in any account (AWS documents Principal "*" with a condition
+    on a bus policy for an organization: "specifying Principal as "*" and
+    specifying the AWS organization ID in Condition",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbuspolicy.html):
     the same senders, about 15 characters per account instead of 200."""
     developers = copyflow.copy_developers(config)
     ids = sorted(config.accounts[a].id for a in developers)
