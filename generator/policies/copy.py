@@ -222,9 +222,10 @@ def forward_rule(config: Config, arns: Arns, account: str, groups) -> dict:
 
 def receive_rule(config: Config, arns: Arns) -> dict:
     """The rule on the receiving bus: invokes the registry function, with
-    EventBridge retries for 24 hours and a dead-letter queue for events it
-    cannot deliver (EventBridge, "Event retry policy and using dead-letter queues",
-    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html)."""
+    EventBridge retries (its defaults, stated: 24 hours, up to 185 times)
+    and a dead-letter queue for events it cannot deliver ("How EventBridge
+    retries delivering events",
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html)."""
     return {"EventPattern": copyflow.receive_pattern(),
             "Targets": [{"Id": "registry-function", "Arn": copyflow.function_arn(arns),
                          "DeadLetterConfig": {"Arn": copyflow.queue_arn(arns)},
