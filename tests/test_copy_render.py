@@ -133,3 +133,15 @@ def test_explain_answers_who_can_overwrite_version_7s_artifacts():
     assert with_if_match.returncode == 1 and "ReleasedNeverOverwrittenWithIfMatch" in with_if_match.stdout
     create = _explain(function, "s3:if-none-match=*", "s3:ObjectCreationOperation=PutObject")
     assert create.returncode == 0 and create.stdout.startswith("ALLOW"), create.stdout + create.stderr
+
+
+def test_rules_are_counted_per_bus_they_are_on():
+    from generator import quotas
+    from generator.render import build_policies
+
+    config = load_config(CONFIG)
+    [rules] = [q for q in quotas.QUOTAS if q.key == "rules_per_event_bus"]
+    counted = dict((item, count) for count, item in rules.count(config, build_policies(config)))
+    assert counted["data-science default event bus"] == 1  # the forwarding rule
+    assert counted[f"shared-services {copyflow.BUS_NAME} event bus"] == 1  # the receiving rule
+    assert f"shared-services default event bus" in counted  # the approval-event rules, as before
