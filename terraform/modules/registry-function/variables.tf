@@ -68,3 +68,9 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions of the function."
+  type        = number
+  default     = 5
+}
