@@ -245,6 +245,7 @@ def _copy_function(config: Config, bound: dict[str, list]) -> dict | None:
         "zip": f"{copyflow.FUNCTION_DIR}/{copyflow.ZIP_NAME}", "settings": f"{copyflow.FUNCTION_DIR}/{copyflow.SETTINGS_NAME}",
         "bus_policy": _one(bound, "copy_bus_policy"), "role_policy": policy,
         "role_trust": _one(bound, "copy_function_trust"), "rule": _one(bound, "copy_receive_rule"),
+        "function_policy": _one(bound, "copy_function_resource_policy"),
     }
 
 

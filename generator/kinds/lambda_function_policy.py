@@ -6,8 +6,8 @@ the function's resource policy:
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-lambda-permissions).
 Terraform sets it statement by statement (``aws_lambda_permission``, whose
 arguments are the principal, source ARN and source account, not a
-document), so this kind is data: the document those arguments add up to,
-for review, and for the registry root to read the source ARN from. Limit: 20 KB for a function's resource-based policy (Lambda
+document), so this kind is data: the registry-function module reads each
+argument from this file, so the reviewed document is what is set. Limit: 20 KB for a function's resource-based policy (Lambda
 quotas, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 """
 

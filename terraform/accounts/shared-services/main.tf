@@ -119,6 +119,8 @@ module "registry_function" {
   role_policy_json    = file("${path.module}/policies/iam-role-model-registry-function.json")
   role_trust_json     = file("${path.module}/policies/iam-role-model-registry-function-trust.json")
   rule_json           = file("${path.module}/policies/event-rule-model-registry-copy.json")
+
+  function_policy_json = file("${path.module}/policies/lambda-function-policy-model-registry-function.json")
 }
 
 output "registry_function_dead_letter_queue_url" {

@@ -9,6 +9,9 @@
 locals {
   rule   = jsondecode(var.rule_json)
   target = local.rule.Targets[0]
+  # The rendered resource policy of the function: one statement, set as one
+  # aws_lambda_permission (which takes its parts, not a document).
+  invoke = jsondecode(var.function_policy_json).Statement[0]
 }
 
 resource "aws_cloudwatch_event_bus" "copy" {
@@ -120,13 +123,21 @@ resource "aws_cloudwatch_event_target" "invoke" {
   }
 }
 
-# The function's resource policy: only the rule above invokes it (the
-# rendered lambda-function-policy file is what this adds up to).
+# The function's resource policy: only the rule above invokes it. Each
+# argument is read from the rendered lambda-function-policy file, so the
+# reviewed document is what is set.
 resource "aws_lambda_permission" "invoke" {
-  statement_id   = "ReceivingRuleInvokes"
-  action         = "lambda:InvokeFunction"
+  statement_id   = local.invoke.Sid
+  action         = local.invoke.Action[0]
   function_name  = aws_lambda_function.this.function_name
-  principal      = "events.amazonaws.com"
-  source_arn     = aws_cloudwatch_event_rule.invoke.arn
-  source_account = var.registry_account_id
+  principal      = local.invoke.Principal.Service
+  source_arn     = local.invoke.Condition.ArnEquals["aws:SourceArn"][0]
+  source_account = local.invoke.Condition.StringEquals["aws:SourceAccount"][0]
+
+  lifecycle {
+    precondition {
+      condition     = local.invoke.Condition.ArnEquals["aws:SourceArn"][0] == aws_cloudwatch_event_rule.invoke.arn
+      error_message = "The rendered function policy must name this module's receiving rule."
+    }
+  }
 }

@@ -74,3 +74,13 @@ variable "reserved_concurrency" {
   type        = number
   default     = 5
 }
+
+variable "function_policy_json" {
+  description = "The rendered resource policy of the function (one statement: the receiving rule invokes it)."
+  type        = string
+
+  validation {
+    condition     = length(jsondecode(var.function_policy_json).Statement) == 1
+    error_message = "The function's resource policy has exactly one statement: the receiving rule invokes it."
+  }
+}
