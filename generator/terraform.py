@@ -246,6 +246,7 @@ def _copy_function(config: Config, bound: dict[str, list]) -> dict | None:
         "bus_policy": _one(bound, "copy_bus_policy"), "role_policy": policy,
         "role_trust": _one(bound, "copy_function_trust"), "rule": _one(bound, "copy_receive_rule"),
         "function_policy": _one(bound, "copy_function_resource_policy"),
+        "queue_policy": _one(bound, "copy_queue_policy"),
     }
 
 

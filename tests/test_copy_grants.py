@@ -366,3 +366,12 @@ def test_a_local_group_policy_naming_another_role_is_caught(tmp_path):
                      .append(f"arn:aws:iam::{REG}:role/Admin"))
     assert [f.rule_id for f in _lint(widened, tmp_path / "bad")] == ["unlisted-principal"]
     assert _lint(files, tmp_path / "good") == []
+
+
+def test_only_the_receiving_rule_may_send_to_the_dead_letter_queue(world):
+    doc = json.loads(world.files[f"shared-services/policies/sqs-queue-policy-{copyflow.QUEUE_NAME}.json"])
+    [stmt] = doc["Statement"]
+    assert stmt["Principal"] == {"Service": "events.amazonaws.com"} and stmt["Action"] == ["sqs:SendMessage"]
+    assert stmt["Condition"] == {"ArnEquals": {"aws:SourceArn": [
+        f"arn:aws:events:us-east-1:{REG}:rule/{copyflow.BUS_NAME}/{copyflow.RULE_NAME}"]}}
+    assert stmt["Resource"] == [f"arn:aws:sqs:us-east-1:{REG}:{copyflow.QUEUE_NAME}"]

@@ -89,7 +89,9 @@ def test_the_registry_root_deploys_the_rendered_zip_and_policies():
     main = files["shared-services/main.tf"]
     for path in (f"{copyflow.FUNCTION_DIR}/{copyflow.ZIP_NAME}", f"{copyflow.FUNCTION_DIR}/{copyflow.SETTINGS_NAME}",
                  "policies/event-bus-policy-model-registry-copy.json", "policies/iam-role-model-registry-function.json",
-                 "policies/iam-role-model-registry-function-trust.json", "policies/event-rule-model-registry-copy.json"):
+                 "policies/iam-role-model-registry-function-trust.json", "policies/event-rule-model-registry-copy.json",
+                 "policies/sqs-queue-policy-model-registry-function-dlq.json",
+                 "policies/lambda-function-policy-model-registry-function.json"):
         assert path in main and f"shared-services/{path}" in files
     dev = files["data-science/main.tf"]
     for path in ("policies/local-model-package-group-credit-risk.json", "policies/event-rule-model-registry-copy-1.json",

@@ -230,3 +230,18 @@ def receive_rule(config: Config, arns: Arns) -> dict:
             "Targets": [{"Id": "registry-function", "Arn": copyflow.function_arn(arns),
                          "DeadLetterConfig": {"Arn": copyflow.queue_arn(arns)},
                          "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}}]}
+
+
+def queue_policy(config: Config, arns: Arns) -> dict:
+    """The dead-letter queue: EventBridge sends the events it could not
+    deliver to the function, only for the receiving rule ("Using dead-letter
+    queues to process undelivered events in EventBridge": the queue's policy
+    must let events.amazonaws.com send, narrowed by aws:SourceArn,
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
+    The function's own failed invocations are sent with its role (its
+    identity policy, same account)."""
+    return document([statement(
+        "ReceivingRuleDeadLetters", "Allow", ["sqs:SendMessage"], [copyflow.queue_arn(arns)],
+        {"ArnEquals": {"aws:SourceArn": [copyflow.rule_arn(arns)]}},
+        principal={"Service": "events.amazonaws.com"},
+    )])

@@ -121,6 +121,7 @@ module "registry_function" {
   rule_json           = file("${path.module}/policies/event-rule-model-registry-copy.json")
 
   function_policy_json = file("${path.module}/policies/lambda-function-policy-model-registry-function.json")
+  queue_policy_json    = file("${path.module}/policies/sqs-queue-policy-model-registry-function-dlq.json")
 }
 
 output "registry_function_dead_letter_queue_url" {

@@ -43,19 +43,10 @@ resource "aws_sqs_queue" "dead_letters" {
   sqs_managed_sse_enabled   = true
 }
 
+# Only the receiving rule sends undelivered events here (the rendered policy).
 resource "aws_sqs_queue_policy" "dead_letters" {
   queue_url = aws_sqs_queue.dead_letters.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "ReceivingRuleDeadLetters"
-      Effect    = "Allow"
-      Principal = { Service = "events.amazonaws.com" }
-      Action    = "sqs:SendMessage"
-      Resource  = aws_sqs_queue.dead_letters.arn
-      Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.invoke.arn } }
-    }]
-  })
+  policy    = var.queue_policy_json
 }
 
 resource "aws_cloudwatch_log_group" "function" {

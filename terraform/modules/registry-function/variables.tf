@@ -84,3 +84,8 @@ variable "function_policy_json" {
     error_message = "The function's resource policy has exactly one statement: the receiving rule invokes it."
   }
 }
+
+variable "queue_policy_json" {
+  description = "The rendered policy of the dead-letter queue (only the receiving rule sends to it)."
+  type        = string
+}
