@@ -128,10 +128,11 @@ APPLY_ARGS ?=
 apply: $(STAMP)
 	$(BIN)/python -m generator apply --config $(CONFIG) $(APPLY_ARGS)
 
-## workflow-demo: register -> approve Development -> QA -> Prod with status and promote, on a local moto server
+## workflow-demo: register -> approve Development -> QA -> Prod with status and promote, then promote by copy, on a local moto server
 .PHONY: workflow-demo bench-status
 workflow-demo: $(STAMP)
 	$(BIN)/python tests/workflow_demo.py
+	$(BIN)/python tests/copy_demo.py
 
 ## bench-status: status over 10,000 groups x 10 versions on the local server (time, calls, peak memory)
 bench-status: $(STAMP)

@@ -120,15 +120,17 @@ class Grant:
 
 
 @lru_cache(maxsize=65536)
-def _cached_group_grants(arns: Arns, group: str, party: str, lifecycle: Lifecycle, stage: str | None) -> tuple[Grant, ...]:
-    grants = _group_grants(arns, group, party) if party != "stage_approvers" else []
+def _cached_group_grants(arns: Arns, group: str, party: str, lifecycle: Lifecycle, stage: str | None,
+                         copy: bool) -> tuple[Grant, ...]:
+    grants = _group_grants(arns, group, party, copy) if party != "stage_approvers" else []
     if lifecycle:
         grants = _staged(arns, group, party, grants, lifecycle, stage)
     return tuple(replace(grant, group=group) for grant in grants)
 
 
 def group_grants(
-    arns: Arns, group: str, party: str, lifecycle: Lifecycle = NO_LIFECYCLE, stage: str | None = None
+    arns: Arns, group: str, party: str, lifecycle: Lifecycle = NO_LIFECYCLE, stage: str | None = None,
+    copy: bool = False,
 ) -> list[Grant]:
     """S3 and SageMaker grants of ``party`` on model group ``group``.
 
@@ -136,11 +138,18 @@ def group_grants(
     ``stage`` is a consumer's own stage, or the stage a ``stage_approvers``
     party approves. Grants are immutable, so each combination is built once
     and shared by the registry-side builders and every member account's
-    identity policy."""
-    return list(_cached_group_grants(arns, group, party, lifecycle, stage))
+    identity policy.
+
+    ``copy`` (``registration: copy``, docs/copy.md): developers write only
+    ``incoming/<their account>/<group>/`` and never create or update a
+    central version; deployers and consumers read only ``released/<group>/``,
+    which only the registry function writes (:func:`function_grants`)."""
+    return list(_cached_group_grants(arns, group, party, lifecycle, stage, copy))
 
 
-def _group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
+def _group_grants(arns: Arns, group: str, party: str, copy: bool = False) -> list[Grant]:
+    if copy:
+        return _copy_grants(arns, group, party)
     objects = (arns.artifact_objects(group),)
     group_arn = (arns.group_arn(group),)
     versions = (arns.package_arns(group),)
@@ -217,6 +226,58 @@ def _group_grants(arns: Arns, group: str, party: str) -> list[Grant]:
                 why="set ModelApprovalStatus; an update that does not set the status is not this grant's business",
             ),
         ]
+    raise ValueError(f"unknown party {party}")
+
+
+def _copy_grants(arns: Arns, group: str, party: str) -> list[Grant]:
+    """A copy-mode group's grants (docs/copy.md). The central registry holds
+    only what the registry function copied: nobody but the function writes
+    ``released/<group>/`` (the bucket policy's ``Released*`` denies), and
+    developers hold no central write at all."""
+    group_arn = (arns.group_arn(group),)
+    versions = (arns.package_arns(group),)
+    describe_group = Grant("DescribeGroup", "sagemaker", ("sagemaker:DescribeModelPackageGroup",), group_arn,
+                           why="read the group's metadata")
+    read_versions = Grant("ReadVersions", "sagemaker",
+                          ("sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"), versions,
+                          why="find and inspect the group's versions")
+    released = (arns.released_objects(group),)
+    list_released = Grant(
+        "ReleasedList", "s3", ("s3:ListBucket",), (arns.bucket_arn,),
+        conditions({"StringLike": {"s3:prefix": [f"{arns.released_prefix(group)}*"]}}),
+        why="list the group's released/ prefix only; S3Prefix model data needs it",
+    )
+    if party == "developers":
+        return [
+            Grant(
+                "IncomingReadWrite", "s3", ("s3:GetObject", "s3:PutObject"), (arns.incoming_objects(group),),
+                why="upload training output to incoming/<own account>/<group>/ only (${aws:PrincipalAccount}: "
+                "each development account its own prefix); nothing a central version points to",
+            ),
+            Grant(
+                "IncomingList", "s3", ("s3:ListBucket",), (arns.bucket_arn,),
+                conditions({"StringLike": {"s3:prefix": [f"{arns.incoming_prefix(group)}*"]}}),
+                why="list its own incoming/ prefix only",
+            ),
+            describe_group,
+            read_versions,
+        ]
+    if party == "deployers":
+        return [
+            Grant("ReleasedRead", "s3", ("s3:GetObject",), released,
+                  why="fetch the released artifacts it deploys (never incoming/)"),
+            list_released, describe_group, read_versions,
+        ]
+    if party == "consumers":
+        return [
+            Grant("ReleasedRead", "s3", ("s3:GetObject",), released,
+                  why="the endpoint's execution role loads released model data (never incoming/)"),
+            list_released,
+            Grant("DescribeVersions", "sagemaker", ("sagemaker:DescribeModelPackage",), versions,
+                  why="CreateModel from a package in another account describes the package"),
+        ]
+    if party == "approvers":
+        return _group_grants(arns, group, "approvers")
     raise ValueError(f"unknown party {party}")
 
 
@@ -459,3 +520,80 @@ class Party:
 def party_members(config: Config, arns: Arns, account_names) -> Party:
     members = {config.accounts[n].id: tuple(sorted(config.accounts[n].roles)) for n in account_names}
     return Party(arns.partition, tuple(sorted(members.items())))
+
+
+# The registry function (registration: copy; docs/copy.md). It runs in the
+# registry account, so S3, KMS, ECR and the central group decide its calls
+# on its identity policy alone (same account; the bucket policy's Released*
+# denies still apply); only DescribeModelPackage on a development account's
+# local group needs that group's policy too (the local group policy kind).
+MULTIPART_EXEMPT = ("CreateMultipartUpload", "UploadPart", "UploadPartCopy")
+SOURCE_ARN_METADATA = "SourceModelPackageArn"
+
+
+def function_grants(arns: Arns, group: str, developer_ids: tuple[str, ...], lifecycle: Lifecycle = NO_LIFECYCLE,
+                    repositories: tuple[str, ...] = ()) -> list[Grant]:
+    """What the registry function may do for one copy-mode group, and nothing else.
+
+    - read ``incoming/<account>/<group>/`` of exactly the group's development
+      accounts (named by id: the function is no development account);
+    - write ``released/<group>/``; the bucket policy denies any write there
+      without ``If-None-Match`` (S3 user guide, "Enforce conditional writes
+      on Amazon S3 buckets",
+      https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html),
+      read it back (a redelivered event compares what is there) and list it
+      (a missing key answers 404, not 403);
+    - describe the local versions of the configured development accounts'
+      groups of the same name (their local group policies allow exactly it);
+    - create central versions only ``PendingManualApproval`` (and, with
+      stages, only at the first stage, ``PendingApproval``), only naming
+      a source version of a configured account in its customer metadata
+      (``sagemaker:CustomerMetadataProperties/${Key}``, a request key of
+      CreateModelPackage: Service Authorization Reference, SageMaker,
+      https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html);
+      list and describe central versions (finding an earlier copy);
+    - resolve image tags and check tag immutability on the group's ECR
+      repositories (``ecr:DescribeImages``, ``ecr:DescribeRepositories``).
+    """
+    versions = (arns.package_arns(group),)
+    sources = tuple(sorted(arns.local_package_arns(account, group) for account in developer_ids))
+    create = {
+        "StringEquals": {APPROVAL_STATUS_KEY: PENDING},
+        "StringLike": {f"sagemaker:CustomerMetadataProperties/{SOURCE_ARN_METADATA}": list(sources)},
+    }
+    if lifecycle:
+        create[EQ] = {STAGE_KEY: lifecycle.first, STAGE_STATUS_KEY: STAGE_PENDING}
+    grants = [
+        Grant("ReadIncoming", "s3", ("s3:GetObject",),
+              tuple(arns.incoming_objects(group, account) for account in developer_ids),
+              why="read the artifacts a development account uploaded for this group"),
+        Grant("WriteReleased", "s3", ("s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"),
+              (arns.released_objects(group),),
+              why="copy artifacts to released/<group>/ (multipart UploadPartCopy, completed with If-None-Match), "
+              "read them back, abort a failed upload"),
+        Grant("ListReleased", "s3", ("s3:ListBucket",), (arns.bucket_arn,),
+              conditions({"StringLike": {"s3:prefix": [f"{arns.released_prefix(group)}*"]}}),
+              why="a missing released object answers 404 rather than 403"),
+        Grant("DescribeSourceVersions", "sagemaker", ("sagemaker:DescribeModelPackage",), sources,
+              why="describe the local version itself: the event is never trusted"),
+        Grant("FindCentralVersions", "sagemaker",
+              ("sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"), versions,
+              why="find a central version already copied from the same source (idempotency)"),
+        Grant("RegisterCopiedVersions", "sagemaker", ("sagemaker:CreateModelPackage",), versions,
+              conditions(create),
+              why="create the central version pending central approval, naming its configured source"),
+    ]
+    if repositories:
+        grants.append(Grant("ResolveImages", "ecr", ("ecr:DescribeImages", "ecr:DescribeRepositories"),
+                            tuple(arns.repository_arn(r) for r in repositories),
+                            why="resolve an image tag to its digest; refuse tags in a mutable repository"))
+    return [replace(grant, group=group) for grant in grants]
+
+
+def function_key_grant(arns: Arns) -> Grant:
+    """Decrypt incoming objects, generate data keys for released ones: through S3 only."""
+    return Grant(
+        "UseKeyThroughS3", "kms", ("kms:Decrypt", "kms:GenerateDataKey"), (arns.key_arn or arns.any_registry_key,),
+        conditions({"StringEquals": {"kms:ViaService": [arns.via_service("s3")]}}),
+        why="S3 decrypts incoming objects and encrypts released ones with the registry key; no direct KMS use",
+    )

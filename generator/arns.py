@@ -57,6 +57,32 @@ class Arns:
     def group_objects(self, group: str) -> str:
         return f"{self.bucket_arn}/{self.group_prefix(group)}*"
 
+    # registration: copy (docs/copy.md) ------------------------------------
+    # A development account writes incoming/<its account id>/<group>/ only;
+    # the registry function copies approved versions to released/<group>/.
+    INCOMING = "incoming/"
+    RELEASED = "released/"
+
+    def incoming_prefix(self, group: str, account_id: str = "${aws:PrincipalAccount}") -> str:
+        """incoming/<account>/<group>/; by default the policy variable of the
+        caller's account, so one statement lets each development account
+        write its own prefix and no other
+        (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html)."""
+        return f"{self.INCOMING}{account_id}/{group}/"
+
+    def released_prefix(self, group: str) -> str:
+        return f"{self.RELEASED}{group}/"
+
+    def incoming_objects(self, group: str, account_id: str = "${aws:PrincipalAccount}") -> str:
+        return f"{self.bucket_arn}/{self.incoming_prefix(group, account_id)}*"
+
+    def released_objects(self, group: str) -> str:
+        return f"{self.bucket_arn}/{self.released_prefix(group)}*"
+
+    @property
+    def all_released_objects(self) -> str:
+        return f"{self.bucket_arn}/{self.RELEASED}*"
+
     # Access points (s3_layout: access_points) -----------------------------
     def access_point_name(self, group: str) -> str:
         """A group's access point: 3-50 lowercase letters, digits, '-'.
@@ -114,6 +140,13 @@ class Arns:
     # SageMaker ----------------------------------------------------------
     def group_arn(self, group: str) -> str:
         return f"arn:{self.partition}:sagemaker:{self.region}:{self.registry_id}:model-package-group/{group}"
+
+    def local_group_arn(self, account_id: str, group: str) -> str:
+        """A copy-mode group's local group in a development account."""
+        return f"arn:{self.partition}:sagemaker:{self.region}:{account_id}:model-package-group/{group}"
+
+    def local_package_arns(self, account_id: str, group: str) -> str:
+        return f"arn:{self.partition}:sagemaker:{self.region}:{account_id}:model-package/{group}/*"
 
     def package_arns(self, group: str) -> str:
         """Every version in a group (ListModelPackages takes this type too)."""

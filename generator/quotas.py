@@ -60,7 +60,9 @@ def _roles(config, policies):
 
 def _rules(config, policies):
     rule = kinds.one(role=kinds.DATA, target_type="rule").name
-    return _by(policies, lambda p: p.kind == rule, lambda p: f"{p.account} default event bus")
+    # A rule on another bus than the default one names it (registration:
+    # copy: the registry's receiving bus, generator/copyflow.py).
+    return _by(policies, lambda p: p.kind == rule, lambda p: f"{p.account} {p.extra.get('bus', 'default')} event bus")
 
 
 def _targets(config, policies):
@@ -89,7 +91,8 @@ QUOTAS: tuple[Quota, ...] = (
     ),
     Quota(
         "rules_per_event_bus", "rules per event bus", True, EVENTBRIDGE_QUOTAS,
-        "event rules on the registry account's default bus",
+        "event rules on each bus the render puts rules on (the registry's default bus; with registration: copy "
+        "each development account's default bus and the registry's model-registry-copy bus)",
         lambda config: (config.quotas.rules_per_event_bus, "quotas.rules_per_event_bus")
         if config.quotas.rules_per_event_bus is not None else (default_rules_per_bus(config.region), ""),
         _rules,

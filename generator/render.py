@@ -16,7 +16,7 @@ import os
 
 from dataclasses import dataclass
 
-from generator import kinds, quotas, terraform
+from generator import copyflow, kinds, quotas, terraform
 from generator.arns import Arns
 from generator.config import Config
 from generator.errors import ConfigError, PolicyTooLarge
@@ -206,6 +206,7 @@ def render_all(config: Config) -> Rendered:
     used = quotas.check(config, policies)
     files = {p.path: p.text for p in policies}
     files.update(terraform.render(config, policies))
+    files.update(copyflow.function_files(config))  # registration: copy: the function's zip (bytes) and settings
     # "files": every other file of this render. The writer owns exactly
     # these on the next render (never a user's file that merely looks
     # generated); readers can tell a complete render from a partial one.

@@ -23,7 +23,7 @@ import jinja2
 
 from generator import resources
 from generator import roles
-from generator import events, kinds
+from generator import copyflow, events, kinds
 from generator.config import PARTIES, Config
 from generator.config.guardrails import ORGANIZATION_DIR
 from generator.names import POLICY_NAME_PREFIX, policy_name  # noqa: F401 (part of this module's interface)
@@ -230,7 +230,38 @@ def _registry_main(env: jinja2.Environment, config: Config, context: dict, polic
         event_role_name=events.ROLE_NAME,
         event_role_policy=_one(bound, "event_role_policy"),
         event_rule_pattern=events.rule_arn(Arns.of(config), events.RULE_PREFIX + "*"),
+        copy=_copy_function(config, bound),
     )
+
+
+def _copy_function(config: Config, bound: dict[str, list]) -> dict | None:
+    """What the registry root needs for the registry function (registration: copy), or None."""
+    policy = _one(bound, "copy_function_policy")
+    if policy is None:
+        return None
+    return {
+        "function_name": copyflow.FUNCTION_NAME, "role_name": copyflow.ROLE_NAME, "bus_name": copyflow.BUS_NAME,
+        "rule_name": copyflow.RULE_NAME, "queue_name": copyflow.QUEUE_NAME,
+        "zip": f"{copyflow.FUNCTION_DIR}/{copyflow.ZIP_NAME}", "settings": f"{copyflow.FUNCTION_DIR}/{copyflow.SETTINGS_NAME}",
+        "bus_policy": _one(bound, "copy_bus_policy"), "role_policy": policy,
+        "role_trust": _one(bound, "copy_function_trust"), "rule": _one(bound, "copy_receive_rule"),
+        "function_policy": _one(bound, "copy_function_resource_policy"),
+        "queue_policy": _one(bound, "copy_queue_policy"),
+    }
+
+
+def _copy_source(bound: dict[str, list]) -> dict | None:
+    """What a development account's root needs for its copy-mode groups, or None."""
+    groups = bound.get("local_group_policies", [])
+    if not groups:
+        return None
+    return {
+        "role_name": copyflow.FORWARD_ROLE_NAME, "groups": groups,
+        "group_width": max(len(hcl(name)) for name, _ in groups),
+        "role_policy": _one(bound, "copy_forward_policy"), "role_trust": _one(bound, "copy_forward_trust"),
+        "rules": bound.get("copy_forward_rules", []),
+        "rule_width": max((len(hcl(r["name"])) for r in bound.get("copy_forward_rules", [])), default=0),
+    }
 
 
 def _organization_main(env: jinja2.Environment, config: Config, context: dict, policies: list[_Policy]) -> str:
@@ -278,6 +309,7 @@ def _access_main(env: jinja2.Environment, config: Config, context: dict, policie
         deploy=_deploy_role(config, context["account"], bound),
         event_bus_name=events.BUS_NAME,
         bus_policy=_one(bound, "bus_policy"),
+        copy=_copy_source(bound),
     )
 
 

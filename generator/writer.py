@@ -72,7 +72,9 @@ _TMP_RE = re.compile(r"^\.(?P<name>.+)\.mrpolicy-[0-9a-f]{12}\.tmp$")
 # them too.
 POLICY_FILES = "*/policies/*.json"
 ROOT_FILES = ("versions.tf", "backend.tf", "providers.tf", "main.tf")
-OWNED = (MANIFEST, POLICY_FILES, *(f"*/{name}" for name in ROOT_FILES))
+# registration: copy: the registry function's zip and settings (generator/copyflow.py).
+FUNCTION_FILES = ("*/registry-function/registry-function.zip", "*/registry-function/settings.json")
+OWNED = (MANIFEST, POLICY_FILES, *(f"*/{name}" for name in ROOT_FILES), *FUNCTION_FILES)
 
 _NOFOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
@@ -412,7 +414,7 @@ def _encode(files: dict[str, str]) -> dict[str, bytes]:
             check_relative(relative, "rendered path")
         except UnsafePath as exc:  # pragma: no cover - render builds these from validated names
             raise BadOutput(str(exc)) from None
-        encoded[relative] = text.encode("utf-8")
+        encoded[relative] = text if isinstance(text, bytes) else text.encode("utf-8")
     return encoded
 
 

@@ -100,7 +100,7 @@ def test_unknown_optional_key_gets_did_you_mean_or_the_allowed_keys():
     assert lines == [
         "accounts.yaml:28: model_groups.churn-predictor.descripton: unknown key; did you mean 'description'?",
         "accounts.yaml:31: model_groups.churn-predictor.owner: unknown key "
-        "(allowed here: approvers, consumers, deployers, description, developers, tags)",
+        "(allowed here: approvers, consumers, deployers, description, developers, registration, tags)",
     ]
 
 

@@ -29,6 +29,14 @@ def test_apply_demo_runs_every_step_as_documented(tmp_path):
     assert "LegacyFullAccess" in audit.read_text()
 
 
+def test_copy_demo_runs_every_step_as_documented():
+    """The second half of `make workflow-demo`: promote by copy (docs/copy.md)."""
+    proc = _run("tests/copy_demo.py")
+    transcript = proc.stdout + proc.stderr
+    assert proc.returncode == 0, transcript
+    assert "copy demo: every step as expected" in transcript and "  !!  " not in transcript
+
+
 def test_workflow_demo_runs_every_step_as_documented():
     proc = _run("tests/workflow_demo.py")
     transcript = proc.stdout + proc.stderr

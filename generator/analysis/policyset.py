@@ -21,6 +21,7 @@ policy, i.e. what the resource policies alone grant them.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -214,6 +215,8 @@ class PolicyIndex:
         self.bucket = governing("bucket")[0]
         self.key = governing("key")[0]
         self.groups = {e["target"]: e for e in governing("model-package-group")}
+        # registration: copy: development accounts' local groups (docs/copy.md).
+        self.local_groups = {e["target"]: e for e in governing("local-model-package-group")}
         self.access_points = {e["target"]: e for e in governing("accesspoint")}
         self.repositories = {e["target"]: e for e in governing("repository")}
         # A receiving account's bus policy: the resource half of the rule
@@ -285,6 +288,10 @@ class PolicyIndex:
             return self.repositories.get(resource)
         if ":events:" in resource and ":event-bus/" in resource:
             return self.buses.get(resource)
+        local = re.fullmatch(rf"(arn:[^:]+:sagemaker:{re.escape(self.region)}:([0-9]{{12}}):)"
+                             r"model-package(?:-group)?/([^/]+)(?:/.*)?", resource)
+        if local and local[2] != self.registry_id:
+            return self.local_groups.get(f"{local[1]}model-package-group/{local[3]}")
         sagemaker = f":sagemaker:{self.region}:{self.registry_id}:"
         if sagemaker in resource:
             prefix, _, rest = resource.partition(sagemaker)

@@ -47,6 +47,16 @@ in front of moto's own server application that fills exactly that gap:
   moto's packages (moto scans every package on each call, which makes a
   100,000-version registry unusable).
 
+* Promote by copy (docs/copy.md), two things moto lacks. CreateModelPackage
+  with a ClientToken is idempotent: a second call with the same token gets
+  the first call's answer. S3 object writes and deletes are checked against
+  the bucket policy's Deny statements, with their conditions
+  (aws:PrincipalArn, s3:if-none-match, s3:if-match,
+  s3:ObjectCreationOperation), by the project's evaluator; moto's own,
+  condition-blind check is turned off. Allows are not enforced (moto allows
+  every call); conditional writes themselves (If-None-Match answering 412)
+  are moto's.
+
 Everything else passes through to moto untouched.
 """
 
@@ -123,6 +133,7 @@ class PolicyCalls:
         self.model = botocore.session.get_session().get_service_model("sagemaker")
         self.actions: dict[tuple[str, str], list[dict]] = {}  # (account, region) -> ModelLifeCycle actions
         self._index: dict[tuple[str, str], tuple[int, dict[str, list]]] = {}
+        self._tokens: dict[tuple[str, str, str], list] = {}  # CreateModelPackage ClientToken -> [lock, answer]
 
     # --- helpers for tests -------------------------------------------------
     def reset(self) -> None:
@@ -132,6 +143,7 @@ class PolicyCalls:
             self.policies.clear()
             self.actions.clear()
             self._index.clear()
+            self._tokens.clear()
 
     def inject(self, kind: str, operation: str = "*", group: str | None = None, times: int | None = None,
                seconds: float = 0.0, code: str = "", message: str = "", service: str = "sagemaker") -> Fault:
@@ -190,6 +202,14 @@ class PolicyCalls:
             if result is not None:
                 record()
                 return result
+        denied = self._s3_denied(environ, access_key, account, region) if service == "s3" else None
+        if denied is not None:
+            start_response("403 Forbidden", [("Content-Type", "application/xml")])
+            record_status = 403
+            status_box.append(record_status)
+            record()
+            return [(f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code><Message>"
+                     f"explicit deny in the bucket policy ({denied})</Message></Error>").encode()]
         if service == "sagemaker" and operation in POLICY_OPERATIONS:
             result = self._policy_call(operation, params, account, region, recording_start_response)
         elif service == "sagemaker" and operation in LIFECYCLE_OPERATIONS:
@@ -295,6 +315,9 @@ class PolicyCalls:
             package = _package(backend, params.get("ModelPackageName", ""))
             if package is not None:  # answered here: moto's dispatch costs more than the call itself
                 return _ok(start_response, _described(package))
+        token = params.get("ClientToken") if operation == "CreateModelPackage" else None
+        if isinstance(token, str) and token:
+            return self._idempotent_create(token, params, environ, access_key, account, region, start_response)
         caller = _caller_arn(access_key, account, region)
         if operation == "UpdateModelPackage":
             package = _package(backend, params.get("ModelPackageArn", ""))
@@ -340,6 +363,88 @@ class PolicyCalls:
                 if life:
                     item["ModelLifeCycle"] = life
         return _ok(start_response, answer)
+
+    def _idempotent_create(self, token, params, environ, access_key, account, region, start_response):
+        """CreateModelPackage with a ClientToken, which moto ignores: "A unique
+        token that guarantees that the call to this API is idempotent"
+        (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html).
+        A second call with the same token, concurrent or later, gets the
+        first call's answer and creates nothing (the calls are serialized per
+        token). AWS does not document how long a token is remembered or
+        what a reuse with other parameters answers; this stand-in remembers
+        it for the server's life and answers the first result either way."""
+        key = (account, region, token)
+        with self.lock:
+            gate = self._tokens.setdefault(key, [threading.Lock(), None])
+        with gate[0]:
+            if gate[1] is not None:
+                return _ok(start_response, gate[1])
+            box: list = []
+
+            def capture(status, headers, exc_info=None):
+                box.append((status, headers))
+                return start_response(status, headers, exc_info)
+
+            params = {k: v for k, v in params.items() if k != "ClientToken"}
+            body = json.dumps(params).encode()
+            environ = dict(environ, CONTENT_LENGTH=str(len(body)))
+            environ["wsgi.input"] = io.BytesIO(body)
+            result = self._lifecycle_call("CreateModelPackage", params, environ, access_key, account, region, capture)
+            chunks = list(result)
+            if box and box[0][0].startswith("200"):
+                gate[1] = json.loads(b"".join(chunks) or b"{}")
+            return chunks
+
+    def _s3_denied(self, environ, access_key, account, region) -> str | None:
+        """The Deny statements of the bucket's policy, for object writes and
+        deletes: moto stores a bucket policy but never evaluates it. Only
+        Denies are enforced here (moto allows every call, so Allows are
+        moot), with the project's evaluator and the request context S3
+        gives these keys: aws:PrincipalArn, s3:if-none-match, s3:if-match,
+        s3:ObjectCreationOperation (the API name of the object write,
+        S3 user guide, "Enforce conditional writes on Amazon S3 buckets")."""
+        method = environ.get("REQUEST_METHOD", "")
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        path = environ.get("PATH_INFO", "")
+        bucket, _, key = path.lstrip("/").partition("/")  # path-style: the server is 127.0.0.1
+        if not bucket or not key:
+            return None
+        if method == "PUT" and "partNumber" in query:
+            action, operation = "s3:PutObject", ("UploadPartCopy" if environ.get("HTTP_X_AMZ_COPY_SOURCE") else "UploadPart")
+        elif method == "PUT" and not any(q in query for q in ("tagging", "acl", "retention", "legal-hold")):
+            action, operation = "s3:PutObject", ("CopyObject" if environ.get("HTTP_X_AMZ_COPY_SOURCE") else "PutObject")
+        elif method == "POST" and "uploads" in query:
+            action, operation = "s3:PutObject", "CreateMultipartUpload"
+        elif method == "POST" and "uploadId" in query:
+            action, operation = "s3:PutObject", "CompleteMultipartUpload"
+        elif method == "DELETE" and "uploadId" not in query:
+            action, operation = ("s3:DeleteObjectVersion" if "versionId" in query else "s3:DeleteObject"), None
+        else:
+            return None
+        from moto.s3.models import s3_backends
+
+        from generator.analysis.evaluate import Request, statement_applies
+
+        owner = s3_backends.bucket_accounts.get(bucket)
+        found = s3_backends[owner[1]][owner[0]].buckets.get(bucket) if owner else None
+        policy = getattr(found, "policy", None)
+        if not policy:
+            return None
+        document = json.loads(policy)
+        caller = _caller_arn(access_key, account, region)
+        principal = _principal_arn(caller)
+        context = {"aws:PrincipalArn": principal, "aws:PrincipalAccount": account,
+                   "aws:SecureTransport": "true"}
+        if operation:
+            context["s3:ObjectCreationOperation"] = operation
+        for header, name in (("HTTP_IF_NONE_MATCH", "s3:if-none-match"), ("HTTP_IF_MATCH", "s3:if-match")):
+            if environ.get(header):
+                context[name] = environ[header]
+        request = Request(principal, action, f"arn:aws:s3:::{bucket}/{key}", context)
+        for stmt in document.get("Statement", []):
+            if stmt.get("Effect") == "Deny" and statement_applies(stmt, request, True):
+                return stmt.get("Sid", "")
+        return None
 
     def _pass(self, environ) -> tuple[str, list, bytes]:
         box: list = []
@@ -488,6 +593,12 @@ def _caller_arn(access_key: str, account: str, region: str) -> str:
     return sts_backends[account]["global"].get_caller_identity(access_key, region)[1]
 
 
+def _principal_arn(caller: str) -> str:
+    """aws:PrincipalArn of a caller: an assumed role's session ARN names its role."""
+    match = re.fullmatch(r"arn:([^:]+):sts::([0-9]{12}):assumed-role/([^/]+)/.*", caller)
+    return f"arn:{match[1]}:iam::{match[2]}:role/{match[3]}" if match else caller
+
+
 def _iam(arn: str) -> dict:
     """A UserContext as SageMaker records it for an IAM caller."""
     return {"IamIdentity": {"Arn": arn, "PrincipalId": "AROA" + uuid.uuid5(uuid.NAMESPACE_URL, arn).hex[:17].upper()}}
@@ -562,6 +673,18 @@ def _sts_error(start_response, code: str, message: str):
     return [data]
 
 
+def _bucket_policies_by_middleware() -> None:
+    """moto evaluates a bucket policy's Deny statements on object requests
+    without their conditions (a Deny conditioned on an encryption header
+    denies every upload); :meth:`PolicyCalls._s3_denied` evaluates them with
+    their conditions instead, so moto's own check is turned off in this
+    process (moto's FakeBucket.get_permission answers "neither")."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUTRAL
+
+
 class _QuietHandler(MotoRequestHandler):
     def log_request(self, *args, **kwargs):  # no access log on stderr
         pass
@@ -575,6 +698,7 @@ class LocalAws:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        _bucket_policies_by_middleware()
         self.api = PolicyCalls(DomainDispatcherApplication(create_backend_app))
         # Bound here, not by werkzeug: on a taken port werkzeug prints and
         # calls sys.exit(1); this raises OSError, for the caller to word.

@@ -156,7 +156,8 @@ def _explain_can(args: argparse.Namespace, config, principal: str, context: dict
     else:
         # deploy's SageMaker resources are in the caller's own account.
         account = principal.split(":")[4] if principal.count(":") >= 5 else ""
-        ways = caps.requests(arns, capability, args.group, account, stages)
+        copied = caps.copy_accounts(config, args.group) if args.group else None
+        ways = caps.requests(arns, capability, args.group, account, stages, copied)
         what, summary = capability.name, capability.summary
     evaluated = deploy_path.evaluate_ways(policies, principal, ways, context, org)
     elsewhere = args.into is not None and config.accounts[args.into].id != principal.split(":")[4]

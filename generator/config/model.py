@@ -213,6 +213,15 @@ class ModelGroup(_Strict):
         default=None, description="Governance accounts; default: every governance account.",
         json_schema_extra=_UNIQUE_JSON,
     )
+    registration: Literal["direct", "copy"] = Field(
+        default="direct",
+        description=(
+            "direct: developers write the group's prefix and register versions in the central group "
+            "(PendingManualApproval). copy: developers register in a group of the same name in their own "
+            "account and write only incoming/<account>/<group>/; the registry function copies an approved "
+            "local version to released/<group>/ and registers it centrally (docs/copy.md)."
+        ),
+    )
     tags: Annotated[dict[StrictStr, StrictStr], AfterValidator(aws_tags)] = Field(
         default_factory=dict,
         description="Tags for the model package group (AWS rules: at most 50, key 1-128, value 0-256 characters, no aws: prefix).",
@@ -305,6 +314,14 @@ class CoreConfig(_Strict):
         """Account names of ``party`` for ``group``, defaults applied, sorted."""
         listed = getattr(self.model_groups[group], party)
         return list(self._accounts_by_kind().get(PARTY_KINDS[party], [])) if listed is None else sorted(listed)
+
+    @config_query
+    def copy_groups(self) -> tuple[str, ...]:
+        """Groups with ``registration: copy``, sorted."""
+        return tuple(sorted(name for name, group in self.model_groups.items() if group.registration == "copy"))
+
+    def is_copy(self, group: str) -> bool:
+        return group in self.model_groups and self.model_groups[group].registration == "copy"
 
     def accounts_in_party(self, party: str) -> list[str]:
         """Accounts that are ``party`` of at least one group, sorted."""
@@ -413,9 +430,37 @@ def check_references(config: CoreConfig) -> None:
                             f"accounts.{account_name}.roles",
                             f"'{account_name}' is one of the {party} of model group '{group_name}' but lists no roles to grant to",
                         ))
+    for group_name, group in config.model_groups.items():
+        errors.run(_check_copy_group, config, group_name, group)
+        if group_name in COPY_PREFIXES and any(g.registration == "copy" for g in config.model_groups.values()):
+            errors.errors.append(ConfigError(
+                f"model_groups.{group_name}",
+                f"with registration: copy the bucket's top-level {group_name}/ prefix belongs to the copy flow "
+                "(incoming/ for uploads, released/ for copies); rename the group"))
     for check in config.section_checks:
         errors.run(check, config)
     errors.raise_if_any()
+
+
+COPY_PREFIXES = ("incoming", "released")
+
+
+def _check_copy_group(config: CoreConfig, name: str, group: "ModelGroup") -> None:
+    """registration: copy needs development accounts to copy from, and the
+    bucket-policy layout: the released/ rules (only the registry function
+    writes it, only when the object does not exist) are bucket-policy
+    statements on the released/ prefix, and the access_points layout
+    delegates object writes to per-group access points whose policies do
+    not carry them (docs/copy.md, "Access points")."""
+    if group.registration != "copy":
+        return
+    key = f"model_groups.{name}.registration"
+    if config.registry.s3_layout == "access_points":
+        raise ConfigError(key, "copy is not supported with registry.s3_layout: access_points (the released/ "
+                               "write rules live in the bucket policy); use s3_layout: bucket_policy or "
+                               "registration: direct")
+    if not group.developers:
+        raise ConfigError(key, "copy needs at least one development account under developers to copy from")
 
 
 def _check_role_names_unique(name: str, entries: list[str]) -> None:

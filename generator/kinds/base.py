@@ -73,6 +73,10 @@ class Kind:  # not frozen: tests lower a limit (generator.limits.LIMITS[name] = 
     # Resource types (Service Authorization Reference names) whose requests
     # a resource policy of this kind decides; () for identity policies and data.
     governs: tuple[str, ...] = ()
+    # The Service Authorization Reference types of what it governs, where
+    # ``governs`` uses a name of this project's own (a development account's
+    # local model package group is a model-package-group to AWS).
+    service_types: tuple[str, ...] = ()
     # Where the statements carry no Resource element (the policy applies to
     # the resource it is set on), why AWS refuses one; "" otherwise.
     implied_resource: str = ""

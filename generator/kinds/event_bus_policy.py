@@ -9,9 +9,9 @@ we own (generator/policies/event_bus.py); the account's root sets it with
 
 from __future__ import annotations
 
-from generator import events
+from generator import copyflow, events
 from generator.kinds.base import RESOURCE, Kind, Limit, TerraformResource
-from generator.policies import event_bus
+from generator.policies import copy, event_bus
 
 
 def render(config, arns):
@@ -21,7 +21,17 @@ def render(config, arns):
         out.append(KIND.policy(account, account_id, events.bus_arn(arns, account_id),
                                f"{account}/policies/event-bus-policy.json", event_bus.build(config, arns, account),
                                {"bus": events.BUS_NAME}))
+    if config.copy_groups():  # registration: copy: the registry's receiving bus (docs/copy.md)
+        registry = config.registry.account
+        doc, text = KIND.fitted(lambda compact: copy.bus_policy(config, arns, compact))
+        out.append(KIND.policy(registry, arns.registry_id, copyflow.bus_arn(arns),
+                               f"{registry}/policies/event-bus-policy-{copyflow.BUS_NAME}.json",
+                               doc, {"bus": copyflow.BUS_NAME}, text))
     return out
+
+
+def _bind(policy, path):
+    return ("copy_bus_policy" if policy.extra.get("bus") == copyflow.BUS_NAME else "bus_policy"), 0, path
 
 
 KIND = Kind(
@@ -34,5 +44,5 @@ KIND = Kind(
     order=81,
     terraform=TerraformResource("aws_cloudwatch_event_bus_policy", "policy", {"event_bus_name": "target_bus"}),
     render=render,
-    bind=lambda policy, path: ("bus_policy", 0, path),
+    bind=_bind,
 )

@@ -13,13 +13,13 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 
 from __future__ import annotations
 
-from generator import events
+from generator import copyflow, events
 from generator.config.deploy import DEFAULT_MANAGED_POLICIES, MAX_MANAGED_POLICIES
 from generator.config.quotas import managed_policies_per_role
 from generator.errors import ConfigError, PolicyTooLarge
 from generator.kinds.base import IDENTITY, Kind, Limit, TerraformResource
 from generator.names import role_slug
-from generator.policies import deploy_role, event_role, iam_role
+from generator.policies import copy, deploy_role, event_role, iam_role
 
 
 def _party_roles(config, arns):
@@ -76,14 +76,40 @@ def _event_role(config, arns):
                         {"role": events.ROLE_NAME, "scope": scope})]
 
 
+def _copy_roles(config, arns):
+    """registration: copy: the registry function's role (registry account)
+    and each development account's forwarding rule role (docs/copy.md)."""
+    if not config.copy_groups():
+        return []
+    registry = config.registry.account
+    out = [KIND.policy(registry, arns.registry_id, copyflow.function_role_arn(arns),
+                       f"{registry}/policies/iam-role-{copyflow.ROLE_NAME}.json", copy.function_policy(config, arns, KIND),
+                       {"role": copyflow.ROLE_NAME, "scope": COPY_FUNCTION})]
+    for account in copyflow.copy_developers(config):
+        account_id = config.accounts[account].id
+        out.append(KIND.policy(account, account_id, copyflow.forward_role_arn(arns, account_id),
+                               f"{account}/policies/iam-role-{copyflow.FORWARD_ROLE_NAME}.json",
+                               copy.forward_role_policy(config, arns, account),
+                               {"role": copyflow.FORWARD_ROLE_NAME, "scope": COPY_FORWARDER}))
+    return out
+
+
+COPY_FUNCTION, COPY_FORWARDER = "registry-function", "copy-forwarder"
+
+
 def render(config, arns):
-    return _party_roles(config, arns) + _deploy_roles(config, arns) + _event_role(config, arns)
+    return (_party_roles(config, arns) + _deploy_roles(config, arns) + _event_role(config, arns)
+            + _copy_roles(config, arns))
 
 
 def _bind(policy, path):
     extra = policy.extra
     if extra.get("scope") == "deploy-role":
         return "deploy_policies", extra.get("part", 0), {"part": extra.get("part"), "path": path}
+    if extra.get("scope") == COPY_FUNCTION:
+        return "copy_function_policy", 0, path
+    if extra.get("scope") == COPY_FORWARDER:
+        return "copy_forward_policy", 0, path
     if extra.get("scope") in event_role.SCOPES:
         return "event_role_policy", 0, path
     return "roles", extra["role"], {"entry": extra["role"], "path": path}

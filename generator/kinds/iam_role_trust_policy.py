@@ -15,14 +15,38 @@ from generator import roles
 from generator.config.quotas import DEFAULT_TRUST_POLICY_LENGTH, MAX_TRUST_POLICY_LENGTH
 from generator.kinds.base import TRUST, Kind, Limit, TerraformResource
 from generator.names import role_slug
-from generator.policies import deploy_role
+from generator import copyflow
+from generator.policies import copy, deploy_role
 
 DEPLOY_ROLE = "deploy-role"
 EXECUTION_ROLE = "sagemaker-execution-role"
 
 
+COPY_FORWARDER = "copy-forwarder"
+REGISTRY_FUNCTION = "registry-function"
+
+
+def _copy_trusts(config, arns):
+    """registration: copy: the forwarding rule role in each development
+    account (EventBridge, only for the account's own forwarding rules) and
+    the registry function's execution role (Lambda)."""
+    if not config.copy_groups():
+        return []
+    registry = config.registry.account
+    out = [KIND.policy(registry, arns.registry_id, copyflow.function_role_arn(arns),
+                       f"{registry}/policies/iam-role-{copyflow.ROLE_NAME}-trust.json",
+                       copy.function_role_trust(config, arns), {"role": copyflow.ROLE_NAME, "trust": REGISTRY_FUNCTION})]
+    for account in copyflow.copy_developers(config):
+        account_id = config.accounts[account].id
+        out.append(KIND.policy(account, account_id, copyflow.forward_role_arn(arns, account_id),
+                               f"{account}/policies/iam-role-{copyflow.FORWARD_ROLE_NAME}-trust.json",
+                               copy.forward_role_trust(config, arns, account),
+                               {"role": copyflow.FORWARD_ROLE_NAME, "trust": COPY_FORWARDER}))
+    return out
+
+
 def render(config, arns):
-    out = []
+    out = _copy_trusts(config, arns)
     for target in deploy_role.targets(config):
         name = config.deploy_role.name
         base = f"{target.account}/policies/deploy-role-{role_slug(name)}"
@@ -47,6 +71,10 @@ SKIP_ACCOUNT_TRUST = ('CKV_AWS_61:The deploy role trusts the deployment accounts
 
 
 def _bind(policy, path):
+    if policy.extra.get("trust") == COPY_FORWARDER:
+        return "copy_forward_trust", 0, path
+    if policy.extra.get("trust") == REGISTRY_FUNCTION:
+        return "copy_function_trust", 0, path
     if policy.extra.get("trust") == DEPLOY_ROLE:
         return "deploy_trust", 0, path
     return "execution_trust", policy.extra["role"], {"role": policy.extra["role"], "path": path}

@@ -141,7 +141,7 @@ def describe_versions_grants(config: Config, arns: Arns, group: str, account: st
     the same stage gate): CreateModel from a package in another account
     describes the package as the caller."""
     lifecycle = Lifecycle.of(config)
-    grants = group_grants(arns, group, "consumers", lifecycle, account_stage(config, account))
+    grants = group_grants(arns, group, "consumers", lifecycle, account_stage(config, account), copy=config.is_copy(group))
     return [replace(g, group=group) for g in grants
             if g.service == "sagemaker" and g.effect == "Allow" and "sagemaker:DescribeModelPackage" in g.actions]
 

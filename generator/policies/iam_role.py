@@ -51,8 +51,13 @@ def account_grants(config: Config, arns: Arns, account: str, registry_wide: bool
     lifecycle = Lifecycle.of(config)
     own = account_stage(config, account) if party == "consumers" else None
     grants: list[Grant] = []
-    for group in [ANY] if registry_wide and groups else groups:
-        grants.extend(group_grants(arns, group, party, lifecycle, own))
+    if registry_wide and groups:
+        # The registry-wide form: each registration mode's grants on every group.
+        for copy in sorted({config.is_copy(group) for group in groups}):
+            grants.extend(group_grants(arns, ANY, party, lifecycle, own, copy=copy))
+    else:
+        for group in groups:
+            grants.extend(group_grants(arns, group, party, lifecycle, own, copy=config.is_copy(group)))
     # Stage approvers approve their stage on every group.
     for stage in stages:
         for group in [ANY] if registry_wide else sorted(config.model_groups):

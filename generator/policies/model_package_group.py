@@ -12,7 +12,8 @@ and each stage's approvers get their own statements.
 
 from __future__ import annotations
 
-from generator.access import APPROVAL_STATUS_KEY, PARTY_TITLES, STAGE_KEY, STAGE_STATUS_KEY, Lifecycle, group_grants, party_members
+from generator import copyflow
+from generator.access import PENDING, STAGE_PENDING, APPROVAL_STATUS_KEY, PARTY_TITLES, STAGE_KEY, STAGE_STATUS_KEY, Lifecycle, group_grants, party_members
 from generator.arns import Arns
 from generator.config import PARTIES, Config
 from generator.config.stages import account_stage, stage_approvers
@@ -33,6 +34,7 @@ DECISION_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackag
 
 def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict:
     lifecycle = Lifecycle.of(config)
+    copy = config.is_copy(group)
     statements = []
     org = config.organization_id
 
@@ -67,9 +69,9 @@ def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict
             for stage in lifecycle.stages:
                 if stage in by_stage:
                     add(f"{PARTY_TITLES[party]}{camel(stage)}", by_stage[stage],
-                        group_grants(arns, group, party, lifecycle, stage), party=party)
+                        group_grants(arns, group, party, lifecycle, stage, copy=copy), party=party)
             continue
-        add(PARTY_TITLES[party], names, group_grants(arns, group, party, lifecycle), party=party)
+        add(PARTY_TITLES[party], names, group_grants(arns, group, party, lifecycle, copy=copy), party=party)
     if lifecycle:
         # Stage approvers that already read the group as its approvers need no second copy.
         readers = set(config.party_accounts(group, "approvers"))
@@ -81,7 +83,7 @@ def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict
         for stage in lifecycle.stages:
             add(title, stage_approvers(config, stage), group_grants(arns, group, "stage_approvers", lifecycle, stage),
                 lambda grant: grant.name not in STAGE_READ_GRANTS)
-    statements.extend(registry_denies(arns, group, lifecycle))
+    statements.extend(registry_denies(arns, group, lifecycle, copy))
     return document(statements)
 
 
@@ -146,7 +148,7 @@ def merge_statements(statements: list[dict], sid_prefix: str) -> list[dict]:
     return out
 
 
-def registry_denies(arns: Arns, group: str, lifecycle: Lifecycle) -> list[dict]:
+def registry_denies(arns: Arns, group: str, lifecycle: Lifecycle, copy: bool = False) -> list[dict]:
     """Nobody in the registry account approves, rejects or moves a version.
 
     Every Allow above is for another account, each conditioned to exactly
@@ -169,11 +171,36 @@ def registry_denies(arns: Arns, group: str, lifecycle: Lifecycle) -> list[dict]:
     StageStatus. Updates that set neither (descriptions, metadata) and every
     other action stay with the registry's own IAM; the apply and Terraform
     roles put group policies and create groups, never versions.
+
+    A copy-mode group (``copy``) has one registry principal that sets a
+    status: the registry function, which registers copied versions. The
+    Denies above spare exactly its role (``ArnNotEquals aws:PrincipalArn``),
+    and three more hold against it whatever its identity policy says: it
+    sets no status but PendingManualApproval, no stage but the first,
+    PendingApproval, and never updates a version (docs/copy.md).
     """
     root = {"AWS": [f"arn:{arns.partition}:iam::{arns.registry_id}:root"]}
     versions = [arns.package_arns(group)]
     keys = [("RegistryNeverSetsApprovalStatus", APPROVAL_STATUS_KEY)]
     if lifecycle:
         keys += [("RegistryNeverSetsStages", STAGE_KEY), ("RegistryNeverSetsStageStatus", STAGE_STATUS_KEY)]
-    return [statement(sid, "Deny", DECISION_ACTIONS, versions, {"Null": {key: ["false"]}}, principal=root)
-            for sid, key in keys]
+    if not copy:
+        return [statement(sid, "Deny", DECISION_ACTIONS, versions, {"Null": {key: ["false"]}}, principal=root)
+                for sid, key in keys]
+    function = [copyflow.function_role_arn(arns)]
+    out = [statement(sid, "Deny", DECISION_ACTIONS, versions,
+                     {"ArnNotEquals": {"aws:PrincipalArn": function}, "Null": {key: ["false"]}}, principal=root)
+           for sid, key in keys]
+    out.append(statement("RegistryFunctionRegistersOnlyPending", "Deny", DECISION_ACTIONS, versions,
+                         {"Null": {APPROVAL_STATUS_KEY: ["false"]},
+                          "StringNotEquals": {APPROVAL_STATUS_KEY: [PENDING]}}, principal=root))
+    if lifecycle:
+        out.append(statement("RegistryFunctionRegistersOnlyFirstStagePending", "Deny", DECISION_ACTIONS, versions,
+                             {"Null": {STAGE_KEY: ["false"], STAGE_STATUS_KEY: ["false"]},
+                              "StringNotEqualsIgnoreCase": {STAGE_KEY: [lifecycle.first]}}, principal=root))
+        out.append(statement("RegistryFunctionSetsOnlyPendingApproval", "Deny", DECISION_ACTIONS, versions,
+                             {"Null": {STAGE_STATUS_KEY: ["false"]},
+                              "StringNotEqualsIgnoreCase": {STAGE_STATUS_KEY: [STAGE_PENDING]}}, principal=root))
+    out.append(statement("RegistryFunctionNeverUpdates", "Deny", ["sagemaker:UpdateModelPackage"], versions,
+                         {"ArnEquals": {"aws:PrincipalArn": function}}, principal=root))
+    return out

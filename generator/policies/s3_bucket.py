@@ -11,7 +11,8 @@ grants (see s3_access_point.py).
 
 from __future__ import annotations
 
-from generator.access import PARTY_TITLES, group_grants, party_members
+from generator import copyflow
+from generator.access import MULTIPART_EXEMPT, PARTY_TITLES, group_grants, party_members
 from generator.arns import Arns
 from generator.config import Config
 from generator.names import camel
@@ -126,8 +127,42 @@ def delegation(config: Config, arns: Arns) -> list[dict]:
     ]
 
 
+def released_guards(arns: Arns) -> list[dict]:
+    """Immutable releases (registration: copy; docs/copy.md): denies on
+    ``released/`` that hold whoever asks, in the registry account too.
+
+    - only the registry function's role writes there (``ArnNotEquals
+      aws:PrincipalArn``);
+    - nobody, the function included, writes an object that exists: every
+      write must carry ``If-None-Match`` (``s3:if-none-match`` present), except
+      the multipart steps that take no conditional header
+      (``s3:ObjectCreationOperation`` CreateMultipartUpload, UploadPart,
+      UploadPartCopy); CompleteMultipartUpload must carry it. ``If-Match``
+      (an overwrite of a known object) is refused. S3 user guide, "Enforce
+      conditional writes on Amazon S3 buckets",
+      https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
+      (where this is enforced CopyObject fails: the function copies with
+      UploadPartCopy parts);
+    - nobody deletes a released object or object version.
+    """
+    released = [arns.all_released_objects]
+    return [
+        statement("ReleasedOnlyRegistryFunctionWrites", "Deny", ["s3:PutObject"], released,
+                  {"ArnNotEquals": {"aws:PrincipalArn": [copyflow.function_role_arn(arns)]}}, principal="*"),
+        statement("ReleasedWritesNeedIfNoneMatch", "Deny", ["s3:PutObject"], released,
+                  {"Null": {"s3:if-none-match": ["true"]},
+                   "StringNotEquals": {"s3:ObjectCreationOperation": list(MULTIPART_EXEMPT)}}, principal="*"),
+        statement("ReleasedNeverOverwrittenWithIfMatch", "Deny", ["s3:PutObject"], released,
+                  {"Null": {"s3:if-match": ["false"]}}, principal="*"),
+        statement("ReleasedNeverDeleted", "Deny", ["s3:DeleteObject", "s3:DeleteObjectVersion"], released,
+                  principal="*"),
+    ]
+
+
 def build(config: Config, arns: Arns, compact: bool = False) -> dict:
     statements = guardrails(arns)
+    if config.copy_groups():
+        statements.extend(released_guards(arns))
     if arns.s3_layout == "access_points":
         statements.extend(delegation(config, arns))
         return document(statements)
@@ -144,7 +179,7 @@ def group_statements(config: Config, arns: Arns, group: str, compact: bool, sid_
         if not names:
             continue
         members = party_members(config, arns, names)
-        for grant in group_grants(arns, g, party):
+        for grant in group_grants(arns, g, party, copy=config.is_copy(g)):
             if grant.service == "s3":
                 sid = f"{sid_prefix}{PARTY_TITLES[party]}{grant.name}"
                 out.extend(cross_account_statements(sid, grant, members, config.organization_id, compact=compact))

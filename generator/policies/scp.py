@@ -19,7 +19,7 @@ https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_
 from __future__ import annotations
 
 from generator.access import APPROVED
-from generator import events
+from generator import copyflow, events
 from generator.arns import Arns
 from generator.config import Config
 from generator.config.guardrails import deploying_roles
@@ -82,6 +82,12 @@ def statements(config: Config, arns: Arns) -> list[dict]:
                 # Developers register into the first stage (PendingApproval only, below).
                 for account, roles in developers.items():
                     members[account] = sorted(set(members.get(account, [])) | set(roles))
+                if config.copy_groups():
+                    # registration: copy: the registry function registers copies
+                    # there, pending (the decision deny below still holds it,
+                    # and each copy group's policy denies it anything else).
+                    registry = config.registry.account
+                    members[registry] = sorted(set(members.get(registry, [])) | {copyflow.ROLE_NAME})
             for account, roles in members.items():
                 parties[account] = sorted(set(parties.get(account, [])) | set(roles))
             # Stage values compare case-insensitively (DESIGN.md: AWS's own

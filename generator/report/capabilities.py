@@ -58,6 +58,9 @@ SAMPLE_OBJECT = "model.tar.gz"
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html),
 # so a grant on either path shows.
 OBJECT, VERSION, KEY, GROUP, LISTING = "object", "version", "key", "group", "listing"
+# registration: copy (docs/copy.md): a development account's incoming/
+# prefix of the group, one way per development account of the group.
+INCOMING = "incoming"
 # SageMaker resources named for the group in the principal's own account
 # (deploy_role: what a deploy role creates in its workload account).
 MODEL, ENDPOINT_CONFIG, ENDPOINT = "model", "endpoint-config", "endpoint"
@@ -118,8 +121,17 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         "write", "group",
         "upload or overwrite model artifacts under the group's prefix "
-        "(S3 also needs the key's encrypt, shown in the artifact key column)",
+        "(S3 also needs the key's encrypt, shown in the artifact key column); registration: copy: create an "
+        "object under released/GROUP/ (with If-None-Match, the only write the bucket policy lets through)",
         ((Step("s3:PutObject", OBJECT),),),
+    ),
+    # registration: copy: uploading to incoming/<account>/<group>/, which no
+    # central version points to (a direct group has no incoming/ prefix).
+    Capability(
+        "upload", "group",
+        "registration: copy: upload artifacts to a development account's incoming/ prefix of the group "
+        "(the registry function copies them to released/ once the local version is approved)",
+        ((Step("s3:PutObject", INCOMING),),),
     ),
     Capability(
         "approve", "group",
@@ -212,6 +224,16 @@ CAPABILITIES: tuple[Capability, ...] = (
 # is promised (see docs/grants.md, "What each party may do"). Developers read
 # their own group's versions and artifacts to evaluate them; approvers
 # approve without touching artifacts or the key.
+# registration: copy: developers upload to incoming/ and see the group;
+# what a central version points to (released/) is written by the registry
+# function alone, which reads it back, has S3 encrypt and decrypt with the
+# key, and sees the group's versions.
+COPY_DEVELOPER_CAPABILITIES = frozenset({"upload", "metadata"})
+FUNCTION_CAPABILITIES: dict[Scope, frozenset[str]] = {
+    "group": frozenset({"write", "read", "decrypt", "metadata"}), "key": frozenset({"encrypt", "decrypt"}),
+    "repository": frozenset()}
+COPY_WRITE = (("s3:if-none-match", "*"), ("s3:ObjectCreationOperation", "PutObject"))
+
 PARTY_CAPABILITIES: dict[str, dict[Scope, frozenset[str]]] = {
     "developers": {"group": frozenset({"register", "write", "read", "decrypt", "metadata"}),
                    "key": frozenset({"encrypt", "decrypt", "metadata"})},
@@ -236,10 +258,13 @@ def key_arn(arns: Arns) -> str:
     return arns.key_arn or f"arn:{arns.partition}:kms:{arns.region}:{arns.registry_id}:key/{SAMPLE_KEY_ID}"
 
 
-def s3_paths(arns: Arns, group: str) -> list[dict[str, str]]:
+def s3_paths(arns: Arns, group: str, copy: bool = False) -> list[dict[str, str]]:
     """The OBJECT and LISTING resources of each path S3 serves a group's
     artifacts on: the group's access point first (s3_layout: access_points),
-    then the bucket itself."""
+    then the bucket itself. A copy-mode group's artifacts are its released/
+    objects (copy is refused with access points)."""
+    if copy:
+        return [{OBJECT: f"{arns.bucket_arn}/{arns.released_prefix(group)}{SAMPLE_OBJECT}", LISTING: arns.bucket_arn}]
     bucket = {OBJECT: f"{arns.bucket_arn}/{arns.group_prefix(group)}{SAMPLE_OBJECT}", LISTING: arns.bucket_arn}
     if arns.s3_layout != "access_points":
         return [bucket]
@@ -263,7 +288,7 @@ def lifecycle_variants(way: tuple[Step, ...], stages: tuple[str, ...]) -> list[t
 
 
 def requests(arns: Arns, capability: Capability, group: str | None, account_id: str = "",
-             stages: tuple[str, ...] = ()) -> list[list[Probe]]:
+             stages: tuple[str, ...] = (), copy_accounts: tuple[str, ...] | None = None) -> list[list[Probe]]:
     """The concrete requests of each way of ``capability`` (on ``group`` for
     group scope; ``group`` is the repository name for repository scope;
     SageMaker deployment resources in ``account_id``, the principal's own
@@ -271,7 +296,14 @@ def requests(arns: Arns, capability: Capability, group: str | None, account_id: 
 
     A way that touches S3 becomes one way per S3 path (access point, bucket);
     with ``stages``, a way on a version becomes one way per lifecycle
-    variant (:func:`lifecycle_variants`); stage moves exist only with stages."""
+    variant (:func:`lifecycle_variants`); stage moves exist only with stages.
+
+    ``copy_accounts``: the group is registered by copy, from these
+    development account ids: its artifacts (OBJECT, LISTING's prefix) are
+    those under released/<group>/, "write" is a write there that creates
+    (If-None-Match: the only write the bucket policy lets through), and
+    "upload" is a write to one of the accounts' incoming/ prefixes. Without
+    it, "upload" has no way (a direct group has no incoming/)."""
     resources = {KEY: key_arn(arns)}
     paths = [{}]
     if capability.scope == "repository":
@@ -285,9 +317,16 @@ def requests(arns: Arns, capability: Capability, group: str | None, account_id: 
             resources[kind] = (f"arn:{arns.partition}:sagemaker:{arns.region}:{account_id}:"
                                f"{kind}/{deploy_role.name_prefix(group)}{SAMPLE_DEPLOYMENT}")
         resources[GROUP_TAG_VALUE] = deploy_role.group_tag_value(group)
-        paths = s3_paths(arns, group)
+        paths = s3_paths(arns, group, copy_accounts is not None)
+    prefix = arns.released_prefix(group) if copy_accounts is not None and group else (
+        arns.group_prefix(group) if group else "")
     out = []
     for way in capability.ways:
+        if any(step.resource == INCOMING for step in way):
+            for account in copy_accounts or ():
+                out.append([Probe(step.action, f"{arns.bucket_arn}/{arns.incoming_prefix(group, account)}{SAMPLE_OBJECT}",
+                                  ()) for step in way])
+            continue
         if any(step.staged for step in way) and not stages:
             continue
         uses_s3 = any(step.resource in (OBJECT, LISTING) for step in way)
@@ -295,8 +334,10 @@ def requests(arns: Arns, capability: Capability, group: str | None, account_id: 
             for path in paths if uses_s3 else paths[:1]:
                 probes = []
                 for step in way:
-                    context = tuple((k, arns.group_prefix(group) if v == GROUP_PREFIX else resources.get(v, v))
+                    context = tuple((k, prefix if v == GROUP_PREFIX else resources.get(v, v))
                                     for k, v in step.context)
+                    if copy_accounts is not None and capability.name == "write" and step.action == "s3:PutObject":
+                        context += COPY_WRITE
                     if step.via:
                         context = (("kms:ViaService", arns.via_service(step.via)),) + context
                     if step.resource == VERSION:
@@ -311,7 +352,8 @@ def legend_ways(capability: Capability, s3_layout: str = "bucket_policy", staged
     (stage moves only when the config has stages)."""
     names = {OBJECT: "s3://BUCKET/GROUP/" + SAMPLE_OBJECT, VERSION: "model-package/GROUP/" + SAMPLE_VERSION,
              KEY: "the artifact key", GROUP: "model-package-group/GROUP", LISTING: "the bucket",
-             REPOSITORY: "repository/NAME"}
+             REPOSITORY: "repository/NAME",
+             INCOMING: "s3://BUCKET/incoming/ACCOUNT/GROUP/" + SAMPLE_OBJECT + " (ACCOUNT: each development account)"}
     own = {kind: f"{kind}/GROUP-{SAMPLE_DEPLOYMENT}" for kind in (MODEL, ENDPOINT_CONFIG, ENDPOINT)}
     if s3_layout == "access_points":
         names[OBJECT] += " (through the group's access point, or the bucket directly)"
@@ -352,3 +394,10 @@ def stage_approval_requests(arns: Arns, group: str, stage: str, stages: tuple[st
         ways.append([Probe("sagemaker:UpdateModelPackage", version,
                            moves + ((CURRENT_STAGE_KEY, stages[index - 1]), (CURRENT_STATUS_KEY, STAGE_APPROVED)))])
     return ways
+
+
+def copy_accounts(config, group: str) -> tuple[str, ...] | None:
+    """The development account ids a copy-mode group is copied from, or None for a direct group."""
+    if not config.is_copy(group):
+        return None
+    return tuple(sorted(config.accounts[a].id for a in config.party_accounts(group, "developers")))

@@ -44,7 +44,7 @@ from generator.analysis.evaluate import (Request, compiled_statements, identity_
 from generator.analysis.policyset import PolicySet, access_point_condition, account_of
 from generator.analysis.principals import Named, account_field, named, principal_condition
 from generator.analysis.shapes import Canon, Shape, ShapeMemo, Unsafe
-from generator.report.capabilities import Capability, Probe, of_scope, requests
+from generator.report.capabilities import Capability, Probe, copy_accounts, of_scope, requests
 from generator.report.principals import NONE, Principal, UNKNOWN
 
 
@@ -297,7 +297,8 @@ class Engine:
         row left out is granted nothing in this group."""
         policies = self.policies
         capabilities = [c for c in of_scope("group") if c.name != "deploy"]
-        ways = {c.name: requests(self.arns, c, group, "", self.stages) for c in capabilities}
+        copied = copy_accounts(self.config, group)
+        ways = {c.name: requests(self.arns, c, group, "", self.stages, copied) for c in capabilities}
         group_entry = policies.groups.get(self.arns.group_arn(group))
         point_entry = policies.access_points.get(self.arns.access_point_arn(group)) if policies.access_points else None
         canon = Canon(group, self.arns.access_point_name(group) if point_entry else None, self.prefix)

@@ -27,9 +27,12 @@ from generator.report.guarded import GuardrailTable, evaluate_guardrails
 from generator.report.principals import NOT_REGISTRY_SIDE, Principal, PrincipalParts, principals, statement_list
 from generator.report.capabilities import (
     CAPABILITIES,
+    COPY_DEVELOPER_CAPABILITIES,
+    FUNCTION_CAPABILITIES,
     PARTY_CAPABILITIES,
     Capability,
     Probe,
+    copy_accounts,
     of_scope,
     requests,
 )
@@ -235,6 +238,11 @@ def expected(config: Config, principal: Principal, column: str) -> frozenset[str
     if not principal.listed:
         return frozenset()
     scope = column_scope(column)
+    if principal.registry_function:
+        # registration: copy: the registry function writes released/ of the copy-mode groups.
+        if scope == "group":
+            return FUNCTION_CAPABILITIES["group"] if config.is_copy(column) else frozenset()
+        return FUNCTION_CAPABILITIES[scope] if scope == "key" else frozenset()
     if principal.deploy_role:
         # A deploy role deploys (and so describes) the versions of its account's deployed groups only.
         deploys = scope == "group" and column in deploy_role.deployed_groups(config, principal.account)
@@ -252,8 +260,16 @@ def expected(config: Config, principal: Principal, column: str) -> frozenset[str
     for group in groups:
         for party in PARTIES:
             if principal.account in config.party_accounts(group, party):
-                wanted |= PARTY_CAPABILITIES[party][scope]
+                wanted |= party_capabilities(config, party, scope, group)
     return frozenset(wanted)
+
+
+def party_capabilities(config: Config, party: str, scope: str, group: str) -> frozenset[str]:
+    """What ``party`` of ``group`` is promised in ``scope`` (registration: copy:
+    developers upload to incoming/ instead of registering and writing)."""
+    if party == "developers" and scope == "group" and config.is_copy(group):
+        return COPY_DEVELOPER_CAPABILITIES
+    return PARTY_CAPABILITIES[party][scope]
 
 
 def checks(config: Config, policies: PolicySet, arns: Arns, principal: Principal, column: str,
@@ -264,7 +280,8 @@ def checks(config: Config, policies: PolicySet, arns: Arns, principal: Principal
     return [
         [Check(probe, policies.decide(principal.arn, probe.action, probe.resource, dict(probe.context),
                                       org=config.organization_id)) for probe in way]
-        for way in requests(arns, found, column_target(column), principal.account_id, tuple(stage_names(config)))
+        for way in requests(arns, found, column_target(column), principal.account_id, tuple(stage_names(config)),
+                            copy_accounts(config, column_target(column)) if scope == "group" else None)
     ]
 
 
@@ -292,13 +309,16 @@ class Expected:
             wanted: dict[int, set[str]] = {}
             for group in sorted(config.model_groups):
                 for party in PARTIES:
-                    capabilities = PARTY_CAPABILITIES[party]["key"]
+                    capabilities = party_capabilities(config, party, "key", group)
                     if not capabilities:
                         continue
                     for account in config.party_accounts(group, party):
                         for i in self.by_account.get(account, ()):
                             if not self.rows[i].deploy_role:
                                 wanted.setdefault(i, set()).update(capabilities)
+            for i, row in enumerate(self.rows):
+                if row.registry_function:
+                    wanted.setdefault(i, set()).update(FUNCTION_CAPABILITIES["key"])
             return wanted
         target = column_target(column)
         if scope == "repository":
@@ -317,6 +337,8 @@ class Expected:
             return found
         accounts = {a for party in PARTIES for a in config.party_accounts(target, party)}
         accounts.update(_stage_approver_accounts(config))
+        if config.is_copy(target):
+            accounts.add(config.registry.account)  # the registry function's row
         found = {}
         for i in self._rows(accounts):
             capabilities = expected(config, self.rows[i], column)

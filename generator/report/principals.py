@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator import kinds
+from generator import copyflow, kinds
 from generator.arns import Arns
 from generator.config import Config
 from generator.analysis.evaluate import glob_match
@@ -50,6 +50,7 @@ class Principal:
     note: str = ""  # how the row was evaluated, when not obvious
     identity: str = RENDERED  # RENDERED, UNKNOWN (assumed to allow) or NONE
     deploy_role: bool = False  # the account's deploy role (deploy_role in accounts.yaml)
+    registry_function: bool = False  # the registry function's role (registration: copy)
 
     @property
     def label(self) -> str:
@@ -200,6 +201,10 @@ def principals(config: Config, arns: Arns, registry_statements) -> list["Princip
             arn = sample_arn(arns, account.id, role)
             note = f"{role} is a pattern; evaluated as the sample {arn}" if "*" in role or "?" in role else ""
             add(Principal(name, account.id, kind, role, arn, True, note))
+        if account.kind == "registry" and config.copy_groups():
+            add(Principal(name, account.id, kind, copyflow.ROLE_NAME, copyflow.function_role_arn(arns), True,
+                          "the registry function's role (registration: copy; docs/copy.md)",
+                          registry_function=True))
         if name in deploying:
             role = config.deploy_role.name
             add(Principal(name, account.id, kind, role, arns.role_arn(account.id, role), True,

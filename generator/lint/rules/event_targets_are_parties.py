@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from generator import events
+from generator import copyflow, events
+from generator.policies import copy
 from generator.arns import Arns
 from generator.lint.model import Hit, rule
 
@@ -30,6 +31,9 @@ def event_targets_are_parties(ctx):
     role = events.role_arn(arns)
     for policy in ctx.policies:
         if policy.facts is None or policy.facts.target_type != "rule" or not isinstance(policy.document, dict):
+            continue
+        if _copy_rule(config, arns, policy):
+            yield from _check_copy_rule(config, arns, policy)
             continue
         pattern = policy.document.get("EventPattern") or {}
         if pattern.get("source") != [events.SOURCE] or pattern.get("detail-type") != [events.DETAIL_TYPE]:
@@ -64,3 +68,28 @@ def event_targets_are_parties(ctx):
             outside = [g for g in groups if g in config.model_groups and account not in events.receivers_of(config, g)]
             if outside:
                 yield Hit(f"target account {account} does not receive the events of {', '.join(outside)}", path=policy.path)
+
+
+def _copy_rule(config, arns, policy) -> bool:
+    """A promote-by-copy rule (docs/copy.md): it targets the registry's
+    receiving bus or the registry function."""
+    targets = policy.document.get("Targets") or []
+    return bool(config.copy_groups()) and any(
+        t.get("Arn") in (copyflow.bus_arn(arns), copyflow.function_arn(arns)) for t in targets if isinstance(t, dict))
+
+
+def _check_copy_rule(config, arns, policy):
+    """Exactly the rules the render plans: the receiving rule invokes the
+    function only; a forwarding rule sends only its account's local
+    approvals of its copy-mode groups, to the receiving bus only, through
+    its account's rule role."""
+    account = next((n for n, a in config.accounts.items() if a.id == policy.account_id), None)
+    if account == config.registry.account:
+        wanted = [copy.receive_rule(config, arns)]
+    else:
+        wanted = [copy.forward_rule(config, arns, account, groups)
+                  for _, groups in copyflow.forward_rules(config, account)] if account else []
+    if policy.document not in wanted:
+        yield Hit("a copy rule must be exactly as rendered: the receiving rule invokes the registry function only; "
+                  "a forwarding rule sends its account's local approvals of its copy-mode groups to the registry's "
+                  "receiving bus through its own rule role", path=policy.path)

@@ -41,7 +41,7 @@ def resource_policy_scope(policy: PolicyFile, ctx):
     a key policy, Resource is "*", meaning the key itself."""
     if not policy.is_resource_policy:
         return
-    types = policy.facts.governs
+    types = policy.facts.service_types or policy.facts.governs
     allowed = governed_resources(policy)
     for stmt in policy.statements():
         sid = stmt.get("Sid")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from generator import events
+from generator import copyflow, events
+from generator.arns import Arns
 from generator.config import config_query
 from generator.lint.model import Hit, PolicyFile, account_of_principal, as_list, principal_values, rule
 from generator.policies import deploy_role
@@ -57,7 +58,17 @@ def unlisted_principal(policy: PolicyFile, ctx):
         return
     config = ctx.config
     ids, role_patterns, any_account = _known(config)
-    if policy.facts is not None and policy.facts.target_type == "event-bus":
+    arns = Arns.of(config)
+    if policy.facts is not None and "local-model-package-group" in policy.facts.governs:
+        # registration: copy: the registry function's role, which the render creates itself.
+        role_patterns = {**role_patterns, config.registry_account.id:
+                         role_patterns.get(config.registry_account.id, set()) | {copyflow.ROLE_NAME}}
+    if policy.facts is not None and policy.target == copyflow.bus_arn(arns):
+        # The development accounts' forwarding rule roles (bus-policy-names-rule-role checks them).
+        role_patterns = {**role_patterns, **{config.accounts[a].id: role_patterns.get(config.accounts[a].id, set())
+                                             | {copyflow.FORWARD_ROLE_NAME} for a in copyflow.copy_developers(config)}}
+        any_account = any_account | {copyflow.FORWARD_ROLE_NAME}  # the compact form names it in any account
+    elif policy.facts is not None and policy.facts.target_type == "event-bus":
         # The registry's event rule role, which the render creates itself
         # (bus-policy-names-rule-role checks it is the only one named).
         role_patterns = {**role_patterns, config.registry_account.id:

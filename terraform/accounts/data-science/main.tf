@@ -36,3 +36,28 @@ output "unattached_policies" {
   description = "Policies of wildcard role entries, to be referenced by a permission set or the roles' own stack."
   value       = module.registry_access.unattached_policies
 }
+
+# Promote by copy (docs/copy.md): the local groups where this account
+# registers and approves versions of its copy-mode groups, each group's
+# policy (only the registry function's role describes), and the rules that
+# forward local approvals to the registry.
+module "copy_source" {
+  source = "../../modules/copy-source"
+
+  role_name        = "model-registry-copy-forwarder"
+  role_policy_json = file("${path.module}/policies/iam-role-model-registry-copy-forwarder.json")
+  role_trust_json  = file("${path.module}/policies/iam-role-model-registry-copy-forwarder-trust.json")
+
+  group_policies = {
+    "credit-risk" = file("${path.module}/policies/local-model-package-group-credit-risk.json")
+  }
+
+  rules = {
+    "model-registry-copy-1" = file("${path.module}/policies/event-rule-model-registry-copy-1.json")
+  }
+}
+
+output "local_model_package_group_arns" {
+  description = "ARN of each local model package group: register and approve versions here."
+  value       = module.copy_source.local_group_arns
+}

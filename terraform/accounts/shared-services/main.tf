@@ -99,3 +99,32 @@ output "event_rule_arns" {
   description = "ARN of each approval-event rule."
   value       = module.registry_events.rule_arns
 }
+
+# Promote by copy (docs/copy.md): development accounts forward their local
+# approvals to the model-registry-copy bus; its rule invokes the registry
+# function, which copies the artifacts to released/ and registers the
+# central version pending approval.
+module "registry_function" {
+  source = "../../modules/registry-function"
+
+  function_name       = "model-registry-function"
+  role_name           = "model-registry-function"
+  bus_name            = "model-registry-copy"
+  rule_name           = "model-registry-copy"
+  queue_name          = "model-registry-function-dlq"
+  registry_account_id = "111111111111"
+  zip_path            = "${path.module}/registry-function/registry-function.zip"
+  settings_json       = file("${path.module}/registry-function/settings.json")
+  bus_policy_json     = file("${path.module}/policies/event-bus-policy-model-registry-copy.json")
+  role_policy_json    = file("${path.module}/policies/iam-role-model-registry-function.json")
+  role_trust_json     = file("${path.module}/policies/iam-role-model-registry-function-trust.json")
+  rule_json           = file("${path.module}/policies/event-rule-model-registry-copy.json")
+
+  function_policy_json = file("${path.module}/policies/lambda-function-policy-model-registry-function.json")
+  queue_policy_json    = file("${path.module}/policies/sqs-queue-policy-model-registry-function-dlq.json")
+}
+
+output "registry_function_dead_letter_queue_url" {
+  description = "Refused and undeliverable approvals land here."
+  value       = module.registry_function.dead_letter_queue_url
+}
