@@ -16,7 +16,7 @@ import os
 
 from dataclasses import dataclass
 
-from generator import kinds, quotas, terraform
+from generator import collector, kinds, quotas, terraform
 from generator.arns import Arns
 from generator.config import Config
 from generator.errors import ConfigError, PolicyTooLarge
@@ -101,7 +101,14 @@ def build_policies(config: Config, only=None) -> list[RenderedPolicy]:
     """Every kind's documents, in the kinds' render order (so the first
     problem found is the same each time), sorted by account and path.
     ``only(kind)``: render just the kinds it accepts (lint and report ask
-    for the kinds whose statements can carry lifecycle conditions)."""
+    for the kinds whose statements can carry lifecycle conditions). The
+    cyclic collector is paused meanwhile, in the forked workers too
+    (generator/collector.py: documents are trees)."""
+    with collector.paused():
+        return _build_policies(config, only)
+
+
+def _build_policies(config: Config, only) -> list[RenderedPolicy]:
     arns = Arns.of(config)
     policies: list[RenderedPolicy] = []
     items_done = False
@@ -199,7 +206,13 @@ class Rendered:
 
 
 def render_all(config: Config) -> Rendered:
-    """The files, and how close the tightest item of each kind and quota is to its AWS limit."""
+    """The files, and how close the tightest item of each kind and quota is to its AWS limit.
+    The cyclic collector is paused meanwhile (generator/collector.py)."""
+    with collector.paused():
+        return _render_all(config)
+
+
+def _render_all(config: Config) -> Rendered:
     policies = build_policies(config)
     check_file_names(config, policies)
     sizes = check_sizes(policies, config)
