@@ -145,8 +145,12 @@ def check_sizes(policies: list[RenderedPolicy], config: Config | None = None) ->
     tightest: dict[str, Tightest] = {}
     for policy in policies:
         kind = kinds.get(policy.kind)
-        # Only the whitespace-free measure needs the parsed document.
-        size = kind.measure(policy.text, None if kind.limit.whitespace_counts else policy.document)
+        # Only the whitespace-free measure needs the parsed document: the one
+        # built here if there is one, else parsed for the measure and not kept
+        # (a policy from a forked worker comes back as text; keeping every
+        # group policy parsed was most of the render's peak at 10,000 groups).
+        document = None if kind.limit.whitespace_counts else policy.__dict__.get("document")
+        size = kind.measure(policy.text, document)
         limit = kind.limit_for(config)
         if size > limit.size:
             head = f"{policy.path}: {limit.name} is {size:,} {limit.unit}, "
