@@ -310,10 +310,9 @@ class _Memo:
         # rules ask the same groups one after the other.
         self.policy_shapes: dict[tuple[int, str, bool], int | None] = {}
         # A statement's principal part (Principal and its aws:PrincipalArn /
-        # aws:PrincipalAccount conditions) as a statement that applies to
-        # every action and resource: its number, and compiled by number.
-        self.principal_parts: dict[str, int] = {}
-        self.principal_compiled: dict[int, object] = {}
+        # aws:PrincipalAccount conditions): its number, by the BLAKE2b digest
+        # of its text (tens of thousands of groups' parties, not kept as text).
+        self.principal_parts: dict[bytes, int] = {}
         # Whether each principal part of a reduced policy admits a request's
         # principal: by (number of the parts, role ARN, the request's own
         # principal keys, resource half).
@@ -343,6 +342,9 @@ class _GroupMemo:
         # By id() of a reduced policy (held while this group is asked): the
         # number of its statements' principal parts, and their numbers in order.
         self.parts: dict[int, tuple[dict, int, tuple[int, ...]]] = {}
+        # A principal part as a statement that applies to every action and
+        # resource, compiled, by its number (asked while this group is).
+        self.compiled: dict[int, object] = {}
         self.group = group
         self.words: dict[str, bool] = {}
         self.items: dict[tuple, tuple | None] = {}  # a context item (key, value) as it goes in a request key
@@ -458,18 +460,24 @@ class _GroupMemo:
             for stmt in statements if isinstance(statements, list) else [statements]:
                 text = repr((stmt.get("Principal"), stmt.get("NotPrincipal"), "NotPrincipal" in stmt,
                              principal_condition(stmt)))
-                number = memo.principal_parts.get(text)
+                digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
+                number = memo.principal_parts.get(digest)
                 if number is None:
-                    number = memo.principal_parts[text] = len(memo.principal_parts)
-                    memo.principal_compiled[number] = compile_statement(_principal_part(stmt))
+                    number = memo.principal_parts[digest] = len(memo.principal_parts)
                 numbers.append(number)
             held = self.parts[id(judged)] = (judged, memo.shapes.number(("principals", *numbers)), tuple(numbers))
         key = (held[1], role_arn, own, resource_policy)
         bits = memo.admits.get(key)
         if bits is None:
             request, lowered = request_of()
-            compiled = memo.principal_compiled
-            bits = memo.admits[key] = tuple(compiled[n].applies(request, lowered, resource_policy) for n in held[2])
+            statements = judged.get("Statement")
+            found = []
+            for number, stmt in zip(held[2], statements if isinstance(statements, list) else [statements]):
+                compiled = self.compiled.get(number)
+                if compiled is None:
+                    compiled = self.compiled[number] = compile_statement(_principal_part(stmt))
+                found.append(compiled.applies(request, lowered, resource_policy))
+            bits = memo.admits[key] = tuple(found)
         return bits
 
 
