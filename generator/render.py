@@ -108,6 +108,28 @@ def build_policies(config: Config, only=None) -> list[RenderedPolicy]:
         return _build_policies(config, only)
 
 
+def each_policy(config: Config, only=None):
+    """:func:`build_policies` one policy at a time, in this process, unsorted:
+    the kinds' render order and, within the kinds that render by item, the
+    items' order, so the first problem raised is the one build_policies
+    raises. For a reader that keeps a little of each document (lint's and
+    report's lifecycle comparison): no document is held after it is read,
+    and no worker is forked from a process that holds a whole render."""
+    arns = Arns.of(config)
+    items_done = False
+    for kind in kinds.ALL:
+        if only is not None and not only(kind):
+            continue
+        if kind.render is not None:
+            yield from kind.render(config, arns)
+        elif kind.items is not None and not items_done:
+            items_done = True
+            for every in kinds.ALL:  # every by-item kind at once, as _all_item_policies
+                if every.items is not None and (only is None or only(every)):
+                    for item in every.items(config, arns):
+                        yield from _item_policies(config, arns, (every.name, item))
+
+
 def _build_policies(config: Config, only) -> list[RenderedPolicy]:
     arns = Arns.of(config)
     policies: list[RenderedPolicy] = []
