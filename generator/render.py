@@ -16,7 +16,7 @@ import os
 
 from dataclasses import dataclass
 
-from generator import copyflow, kinds, quotas, terraform
+from generator import collector, copyflow, kinds, quotas, terraform
 from generator.arns import Arns
 from generator.config import Config
 from generator.errors import ConfigError, PolicyTooLarge
@@ -101,7 +101,36 @@ def build_policies(config: Config, only=None) -> list[RenderedPolicy]:
     """Every kind's documents, in the kinds' render order (so the first
     problem found is the same each time), sorted by account and path.
     ``only(kind)``: render just the kinds it accepts (lint and report ask
-    for the kinds whose statements can carry lifecycle conditions)."""
+    for the kinds whose statements can carry lifecycle conditions). The
+    cyclic collector is paused meanwhile, in the forked workers too
+    (generator/collector.py: documents are trees)."""
+    with collector.paused():
+        return _build_policies(config, only)
+
+
+def each_policy(config: Config, only=None):
+    """:func:`build_policies` one policy at a time, in this process, unsorted:
+    the kinds' render order and, within the kinds that render by item, the
+    items' order, so the first problem raised is the one build_policies
+    raises. For a reader that keeps a little of each document (lint's and
+    report's lifecycle comparison): no document is held after it is read,
+    and no worker is forked from a process that holds a whole render."""
+    arns = Arns.of(config)
+    items_done = False
+    for kind in kinds.ALL:
+        if only is not None and not only(kind):
+            continue
+        if kind.render is not None:
+            yield from kind.render(config, arns)
+        elif kind.items is not None and not items_done:
+            items_done = True
+            for every in kinds.ALL:  # every by-item kind at once, as _all_item_policies
+                if every.items is not None and (only is None or only(every)):
+                    for item in every.items(config, arns):
+                        yield from _item_policies(config, arns, (every.name, item))
+
+
+def _build_policies(config: Config, only) -> list[RenderedPolicy]:
     arns = Arns.of(config)
     policies: list[RenderedPolicy] = []
     items_done = False
@@ -138,8 +167,12 @@ def check_sizes(policies: list[RenderedPolicy], config: Config | None = None) ->
     tightest: dict[str, Tightest] = {}
     for policy in policies:
         kind = kinds.get(policy.kind)
-        # Only the whitespace-free measure needs the parsed document.
-        size = kind.measure(policy.text, None if kind.limit.whitespace_counts else policy.document)
+        # Only the whitespace-free measure needs the parsed document: the one
+        # built here if there is one, else parsed for the measure and not kept
+        # (a policy from a forked worker comes back as text; keeping every
+        # group policy parsed was most of the render's peak at 10,000 groups).
+        document = None if kind.limit.whitespace_counts else policy.__dict__.get("document")
+        size = kind.measure(policy.text, document)
         limit = kind.limit_for(config)
         if size > limit.size:
             head = f"{policy.path}: {limit.name} is {size:,} {limit.unit}, "
@@ -199,7 +232,13 @@ class Rendered:
 
 
 def render_all(config: Config) -> Rendered:
-    """The files, and how close the tightest item of each kind and quota is to its AWS limit."""
+    """The files, and how close the tightest item of each kind and quota is to its AWS limit.
+    The cyclic collector is paused meanwhile (generator/collector.py)."""
+    with collector.paused():
+        return _render_all(config)
+
+
+def _render_all(config: Config) -> Rendered:
     policies = build_policies(config)
     check_file_names(config, policies)
     sizes = check_sizes(policies, config)

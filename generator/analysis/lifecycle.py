@@ -39,6 +39,7 @@ STAGE_KEYS = (STAGE_KEY, CURRENT_STAGE_KEY)
 STATUS_KEYS = (STAGE_STATUS_KEY, CURRENT_STATUS_KEY)
 KEYS = (*STAGE_KEYS, *STATUS_KEYS, APPROVAL_STATUS_KEY)
 _CANONICAL = {key.lower(): key for key in KEYS}
+_KEYS_SEEN: dict[str, str | None] = {}  # a condition key as written -> its canonical lifecycle key, or None
 # SageMaker's stage statuses and approval statuses (DESIGN.md), and a value
 # no config names (what a `*` or a negated operator would also let through).
 STAGE_STATUSES = ("PendingApproval", "Approved", "Rejected")
@@ -57,11 +58,28 @@ def may_carry(kind) -> bool:
     return kind.role == RESOURCE and any(t.startswith("model-package") for t in kind.governs)
 
 
-def expected_documents(config) -> dict[str, dict]:
-    """The config's own render of the kinds that may carry lifecycle conditions: {path: document}."""
-    from generator import render
+def expected_documents(config) -> dict[str, dict[object, tuple[object, dict]]]:
+    """The config's own render of the kinds that may carry lifecycle
+    conditions, as much of it as :func:`widenings` compares: {path: {Sid:
+    (Effect, :func:`lifecycle_part`)}} (:func:`expected_statements`). Each
+    document is reduced as it is rendered and dropped (render.each_policy,
+    in this process), so the render's documents (10,000 group policies) are
+    never all held at once, and no worker is forked from a lint or report
+    process that holds every rendered document already (at 500 x 10,000
+    stages3 lint's peak was 1,869 MiB with the forked re-render)."""
+    from generator import collector, render
 
-    return {p.path: p.document for p in render.build_policies(config, only=may_carry)}
+    out = {}
+    with collector.paused():
+        for policy in render.each_policy(config, only=may_carry):
+            out[policy.path] = expected_statements(policy.document)
+    return out
+
+
+def expected_statements(document: dict) -> dict[object, tuple[object, dict]]:
+    """{Sid: (Effect, lifecycle_part)} of a document's statements, in order
+    (of two statements with one Sid, the later one's, at the first one's place)."""
+    return {s.get("Sid"): (s.get("Effect"), lifecycle_part(s)) for s in _statements(document)}
 
 
 @dataclass(frozen=True)
@@ -81,7 +99,12 @@ def lifecycle_part(stmt: dict) -> dict[str, dict[str, object]]:
         if not isinstance(entries, dict):
             continue
         for key, values in entries.items():
-            canonical = _CANONICAL.get(str(key).lower())
+            if type(key) is str:
+                canonical = _KEYS_SEEN.get(key, False)
+                if canonical is False:
+                    canonical = _KEYS_SEEN[key] = _CANONICAL.get(key.lower())
+            else:
+                canonical = _CANONICAL.get(str(key).lower())
             if canonical is not None:
                 out.setdefault(operator, {})[canonical] = values
     return out
@@ -128,17 +151,17 @@ class Comparer:
 
 
 def widenings(expected_docs: dict[str, dict], actual_docs, stages) -> list[Widening]:
-    """Every statement of ``actual_docs`` ({path: document}) whose lifecycle
-    condition lets through what the same Sid of ``expected_docs`` (the
-    config's render) does not; and every expected lifecycle Deny that is gone."""
+    """Every statement of ``actual_docs`` ({path: document}; any mapping, read
+    one path at a time) whose lifecycle condition lets through what the same
+    Sid of ``expected_docs`` (:func:`expected_documents`: the config's render,
+    reduced) does not; and every expected lifecycle Deny that is gone."""
     comparer = Comparer(stages)
     out: list[Widening] = []
     for path in sorted(actual_docs):
-        expected_doc = expected_docs.get(path)
+        expected = expected_docs.get(path)
         actual_doc = actual_docs[path]
-        if not isinstance(expected_doc, dict) or not isinstance(actual_doc, dict):
+        if not isinstance(expected, dict) or not isinstance(actual_doc, dict):
             continue
-        expected = {s.get("Sid"): s for s in _statements(expected_doc)}
         seen = set()
         for stmt in _statements(actual_doc):
             sid = stmt.get("Sid")
@@ -146,17 +169,17 @@ def widenings(expected_docs: dict[str, dict], actual_docs, stages) -> list[Widen
             if want is None or sid in seen:
                 continue
             seen.add(sid)
-            if stmt == want:
-                continue  # as rendered (the usual case: no condition to compare)
-            effect = want.get("Effect")
-            if effect == "Deny" and stmt.get("Effect") != "Deny" and lifecycle_part(want):
+            effect, wanted_part = want
+            if effect == "Deny" and stmt.get("Effect") != "Deny" and wanted_part:
                 out.append(Widening(path, str(sid), (
                     f"statement {sid}: the render of accounts.yaml makes it a Deny on lifecycle changes; "
                     "here it is not one")))
                 continue
             if stmt.get("Effect") != effect or effect not in ("Allow", "Deny"):
                 continue
-            wanted_part, actual_part = lifecycle_part(want), lifecycle_part(stmt)
+            actual_part = lifecycle_part(stmt)
+            if actual_part == wanted_part:
+                continue  # the same conditions let through the same lifecycles (the usual case)
             if not wanted_part and not actual_part:
                 continue
             extra = comparer.extra(effect, wanted_part, actual_part)
@@ -165,8 +188,8 @@ def widenings(expected_docs: dict[str, dict], actual_docs, stages) -> list[Widen
                 out.append(Widening(path, str(sid), (
                     f"statement {sid}: its lifecycle condition {verb} a request with {extra}, which "
                     "accounts.yaml does not allow (compared with the render of accounts.yaml)")))
-        for sid, want in expected.items():
-            if sid not in seen and want.get("Effect") == "Deny" and lifecycle_part(want):
+        for sid, (effect, wanted_part) in expected.items():
+            if sid not in seen and effect == "Deny" and wanted_part:
                 out.append(Widening(path, str(sid), (
                     f"statement {sid}: the Deny on lifecycle changes that the render of accounts.yaml puts here "
                     "is missing")))

@@ -172,8 +172,17 @@ class Kind:  # not frozen: tests lower a limit (generator.limits.LIMITS[name] = 
     def fitted(self, build: Callable[[bool], dict]) -> tuple[dict, str]:
         """The explicit form of a registry policy, or the compact form when the
         explicit one is over this kind's size limit (same grants; see
-        policies.common.principal_blocks): (document, text)."""
+        policies.common.principal_blocks): (document, text).
+
+        Where the limit is measured on the minified document, the explicit
+        form is measured without pretty-printing it: only the form kept is
+        serialized, once (a group policy of a staged organization is over
+        in its explicit form, and writing it out was a third of its cost)."""
         doc = build(False)
+        if not self.limit.whitespace_counts:
+            if self.over("", doc) is not None:
+                doc = build(True)
+            return doc, to_json(doc)
         text = to_json(doc)
         if self.over(text, doc) is not None:
             doc = build(True)

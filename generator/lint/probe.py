@@ -17,13 +17,15 @@ from dataclasses import dataclass
 
 from generator.access import party_members
 from generator.arns import Arns
-from generator.analysis.evaluate import Policy, Request, allowing_positions, lowered_context, with_defaults
+from generator.analysis.evaluate import (Policy, Request, allowing_positions, compile_statement, lowered_context,
+                                         with_defaults)
+from generator.analysis.evaluate import _deny_first
 from generator.analysis.shapes import Canon, ShapeMemo, Unsafe, group_allows_placeholders, meaning_words, raw_text, whole_text
 from generator.analysis.shapes import _RUN as _WORD
 from generator import kinds
 from generator.lint.model import IDENTITY_POLICY_KINDS, TRUST_POLICY_KINDS, LintContext, PolicyFile
 from generator.analysis.policyset import ActionIndex, PolicyIndex, access_point_condition
-from generator.analysis.principals import named_accounts
+from generator.analysis.principals import PRINCIPAL_KEYS, named_accounts, principal_condition
 
 ALLOW_ALL_IDENTITY = Policy({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 ALLOW_ALL_RESOURCE = Policy({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
@@ -239,27 +241,44 @@ class Prober:
         # let the role do it are that policy's applying Allows. Asked here
         # directly, once per request (tests/test_lint_probe.py compares it
         # with decide).
-        request = lowered = None
-        memo = request_key = None
+        asked: list = []  # [request, lowered context], made once, when first needed
+
+        def request_of() -> list:
+            if not asked:
+                request = with_defaults(Request(role_arn, action, resource, dict(context)))
+                asked.extend((request, lowered_context(request.context)))
+            return asked
+
+        memo = numbers = None
         if group is not None:
             memo = self._memo_of(group)
             if memo is not None:
-                request_key = memo.request_number(role_arn, action, resource, context)
+                numbers = memo.request_numbers(action, resource, context)
         for policy, judged, half in halves:
             # A half's Allows, or none when one of its Denies applies (asked first).
             key = None
-            if request_key is not None:
+            resource_half = half == "resource"
+            if numbers is not None and _deny_first(judged) is not None:
+                # Keyed without the principals: the statements' shapes with
+                # their principal parts cut out, one bit per statement (does
+                # its principal part admit this role?) and the request without
+                # the role, so groups whose statements differ only in who
+                # they name share answers (:meth:`_GroupMemo.admitted`).
+                shapes = memo.statement_shapes(judged, principals=False)
+                if shapes is not None:
+                    bits = memo.admitted(judged, role_arn, numbers[2], resource_half, request_of)
+                    key = (resource_half, shapes, bits, numbers[0])
+            elif numbers is not None:
                 shapes = memo.statement_shapes(judged)
                 if shapes is not None:
-                    key = (half == "resource", shapes, request_key)  # three small ints
-                    positions = memo.decisions.get(key)
-                    if positions is not None:
-                        found.extend(Grantor(policy.path, _sid(judged, i)) for i in positions)
-                        continue
-            if request is None:
-                request = with_defaults(Request(role_arn, action, resource, dict(context)))
-                lowered = lowered_context(request.context)
-            positions = allowing_positions(request, judged, half == "resource", lowered)
+                    key = (resource_half, shapes, memo.with_role(numbers[1], role_arn))  # three small ints
+            if key is not None:
+                positions = memo.decisions.get(key)
+                if positions is not None:
+                    found.extend(Grantor(policy.path, _sid(judged, i)) for i in positions)
+                    continue
+            request, lowered = request_of()
+            positions = allowing_positions(request, judged, resource_half, lowered)
             if key is not None:
                 memo.decisions[key] = positions
             found.extend(Grantor(policy.path, _sid(judged, i)) for i in positions)
@@ -289,7 +308,15 @@ class _Memo:
         # The number of a reduced policy's statements' texts, by (id() of the
         # reduced policy, which action_index keeps alive, and the group): the
         # rules ask the same groups one after the other.
-        self.policy_shapes: dict[tuple[int, str], int | None] = {}
+        self.policy_shapes: dict[tuple[int, str, bool], int | None] = {}
+        # A statement's principal part (Principal and its aws:PrincipalArn /
+        # aws:PrincipalAccount conditions): its number, by the BLAKE2b digest
+        # of its text (tens of thousands of groups' parties, not kept as text).
+        self.principal_parts: dict[bytes, int] = {}
+        # Whether each principal part of a reduced policy admits a request's
+        # principal: by (number of the parts, role ARN, the request's own
+        # principal keys, resource half).
+        self.admits: dict[tuple, tuple[bool, ...]] = {}
         self.group: str | None = None
         self.current: _GroupMemo | None = None
 
@@ -309,8 +336,15 @@ class _GroupMemo:
     def __init__(self, memo: _Memo, canon: Canon, group: str):
         self.memo, self.canon, self.decisions = memo, canon, memo.decisions
         self.texts: dict[str, str] = {}
-        # By id() of a statement (held while this group is asked): its meaning_words and raw_text.
-        self.meaning: dict[int, tuple[dict, frozenset[str], str | None]] = {}
+        # By id() of a statement (held while this group is asked): its meaning_words and raw_text
+        # (with principals false: of the statement without its principal part).
+        self.meaning: dict[tuple[int, bool], tuple[dict, frozenset[str], str | None]] = {}
+        # By id() of a reduced policy (held while this group is asked): the
+        # number of its statements' principal parts, and their numbers in order.
+        self.parts: dict[int, tuple[dict, int, tuple[int, ...]]] = {}
+        # A principal part as a statement that applies to every action and
+        # resource, compiled, by its number (asked while this group is).
+        self.compiled: dict[int, object] = {}
         self.group = group
         self.words: dict[str, bool] = {}
         self.items: dict[tuple, tuple | None] = {}  # a context item (key, value) as it goes in a request key
@@ -328,15 +362,20 @@ class _GroupMemo:
             found = self.words[word] = self.canon.lower_names.isdisjoint(w.lower() for w in _WORD.findall(word))
         return found
 
-    def request_number(self, role_arn: str, action: str, resource: str, context: dict) -> tuple | None:
-        """The request with the group's names replaced as in the statements'
-        texts, its context in its own order (lowered_context keeps the first
-        of two spellings of a key); None when an action or a key names the
-        group (compared without regard to case). Numbered, so a decision's
-        key is three small ints whatever the request's size."""
+    def request_numbers(self, action: str, resource: str, context: dict) -> tuple | None:
+        """(number, shape, principal items) of the request without its
+        principal: the request with the group's names replaced as in the
+        statements' texts, its context in its own order (lowered_context
+        keeps the first of two spellings of a key), numbered so a decision's
+        key is a few small ints whatever the request's size; the shape
+        itself, for :meth:`with_role`; and the context's own entries on
+        aws:PrincipalArn / aws:PrincipalAccount, which :meth:`admitted` asks
+        with the role. None when an action or a key names the group
+        (compared without regard to case)."""
         if not self._plain(action):
             return None
         items = []
+        own = ()
         cache = self.items
         for item in context.items():
             value = item[1]
@@ -347,7 +386,17 @@ class _GroupMemo:
             if found is None:
                 return None
             items.append(found)
-        return self.memo.shapes.number((self._text(role_arn), action, self._text(resource), tuple(items)))
+            principal = _IS_PRINCIPAL_KEY.get(item[0])
+            if principal is None:
+                principal = _IS_PRINCIPAL_KEY[item[0]] = str(item[0]).lower() in PRINCIPAL_KEYS
+            if principal:
+                own += ((item[0], repr(value)),)
+        shape = (action, self._text(resource), tuple(items))
+        return self.memo.shapes.number((None, *shape)), shape, own
+
+    def with_role(self, shape: tuple, role_arn: str) -> int:
+        """The number of a request's shape (:meth:`request_numbers`) with its principal."""
+        return self.memo.shapes.number((self._text(role_arn), *shape))
 
     def _item(self, name: str, value) -> tuple | None:
         if not self._plain(name):
@@ -358,14 +407,16 @@ class _GroupMemo:
             return (name, type(value).__name__, tuple(self._text(v) for v in value))
         return None
 
-    def statement_shapes(self, judged: dict) -> int | None:
+    def statement_shapes(self, judged: dict, principals: bool = True) -> int | None:
         """The number of the reduced policy's statements' texts, in order;
         None when one of them cannot be put in that form (Unsafe). Each text
         is numbered by its BLAKE2b digest (128 bits), not kept: tens of
         thousands of group policies' statements would otherwise stay in
-        memory as text."""
+        memory as text. Without ``principals``, the texts of the statements
+        without their principal parts (:func:`_without_principal`): who a
+        statement admits is then :meth:`admitted`'s bit, asked exactly."""
         policy_shapes = self.memo.policy_shapes
-        slot = (id(judged), self.group)
+        slot = (id(judged), self.group, principals)
         found = policy_shapes.get(slot, False)
         if found is not False:
             return found
@@ -374,11 +425,12 @@ class _GroupMemo:
         statements = judged.get("Statement")
         try:
             for stmt in statements if isinstance(statements, list) else [statements]:
-                if not isinstance(stmt, dict):
+                if not isinstance(stmt, dict) or (not principals and "NotPrincipal" in stmt):
                     raise Unsafe("statement")
-                held = meaning.get(id(stmt))
+                held = meaning.get((id(stmt), principals))
                 if held is None or held[0] is not stmt:
-                    held = meaning[id(stmt)] = (stmt, meaning_words(stmt), raw_text(stmt))
+                    cut = stmt if principals else _without_principal(stmt)
+                    held = meaning[(id(stmt), principals)] = (stmt, meaning_words(cut), raw_text(cut))
                 text = whole_text(held[2], self.canon, held[1])
                 numbers.append(self.memo.shapes.number(hashlib.blake2b(text.encode(), digest_size=16).digest()))
             found = self.memo.shapes.number(tuple(numbers))
@@ -386,6 +438,87 @@ class _GroupMemo:
             found = None
         policy_shapes[slot] = found
         return found
+
+    def admitted(self, judged: dict, role_arn: str, own: tuple, resource_policy: bool, request_of) -> tuple[bool, ...]:
+        """For each statement of the reduced policy, in order: whether its
+        principal part admits the request's principal (``role_arn``, and
+        ``own``: the request's own entries on the principal keys, if any),
+        evaluated as the statement itself is (the same compiled evaluation,
+        on a statement of that principal part that applies to every action
+        and resource; ``request_of()``: [request, lowered context]). Only
+        for policies whose statements all compile and whose conditions are
+        all modeled (evaluate._deny_first), so nothing raises and a statement
+        applies exactly when its principal part admits the caller and the
+        rest of it applies: the conditions are a conjunction. Kept by the
+        principal parts' numbers, the role and ``own``: every group naming
+        the same parties asks once."""
+        memo = self.memo
+        held = self.parts.get(id(judged))
+        if held is None or held[0] is not judged:
+            statements = judged.get("Statement")
+            numbers = []
+            for stmt in statements if isinstance(statements, list) else [statements]:
+                text = repr((stmt.get("Principal"), stmt.get("NotPrincipal"), "NotPrincipal" in stmt,
+                             principal_condition(stmt)))
+                digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
+                number = memo.principal_parts.get(digest)
+                if number is None:
+                    number = memo.principal_parts[digest] = len(memo.principal_parts)
+                numbers.append(number)
+            held = self.parts[id(judged)] = (judged, memo.shapes.number(("principals", *numbers)), tuple(numbers))
+        key = (held[1], role_arn, own, resource_policy)
+        bits = memo.admits.get(key)
+        if bits is None:
+            request, lowered = request_of()
+            statements = judged.get("Statement")
+            found = []
+            for number, stmt in zip(held[2], statements if isinstance(statements, list) else [statements]):
+                compiled = self.compiled.get(number)
+                if compiled is None:
+                    compiled = self.compiled[number] = compile_statement(_principal_part(stmt))
+                found.append(compiled.applies(request, lowered, resource_policy))
+            bits = memo.admits[key] = tuple(found)
+        return bits
+
+
+_IS_PRINCIPAL_KEY: dict[str, bool] = {}  # a context key -> whether it is aws:PrincipalArn / aws:PrincipalAccount
+
+
+def _principal_part(stmt: dict) -> dict:
+    """The statement's principal part as a statement of its own that applies
+    to every action and resource: its Principal (and NotPrincipal) and the
+    entries of its Condition on aws:PrincipalArn / aws:PrincipalAccount."""
+    part: dict = {"Effect": "Allow"}
+    for name in ("Principal", "NotPrincipal"):
+        if name in stmt:
+            part[name] = stmt[name]
+    part["Action"] = "*"
+    part["Resource"] = "*"
+    condition = principal_condition(stmt)
+    if condition:
+        part["Condition"] = condition
+    return part
+
+
+def _without_principal(stmt: dict) -> dict:
+    """The statement without its principal part (:func:`_principal_part`):
+    the rest of what decides whether it applies."""
+    out = {k: v for k, v in stmt.items() if k not in ("Principal", "NotPrincipal")}
+    condition = stmt.get("Condition")
+    if isinstance(condition, dict):
+        kept = {}
+        for operator, keys in condition.items():
+            if isinstance(keys, dict):
+                rest = {k: v for k, v in keys.items() if str(k).lower() not in PRINCIPAL_KEYS}
+                if rest:
+                    kept[operator] = rest
+            else:
+                kept[operator] = keys
+        if kept:
+            out["Condition"] = kept
+        else:
+            out.pop("Condition")
+    return out
 
 
 def _sid(judged: dict, position: int) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from generator.access import Grant, Party, condition_dict
 from generator.roles import exclusion as role_exclusion
 from generator.roles import patterns as role_patterns
@@ -47,7 +49,21 @@ def statement(
 
 
 def principal_blocks(party: Party, compact: bool, star: bool = True) -> list[tuple[str, dict | str, dict]]:
-    """[(sid suffix, Principal, conditions)] naming exactly the party's roles.
+    """[(sid suffix, Principal, conditions)] naming exactly the party's roles
+    (:func:`_blocks`), as new dicts and lists each call: callers own them.
+    The same party is asked for in most statements of a group policy and in
+    every group it takes part in, so the blocks are worked out once each."""
+    return [
+        (suffix, {"AWS": aws if aws == "*" else list(aws)},
+         {op: {key: list(values) for key, values in keys} for op, keys in narrowing})
+        for suffix, aws, narrowing in _blocks(party, compact, star)
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _blocks(party: Party, compact: bool, star: bool) -> tuple:
+    """principal_blocks, immutable: ((sid suffix, "*" or (principal ARN, ...),
+    ((operator, ((key, (value, ...)), ...)), ...)), ...).
 
     Explicit (the default): the Principal names the party's accounts and an
     aws:PrincipalArn condition narrows it to the listed roles. S3 and KMS
@@ -77,7 +93,7 @@ def principal_blocks(party: Party, compact: bool, star: bool = True) -> list[tup
         if party.excluded_arns:
             # In ArnLike * also matches '/': fence each wildcard to role names.
             narrowing["ArnNotLike"] = {"aws:PrincipalArn": list(party.excluded_arns)}
-        return [("", principal, narrowing)]
+        return (_frozen("", principal, narrowing),)
     blocks = []
     sets = party.role_sets()
     for index, (roles, accounts) in enumerate(sets, 1):
@@ -92,8 +108,14 @@ def principal_blocks(party: Party, compact: bool, star: bool = True) -> list[tup
         if excluded:
             narrowing["ArnNotLike"] = {"aws:PrincipalArn": excluded}
         principal = {"AWS": "*"} if star else {"AWS": [f"arn:{party.partition}:iam::{a}:root" for a in accounts]}
-        blocks.append((suffix, principal, narrowing))
-    return blocks
+        blocks.append(_frozen(suffix, principal, narrowing))
+    return tuple(blocks)
+
+
+def _frozen(suffix: str, principal: dict, narrowing: dict) -> tuple:
+    aws = principal["AWS"]
+    return (suffix, aws if aws == "*" else tuple(aws),
+            tuple((op, tuple((key, tuple(values)) for key, values in keys.items())) for op, keys in narrowing.items()))
 
 
 def cross_account_statements(

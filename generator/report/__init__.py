@@ -8,6 +8,8 @@ in :mod:`generator.report.capabilities`) and returns the files to write:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from generator.config import Config
 from generator.analysis.policyset import PolicySet
 from generator.report import html, markdown
@@ -25,8 +27,28 @@ def lifecycle_widenings(config: Config, policies: PolicySet) -> list:
     from generator.config.stages import stage_names
 
     expected = expected_documents(config)
-    actual = {path: policies.docs[path] for path in (e["path"] for e in policies.manifest) if path in expected}
+    actual = _Documents(policies, [path for path in (e["path"] for e in policies.manifest) if path in expected])
     return widenings(expected, actual, stage_names(config))
+
+
+class _Documents(Mapping):
+    """{path: document} of the given paths, each read from the policy set
+    when asked: a group policy is parsed again on demand (PolicySet keeps the
+    most recent few), not all held at once for the comparison."""
+
+    def __init__(self, policies: PolicySet, paths: list[str]):
+        self._policies, self._paths = policies, dict.fromkeys(paths)
+
+    def __getitem__(self, path: str):
+        if path not in self._paths:
+            raise KeyError(path)
+        return self._policies.docs[path]
+
+    def __iter__(self):
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
 
 
 def build(config: Config, policies: PolicySet, config_label: str = "accounts.yaml",
