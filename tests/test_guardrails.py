@@ -134,7 +134,9 @@ def _decision(stage=None, stage_status=None, status=None) -> dict:
     # One approval model (docs/stages.md): ModelApprovalStatus only inside the
     # stage decision that implies it, whatever anyone's IAM allows.
     ("APPROVER", _decision(status="Approved")),  # a group approver, outside any stage decision
-    ("APPROVER", _decision(status="Rejected")),
+    # (A stage approver setting Rejected outside a rejection is refused by the group
+    # policies, not here: docs/stages.md, "One approval model"; tests/test_stage_gates.py.)
+    ("ADMIN", _decision(status="Rejected")),  # a registry administrator: not a stage approver
     ("ADMIN", _decision(status="Approved")),
     ("RISK", _decision(status="Approved")),  # the last stage's approver, without approving the stage
     ("APPROVER", _decision("Test", "Approved", "Approved")),  # Test is not the last stage
