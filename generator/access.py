@@ -36,6 +36,7 @@ PARTY_TITLES = {
 
 PENDING = "PendingManualApproval"
 APPROVED = "Approved"
+REJECTED = "Rejected"
 
 # ModelLifeCycle (SageMaker's staging construct). Request keys describe the
 # lifecycle a CreateModelPackage/UpdateModelPackage call sets; resource keys
@@ -350,41 +351,71 @@ def _staged(arns: Arns, group: str, party: str, grants: list[Grant], lc: Lifecyc
                 ))
         return out
     if party == "approvers":
-        for grant in grants:
-            if grant.name == "ApproveVersions":
-                # The group's approvers keep ModelApprovalStatus, but no lifecycle.
-                grant = replace(grant, conditions=_with(grant.conditions, {
-                    "Null": {STAGE_KEY: "true", STAGE_STATUS_KEY: "true"},
-                }))
-            out.append(grant)
-        return out
+        # One approval model (docs/stages.md): with stages, ModelApprovalStatus
+        # follows the stages and only stage approvers set it, in their stage
+        # decision. The group's approvers keep reading; they decide nothing
+        # unless they also approve a stage.
+        return [grant for grant in grants if grant.name != "ApproveVersions"]
     if party == "stage_approvers":
         if stage is None:
             raise ValueError("a stage approver's stage is needed")
         own = lc.stages[lc.index(stage)]
         name = f"Approve{camel(own)}Stage"
         sets = {STAGE_KEY: own, STAGE_STATUS_KEY: [STAGE_APPROVED, STAGE_REJECTED]}
-        # Stage approvers set their stage's status and nothing else: never
-        # ModelApprovalStatus (that is the group's approvers' call).
-        no_status = {"Null": {APPROVAL_STATUS_KEY: "true"}}
+        # One approval model: every stage decision carries the approval status
+        # it implies, in the same request (a positive operator: a decision
+        # without ModelApprovalStatus is refused). Approving the last stage
+        # sets Approved, approving an earlier one PendingManualApproval (a
+        # version rejected before and approved now is pending again), and
+        # rejecting any stage Rejected; which of the two goes with which
+        # StageStatus is pinned by stage_decision_denies().
+        carries_status = {"StringEquals": {APPROVAL_STATUS_KEY: [decided_status(lc, own), REJECTED]}}
         out = [
             Grant("DescribeGroup", "sagemaker", ("sagemaker:DescribeModelPackageGroup",), (arns.group_arn(group),),
                   why="read the group's metadata"),
             Grant("ReadVersions", "sagemaker", ("sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"),
                   versions, why="find and inspect the versions waiting for their stage"),
             Grant(name, "sagemaker", ("sagemaker:UpdateModelPackage",), versions,
-                  conditions({EQ: {**sets, CURRENT_STAGE_KEY: own}, **no_status}),
+                  conditions({EQ: {**sets, CURRENT_STAGE_KEY: own}, **carries_status}),
                   why=f"approve or reject {own} on a version already at {own} (any status)"),
         ]
         previous = lc.previous(own)
         if previous is not None:
             out.append(Grant(
                 f"{name}After{camel(previous)}", "sagemaker", ("sagemaker:UpdateModelPackage",), versions,
-                conditions({EQ: {**sets, CURRENT_STAGE_KEY: previous, CURRENT_STATUS_KEY: STAGE_APPROVED}, **no_status}),
+                conditions({EQ: {**sets, CURRENT_STAGE_KEY: previous, CURRENT_STATUS_KEY: STAGE_APPROVED}, **carries_status}),
                 why=f"move a version approved at {previous} into {own}, approved or rejected: never skip a stage",
             ))
-        return out
+        return out + stage_decision_denies(arns, group)
     raise ValueError(f"unknown party {party}")
+
+
+def decided_status(lc: Lifecycle, stage: str) -> str:
+    """The ModelApprovalStatus an approval of ``stage`` sets: Approved for the
+    last stage, PendingManualApproval before it."""
+    return APPROVED if lc.index(stage) == len(lc.stages) - 1 else PENDING
+
+
+# The two Denies that tie a stage decision's StageStatus to the approval
+# status it carries (IAM has no OR across keys, and no comparison of one
+# key with another: two statements, the same for every stage). Stage
+# approvers' Allows admit either pairing; these refuse the wrong one.
+STAGE_DECISION_DENIES = ("StageApprovalNeverRejectsVersion", "StageRejectionRejectsVersion")
+
+
+def stage_decision_denies(arns: Arns, group: str) -> list[Grant]:
+    """Deny an approved stage that carries ModelApprovalStatus Rejected, and
+    a rejected stage that carries anything but Rejected (absent included:
+    a negated operator on a missing key is true)."""
+    versions = (arns.package_arns(group),)
+    return [replace(grant, group=group) for grant in (
+        Grant(STAGE_DECISION_DENIES[0], "sagemaker", ("sagemaker:UpdateModelPackage",), versions,
+              conditions({EQ: {STAGE_STATUS_KEY: STAGE_APPROVED}, "StringEquals": {APPROVAL_STATUS_KEY: REJECTED}}),
+              effect="Deny", why="a stage approval never rejects the version"),
+        Grant(STAGE_DECISION_DENIES[1], "sagemaker", ("sagemaker:UpdateModelPackage",), versions,
+              conditions({EQ: {STAGE_STATUS_KEY: STAGE_REJECTED}, "StringNotEquals": {APPROVAL_STATUS_KEY: REJECTED}}),
+              effect="Deny", why="a stage rejection sets ModelApprovalStatus Rejected in the same request"),
+    )]
 
 
 def _with(conds: Conditions, spec: dict) -> Conditions:

@@ -98,8 +98,14 @@ CASES = [
     # --- the registry account's other principals
     ("a registry admin cannot write released/", ADMIN, "s3:PutObject", RELEASED, ONCE, False),
     ("a registry admin cannot delete released/", ADMIN, "s3:DeleteObject", RELEASED, {}, False),
-    # --- approvers: as today
-    ("gov approves central credit-risk", GOV, "sagemaker:UpdateModelPackage", CREDIT_V1, {STATUS: "Approved"}, True),
+    # --- approvers: with stages, one approval model (docs/stages.md): the status only with the last stage
+    ("gov cannot approve central credit-risk outside a stage decision", GOV, "sagemaker:UpdateModelPackage",
+     CREDIT_V1, {STATUS: "Approved"}, False),
+    ("gov approves Prod of central credit-risk and the version with it", GOV, "sagemaker:UpdateModelPackage",
+     CREDIT_V1, {STATUS: "Approved", "sagemaker__ModelLifeCycle__Stage": "Prod",
+                 "sagemaker__ModelLifeCycle__StageStatus": "Approved",
+                 "sagemaker__CurrentModelLifeCycleStage": "Test",
+                 "sagemaker__CurrentModelLifeCycleStageStatus": "Approved"}, True),
 ]
 
 

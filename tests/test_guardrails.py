@@ -120,6 +120,32 @@ def test_stage_approver_cannot_set_another_stage(staged_guardrails):
                    sagemaker__ModelLifeCycle__Stage="test", sagemaker__ModelLifeCycle__StageStatus="Approved")
 
 
+def _decision(stage=None, stage_status=None, status=None) -> dict:
+    out = {}
+    if stage:
+        out["sagemaker__ModelLifeCycle__Stage"] = stage
+        out["sagemaker__ModelLifeCycle__StageStatus"] = stage_status
+    if status:
+        out["sagemaker__ModelApprovalStatus"] = status
+    return out
+
+
+@pytest.mark.parametrize("who,context", [
+    # One approval model (docs/stages.md): ModelApprovalStatus only inside the
+    # stage decision that implies it, whatever anyone's IAM allows.
+    ("APPROVER", _decision(status="Approved")),  # a group approver, outside any stage decision
+    # (A stage approver setting Rejected outside a rejection is refused by the group
+    # policies, not here: docs/stages.md, "One approval model"; tests/test_stage_gates.py.)
+    ("ADMIN", _decision(status="Rejected")),  # a registry administrator: not a stage approver
+    ("ADMIN", _decision(status="Approved")),
+    ("RISK", _decision(status="Approved")),  # the last stage's approver, without approving the stage
+    ("APPROVER", _decision("Test", "Approved", "Approved")),  # Test is not the last stage
+])
+def test_approval_status_only_with_the_stage_decision_that_implies_it(staged_guardrails, who, context):
+    principal = {"APPROVER": APPROVER, "ADMIN": ADMIN, "RISK": RISK}[who]
+    assert refused(staged_guardrails, principal, "sagemaker:UpdateModelPackage", VERSION, **context)
+
+
 def test_stage_names_compare_case_insensitively(staged_guardrails):
     assert refused(staged_guardrails, SCIENTIST, "sagemaker:UpdateModelPackage", VERSION,
                    sagemaker__ModelLifeCycle__Stage="PROD", sagemaker__ModelLifeCycle__StageStatus="PendingApproval")
@@ -162,9 +188,17 @@ def test_legitimate_requests_pass(example_guardrails, staged_guardrails):
         (staged_guardrails, SCIENTIST, "sagemaker:CreateModelPackage", VERSION,
          {"sagemaker__ModelLifeCycle__Stage": "test", "sagemaker__ModelLifeCycle__StageStatus": "PendingApproval"}),
         (staged_guardrails, APPROVER, "sagemaker:UpdateModelPackage", VERSION,
-         {"sagemaker__ModelLifeCycle__Stage": "Test", "sagemaker__ModelLifeCycle__StageStatus": "Approved"}),
+         {"sagemaker__ModelLifeCycle__Stage": "Test", "sagemaker__ModelLifeCycle__StageStatus": "Approved",
+          "sagemaker__ModelApprovalStatus": "PendingManualApproval"}),
+        (staged_guardrails, APPROVER, "sagemaker:UpdateModelPackage", VERSION,
+         {"sagemaker__ModelLifeCycle__Stage": "Test", "sagemaker__ModelLifeCycle__StageStatus": "Rejected",
+          "sagemaker__ModelApprovalStatus": "Rejected"}),
         (staged_guardrails, RISK, "sagemaker:UpdateModelPackage", VERSION,
-         {"sagemaker__ModelLifeCycle__Stage": "Prod", "sagemaker__ModelLifeCycle__StageStatus": "Rejected"}),
+         {"sagemaker__ModelLifeCycle__Stage": "Prod", "sagemaker__ModelLifeCycle__StageStatus": "Rejected",
+          "sagemaker__ModelApprovalStatus": "Rejected"}),
+        (staged_guardrails, RISK, "sagemaker:UpdateModelPackage", VERSION,
+         {"sagemaker__ModelLifeCycle__Stage": "prod", "sagemaker__ModelLifeCycle__StageStatus": "approved",
+          "sagemaker__ModelApprovalStatus": "Approved"}),
     ]
     for guardrails, principal, action, resource, context in ok:
         assert not refused(guardrails, principal, action, resource, **context), (principal, action, context)

@@ -111,7 +111,12 @@ def test_each_stage_approver_approves_its_own_stage_only(staged):
             current_status = context.get("sagemaker:CurrentModelLifeCycleStageStatus")
             expected = (stage in own and status in ("Approved", "Rejected")
                         and (current == stage or (current == PREVIOUS[stage] and current_status == "Approved")))
-            assert staged.can(who, UPDATE, CREDIT_V1, **_kw(context)) is expected, (who, context)
+            # One approval model (docs/stages.md): a decision carries the status it implies, and only that.
+            implied = "Rejected" if status == "Rejected" else ("Approved" if stage == STAGES[-1] else "PendingManualApproval")
+            for approval in (None, *APPROVALS):
+                asked = context if approval is None else {**context, "sagemaker:ModelApprovalStatus": approval}
+                allowed = expected and approval == implied
+                assert staged.can(who, UPDATE, CREDIT_V1, **_kw(asked)) is allowed, (who, asked)
 
 
 # --- what keeps working --------------------------------------------------------------

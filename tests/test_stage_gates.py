@@ -77,34 +77,64 @@ def ctx(stage=None, status=None, current=None, current_status=None, approval=Non
 
 
 PEND = "PendingManualApproval"
+
+
+def dec(stage, status, current=None, current_status=None) -> dict:
+    """A stage decision as promote sends it: with the ModelApprovalStatus it
+    implies (one approval model: Approved for the last stage's approval,
+    Rejected for any rejection, PendingManualApproval otherwise)."""
+    approval = "Rejected" if status.lower() == "rejected" else (
+        "Approved" if stage.lower() == "prod" and status.lower() == "approved" else "PendingManualApproval")
+    return ctx(stage, status, current, current_status, approval=approval)
 NEW = ctx(approval=PEND)  # what a registration always passes
 
 CASES = [
     # --- negative first: skip a stage, move back, approve another's stage, edit an approved version
     ("stage approver cannot skip a stage", RISK, UPDATE, CREDIT_V1,
-     ctx("Prod", "Approved", "Development", "Approved"), False),
+     dec("Prod", "Approved", "Development", "Approved"), False),
     ("stage approver cannot skip from a version without lifecycle", GOV, UPDATE, CREDIT_V1,
-     ctx("Test", "Approved"), False),
+     dec("Test", "Approved"), False),
     ("first stage approver cannot start a version without lifecycle", GOV, UPDATE, CREDIT_V1,
-     ctx("Development", "Approved"), False),
-    ("cannot move a version back", GOV, UPDATE, CREDIT_V1, ctx("Development", "Approved", "Test", "Approved"), False),
+     dec("Development", "Approved"), False),
+    ("cannot move a version back", GOV, UPDATE, CREDIT_V1, dec("Development", "Approved", "Test", "Approved"), False),
     ("cannot move a version back to pending", GOV, UPDATE, CREDIT_V1,
      ctx("Development", "PendingApproval", "Development", "Approved"), False),
-    ("cannot approve another's stage", GOV, UPDATE, CREDIT_V1, ctx("Prod", "Approved", "Test", "Approved"), False),
-    ("cannot approve another's stage (lowercase)", GOV, UPDATE, CREDIT_V1, ctx("prod", "approved", "test", "approved"), False),
+    ("cannot approve another's stage", GOV, UPDATE, CREDIT_V1, dec("Prod", "Approved", "Test", "Approved"), False),
+    ("cannot approve another's stage (lowercase)", GOV, UPDATE, CREDIT_V1, dec("prod", "approved", "test", "approved"), False),
     ("next stage needs the previous one approved", RISK, UPDATE, CREDIT_V1,
-     ctx("Prod", "Approved", "Test", "PendingApproval"), False),
-    ("a rejected stage does not open the next", RISK, UPDATE, CREDIT_V1, ctx("Prod", "Approved", "Test", "Rejected"), False),
+     dec("Prod", "Approved", "Test", "PendingApproval"), False),
+    ("a rejected stage does not open the next", RISK, UPDATE, CREDIT_V1, dec("Prod", "Approved", "Test", "Rejected"), False),
     ("stage approvers set only Approved or Rejected", GOV, UPDATE, CREDIT_V1,
      ctx("Test", "PendingApproval", "Test", "Approved"), False),
-    ("stage approver who is not a group approver cannot set ModelApprovalStatus", RISK, UPDATE, CREDIT_V1,
+    # one approval model: ModelApprovalStatus only inside the stage decision that implies it
+    ("a governance account cannot set ModelApprovalStatus outside a stage decision", GOV, UPDATE, CREDIT_V1,
      ctx(approval="Approved"), False),
-    ("...not even with its own stage change", RISK, UPDATE, CREDIT_V1,
-     ctx("Prod", "Approved", "Test", "Approved", approval="Approved"), False),
+    ("...nor reject outside a stage decision", GOV, UPDATE, CREDIT_V1, ctx(approval="Rejected"), False),
+    ("...nor reset to pending outside a stage decision", GOV, UPDATE, CREDIT_V1, ctx(approval=PEND), False),
+    ("the last stage's approver cannot set Approved without approving the last stage", RISK, UPDATE, CREDIT_V1,
+     ctx(approval="Approved"), False),
+    ("...nor with a stage status other than Approved", RISK, UPDATE, CREDIT_V1,
+     ctx("Prod", "Rejected", "Test", "Approved", approval="Approved"), False),
+    ("an earlier stage's approval cannot set Approved", GOV, UPDATE, CREDIT_V1,
+     ctx("Test", "Approved", "Development", "Approved", approval="Approved"), False),
+    ("the first stage's approval cannot set Approved", GOV, UPDATE, CREDIT_V1,
+     ctx("Development", "Approved", "Development", "PendingApproval", approval="Approved"), False),
+    ("a stage approval without ModelApprovalStatus is refused", GOV, UPDATE, CREDIT_V1,
+     ctx("Test", "Approved", "Development", "Approved"), False),
+    ("the last stage's approval must set Approved in the same request", RISK, UPDATE, CREDIT_V1,
+     ctx("Prod", "Approved", "Test", "Approved"), False),
+    ("...not leave the version pending", RISK, UPDATE, CREDIT_V1,
+     ctx("Prod", "Approved", "Test", "Approved", approval=PEND), False),
+    ("a stage rejection must reject the version", GOV, UPDATE, CREDIT_V1,
+     ctx("Test", "Rejected", "Test", "Approved", approval=PEND), False),
+    ("...not leave it Approved", RISK, UPDATE, CREDIT_V1, ctx("Prod", "Rejected", "Prod", "Approved", approval="Approved"), False),
+    ("...nor carry no status", RISK, UPDATE, CREDIT_V1, ctx("Prod", "Rejected", "Prod", "Approved"), False),
+    ("a stage approval never rejects the version", GOV, UPDATE, CREDIT_V1,
+     ctx("Test", "Approved", "Development", "Approved", approval="Rejected"), False),
     ("group approver cannot change a lifecycle with the status", GOV, UPDATE, CREDIT_V1,
      ctx("Prod", "Approved", "Test", "Approved", approval="Approved"), False),
     ("another role of a stage approver account cannot approve", GOV_OTHER, UPDATE, CREDIT_V1,
-     ctx("Test", "Approved", "Development", "Approved"), False),
+     dec("Test", "Approved", "Development", "Approved"), False),
     ("developer cannot edit an approved version", DS, UPDATE, CREDIT_V1, ctx(current="Development", current_status="Approved"), False),
     ("developer cannot edit an approved version (any case)", DS, UPDATE, CREDIT_V1,
      ctx(current="development", current_status="APPROVED"), False),
@@ -117,7 +147,7 @@ CASES = [
      {**NEW, **ctx("Development", "Approved")}, False),
     ("developer cannot register with another status", DS, CREATE, CREDIT_V1, {**NEW, **ctx("Development", "InProgress")}, False),
     ("developer cannot approve its first stage", DS, UPDATE, CREDIT_V1,
-     ctx("Development", "Approved", "Development", "PendingApproval"), False),
+     dec("Development", "Approved", "Development", "PendingApproval"), False),
     ("developer cannot move a version on", DS, UPDATE, CREDIT_V1, ctx("Test", "PendingApproval"), False),
     ("consumer cannot read a version pending at its stage", TEST, DESCRIBE, CREDIT_V1, ctx(current="Test", current_status="PendingApproval"), False),
     ("consumer cannot read a version rejected at its stage", TEST, DESCRIBE, CREDIT_V1, ctx(current="Test", current_status="Rejected"), False),
@@ -141,14 +171,19 @@ CASES = [
     ("developer puts a version into the first stage", DS, UPDATE, CREDIT_V1, ctx("Development", "PendingApproval"), True),
     ("developer resubmits a version rejected at the first stage", DS, UPDATE, CREDIT_V1,
      ctx("Development", "PendingApproval", "Development", "Rejected"), True),
-    ("first stage approver approves", GOV, UPDATE, CREDIT_V1, ctx("Development", "Approved", "Development", "PendingApproval"), True),
-    ("first stage approver rejects", GOV, UPDATE, CHURN_V1, ctx("Development", "Rejected", "Development", "PendingApproval"), True),
+    ("first stage approver approves (the version stays pending)", GOV, UPDATE, CREDIT_V1,
+     dec("Development", "Approved", "Development", "PendingApproval"), True),
+    ("first stage approver rejects (and so rejects the version)", GOV, UPDATE, CHURN_V1,
+     dec("Development", "Rejected", "Development", "PendingApproval"), True),
     ("next stage opens after the previous is approved", GOV, UPDATE, CREDIT_V1,
-     ctx("Test", "Approved", "Development", "Approved"), True),
-    ("a stage approver may revise its own stage", GOV, UPDATE, CREDIT_V1, ctx("Test", "Rejected", "Test", "Approved"), True),
-    ("prod approver promotes from test", RISK, UPDATE, CREDIT_V1, ctx("Prod", "Approved", "Test", "Approved"), True),
-    ("prod approver approves in any case", RISK, UPDATE, CREDIT_V1, ctx("PROD", "APPROVED", "test", "approved"), True),
-    ("group approver keeps ModelApprovalStatus", GOV, UPDATE, CREDIT_V1, ctx(approval="Approved"), True),
+     dec("Test", "Approved", "Development", "Approved"), True),
+    ("a stage approver may revise its own stage", GOV, UPDATE, CREDIT_V1, dec("Test", "Rejected", "Test", "Approved"), True),
+    ("...and approve again after a rejection (pending again)", GOV, UPDATE, CREDIT_V1,
+     dec("Test", "Approved", "Test", "Rejected"), True),
+    ("prod approver approves prod and the version in one request", RISK, UPDATE, CREDIT_V1,
+     dec("Prod", "Approved", "Test", "Approved"), True),
+    ("prod approver approves in any case", RISK, UPDATE, CREDIT_V1, dec("PROD", "APPROVED", "test", "approved"), True),
+    ("prod approver rejects prod and the version", RISK, UPDATE, CREDIT_V1, dec("Prod", "Rejected", "Prod", "Approved"), True),
     ("consumer reads a version approved at its stage", TEST, DESCRIBE, CREDIT_V1, ctx(current="Test", current_status="Approved"), True),
     ("consumer reads a version at a later stage", TEST, DESCRIBE, CREDIT_V1, ctx(current="Prod", current_status="PendingApproval"), True),
     ("prod reads a version approved for prod", PROD, DESCRIBE, CREDIT_V1, ctx(current="prod", current_status="approved"), True),
@@ -259,17 +294,20 @@ def test_without_stages_the_rules_add_nothing(example_files):
     assert "ModelLifeCycle" not in body
 
 
-def test_stage_approvers_get_no_artifacts_and_group_approval_only_where_listed(staged):
-    """model-risk approves Prod on every group, reads no artifact, and sets
-    ModelApprovalStatus only on churn-predictor, whose approvers default to
-    every governance account (credit-risk lists governance only)."""
+def test_stage_approvers_get_no_artifacts_and_approve_versions_only_with_their_stage(staged):
+    """model-risk approves Prod on every group and reads no artifact. With
+    stages ModelApprovalStatus follows the stages: not even on
+    churn-predictor, whose approvers default to every governance account,
+    does anyone set it outside a stage decision."""
     assert not staged.can(RISK, "s3:GetObject", f"{B}/credit-risk/model.tar.gz")
     assert not staged.can(RISK, "kms:Decrypt", f"arn:aws:kms:us-east-1:{REG}:key/x", kms__ViaService="s3.us-east-1.amazonaws.com")
-    assert staged.can(RISK, UPDATE, CHURN_V1, sagemaker__ModelApprovalStatus="Approved")
-    assert not staged.can(RISK, UPDATE, CREDIT_V1, sagemaker__ModelApprovalStatus="Approved")
-    assert staged.can(RISK, UPDATE, CHURN_V1, **{
-        "sagemaker__ModelLifeCycle__Stage": "Prod", "sagemaker__ModelLifeCycle__StageStatus": "Approved",
-        "sagemaker__CurrentModelLifeCycleStage": "Test", "sagemaker__CurrentModelLifeCycleStageStatus": "Approved"})
+    for version in (CHURN_V1, CREDIT_V1):
+        for who in (RISK, GOV):
+            assert not staged.can(who, UPDATE, version, sagemaker__ModelApprovalStatus="Approved")
+        assert staged.can(RISK, UPDATE, version, **{
+            "sagemaker__ModelLifeCycle__Stage": "Prod", "sagemaker__ModelLifeCycle__StageStatus": "Approved",
+            "sagemaker__ModelApprovalStatus": "Approved",
+            "sagemaker__CurrentModelLifeCycleStage": "Test", "sagemaker__CurrentModelLifeCycleStageStatus": "Approved"})
 
 
 def test_the_report_shows_who_approves_each_stage_and_who_reads_it(tmp_path):

@@ -209,7 +209,8 @@ def test_register_then_approve_each_stage_in_order_records_who_and_why(aws, caps
         now = described(aws, 1)
         assert now["ModelLifeCycle"] == {"Stage": stage, "StageStatus": "Approved",
                                          "StageDescription": f"Approved by {CALLER}: {note}"}
-        assert now["ModelApprovalStatus"] == "PendingManualApproval"  # stages do not touch the approval status
+        # One approval model: the version is Approved exactly when the last stage is.
+        assert now["ModelApprovalStatus"] == ("Approved" if stage == "Prod" else "PendingManualApproval")
         assert now["LastModifiedBy"]["IamIdentity"]["Arn"] == CALLER
     assert len(updates(aws)) == 3
     doc = status_json(aws, capsys, "--history")
@@ -226,8 +227,24 @@ def test_a_rejection_is_recorded_and_blocks_the_next_stage(aws, capsys):
     code, _, _ = promote(aws, capsys, 1, "QA", decision="--reject", note="latency regression")
     assert code == 0
     assert described(aws, 1)["ModelLifeCycle"]["StageStatus"] == "Rejected"
+    assert described(aws, 1)["ModelApprovalStatus"] == "Rejected"  # any stage's rejection rejects the version
     code, _, err = promote(aws, capsys, 1, "Prod")
     assert code == 1 and "QA (Rejected); Prod needs QA Approved first" in err
+
+
+def test_a_decision_revised_after_a_rejection_makes_the_version_pending_again(aws, capsys):
+    """One request per decision (the server sees one UpdateModelPackage each),
+    and the approval status follows the stage decision both ways."""
+    register(aws, lifecycle={"Stage": "Development", "StageStatus": "Approved"})
+    assert promote(aws, capsys, 1, "QA", decision="--reject", note="latency regression")[0] == 0
+    assert promote(aws, capsys, 1, "QA", note="fixed in the serving config")[0] == 0
+    now = described(aws, 1)
+    assert (now["ModelLifeCycle"]["StageStatus"], now["ModelApprovalStatus"]) == ("Approved", "PendingManualApproval")
+    assert promote(aws, capsys, 1, "Prod", note="CAB-43")[0] == 0
+    assert described(aws, 1)["ModelApprovalStatus"] == "Approved"
+    assert promote(aws, capsys, 1, "Prod", decision="--reject", note="incident 7")[0] == 0
+    assert described(aws, 1)["ModelApprovalStatus"] == "Rejected"  # revoking the last stage revokes the version
+    assert len(updates(aws)) == 4
 
 
 def test_access_denied_names_the_gate_in_one_line(aws, capsys):

@@ -325,12 +325,20 @@ class Lifecycle:
         return actions
 
     # --- the one write ---------------------------------------------------------
-    def set_lifecycle(self, package_arn: str, stage: str, status: str, description: str) -> None:
-        """UpdateModelPackage with ModelLifeCycle only: one all-or-nothing call."""
-        self._call("UpdateModelPackage", {
+    def set_lifecycle(self, package_arn: str, stage: str, status: str, description: str,
+                      approval: str | None = None) -> None:
+        """UpdateModelPackage with ModelLifeCycle and, when given, the
+        ModelApprovalStatus the decision implies: one all-or-nothing call
+        (both are optional members of the same request: SageMaker API
+        Reference, UpdateModelPackage,
+        https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateModelPackage.html)."""
+        params = {
             "ModelPackageArn": package_arn,
             "ModelLifeCycle": {"Stage": stage, "StageStatus": status, "StageDescription": description},
-        }, write=True)
+        }
+        if approval is not None:
+            params["ModelApprovalStatus"] = approval
+        self._call("UpdateModelPackage", params, write=True)
 
     # --- plumbing --------------------------------------------------------------
     def _pages(self, operation: str, params: dict, key: str):

@@ -32,6 +32,21 @@ APPROVED, REJECTED, PENDING = "Approved", "Rejected", "PendingApproval"
 # (SageMaker API Reference, ModelLifeCycle data type), so no line breaks.
 DESCRIPTION_MAX = 1024
 
+# ModelApprovalStatus values (SageMaker API Reference, UpdateModelPackage).
+STATUS_APPROVED, STATUS_REJECTED, STATUS_PENDING = "Approved", "Rejected", "PendingManualApproval"
+
+
+def approval_status(config: Config, stage: str, decision: str) -> str:
+    """The ModelApprovalStatus a stage decision sets in the same request (one
+    approval model, docs/stages.md): Approved when the last stage is
+    approved, Rejected when any stage is rejected, PendingManualApproval
+    when an earlier stage is approved. The group policies refuse a stage
+    decision carrying anything else, or nothing."""
+    if decision == REJECTED:
+        return STATUS_REJECTED
+    return STATUS_APPROVED if stage.lower() == stage_names(config)[-1].lower() else STATUS_PENDING
+
+
 # The gates of the registry's stage policies (issue 15), by the names people use.
 GATE_SKIP = "skip"
 GATE_BACKWARDS = "backwards"

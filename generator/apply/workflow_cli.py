@@ -298,7 +298,8 @@ def promote_main(args: argparse.Namespace, out: TextIO | None = None, err: TextI
 def _promote(config, registry, args, stage: str, decision: str, interrupts, out: TextIO, err: TextIO) -> int:
     from generator.apply.aws import AwsError
     from generator.apply.status_format import GroupStatus, Status, table
-    from generator.apply.workflow import DESCRIPTION_MAX, check_step, description, name_gate, state_from
+    from generator.apply.workflow import (DESCRIPTION_MAX, approval_status, check_step, description, name_gate,
+                                          state_from)
     from generator.config.stages import stage_names
 
     arn = (f"arn:{config.partition}:sagemaker:{config.region}:{config.registry_account.id}:model-package/"
@@ -327,7 +328,8 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
     if refusal is not None:
         print(f"refused ({refusal.gate}): {refusal.reason}; nothing was changed", file=err)
         return EXIT_FAILED
-    if state.stage == stage and state.stage_status == decision:
+    approval = approval_status(config, stage, decision)
+    if state.stage == stage and state.stage_status == decision and state.approval == approval:
         print(f"{args.group} version {args.version} is already {stage} {decision}; nothing was changed", file=out)
         return EXIT_OK
     # Lost updates (issue 30): UpdateModelPackage has no condition on the
@@ -345,7 +347,7 @@ def _promote(config, registry, args, stage: str, decision: str, interrupts, out:
         return EXIT_FAILED
     try:
         with interrupts.change(args.group):
-            registry.set_lifecycle(arn, stage, decision, text)
+            registry.set_lifecycle(arn, stage, decision, text, approval)
     except AwsError as exc:
         if exc.code in ("AccessDenied", "AccessDeniedException"):
             try:

@@ -13,7 +13,7 @@ and each stage's approvers get their own statements.
 from __future__ import annotations
 
 from generator import copyflow
-from generator.access import PENDING, STAGE_PENDING, APPROVAL_STATUS_KEY, PARTY_TITLES, STAGE_KEY, STAGE_STATUS_KEY, Lifecycle, group_grants, party_members
+from generator.access import STAGE_DECISION_DENIES, PENDING, STAGE_PENDING, APPROVAL_STATUS_KEY, PARTY_TITLES, STAGE_KEY, STAGE_STATUS_KEY, Lifecycle, group_grants, party_members
 from generator.arns import Arns
 from generator.config import PARTIES, Config
 from generator.config.stages import account_stage, stage_approvers
@@ -82,7 +82,13 @@ def build(config: Config, arns: Arns, group: str, compact: bool = False) -> dict
                 lambda grant: grant.name in STAGE_READ_GRANTS)
         for stage in lifecycle.stages:
             add(title, stage_approvers(config, stage), group_grants(arns, group, "stage_approvers", lifecycle, stage),
-                lambda grant: grant.name not in STAGE_READ_GRANTS)
+                lambda grant: grant.name not in STAGE_READ_GRANTS + STAGE_DECISION_DENIES)
+        # The Denies that pair a stage decision with the approval status it
+        # sets are the same for every stage: once, for every stage approver.
+        deciders = sorted({name for stage in lifecycle.stages for name in stage_approvers(config, stage)})
+        if deciders:
+            add(title, deciders, group_grants(arns, group, "stage_approvers", lifecycle, lifecycle.first),
+                lambda grant: grant.name in STAGE_DECISION_DENIES)
     statements.extend(registry_denies(arns, group, lifecycle, copy))
     return document(statements)
 

@@ -57,6 +57,41 @@ def registry_roles(config: Config, arns: Arns) -> Exempt:
     return exempt(config, arns, {config.registry.account: deploying_roles(config)})
 
 
+def one_approval_model(config: Config, arns: Arns, names: list[str]) -> list[dict]:
+    """With stages, ModelApprovalStatus follows the stages (docs/stages.md,
+    "One approval model"): Approved only by the last stage's approvers, in
+    the request that approves the last stage; Rejected only by a stage's
+    approvers, in the request that rejects it. That nobody else sets it is
+    held here for every principal of the organization, the registry
+    account's administrators included, and Approved never without the last
+    stage. Which StageStatus goes with which status, and that every stage
+    decision carries one, is held by the group policies (their stage
+    approvers' Allows and Denies), as the stage order is: more statements
+    here would take a second SCP slot (5,120 characters each, AWS
+    Organizations quotas). Stage values compare
+    case-insensitively, as in the group policies; ModelApprovalStatus is an
+    enumeration SageMaker validates (SageMaker API Reference,
+    UpdateModelPackage:
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateModelPackage.html)."""
+    versions = f"arn:{arns.partition}:sagemaker:{arns.region}:{arns.registry_id}:model-package/*"
+    partition, last, nobody = arns.partition, names[-1], Exempt((), (), ())
+    deciders = exempt(config, arns, account_roles(config, sorted({a for n in names for a in stage_approvers(config, n)})))
+    finals = exempt(config, arns, account_roles(config, stage_approvers(config, last)))
+    approved = {"StringEquals": {STATUS_KEY: [APPROVED]}}
+    rejected = {"StringEquals": {STATUS_KEY: [REJECTED]}}
+    out = denies_unless("DenyApprovedUnlessLastStageApprover", WRITE_VERSIONS, versions, approved, finals, partition,
+                        principal=False)
+    out += denies_unless("DenyRejectedUnlessStageApprover", WRITE_VERSIONS, versions, rejected, deciders, partition,
+                         principal=False)
+    # For everyone, the last stage's approvers included: Approved only in a
+    # request that sets the last stage (a negated operator on an absent key
+    # is true: no lifecycle in the request, denied).
+    out += denies_unless("DenyApprovedOutsideLastStageApproval", WRITE_VERSIONS, versions,
+                         {**approved, "StringNotEqualsIgnoreCase": {STAGE_KEY: [last]}}, nobody, partition,
+                         principal=False)
+    return out
+
+
 def statements(config: Config, arns: Arns) -> list[dict]:
     """Every SCP statement, in a stable order (packed into policies by render)."""
     prefix = f"arn:{arns.partition}:sagemaker:{arns.region}:{arns.registry_id}"
@@ -66,15 +101,17 @@ def statements(config: Config, arns: Arns) -> list[dict]:
     approvers = exempt(config, arns, account_roles(config, config.accounts_in_party("approvers")))
     developers = account_roles(config, config.accounts_in_party("developers"))
     out: list[dict] = []
-    # Approval decisions (Approved, Rejected) belong to the groups' approvers:
-    # the same rule as the developers' DenyApproval in every group policy,
-    # now also for the registry account's own administrators.
-    out += denies_unless(
-        "DenyApprovalUnlessApprover", WRITE_VERSIONS, versions,
-        {"StringEquals": {STATUS_KEY: [APPROVED, REJECTED]}}, approvers, partition, principal=False,
-    )
     names = stage_names(config)
-    if names:
+    if not names:
+        # Approval decisions (Approved, Rejected) belong to the groups' approvers:
+        # the same rule as the developers' DenyApproval in every group policy,
+        # now also for the registry account's own administrators.
+        out += denies_unless(
+            "DenyApprovalUnlessApprover", WRITE_VERSIONS, versions,
+            {"StringEquals": {STATUS_KEY: [APPROVED, REJECTED]}}, approvers, partition, principal=False,
+        )
+    else:
+        out += one_approval_model(config, arns, names)
         parties: dict[str, list[str]] = {}
         for index, name in enumerate(names):
             members = account_roles(config, stage_approvers(config, name))

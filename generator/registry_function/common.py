@@ -26,6 +26,7 @@ class Settings:
     bucket: str
     groups: dict = field(default_factory=dict)  # group -> GroupSettings
     first_stage: str | None = None
+    stage_record_table: str | None = None  # the stage record's table (stage_record.py); None: not kept
 
     @classmethod
     def from_json(cls, text: str) -> "Settings":
@@ -33,15 +34,18 @@ class Settings:
         groups = {name: GroupSettings(tuple(g["accounts"]), tuple(g.get("repositories", ())))
                   for name, g in raw["groups"].items()}
         return cls(raw["partition"], raw["region"], raw["registry_account"], raw["bucket"], groups,
-                   raw.get("first_stage"))
+                   raw.get("first_stage"), raw.get("stage_record_table"))
 
     def to_json(self) -> str:
-        return json.dumps({
+        raw = {
             "partition": self.partition, "region": self.region, "registry_account": self.registry_account,
             "bucket": self.bucket, "first_stage": self.first_stage,
             "groups": {name: {"accounts": list(g.accounts), "repositories": list(g.repositories)}
                        for name, g in sorted(self.groups.items())},
-        }, indent=2, sort_keys=True) + "\n"
+        }
+        if self.stage_record_table:
+            raw["stage_record_table"] = self.stage_record_table
+        return json.dumps(raw, indent=2, sort_keys=True) + "\n"
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Clients:
     sagemaker: object
     ecr: object
     source_sagemaker: object = None  # callable(account_id) -> client
+    dynamodb: object = None  # the stage record's table (stage_record.py)
 
     @classmethod
     def default(cls, region: str) -> "Clients":
@@ -62,4 +67,4 @@ class Clients:
 
         sagemaker = boto3.client("sagemaker", region_name=region)
         return cls(boto3.client("s3", region_name=region), sagemaker, boto3.client("ecr", region_name=region),
-                   lambda account: sagemaker)
+                   lambda account: sagemaker, boto3.client("dynamodb", region_name=region))

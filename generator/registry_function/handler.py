@@ -18,13 +18,15 @@ from __future__ import annotations
 import json
 import os
 
-from generator.registry_function import copy_version
+from generator.registry_function import copy_version, stage_record
 from generator.registry_function.common import Refused, Settings
 
 MODEL_PACKAGE_STATE_CHANGE = ("aws.sagemaker", "SageMaker Model Package State Change")
 HANDLERS = {
     MODEL_PACKAGE_STATE_CHANGE: (
         ("copy_version", copy_version.wants, copy_version.handle),
+        # Only once a stage record table is configured (not yet rendered: docs/stage-record.md).
+        ("stage_record", stage_record.wants, stage_record.handle),
     ),
 }
 

@@ -272,6 +272,11 @@ def s3_paths(arns: Arns, group: str, copy: bool = False) -> list[dict[str, str]]
     return [{OBJECT: f"{point}/object/{arns.group_prefix(group)}{SAMPLE_OBJECT}", LISTING: point}, bucket]
 
 
+def stage_decision_status(stages: tuple[str, ...], stage: str) -> str:
+    """The ModelApprovalStatus an approval of ``stage`` carries (docs/stages.md, "One approval model")."""
+    return APPROVED if stage == stages[-1] else PENDING
+
+
 def lifecycle_variants(way: tuple[Step, ...], stages: tuple[str, ...]) -> list[tuple[tuple[str, str], ...]]:
     """Lifecycle contexts a way on a version is tried with (with stages set).
 
@@ -283,7 +288,9 @@ def lifecycle_variants(way: tuple[Step, ...], stages: tuple[str, ...]) -> list[t
     if not stages or not any(step.resource == VERSION for step in way):
         return [()]
     if any(step.staged for step in way):
-        return [((STAGE_KEY, s), (CURRENT_STAGE_KEY, s), (CURRENT_STATUS_KEY, STAGE_PENDING)) for s in stages]
+        # One approval model: a stage approval carries the approval status it implies.
+        return [((STAGE_KEY, s), (CURRENT_STAGE_KEY, s), (CURRENT_STATUS_KEY, STAGE_PENDING),
+                 (_STATUS, stage_decision_status(stages, s))) for s in stages]
     return [()] + [((CURRENT_STAGE_KEY, s), (CURRENT_STATUS_KEY, STAGE_APPROVED)) for s in stages]
 
 
@@ -386,7 +393,7 @@ STAGE_CAPABILITY_PREFIX = "approve-stage:"
 def stage_approval_requests(arns: Arns, group: str, stage: str, stages: tuple[str, ...]) -> list[list[Probe]]:
     """The ways to approve ``stage`` (one of ``stages``, in order) on a version of ``group``."""
     version = f"{arns.package_arns(group).removesuffix('*')}{SAMPLE_VERSION}"
-    moves = ((STAGE_KEY, stage), (STAGE_STATUS_KEY, STAGE_APPROVED))
+    moves = ((STAGE_KEY, stage), (STAGE_STATUS_KEY, STAGE_APPROVED), (_STATUS, stage_decision_status(stages, stage)))
     ways = [[Probe("sagemaker:UpdateModelPackage", version,
                    moves + ((CURRENT_STAGE_KEY, stage), (CURRENT_STATUS_KEY, STAGE_PENDING)))]]
     index = stages.index(stage)

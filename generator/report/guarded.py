@@ -31,7 +31,7 @@ from generator.config.stages import stage_names
 from generator.analysis.evaluate import Request
 from generator.analysis.guardrails import Guardrail, denies, from_policyset
 from generator.analysis.policyset import ActionIndex
-from generator.report.capabilities import SAMPLE_VERSION, key_arn
+from generator.report.capabilities import SAMPLE_VERSION, key_arn, stage_decision_status
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,12 @@ def protected_requests(config: Config, arns: Arns) -> list[Protected]:
         group = sorted(config.model_groups)[0]
         version = arns.package_arns(group).removesuffix("*") + SAMPLE_VERSION
         out.append(Protected("approve", "sagemaker:UpdateModelPackage", version, ((APPROVAL_STATUS_KEY, APPROVED),)))
+        stages = tuple(stage_names(config))
+        # A stage approval carries the approval status it implies (docs/stages.md, "One approval model").
         out += [Protected(f"approve stage {stage}", "sagemaker:UpdateModelPackage", version,
-                          ((STAGE_KEY, stage), (STAGE_STATUS_KEY, STAGE_APPROVED)))
-                for stage in stage_names(config)]
+                          ((STAGE_KEY, stage), (STAGE_STATUS_KEY, STAGE_APPROVED),
+                           (APPROVAL_STATUS_KEY, stage_decision_status(stages, stage))))
+                for stage in stages]
         out.append(Protected("change group policy", "sagemaker:PutModelPackageGroupPolicy", arns.group_arn(group)))
         out.append(Protected("delete version", "sagemaker:DeleteModelPackage", version))
     if config.ecr_repositories:

@@ -269,6 +269,9 @@ def party_capabilities(config: Config, party: str, scope: str, group: str) -> fr
     developers upload to incoming/ instead of registering and writing)."""
     if party == "developers" and scope == "group" and config.is_copy(group):
         return COPY_DEVELOPER_CAPABILITIES
+    if party == "approvers" and scope == "group" and stage_names(config):
+        # One approval model: with stages only stage approvers decide (expected above).
+        return PARTY_CAPABILITIES[party][scope] - {"approve"}
     return PARTY_CAPABILITIES[party][scope]
 
 

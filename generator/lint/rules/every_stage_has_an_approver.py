@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.access import CURRENT_STAGE_KEY, CURRENT_STATUS_KEY, STAGE_APPROVED, STAGE_KEY, STAGE_PENDING, STAGE_STATUS_KEY
-from generator.access import party_members
+from generator.access import APPROVAL_STATUS_KEY, Lifecycle, decided_status, party_members
 from generator.config.stages import stage_approvers, stage_names
 from generator.lint.model import Hit, rule
 from generator.lint.probe import Prober
@@ -35,8 +35,10 @@ def every_stage_has_an_approver(ctx):
         for stage in stages:
             members = party_members(ctx.config, prober.arns, stage_approvers(ctx.config, stage))
             roles = [arn.replace("*", "probe") for arn in members.role_arns]
+            # One approval model: the approval carries the ModelApprovalStatus it implies.
             context = {**prober.context(group, None), STAGE_KEY: stage, STAGE_STATUS_KEY: STAGE_APPROVED,
-                       CURRENT_STAGE_KEY: stage, CURRENT_STATUS_KEY: STAGE_PENDING}
+                       CURRENT_STAGE_KEY: stage, CURRENT_STATUS_KEY: STAGE_PENDING,
+                       APPROVAL_STATUS_KEY: decided_status(Lifecycle(tuple(stages)), stage)}
             approved = False
             for role in roles:
                 try:

@@ -42,6 +42,11 @@ def _contexts(base: dict, conditions: dict, stages: list[str]) -> list[dict]:
     return out
 
 
+def _holds(conditions: dict, context: dict) -> bool:
+    return all(condition_holds(op, key, values, context) for op, keys in conditions.items()
+               for key, values in keys.items())
+
+
 @rule(
     "guardrails-allow-parties", "error",
     "No SCP or RCP statement denies a request that a party's grants allow",
@@ -71,15 +76,21 @@ def guardrails_allow_parties(ctx):
     for account in sorted(config.accounts):
         members = party_members(config, prober.arns, [account])
         roles = [arn.replace("*", "probe").replace("?", "x") for arn in members.role_arns]
-        for grant in account_grants(config, prober.arns, account, registry_wide=True):
+        grants = account_grants(config, prober.arns, account, registry_wide=True)
+        # The account's own Deny grants (the developers' DenyApproval, the
+        # stage decisions' pairing of StageStatus and ModelApprovalStatus)
+        # refuse some contexts an Allow admits: nothing a party may do.
+        own_denies = [(set(g.actions), condition_dict(g.conditions)) for g in grants if g.effect == "Deny"]
+        for grant in grants:
             if grant.effect != "Allow" or not roles:
                 continue
-            contexts = _contexts(base, condition_dict(grant.conditions), stages)
+            admitted = _contexts(base, condition_dict(grant.conditions), stages)
             for role, action in product(roles, grant.actions):
                 found = {
                     label
                     for resource in grant.resources
-                    for context in contexts
+                    for context in admitted
+                    if not any(action in acts and _holds(deny, context) for acts, deny in own_denies)
                     for label in denies(Request(role, action, resource.replace("*", "1"), context),
                                         guardrails, organization)
                 }
