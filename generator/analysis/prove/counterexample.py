@@ -51,6 +51,8 @@ class Counterexample:
 
 
 def _string(model, expr) -> str:
+    if isinstance(expr, str):
+        return expr
     value = model.eval(expr, model_completion=True)
     return value.as_string() if z3.is_string_value(value) else str(value)
 

@@ -6,11 +6,12 @@ the group (``model-package-group/G``) or any of its versions
 governs exactly these requests (generator.analysis.policyset.PolicyIndex
 routes them to it), so each group is one small, independent problem.
 
-Accounts: the config's, plus two stand-ins for every account it does not
-list: one inside the organization (its principals carry
+Accounts: the config's, every account id a policy names that the config
+does not list (in the organization or not: either), plus two stand-ins for
+every other account: one inside the organization (its principals carry
 ``aws:PrincipalOrgID`` = the organization), one outside (the key absent or
 another organization). A stand-in's id appears in no policy, so it behaves
-as every unlisted account does. Every listed account is taken to be a
+as every account no policy names does. Every listed account is taken to be a
 member of ``organization_id`` (the config says so; AWS Organizations is not
 read).
 
@@ -48,6 +49,7 @@ class Domain:
     in_org: str  # stand-in: an unlisted account of the organization
     outside: str  # stand-in: an account outside the organization
     organization_id: str | None
+    mentioned: tuple[str, ...] = ()  # account ids the policies name that the config does not list: in or out
 
     @property
     def group_arn(self) -> str:
@@ -89,24 +91,30 @@ def stand_ins(texts: list[str], accounts: set[str]) -> tuple[str, str]:
     return found[0], found[1]
 
 
-def request(domain: Domain, keys: dict[str, int]) -> encoding.Request:
-    """A symbolic request of the domain; ``keys``: encoding.collect_keys of everything asked."""
+def request(domain: Domain, keys: dict[str, int], action: str | None = None, others: tuple[str, ...] = ()) -> encoding.Request:
+    """A symbolic request of the domain; ``keys``: encoding.collect_keys of
+    everything asked. ``action``: one action (the formulas are then built for
+    it alone), or None: any action except ``others`` (case-insensitively)."""
     account = z3.String("account")
     name = z3.String("role_name")
     principal = z3.Concat(z3.StringVal(f"arn:{domain.partition}:iam::"), account, z3.StringVal(":role/"), name)
-    action = z3.String("action")
+    symbolic = action is None
+    if symbolic:
+        action = z3.String("action")
     resource = z3.String("resource")
     suffix = z3.String("version")
     req = encoding.Request(account, name, principal, action, resource)
-    every = domain.accounts + (domain.in_org, domain.outside)
+    every = domain.accounts + (domain.in_org, domain.outside) + domain.mentioned
     req.constraints += [
         z3.Or([account == z3.StringVal(a) for a in every]),
         z3.InRe(name, encoding.ROLE_NAME),
         z3.Length(name) <= 64 + 512,  # IAM: a name of up to 64 characters, a path of up to 512
         z3.Or(resource == z3.StringVal(domain.group_arn),
               resource == z3.Concat(z3.StringVal(domain.package_prefix), suffix)),
-        z3.Length(action) <= 128,
     ]
+    if symbolic:
+        req.constraints.append(z3.Length(action) <= 128)
+        req.constraints += [z3.Not(z3.InRe(action, encoding._literal(a, True))) for a in others]
     for key, many in sorted(keys.items()):
         count = z3.Int(f"n[{key}]")
         values = [z3.String(f"v[{key}][{i}]") for i in range(many)]
@@ -118,8 +126,10 @@ def request(domain: Domain, keys: dict[str, int]) -> encoding.Request:
     if org is not None and domain.organization_id:
         member = z3.Or([account == z3.StringVal(a) for a in domain.accounts + (domain.in_org,)])
         is_org = z3.And(org.count == 1, org.values[0] == z3.StringVal(domain.organization_id))
-        req.constraints.append(z3.If(member, is_org, z3.Or(org.count == 0, z3.And(org.count == 1, z3.Not(
-            org.values[0] == z3.StringVal(domain.organization_id))))))
+        outside = z3.Or([account == z3.StringVal(a) for a in (domain.outside,)])
+        not_org = z3.Or(org.count == 0, z3.And(org.count == 1, z3.Not(org.values[0] == z3.StringVal(domain.organization_id))))
+        # An account a policy names that the config does not list may be in the organization or not.
+        req.constraints.append(z3.If(member, is_org, z3.If(outside, not_org, z3.Or(org.count <= 1))))
     assert set(FIXED_KEYS) <= set(req.keys)
     return req
 

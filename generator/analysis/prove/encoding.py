@@ -38,6 +38,7 @@ Anything else (another operator, a policy variable such as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import z3
 
@@ -78,6 +79,7 @@ def _text(value) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=1 << 14)
 def _literal(text: str, ignore_case: bool):
     if not ignore_case:
         return z3.Re(z3.StringVal(text))
@@ -88,6 +90,7 @@ def _literal(text: str, ignore_case: bool):
     return parts[0] if len(parts) == 1 else z3.Concat(*parts)
 
 
+@lru_cache(maxsize=1 << 14)
 def glob_re(pattern: str, ignore_case: bool = False):
     """The regular expression of an IAM glob: ``*`` any run (``/`` included), ``?`` one character."""
     if "${" in pattern:
@@ -107,7 +110,13 @@ def glob_re(pattern: str, ignore_case: bool = False):
 
 
 def glob(value, pattern: str, ignore_case: bool = False):
-    """``value`` (a z3 string) matches the glob."""
+    """``value`` (a z3 string, or a Python string: decided here) matches the glob."""
+    if isinstance(value, str):
+        if "${" in pattern:
+            raise Unsupported(f"policy variable in {pattern!r}")
+        from generator.analysis.evaluate import glob_match
+
+        return z3.BoolVal(glob_match(pattern, value, case_sensitive=not ignore_case))
     if "*" not in pattern and "?" not in pattern and not ignore_case:
         if "${" in pattern:
             raise Unsupported(f"policy variable in {pattern!r}")
@@ -132,7 +141,7 @@ class Request:
     account: z3.SeqRef
     name: z3.SeqRef
     principal: z3.SeqRef
-    action: z3.SeqRef
+    action: object  # a z3 string, or a Python string: one action, decided while encoding
     resource: z3.SeqRef
     keys: dict[str, Key] = field(default_factory=dict)
     constraints: list = field(default_factory=list)
@@ -273,7 +282,10 @@ def statement(request: Request, stmt, resource_policy: bool, resource_filter=Non
     negate_action = "NotAction" in stmt
     actions = [_text(a) for a in _as_list(stmt["NotAction"] if negate_action else stmt.get("Action"))]
     action = z3.Or([glob(request.action, a, ignore_case=True) for a in actions]) if actions else z3.BoolVal(False)
-    parts.append(z3.Not(action) if negate_action else action)
+    action = z3.Not(action) if negate_action else action
+    if z3.is_false(z3.simplify(action)) if isinstance(request.action, str) else False:
+        return z3.BoolVal(False)  # a concrete action this statement does not name: nothing else matters
+    parts.append(action)
     if "NotResource" in stmt:
         patterns = [_text(r) for r in _as_list(stmt["NotResource"])]
         parts.append(z3.Not(z3.Or([glob(request.resource, r) for r in patterns] or [z3.BoolVal(False)])))

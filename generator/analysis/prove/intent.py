@@ -147,10 +147,11 @@ class Encoded:
     halves: Halves
     grants: list = field(default_factory=list)  # (label, grant name, effect, formula) for explanations
     members: dict = field(default_factory=dict)  # holder label -> membership formula
+    intent: Intent | None = None
 
 
 def encode(config, intent: Intent, domain: Domain, req: encoding.Request) -> Encoded:
-    out = Encoded(None)
+    out = Encoded(None, intent=intent)
     allows, denies = [], []
     for holder in intent.holders:
         memberships = []

@@ -6,6 +6,7 @@ independent: its domain is governed by its own group policy).
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -77,9 +78,14 @@ class Report:
 def _domain(config, arns: Arns, group: str, policies) -> Domain:
     ids = tuple(sorted(config.accounts[n].id for n in config.accounts))
     texts = [config.organization_id or ""] + [e["target"] for e in policies.manifest]
-    in_org, outside = _STAND_INS.get(id(policies)) or _STAND_INS.setdefault(
-        id(policies), stand_ins(texts + [_all_text(policies)], set(ids)))
-    return Domain(arns.partition, arns.region, arns.registry_id, group, ids, in_org, outside, config.organization_id)
+    found = _STAND_INS.get(id(policies))
+    if found is None or found[0] is not policies:
+        text = _all_text(policies)
+        mentioned = tuple(sorted(set(re.findall(r"(?<![0-9])[0-9]{12}(?![0-9])", text)) - set(ids)))
+        found = _STAND_INS[id(policies)] = (policies, stand_ins(texts + [text], set(ids)), mentioned)
+    _, (in_org, outside), mentioned = found
+    return Domain(arns.partition, arns.region, arns.registry_id, group, ids, in_org, outside, config.organization_id,
+                  mentioned)
 
 
 _STAND_INS: dict = {}
@@ -92,53 +98,112 @@ def _all_text(policies) -> str:
     return "\n".join(json.dumps(policies.docs[e["path"]]) for e in policies.manifest if e["kind"] in read)
 
 
-def prove_group(config, policies, group: str, identities=None) -> list[Result]:
+@dataclass
+class Case:
+    """One action's (or every other action's) formulas of a group."""
+
+    req: object
+    rendered: object
+    side: object
+    checks: list
+
+
+def cases(config, policies, group: str, identities=None, only: str | None = None) -> tuple[Domain, list[Case]]:
+    """A group's formulas: one Case per literal action the policies and the
+    grants name (built for that action alone: statements that do not name
+    it drop out), and one for every other action (a string equal to none
+    of them, case-insensitively). Together they cover every action.
+    ``only``: that one action's Case. encoding.Unsupported when a policy
+    uses what is not modelled."""
     arns = Arns.of(config)
     domain = _domain(config, arns, group, policies)
     wide = {e["target"] for e in policies.roles if e.get("scope") == "registry-wide"}
     intent = intent_.Intent(intent_.holders(config, arns, group),
                             identities if identities is not None else intent_.identities(config, arns, wide))
+    entries = rendered_.condition_entries(policies, domain) + intent_.condition_entries(intent, domain.organization_id)
+    keys = encoding.collect_keys(entries, set(encoding.FIXED_KEYS))
+    for key in (encoding.ORG_KEY,) + properties.KEYS:
+        keys.setdefault(key.lower(), 1)
+    spelled: dict[str, str] = {}
+    for a in sorted(_actions(policies, domain)) + [a for h in intent.holders for _, g in h.grants for a in g.actions]:
+        spelled.setdefault(a.lower(), a)
+    actions = [only] if only is not None else sorted(spelled.values(), key=str.lower) + [None]
+    out = []
+    for action in actions:
+        req = request(domain, keys, action, tuple(spelled.values()))
+        rendered = rendered_.encode(policies, domain, req)
+        side = intent_.encode(config, intent, domain, req)
+        out.append(Case(req, rendered, side, properties.checks(config, domain, req, rendered, side)))
+    return domain, out
+
+
+def solver_allows(config, policies, group: str, principal: str, action: str, resource: str, context: dict) -> bool:
+    """The solver's verdict on one concrete request of the group's domain
+    (what the random-request tests compare with the evaluator)."""
+    domain, [case] = cases(config, policies, group, only=action)
+    req = case.req
+    lowered = {k.lower(): v for k, v in context.items()}
+    prefix = f"arn:{domain.partition}:iam::"
+    account, _, name = principal[len(prefix):].partition(":role/")
+    solver = z3.Solver()
+    solver.add(*req.constraints)
+    solver.add(req.account == z3.StringVal(account), req.name == z3.StringVal(name),
+               req.resource == z3.StringVal(resource))
+    for key, symbolic in req.keys.items():
+        if symbolic.fixed:
+            continue
+        values = lowered.get(key)
+        values = [] if values is None else [values] if isinstance(values, str) else list(values)
+        if len(values) > len(symbolic.values):
+            raise ValueError(f"{key}: more values than the encoding holds")
+        solver.add(symbolic.count == len(values))
+        solver.add(*[symbolic.values[i] == z3.StringVal(v) for i, v in enumerate(values)])
+    solver.add(combine(req, domain, case.rendered.halves))
+    verdict = solver.check()
+    if verdict == z3.unknown:
+        raise RuntimeError(solver.reason_unknown())
+    return verdict == z3.sat
+
+
+def prove_group(config, policies, group: str, identities=None) -> list[Result]:
     names = [(c.name, c.detail) for c in _names(config)]
     try:
-        entries = rendered_.condition_entries(policies, domain) + intent_.condition_entries(intent, domain.organization_id)
-        keys = encoding.collect_keys(entries, set(encoding.FIXED_KEYS))
-        keys.setdefault(encoding.ORG_KEY, 1)
-        for key in ("sagemaker:modelapprovalstatus", "sagemaker:modellifecycle:stage",
-                    "sagemaker:modellifecycle:stagestatus", "sagemaker:currentmodellifecyclestage",
-                    "sagemaker:currentmodellifecyclestagestatus"):
-            keys.setdefault(key, 1)
-        req = request(domain, keys)
-        rendered = rendered_.encode(policies, domain, req)
-        encoded = intent_.encode(config, intent, domain, req)
-        checks = properties.checks(config, domain, req, rendered, encoded)
+        domain, found = cases(config, policies, group, identities)
     except encoding.Unsupported as exc:
         return [Result(group, n, d, properties.NOT_PROVEN, f"the encoding does not model {exc}") for n, d in names]
-    allowed_r, allowed_i = combine(req, domain, rendered.halves), combine(req, domain, encoded.halves)
-    actions = sorted(_actions(policies, domain) | {a.lower() for h in intent.holders for _, g in h.grants
-                                                   for a in g.actions})
     out = []
-    for check in checks:
+    for index, check in enumerate(found[0].checks):
         started = time.perf_counter()
         if check.not_applicable:
             out.append(Result(group, check.name, check.detail, properties.NOT_APPLICABLE, check.not_applicable))
             continue
-        verdict, solver = _solve(req, check.violation, actions)
-        seconds = time.perf_counter() - started
-        if verdict == z3.unsat:
-            out.append(Result(group, check.name, check.detail, properties.PROVEN, seconds=seconds))
-        elif verdict == z3.sat:
-            example = concrete(solver.model(), req, allowed_r, allowed_i, rendered, encoded)
-            example.evaluator = replay(policies, example, set(req.keys))
-            out.append(Result(group, check.name, check.detail, properties.FAILED, counterexample=example,
-                              seconds=seconds))
-        else:
-            out.append(Result(group, check.name, check.detail, properties.NOT_PROVEN,
-                              f"the solver gave up ({solver})", seconds=seconds))
+        result = Result(group, check.name, check.detail, properties.PROVEN)
+        for case in found:
+            violation = z3.simplify(case.checks[index].violation)
+            if z3.is_false(violation):
+                continue
+            solver = z3.Solver()
+            solver.set("timeout", SOLVER_TIMEOUT_MS)
+            solver.add(*case.req.constraints)
+            solver.add(violation)
+            verdict = solver.check()
+            if verdict == z3.sat:
+                req = case.req
+                example = concrete(solver.model(), req, combine(req, domain, case.rendered.halves),
+                                   combine(req, domain, case.side.halves), case.rendered, case.side)
+                example.evaluator = replay(policies, example, set(req.keys))
+                result.status, result.counterexample, result.reason = properties.FAILED, example, ""
+                break
+            if verdict != z3.unsat:
+                result.status = properties.NOT_PROVEN
+                result.reason = f"the solver gave up ({solver.reason_unknown()})"
+        result.seconds = time.perf_counter() - started
+        out.append(result)
     return out
 
 
 def _actions(policies, domain: Domain) -> set[str]:
-    """Every literal action (lower-cased) the domain's rendered statements name."""
+    """Every literal action the domain's rendered statements name."""
     identities, group = rendered_.documents(policies, domain)
     out = set()
     for _entry, doc in identities + ([group] if group else []):
@@ -146,37 +211,8 @@ def _actions(policies, domain: Domain) -> set[str]:
             if isinstance(stmt, dict):
                 for a in encoding._as_list(stmt.get("Action")) + encoding._as_list(stmt.get("NotAction")):
                     if isinstance(a, str) and "*" not in a and "?" not in a:
-                        out.add(a.lower())
+                        out.add(a)
     return out
-
-
-def _solve(req, violation, actions: list[str]):
-    """One query split by action: each literal action the policies or the
-    grants name (the formula simplified with the action fixed), then every
-    other action (a string equal to none of them, case-insensitively). The
-    cases cover every action; the first model found is the answer."""
-    cases = [z3.substitute(violation, (req.action, z3.StringVal(a))) for a in actions]
-    other = z3.And([z3.Not(z3.InRe(req.action, encoding._literal(a, True))) for a in actions])
-    cases.append(z3.And(other, violation))
-    gave_up = None
-    solver = z3.Solver()
-    solver.set("timeout", SOLVER_TIMEOUT_MS)
-    solver.add(*req.constraints)
-    for index, case in enumerate(cases):
-        case = z3.simplify(case)
-        if z3.is_false(case):
-            continue
-        solver.push()
-        if index < len(actions):
-            solver.add(req.action == z3.StringVal(actions[index]))
-        solver.add(case)
-        verdict = solver.check()
-        if verdict == z3.sat:
-            return verdict, solver
-        if verdict != z3.unsat:
-            gave_up = (verdict, solver.reason_unknown())
-        solver.pop()
-    return gave_up or (z3.unsat, None)
 
 
 def _names(config):
