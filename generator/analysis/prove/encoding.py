@@ -273,19 +273,30 @@ def statement(request: Request, stmt, resource_policy: bool, resource_filter=Non
     match no resource of the domain (a cheap, exact pre-check)."""
     if not isinstance(stmt, dict):
         raise Unsupported("a statement is not a mapping")
+    if "Resource" in stmt and "NotResource" not in stmt and resource_filter is not None and not any(
+            resource_filter(_text(r)) for r in _as_list(stmt.get("Resource"))):
+        return z3.BoolVal(False)  # no Resource pattern reaches the domain
     parts = []
+    negate_action = "NotAction" in stmt
+    actions = [_text(a) for a in _as_list(stmt["NotAction"] if negate_action else stmt.get("Action"))]
+    if isinstance(request.action, str):
+        # One concrete action: decided here, and a statement that does not
+        # apply to it needs no formula at all.
+        from generator.analysis.evaluate import glob_match
+
+        for a in actions:
+            if "${" in a:
+                raise Unsupported(f"policy variable in {a!r}")
+        if any(glob_match(a, request.action, case_sensitive=False) for a in actions) == negate_action:
+            return z3.BoolVal(False)
+    else:
+        action = z3.Or([glob(request.action, a, ignore_case=True) for a in actions]) if actions else z3.BoolVal(False)
+        parts.append(z3.Not(action) if negate_action else action)
     if resource_policy:
         if "NotPrincipal" in stmt:
             parts.append(z3.Not(_principal(request, stmt["NotPrincipal"])))
         else:
             parts.append(_principal(request, stmt.get("Principal")))
-    negate_action = "NotAction" in stmt
-    actions = [_text(a) for a in _as_list(stmt["NotAction"] if negate_action else stmt.get("Action"))]
-    action = z3.Or([glob(request.action, a, ignore_case=True) for a in actions]) if actions else z3.BoolVal(False)
-    action = z3.Not(action) if negate_action else action
-    if z3.is_false(z3.simplify(action)) if isinstance(request.action, str) else False:
-        return z3.BoolVal(False)  # a concrete action this statement does not name: nothing else matters
-    parts.append(action)
     if "NotResource" in stmt:
         patterns = [_text(r) for r in _as_list(stmt["NotResource"])]
         parts.append(z3.Not(z3.Or([glob(request.resource, r) for r in patterns] or [z3.BoolVal(False)])))

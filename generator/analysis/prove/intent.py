@@ -113,6 +113,38 @@ def build(config, arns: Arns, group: str, registry_wide: set[str]) -> Intent:
     return Intent(holders(config, arns, group), identities(config, arns, registry_wide))
 
 
+_INDEXES: dict = {}
+# A target's match with the principal, built once per group's Intent (the
+# principal is the same expression in every Case of a group).
+_TARGETS: dict = {}
+
+
+def for_group(identities: list, domain: Domain) -> list[tuple[str, list[Grant]]]:
+    """``identities`` with only the grants whose resources can reach the
+    domain: a grant of another group never can (its resources name that
+    group), so they are indexed by group once."""
+    found = _INDEXES.get(id(identities))
+    if found is None or found[0] is not identities:
+        index = []
+        for target, grants in identities:
+            by_group: dict = {}
+            for grant in grants:
+                by_group.setdefault(grant.group or None, []).append(grant)
+            index.append((target, by_group))
+        found = _INDEXES[id(identities)] = (identities, index)
+    out = []
+    for target, by_group in found[1]:
+        candidates = by_group.get(domain.group, []) + [g for key, gs in by_group.items()
+                                                        if key != domain.group and not _named_group(key) for g in gs]
+        out.append((target, [g for g in candidates if any(domain.may_match(r) for r in g.resources)]))
+    return out
+
+
+def _named_group(key) -> bool:
+    """A grant of one named group (not the key, a repository or every group: ``*``)."""
+    return bool(key) and "*" not in key
+
+
 def _member(req: encoding.Request, party):
     inside = z3.Or([encoding.glob(req.principal, p) for p in party.role_arns] or [z3.BoolVal(False)])
     fenced = [encoding.glob(req.principal, p) for p in party.excluded_arns]
@@ -120,6 +152,11 @@ def _member(req: encoding.Request, party):
 
 
 def grant_applies(req: encoding.Request, grant: Grant, domain: Domain):
+    if isinstance(req.action, str):
+        from generator.analysis.evaluate import glob_match
+
+        if not any(glob_match(a, req.action, case_sensitive=False) for a in grant.actions):
+            return z3.BoolVal(False)  # one concrete action the grant does not name
     resources = [r for r in grant.resources if domain.may_match(r)]
     if not resources:
         return z3.BoolVal(False)
@@ -158,7 +195,10 @@ def encode(config, intent: Intent, domain: Domain, req: encoding.Request) -> Enc
         for party, grant in holder.grants:
             member = _member(req, party)
             memberships.append(member)
-            applies = z3.And(member, grant_applies(req, grant, domain))
+            matched = grant_applies(req, grant, domain)
+            if z3.is_false(matched):
+                continue
+            applies = z3.And(member, matched)
             if grant.effect == "Allow":
                 if domain.organization_id:
                     org = req.key(encoding.ORG_KEY)
@@ -180,11 +220,18 @@ def encode(config, intent: Intent, domain: Domain, req: encoding.Request) -> Enc
     out.grants.append(("registry account", "RegistryNeverSets", "Deny", registry))
     known, id_allows, id_denies = [], [], []
     for target, grants in intent.identities:
-        applies = encoding.glob(req.principal, target)
+        applies = _TARGETS.get((target, id(intent)))
+        if applies is None:
+            applies = encoding.glob(req.principal, target)
+            if len(_TARGETS) > 100_000:
+                _TARGETS.clear()
+            _TARGETS[(target, id(intent))] = applies
         known.append(applies)
         for grant in grants:
-            formula = z3.And(applies, grant_applies(req, grant, domain))
-            (id_denies if grant.effect == "Deny" else id_allows).append(formula)
+            matched = grant_applies(req, grant, domain)
+            if z3.is_false(matched):
+                continue
+            (id_denies if grant.effect == "Deny" else id_allows).append(z3.And(applies, matched))
     out.halves = Halves(
         known=z3.Or(known) if known else z3.BoolVal(False),
         id_allow=z3.Or(id_allows) if id_allows else z3.BoolVal(False),

@@ -118,8 +118,8 @@ def cases(config, policies, group: str, identities=None, only: str | None = None
     arns = Arns.of(config)
     domain = _domain(config, arns, group, policies)
     wide = {e["target"] for e in policies.roles if e.get("scope") == "registry-wide"}
-    intent = intent_.Intent(intent_.holders(config, arns, group),
-                            identities if identities is not None else intent_.identities(config, arns, wide))
+    identities = identities if identities is not None else intent_.identities(config, arns, wide)
+    intent = intent_.Intent(intent_.holders(config, arns, group), intent_.for_group(identities, domain))
     entries = rendered_.condition_entries(policies, domain) + intent_.condition_entries(intent, domain.organization_id)
     keys = encoding.collect_keys(entries, set(encoding.FIXED_KEYS))
     for key in (encoding.ORG_KEY,) + properties.KEYS:
