@@ -67,17 +67,23 @@ render: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/python -m tools.golden
 
-## check: everything about CONFIG and its render: render-check, lint (+SARIF), report-check, fmt-check, checkov
+## check: everything about CONFIG and its render: render-check, lint (+SARIF), report-check, prove, fmt-check, checkov
 check: $(STAMP)
 	$(MAKE) --no-print-directory render-check
 	$(MAKE) --no-print-directory lint-sarif
 	$(MAKE) --no-print-directory report-check
+	$(MAKE) --no-print-directory prove
 	$(MAKE) --no-print-directory fmt-check
 	$(MAKE) --no-print-directory checkov
 
 ## report-check: fail when REPORT is stale or the policies grant other than CONFIG asks (writes nothing)
 report-check: $(STAMP)
 	$(BIN)/python -m generator report --check --config $(CONFIG) --policies $(OUT) --out $(REPORT)
+
+## prove: prove with an SMT solver that OUT grants exactly what CONFIG asks (docs/prove.md); writes nothing
+.PHONY: prove
+prove: $(STAMP)
+	$(BIN)/python -m generator prove --config $(CONFIG) --policies $(OUT) --jobs 0
 
 ## render-check: fail (with a diff) when OUT is not what CONFIG renders to (writes nothing)
 render-check: $(STAMP)

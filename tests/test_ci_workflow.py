@@ -65,8 +65,9 @@ def test_workflow_sets_up_python_and_uploads_the_sarif_lint_writes():
 
 def test_make_check_runs_every_check_on_the_config_and_make_test_on_the_fixture():
     lines = recipe("check")
-    for target in ("render-check", "lint-sarif", "report-check", "fmt-check", "checkov"):
+    for target in ("render-check", "lint-sarif", "report-check", "prove", "fmt-check", "checkov"):
         assert any(line.endswith(f" {target}") for line in lines), target
+    assert "generator prove --config $(CONFIG) --policies $(OUT)" in recipe("prove")[0]
     assert "generator render --check --config $(CONFIG) --out $(OUT)" in recipe("render-check")[0]
     assert "generator lint --config $(CONFIG) --policies $(OUT)" in recipe("lint-sarif")[0]
     assert "generator report --check" in recipe("report-check")[0]

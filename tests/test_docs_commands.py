@@ -6,7 +6,7 @@ Each line in a fenced code block of README.md or docs/*.md that starts with
 dropped) must parse with the real command-line parser: the subcommand and
 every flag exist, values are accepted. Usage synopses (``[--dry-run |
 --check]``) are checked flag by flag. The read-only analysis commands
-(lint, report to stdout, explain) also run, offline, on the example fixture
+(lint, report to stdout, explain, prove) also run, offline, on the example fixture
 (never the user's accounts.yaml): they must exit 0 or 1 (explain: denied),
 never 2 (bad input) and never with a traceback. ``sandbox``, which serves
 until interrupted, runs as a child process on the example fixture until its
@@ -92,7 +92,7 @@ def test_documented_command_parses(where, command):
 def _runnable(command: str) -> list[str] | None:
     """The command as it runs on the example fixture, or None when it is not a read-only analysis."""
     tokens = [t for t in shlex.split(command) if t != "..."]
-    if SYNOPSIS.search(command) or tokens[0] not in ("lint", "report", "explain"):
+    if SYNOPSIS.search(command) or tokens[0] not in ("lint", "report", "explain", "prove"):
         return None
     if tokens[0] == "report" and "-" not in tokens[tokens.index("--out") + 1:][:1] if "--out" in tokens else False:
         return None  # writes a directory: not read-only

@@ -2,7 +2,7 @@
 
 Bad input prints one line naming the key and exits 2, before anything is
 written. One module per subcommand (init.py, render.py, lint.py, report.py,
-explain.py, schema.py, modules.py, apply.py, status.py, promote.py, plan.py,
+explain.py, prove.py, schema.py, modules.py, apply.py, status.py, promote.py, plan.py,
 sandbox.py), each
 with ``add_parser(sub)``, which registers the subcommand, its flags and its
 handler (``func``); build_parser assembles them in COMMANDS order (the order
@@ -16,14 +16,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.cli import apply, explain, init, lint, modules, plan, promote, render, report, sandbox, schema, status
+from generator.cli import apply, explain, init, lint, modules, plan, promote, prove, render, report, sandbox, schema, status
 from generator.cli.common import EXIT_BAD_INPUT, EXIT_OS_ERROR, _Parser, _Unreadable, closed_pipe, exit_with
 from generator.errors import ConfigError, PolicyTooLarge, one_line
 from generator.writer import BadOutput, WriteError
 
 __all__ = ["COMMANDS", "build_parser", "exit_with", "main", "run"]
 
-COMMANDS = (init, render, plan, lint, report, explain, schema, modules, apply, status, promote, sandbox)
+COMMANDS = (init, render, plan, lint, report, prove, explain, schema, modules, apply, status, promote, sandbox)
 
 DESCRIPTION = ("Least-privilege cross-account policies for a central SageMaker Model Registry:\n"
                "accounts.yaml -> IAM, S3, KMS and model package group policies and Terraform roots.")
@@ -37,6 +37,7 @@ EXAMPLES = """examples:
   %(prog)s render --check             # exit 1 (and a diff) when terraform/accounts/ is stale
   %(prog)s lint                       # validate the rendered policies offline
   %(prog)s report --out docs/report   # the access matrix: who can do what
+  %(prog)s prove                      # prove the policies grant exactly what accounts.yaml asks
   %(prog)s explain --principal prod/SageMakerExecutionRole --action s3:GetObject \\
       --resource arn:aws:s3:::BUCKET/credit-risk/model.tar.gz
   %(prog)s modules --out terraform/modules   # the modules the rendered roots call
