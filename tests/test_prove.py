@@ -292,3 +292,73 @@ def test_a_broken_policy_file_is_one_line_exit_2(tmp_path, capsys, example_files
     code = main(["prove", "--config", str(EXAMPLE), "--policies", str(Path(out))])
     captured = capsys.readouterr()
     assert code == 2 and len(captured.err.strip().splitlines()) == 1, captured.err
+
+
+# --- registration: copy (docs/copy.md): the registry function and its group-policy denies ---
+
+COPY = ROOT / "tests" / "fixtures" / "copy"
+FUNCTION_POLICY = "shared-services/policies/iam-role-model-registry-function.json"
+
+
+def _copy():
+    config = load_config(COPY / "accounts.yaml")
+    # The policies (the function's zip is bytes, and no policy).
+    return config, {path: text for path, text in render(config).items() if isinstance(text, str)}
+
+
+def _function_registers_approved(doc):
+    stmt(doc, "RegisterCopiedVersions")["Condition"]["StringEquals"]["sagemaker:ModelApprovalStatus"] = [
+        "PendingManualApproval", "Approved"]
+
+
+def _function_may_update(doc):
+    stmt(doc, "RegisterCopiedVersions")["Action"] = ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"]
+
+
+def _function_updates_allowed(doc):
+    doc["Statement"] = [s for s in doc["Statement"] if s["Sid"] != "RegistryFunctionNeverUpdates"]
+
+
+def _function_sets_any_status(doc):
+    doc["Statement"] = [s for s in doc["Statement"] if s["Sid"] != "RegistryFunctionRegistersOnlyPending"]
+
+
+@pytest.mark.parametrize("mutate,failing", [
+    (_function_updates_allowed, "registry-half denies-less"),
+    (_function_sets_any_status, "registry-half denies-less"),
+], ids=["never-updates-deny-removed", "only-pending-deny-removed"])
+def test_a_removed_registry_function_deny_fails_the_registry_half(tmp_path, mutate, failing):
+    config, files = _copy()
+    report = _prove(tmp_path, config, broken(files, GROUP, mutate))
+    assert failing in _failed(report), sorted(_failed(report))
+    _confirmed(report)
+
+
+@pytest.mark.parametrize("widen,deny", [
+    (_function_registers_approved, _function_sets_any_status),
+    (_function_may_update, _function_updates_allowed),
+], ids=["registers-approved", "updates"])
+def test_a_widened_registry_function_fails_once_the_group_policy_no_longer_holds_it(tmp_path, widen, deny):
+    """The function's identity policy widened alone is held by the group
+    policy's deny (same account: any explicit deny wins), so the decision
+    does not change; with that deny gone as well, it does."""
+    config, files = _copy()
+    held = _prove(tmp_path / "held", config, broken(files, FUNCTION_POLICY, widen))
+    assert "same-as-intent allows-more" not in _failed(held)
+    report = _prove(tmp_path / "open", config, broken(broken(files, FUNCTION_POLICY, widen), GROUP, deny))
+    assert "same-as-intent allows-more" in _failed(report), sorted(_failed(report))
+    _confirmed(report)
+    example = next(r for r in report.failed if r.title == "same-as-intent allows-more").counterexample
+    assert any(FUNCTION_POLICY in s for s in example.statements), example.statements
+
+
+def test_a_copy_config_proves_and_never_calls_released_proven(tmp_path):
+    config, files = _copy()
+    report = prove(config, PolicySet.from_dir(write(tmp_path, files)))
+    assert not report.failed and not report.not_proven, [(r.title, r.reason) for r in report.results]
+    released = {r.group: r.status for r in report.results if r.name == "released-never-overwritten"}
+    copy_groups = set(config.copy_groups())
+    assert copy_groups and all(released[g] == properties.NOT_ENCODED for g in copy_groups)
+    assert all(s == properties.NOT_APPLICABLE for g, s in released.items() if g not in copy_groups)
+    assert any(r.status == properties.PROVEN and r.name == "stages-in-order" for r in report.results
+               if r.group in copy_groups)

@@ -21,7 +21,17 @@ from dataclasses import dataclass, field
 
 import z3
 
-from generator.access import APPROVAL_STATUS_KEY, STAGE_KEY, STAGE_STATUS_KEY, Grant, Lifecycle, group_grants, party_members
+from generator.access import (
+    APPROVAL_STATUS_KEY,
+    PENDING,
+    STAGE_KEY,
+    STAGE_PENDING,
+    STAGE_STATUS_KEY,
+    Grant,
+    Lifecycle,
+    group_grants,
+    party_members,
+)
 from generator.analysis.prove import encoding
 from generator.analysis.prove.domain import Domain, Halves
 from generator.arns import Arns
@@ -51,6 +61,7 @@ def holders(config, arns: Arns, group: str) -> list[Holder]:
     from generator.policies import deploy_role
 
     lifecycle = Lifecycle.of(config)
+    copy = config.is_copy(group)
     deploying = set(deploy_role.group_deploy_accounts(config, group))
     out = []
 
@@ -72,12 +83,12 @@ def holders(config, arns: Arns, group: str) -> list[Holder]:
             for name in names:
                 by_stage.setdefault(account_stage(config, name), []).append(name)
             for stage, members in sorted(by_stage.items()):
-                add(f"consumers ({stage})", members, group_grants(arns, group, party, lifecycle, stage), party)
+                add(f"consumers ({stage})", members, group_grants(arns, group, party, lifecycle, stage, copy=copy), party)
             continue
-        add(party, names, group_grants(arns, group, party, lifecycle), party)
+        add(party, names, group_grants(arns, group, party, lifecycle, copy=copy), party)
     for stage in lifecycle.stages:
         add(f"stage approvers ({stage})", stage_approvers(config, stage),
-            group_grants(arns, group, "stage_approvers", lifecycle, stage), "stage_approvers")
+            group_grants(arns, group, "stage_approvers", lifecycle, stage, copy=copy), "stage_approvers")
     return out
 
 
@@ -106,6 +117,32 @@ def identities(config, arns: Arns, registry_wide: set[str]) -> list[tuple[str, l
         grants = [g for group in target.groups
                   for g in deploy_role.describe_versions_grants(config, arns, group, target.account)]
         out.append((target.role_arn, grants))
+    out += _copy_identities(config, arns)
+    return out
+
+
+def _copy_identities(config, arns: Arns) -> list[tuple[str, list[Grant]]]:
+    """registration: copy (docs/copy.md): the registry function's role holds
+    its grant table (``access.function_grants`` per copy-mode group, and the
+    key through S3); each development account's forwarding-rule role holds
+    PutEvents on the registry's receiving bus and nothing else."""
+    from generator import copyflow
+    from generator.access import function_grants, function_key_grant
+
+    if not config.copy_groups():
+        return []
+    lifecycle = Lifecycle.of(config)
+    grants = []
+    for group in config.copy_groups():
+        ids = tuple(sorted(config.accounts[a].id for a in config.party_accounts(group, "developers")))
+        repositories = tuple(sorted(name for name, repo in config.ecr_repositories.items() if group in repo.model_groups))
+        grants += function_grants(arns, group, ids, lifecycle, repositories)
+    grants.append(function_key_grant(arns))
+    out = [(copyflow.function_role_arn(arns), grants)]
+    forward = Grant("ForwardLocalApprovals", "events", ("events:PutEvents",), (copyflow.bus_arn(arns),),
+                    why="forward the account's local approvals to the registry's receiving bus")
+    for name in copyflow.copy_developers(config):
+        out.append((copyflow.forward_role_arn(arns, config.accounts[name].id), [forward]))
     return out
 
 
@@ -208,14 +245,32 @@ def encode(config, intent: Intent, domain: Domain, req: encoding.Request) -> Enc
                 denies.append(applies)
             out.grants.append((holder.label, grant.name, grant.effect, applies))
         out.members[holder.label] = z3.Or(memberships) if memberships else z3.BoolVal(False)
-    # The registry account never sets approval status or lifecycle.
-    keys = [APPROVAL_STATUS_KEY] + ([STAGE_KEY, STAGE_STATUS_KEY] if Lifecycle.of(config) else [])
-    registry = z3.And(
-        req.account == z3.StringVal(domain.registry_id),
-        z3.Or([encoding.glob(req.action, a, ignore_case=True) for a in DECISION_ACTIONS]),
-        z3.Not(req.resource == z3.StringVal(domain.group_arn)),
-        z3.Or([req.key(k).count > 0 for k in keys]),
-    )
+    # The registry account never sets approval status or lifecycle; in a
+    # copy-mode group, but for the registry function's registration of a
+    # copied version: pending, at the first stage, never an update.
+    lifecycle = Lifecycle.of(config)
+    keys = [APPROVAL_STATUS_KEY] + ([STAGE_KEY, STAGE_STATUS_KEY] if lifecycle else [])
+    in_registry = req.account == z3.StringVal(domain.registry_id)
+    decision = z3.And(z3.Or([encoding.glob(req.action, a, ignore_case=True) for a in DECISION_ACTIONS]),
+                      z3.Not(req.resource == z3.StringVal(domain.group_arn)))
+    sets = z3.Or([req.key(k).count > 0 for k in keys])
+    if config.is_copy(domain.group):
+        from generator import copyflow
+
+        function = encoding.glob(req.principal, copyflow.function_role_arn(Arns.of(config)))
+        present = lambda key: req.key(key).count > 0  # noqa: E731
+        other = lambda key, values, op="StringNotEquals": encoding.condition(req, op, key, values)  # noqa: E731
+        wrong = [z3.And(present(APPROVAL_STATUS_KEY), other(APPROVAL_STATUS_KEY, [PENDING]))]
+        if lifecycle:
+            wrong += [z3.And(present(STAGE_KEY), present(STAGE_STATUS_KEY),
+                             other(STAGE_KEY, [lifecycle.first], "StringNotEqualsIgnoreCase")),
+                      z3.And(present(STAGE_STATUS_KEY),
+                             other(STAGE_STATUS_KEY, [STAGE_PENDING], "StringNotEqualsIgnoreCase"))]
+        update = encoding.glob(req.action, "sagemaker:UpdateModelPackage", ignore_case=True)
+        registry = z3.And(in_registry, decision, z3.Or(
+            z3.And(z3.Not(function), sets), z3.Or(wrong), z3.And(function, update)))
+    else:
+        registry = z3.And(in_registry, decision, sets)
     denies.append(registry)
     out.grants.append(("registry account", "RegistryNeverSets", "Deny", registry))
     known, id_allows, id_denies = [], [], []

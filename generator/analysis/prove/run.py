@@ -177,6 +177,9 @@ def prove_group(config, policies, group: str, identities=None) -> list[Result]:
         if check.not_applicable:
             out.append(Result(group, check.name, check.detail, properties.NOT_APPLICABLE, check.not_applicable))
             continue
+        if check.not_encoded:
+            out.append(Result(group, check.name, check.detail, properties.NOT_ENCODED, check.not_encoded))
+            continue
         result = Result(group, check.name, check.detail, properties.PROVEN)
         for case in found:
             violation = z3.simplify(case.checks[index].violation)
