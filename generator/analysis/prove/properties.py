@@ -162,8 +162,8 @@ def checks(config, domain, req, rendered, intent) -> list[Check]:
         out.append(Check("consumers-read-approved", "", z3.BoolVal(False), why))
     if config.is_copy(group):
         out.append(Check("released-never-overwritten", "", z3.BoolVal(False), not_encoded=(
-            "released/ objects are decided by the S3 bucket policy (s3_bucket_policy is not encoded yet; "
-            "lint, report and tests/test_copy_function.py check its Released* denies)")))
+            "released/ objects are decided by the S3 bucket policy, which is not encoded yet "
+            "(lint, report and tests/test_copy_function.py check its Released* denies)")))
     else:
         out.append(Check("released-never-overwritten", "", z3.BoolVal(False),
                          "the group registers directly: nothing is released by copy"))

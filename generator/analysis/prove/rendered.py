@@ -40,7 +40,9 @@ def documents(policies, domain: Domain) -> tuple[list[tuple[dict, dict]], tuple[
     return identities, ((entry, policies.docs[entry["path"]]) if entry else None)
 
 
-_GROUP_OF = re.compile(r"^arn:[^:]*:sagemaker:[^:]*:[0-9]{12}:model-package(?:-group)?/([A-Za-z0-9-]+)(?:/|$)")
+# The group a model package (group) ARN names; whatever follows the group's
+# name after a "/" (a version, a wildcard) is the rest (a full match).
+_GROUP_OF = re.compile(r"arn:[^:]*:sagemaker:[^:]*:[0-9]{12}:model-package(?:-group)?/([A-Za-z0-9-]+)(?:/.*)?", re.DOTALL)
 
 
 def _index(policies) -> list[dict]:
@@ -67,7 +69,7 @@ def _index(policies) -> list[dict]:
                 if not isinstance(r, str):
                     groups.add(None)
                     continue
-                match = _GROUP_OF.match(r) if "*" not in r.split("/", 1)[0] and "?" not in r.split("/", 1)[0] else None
+                match = _GROUP_OF.fullmatch(r) if "*" not in r.split("/", 1)[0] and "?" not in r.split("/", 1)[0] else None
                 if match:
                     groups.add(match.group(1))
                 elif _may_reach(r, arns):
