@@ -106,6 +106,11 @@ def repository_accounts(config, repository: str, party: str) -> list[str]:
     return sorted(names)
 
 
+def group_repositories(config, group: str) -> tuple[str, ...]:
+    """The repositories that serve ``group`` (``model_groups`` lists it), sorted."""
+    return tuple(sorted(name for name, repo in config.ecr_repositories.items() if group in repo.model_groups))
+
+
 def memberships(config) -> dict[str, list[tuple[str, str]]]:
     """{account name: [(repository, party)]}, each list sorted: one pass
     over the section, for builders that ask per account."""

@@ -20,6 +20,7 @@ from generator import copyflow
 from generator.access import SOURCE_ARN_METADATA, Lifecycle, function_grants, function_key_grant
 from generator.arns import Arns
 from generator.config import Config
+from generator.config.ecr import group_repositories
 from generator.policies.common import document, merge_conditions, statement
 from generator.policies.iam_role import _merge as merge_grants
 from generator.policies.iam_role import identity_conditions
@@ -40,10 +41,6 @@ def local_group_policy(config: Config, arns: Arns, account: str, group: str) -> 
         [arns.local_package_arns(account_id, group)], condition,
         principal={"AWS": [arns.account_root(arns.registry_id)]},
     )])
-
-
-def repositories_of(config: Config, group: str) -> tuple[str, ...]:
-    return tuple(sorted(name for name, repo in config.ecr_repositories.items() if group in repo.model_groups))
 
 
 def function_policy(config: Config, arns: Arns, kind=None) -> dict:
@@ -80,7 +77,7 @@ def function_policy_wide(config: Config, arns: Arns) -> dict:
                                             "sagemaker:ModelLifeCycle:StageStatus": ["PendingApproval"]}
     central = f"arn:{arns.partition}:sagemaker:{arns.region}:{arns.registry_id}:model-package/*"
     pin = {"StringEquals": {"aws:ResourceAccount": [arns.registry_id]}}
-    repositories = sorted({r for g in config.copy_groups() for r in repositories_of(config, g)})
+    repositories = sorted({r for g in config.copy_groups() for r in group_repositories(config, g)})
     statements = [
         statement("ReadIncoming", "Allow", ["s3:GetObject"], [f"{arns.bucket_arn}/incoming/{i}/*" for i in ids], pin),
         statement("WriteReleased", "Allow", ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
@@ -120,7 +117,7 @@ def function_policy_exact(config: Config, arns: Arns) -> dict:
     grants = []
     for group in config.copy_groups():
         ids = tuple(sorted(config.accounts[a].id for a in config.party_accounts(group, "developers")))
-        grants.extend(function_grants(arns, group, ids, lifecycle, repositories_of(config, group)))
+        grants.extend(function_grants(arns, group, ids, lifecycle, group_repositories(config, group)))
     grants.append(function_key_grant(arns))
     statements = [statement(name, grant.effect, grant.actions, grant.resources, identity_conditions(arns, grant))
                   for name, grant in merge_grants(grants)]

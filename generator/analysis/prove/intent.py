@@ -128,6 +128,7 @@ def _copy_identities(config, arns: Arns) -> list[tuple[str, list[Grant]]]:
     PutEvents on the registry's receiving bus and nothing else."""
     from generator import copyflow
     from generator.access import function_grants, function_key_grant
+    from generator.config.ecr import group_repositories
 
     if not config.copy_groups():
         return []
@@ -135,8 +136,7 @@ def _copy_identities(config, arns: Arns) -> list[tuple[str, list[Grant]]]:
     grants = []
     for group in config.copy_groups():
         ids = tuple(sorted(config.accounts[a].id for a in config.party_accounts(group, "developers")))
-        repositories = tuple(sorted(name for name, repo in config.ecr_repositories.items() if group in repo.model_groups))
-        grants += function_grants(arns, group, ids, lifecycle, repositories)
+        grants += function_grants(arns, group, ids, lifecycle, group_repositories(config, group))
     grants.append(function_key_grant(arns))
     out = [(copyflow.function_role_arn(arns), grants)]
     forward = Grant("ForwardLocalApprovals", "events", ("events:PutEvents",), (copyflow.bus_arn(arns),),
